@@ -1,0 +1,18 @@
+import { Board } from './board';
+import { createReader } from '../src/codec/index';
+
+// The board entry for now: allocates the board's codec buffers and reports them. The sensor node replaces it.
+export function start(board: Board): void {
+  let packets = 0;
+  const reader = createReader(
+    board.rxBuffer,
+    function () {
+      packets++;
+    },
+    function (code) {
+      console.log('espruino-mqtt: malformed input, code ' + code);
+    },
+  );
+  reader.push('\xd0\x00'); // a PINGRESP, to prove the decoder runs on this board
+  console.log('espruino-mqtt on ' + board.name + ': rx ' + board.rxBuffer + ' B, tx ' + board.txBuffer + ' B, ' + packets + ' packet decoded');
+}

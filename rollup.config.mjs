@@ -1,0 +1,35 @@
+// One minified ES5 file per target: the library as an Espruino module, and one self-contained bundle per board.
+import typescript from '@rollup/plugin-typescript';
+import terser from '@rollup/plugin-terser';
+
+const terserOptions = {
+  ecma: 5,
+  compress: { passes: 3, pure_getters: true },
+  mangle: true,
+  // Espruino strings are 8-bit: non-ASCII must stay as its UTF-8 bytes, never as \u escapes.
+  format: { ascii_only: false, comments: false },
+};
+
+function plugins() {
+  return [typescript({ tsconfig: './tsconfig.json', noEmitOnError: true, outputToFilesystem: false }), terser(terserOptions)];
+}
+
+// A missing import or a TypeScript helper pulled from tslib means code the board cannot run: fail the build.
+function onwarn(warning) {
+  throw new Error(`rollup: ${warning.message}`);
+}
+
+export default [
+  {
+    input: 'src/index.ts',
+    output: { file: 'dist/espruino-mqtt.js', format: 'cjs', esModule: false, strict: false, generatedCode: 'es5' },
+    plugins: plugins(),
+    onwarn,
+  },
+  ...['esp32', 'esp8266'].map((board) => ({
+    input: `boards/${board}.ts`,
+    output: { file: `dist/${board}.js`, format: 'iife', strict: false, generatedCode: 'es5' },
+    plugins: plugins(),
+    onwarn,
+  })),
+];

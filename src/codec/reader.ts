@@ -1,0 +1,203 @@
+import { Err, Type } from './constants';
+import { bytesToString, topicNameError } from './strings';
+
+// One decoded packet. The reader reuses a single object and its receive buffer: fields are valid only
+// during the onPacket callback.
+export interface Packet {
+  type: Type;
+  length: number; // remaining length as sent
+  id: number; // packet identifier, 0 where the type has none
+  qos: number;
+  dup: boolean;
+  retain: boolean;
+  topic: string; // PUBLISH: the topic as a byte string ('' if it did not fit the buffer)
+  buf: Uint8Array; // the receive buffer
+  start: number; // PUBLISH payload, SUBACK return codes: buf[start..end)
+  end: number;
+  code: number; // CONNACK return code
+  sessionPresent: boolean;
+  // 0, or Err.TOO_LARGE: a PUBLISH longer than the buffer was skipped whole; type, qos, id and topic
+  // (when it fit) are set so that it can still be acknowledged [MQTT-4.5.0-2], the payload is empty.
+  error: number;
+}
+
+export interface Reader {
+  // Feeds bytes as they arrive: a byte string (Espruino sockets) or a Uint8Array (Node), split anywhere.
+  push(chunk: string | Uint8Array): void;
+  // Starts a new stream (a new connection), dropping any partial packet.
+  reset(): void;
+}
+
+const enum State {
+  HEAD,
+  LENGTH,
+  BODY,
+  FAILED,
+}
+
+// Fixed-header flags a server may send [MQTT-2.2.2-1]; -1 for a type a client never receives.
+// PUBLISH carries DUP/QoS/RETAIN instead and is checked apart.
+const FLAGS = [-1, -1, 0, 0, 0, 0, 2, 0, -1, 0, -1, 0, -1, 0, -1, -1];
+
+// The remaining length each type must have (-1: variable).
+const LENGTH = [0, 0, 2, -1, 2, 2, 2, 2, 0, -1, 0, 2, 0, 0, 0, 0];
+
+// Smallest receive buffer: enough for every fixed-size packet and a PUBLISH's topic length.
+export const MIN_READ_BUFFER = 8;
+
+// A streaming decoder for the packets a client receives. Complete packets go to onPacket; a malformed
+// stream goes once to onError and the reader ignores input until reset(), since after a protocol
+// violation the connection must close [MQTT-4.8.0-1].
+export function createReader(
+  size: number,
+  onPacket: (p: Packet) => void,
+  onError: (code: number) => void,
+): Reader {
+  if (size < MIN_READ_BUFFER) size = MIN_READ_BUFFER;
+  const buf = new Uint8Array(size);
+  const p = {
+    buf: buf,
+    error: 0,
+  } as Packet;
+  let state = State.HEAD;
+  let first = 0; // the fixed header's first byte
+  let len = 0; // remaining length
+  let lenBytes = 0;
+  let got = 0; // body bytes received so far
+  let idHi = 0; // the packet id of an oversized PUBLISH, when it lies beyond the buffer
+  let idLo = 0;
+  let generation = 0; // bumped by reset(), so a push interrupted by it stops
+
+  function fail(code: number): void {
+    state = State.FAILED;
+    onError(code);
+  }
+
+  // Checks the complete packet in buf and hands it on; returns an error code or 0.
+  function finish(): number {
+    const type = first >> 4;
+    const n = len < size ? len : size;
+    p.type = type;
+    p.length = len;
+    p.error = 0;
+    p.id = 0;
+    p.start = p.end = 0;
+    if (type === Type.CONNACK) {
+      // reserved bits of the acknowledge flags, and return codes 6-255 are reserved
+      if (buf[0] & 0xfe || buf[1] > 5) return Err.BAD_CONNACK;
+      p.sessionPresent = buf[0] === 1;
+      p.code = buf[1];
+    } else if (type === Type.PUBLISH) {
+      const qos = (first >> 1) & 3;
+      const topicEnd = 2 + ((buf[0] << 8) | buf[1]);
+      let q = topicEnd;
+      p.qos = qos;
+      p.dup = (first & 8) !== 0;
+      p.retain = (first & 1) !== 0;
+      p.topic = '';
+      if (qos) q += 2;
+      if (q > len) return Err.BAD_LENGTH;
+      if (topicEnd <= size) {
+        p.topic = bytesToString(buf, 2, topicEnd);
+        const err = topicNameError(p.topic); // [MQTT-3.3.2-1] [MQTT-3.3.2-2] [MQTT-1.5.3-1]
+        if (err) return err;
+      }
+      if (qos) {
+        p.id = ((topicEnd < size ? buf[topicEnd] : idHi) << 8) | (topicEnd + 1 < size ? buf[topicEnd + 1] : idLo);
+        if (!p.id) return Err.BAD_ID; // [MQTT-2.3.1-1]
+      }
+      p.end = n;
+      p.start = len > size ? n : q;
+      if (len > size) p.error = Err.TOO_LARGE;
+    } else if (type !== Type.PINGRESP) {
+      p.id = (buf[0] << 8) | buf[1];
+      if (!p.id) return Err.BAD_ID;
+      if (type === Type.SUBACK) {
+        p.start = 2;
+        p.end = len;
+        for (let i = 2; i < len; i++) {
+          const c = buf[i];
+          if (c > 2 && c !== 0x80) return Err.BAD_SUBACK;
+        }
+      }
+    }
+    state = State.HEAD;
+    onPacket(p);
+    return 0;
+  }
+
+  function push(chunk: string | Uint8Array): void {
+    // On the board, one native copy beats charCodeAt, which walks Espruino's block-linked strings.
+    if (typeof chunk === 'string' && typeof E !== 'undefined') chunk = E.toUint8Array(chunk);
+    const str = typeof chunk === 'string';
+    const n = chunk.length;
+    const gen = generation;
+    let i = 0;
+    while (i < n && state !== State.FAILED && gen === generation) {
+      if (state === State.BODY) {
+        const k = len - got < n - i ? len - got : n - i;
+        const fit = got < size ? (size - got < k ? size - got : k) : 0;
+        if (str) {
+          for (let j = 0; j < fit; j++) buf[got + j] = (chunk as string).charCodeAt(i + j);
+        } else if (fit) {
+          buf.set((chunk as Uint8Array).subarray(i, i + fit), got);
+        }
+        if (fit < k && first >> 4 === Type.PUBLISH) {
+          // Skipping past the buffer: keep only the packet id, 2 bytes after the topic.
+          const idAt = 2 + ((buf[0] << 8) | buf[1]);
+          for (let o = got + fit > idAt ? got + fit : idAt; o <= idAt + 1 && o < got + k; o++) {
+            const b = str ? (chunk as string).charCodeAt(i + o - got) : (chunk as Uint8Array)[i + o - got];
+            if (o === idAt) idHi = b;
+            else idLo = b;
+          }
+        }
+        got += k;
+        i += k;
+        if (got === len) {
+          const err = finish();
+          if (err) fail(err);
+        }
+        continue;
+      }
+      const b = str ? (chunk as string).charCodeAt(i) : (chunk as Uint8Array)[i];
+      i++;
+      if (state === State.HEAD) {
+        const type = b >> 4;
+        const flags = FLAGS[type];
+        if (flags < 0) fail(Err.BAD_TYPE);
+        else if (type === Type.PUBLISH ? (b & 6) === 6 : (b & 15) !== flags) {
+          fail(type === Type.PUBLISH ? Err.BAD_QOS : Err.BAD_FLAGS); // [MQTT-3.3.1-4] [MQTT-2.2.2-2]
+        } else {
+          first = b;
+          len = lenBytes = got = idHi = idLo = 0;
+          state = State.LENGTH;
+        }
+      } else {
+        // Remaining length: 7 bits a byte, least significant first, at most 4 bytes (2.2.3).
+        len += (b & 127) * Math.pow(128, lenBytes++);
+        if (b & 128) {
+          if (lenBytes === 4) fail(Err.BAD_LENGTH);
+          continue;
+        }
+        const type = first >> 4;
+        const fixed = LENGTH[type];
+        // PUBLISH: topic length and at least one topic byte, plus the packet id above QoS 0; SUBACK: id and a code
+        if (fixed >= 0 ? len !== fixed : len < (first & 6 ? 5 : 3)) fail(Err.BAD_LENGTH);
+        else if (len > size && type !== Type.PUBLISH) fail(Err.TOO_LARGE);
+        else if (len) state = State.BODY;
+        else {
+          const err = finish();
+          if (err) fail(err);
+        }
+      }
+    }
+  }
+
+  return {
+    push: push,
+    reset: function () {
+      generation++;
+      state = State.HEAD;
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { Err } from './constants';
+
+// The codec's strings are byte strings: one character per byte, codes 0-255. On Espruino every JS string
+// already is one (its strings are 8-bit and literals are stored as their UTF-8 bytes); V8 strings are UTF-16,
+// so host code converts at the API edge with toBytes/fromBytes. The check runs once at load: Espruino
+// truncates a character code to 8 bits.
+const WIDE = String.fromCharCode(256).charCodeAt(0) === 256;
+
+// Text to the bytes MQTT puts on the wire. Throws URIError on a lone surrogate (ill-formed UTF-16).
+export function toBytes(s: string): string {
+  return WIDE ? unescape(encodeURIComponent(s)) : s;
+}
+
+// Bytes from the wire to text; call only on bytes that passed utf8Error.
+export function fromBytes(b: string): string {
+  return WIDE ? decodeURIComponent(escape(b)) : b;
+}
+
+export function bytesToString(b: Uint8Array, start: number, end: number): string {
+  let s = '';
+  while (start < end) s += String.fromCharCode(b[start++]);
+  return s;
+}
+
+// 0 when s is well-formed UTF-8 [MQTT-1.5.3-1] without U+0000 [MQTT-1.5.3-2] and fits a length prefix
+// [MQTT-4.7.3-3]; otherwise the error code. Overlong forms, surrogates (U+D800-U+DFFF) and code points
+// above U+10FFFF are ill-formed (RFC 3629). A BOM (EF BB BF) is ordinary data [MQTT-1.5.3-3].
+// the smallest code point that needs 1, 2 or 3 continuation bytes: anything less is an overlong form
+const MIN_CODE_POINT = [0, 0x80, 0x800, 0x10000];
+
+export function utf8Error(s: string): number {
+  const n = s.length;
+  if (n > 65535) return Err.STRING_TOO_LONG;
+  let i = 0;
+  while (i < n) {
+    const c = s.charCodeAt(i++);
+    if (c < 0x80) {
+      if (c === 0) return Err.NUL_CHAR;
+      continue;
+    }
+    if (c > 0xff) return Err.NOT_BYTES;
+    const more = c < 0xc2 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : c < 0xf5 ? 3 : 0;
+    if (!more) return Err.BAD_UTF8;
+    let cp = c & (0x3f >> more);
+    for (let k = 0; k < more; k++) {
+      const d = s.charCodeAt(i++); // NaN past the end, which fails the test below
+      if ((d & 0xc0) !== 0x80) return Err.BAD_UTF8;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    if (cp < MIN_CODE_POINT[more] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return Err.BAD_UTF8;
+  }
+  return 0;
+}
+
+// A topic name for PUBLISH: not empty [MQTT-4.7.3-1], no wildcards [MQTT-3.3.2-2] [MQTT-4.7.1-1].
+export function topicNameError(t: string): number {
+  if (!t.length) return Err.TOPIC_EMPTY;
+  if (t.indexOf('+') >= 0 || t.indexOf('#') >= 0) return Err.TOPIC_WILDCARD;
+  return utf8Error(t);
+}
+
+// A topic filter for SUBSCRIBE/UNSUBSCRIBE: '#' alone in the last level [MQTT-4.7.1-2], '+' alone in its
+// level [MQTT-4.7.1-3].
+export function topicFilterError(f: string): number {
+  const n = f.length;
+  if (!n) return Err.TOPIC_EMPTY;
+  for (let i = 0; i < n; i++) {
+    const c = f.charAt(i);
+    if (c !== '+' && c !== '#') continue;
+    if ((i > 0 && f.charAt(i - 1) !== '/') || (c === '#' ? i !== n - 1 : i < n - 1 && f.charAt(i + 1) !== '/')) {
+      return Err.BAD_FILTER;
+    }
+  }
+  return utf8Error(f);
+}
