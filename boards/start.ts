@@ -13,6 +13,6 @@ export function start(board: Board): void {
       console.log('espruino-mqtt: malformed input, code ' + code);
     },
   );
-  reader.push('\xd0\x00'); // a PINGRESP, to prove the decoder runs on this board
+  reader.push(new Uint8Array([0xd0, 0])); // a PINGRESP, to prove the decoder runs on this board
   console.log('espruino-mqtt on ' + board.name + ': rx ' + board.rxBuffer + ' B, tx ' + board.txBuffer + ' B, ' + packets + ' packet decoded');
 }

@@ -1,0 +1,70 @@
+// Codec throughput against mqtt-packet in the same process, and heap growth of our encoders once warm.
+// Run with `npm run bench` (it builds first); measures the minified bundle, not the TypeScript source.
+import mqttPacket from 'mqtt-packet';
+import { loadBundle } from './load.mjs';
+
+const lib = loadBundle();
+const PUBLISH = 3, PUBACK = 4;
+const MS = Number(process.env.BENCH_MS || 400);
+
+function rate(fn) {
+  for (let i = 0; i < 2000; i++) fn(); // warm-up
+  let n = 0;
+  const end = performance.now() + MS;
+  const t0 = performance.now();
+  while (performance.now() < end) {
+    for (let i = 0; i < 500; i++) fn();
+    n += 500;
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
+const buf = new Uint8Array(4096);
+const connect = {
+  clientId: 'sensor-node-3fa2', keepalive: 60, clean: true, username: 'node', password: 'secret',
+  will: { topic: 'nodes/3fa2/status', payload: 'offline', qos: 1, retain: true },
+};
+const refConnect = { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, ...connect, password: Buffer.from('secret'), will: { ...connect.will, payload: Buffer.from('offline') } };
+const p16 = new Uint8Array(16).fill(65);
+const p1k = new Uint8Array(1024).fill(66);
+const topic = 'nodes/3fa2/temperature';
+const refPublish = (payload) => ({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, messageId: 42, retain: false, dup: false });
+
+const cases = [
+  ['CONNECT', () => lib.encodeConnect(buf, connect), () => mqttPacket.generate(refConnect), mqttPacket.generate(refConnect)],
+  ['PUBLISH 16 B', () => lib.encodePublish(buf, topic, p16, 1, false, false, 42), () => mqttPacket.generate(refPublish(p16)), mqttPacket.generate(refPublish(p16))],
+  ['PUBLISH 1 KB', () => lib.encodePublish(buf, topic, p1k, 1, false, false, 42), () => mqttPacket.generate(refPublish(p1k)), mqttPacket.generate(refPublish(p1k))],
+  ['PUBACK', () => lib.encodeAck(buf, PUBACK, 42), () => mqttPacket.generate({ cmd: 'puback', messageId: 42 }), mqttPacket.generate({ cmd: 'puback', messageId: 42 })],
+];
+
+const rows = [];
+for (const [name, ours, theirs, bytes] of cases) {
+  rows.push([`encode ${name}`, rate(ours), rate(theirs)]);
+  // decode: a server sends PUBLISH and PUBACK; CONNECT is never decoded by a client
+  if (name === 'CONNECT') continue;
+  let seen = 0;
+  const reader = lib.createReader(2048, () => seen++, (code) => { throw new Error('decode error ' + code); });
+  const parser = mqttPacket.parser({ protocolVersion: 4 });
+  parser.on('packet', () => seen++);
+  const u8 = new Uint8Array(bytes);
+  rows.push([`decode ${name}`, rate(() => reader.push(u8)), rate(() => parser.parse(bytes))]);
+}
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US').padStart(12);
+console.log('\ncodec throughput, ops/s (minified bundle vs mqtt-packet ' + JSON.parse((await import('node:fs')).readFileSync('node_modules/mqtt-packet/package.json')).version + ', Node ' + process.version + ')');
+console.log('case                   espruino-mqtt  mqtt-packet   ratio');
+for (const [name, a, b] of rows) console.log(`${name.padEnd(22)}${fmt(a)} ${fmt(b)}   ${(a / b).toFixed(1)}x`);
+
+// Heap growth across 100k encodes after warm-up (needs --expose-gc for a clean reading).
+if (global.gc) {
+  const encodeAll = (n) => { for (let i = 0; i < n; i++) { lib.encodePublish(buf, topic, p16, 1, false, false, 1 + (i % 65535)); lib.encodeAck(buf, PUBACK, 1 + (i % 65535)); } };
+  encodeAll(100000);
+  global.gc();
+  const before = process.memoryUsage().heapUsed;
+  encodeAll(100000);
+  global.gc();
+  const after = process.memoryUsage().heapUsed;
+  console.log(`\nheap growth over 100k PUBLISH+PUBACK encodes after warm-up: ${after - before} bytes (${((after - before) / 100000).toFixed(3)} B/encode)`);
+} else {
+  console.log('\n(run node with --expose-gc for the heap-growth figure)');
+}

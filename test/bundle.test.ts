@@ -1,0 +1,49 @@
+// The built bundles (npm test builds them first) are what a board runs: check them as the board would.
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import vm from 'node:vm';
+import { forbiddenIn } from './helpers/forbidden';
+
+const bundles = readdirSync('dist').filter((f) => f.endsWith('.js'));
+const sizes = JSON.parse(readFileSync('dist/sizes.json', 'utf8'));
+
+describe('the built bundles', () => {
+  it('exist for the library and for each board, with their sizes recorded', () => {
+    expect(bundles.sort()).toEqual(['esp32.js', 'esp8266.js', 'espruino-mqtt.js']);
+    for (const f of bundles) expect(sizes[f].bytes).toBe(readFileSync(`dist/${f}`).length);
+  });
+
+  it('are ES5 (es-check)', () => {
+    expect(() => execFileSync('node_modules/.bin/es-check', ['es5', ...bundles.map((f) => `dist/${f}`)], { stdio: 'pipe' })).not.toThrow();
+  });
+
+  it.each(bundles)('%s uses nothing Espruino lacks or mangles', (file) => {
+    expect(forbiddenIn(readFileSync(`dist/${file}`, 'utf8'))).toEqual([]);
+  });
+
+  it('the forbidden-construct check catches each construct it names', () => {
+    for (const bad of ['Array.prototype.slice.call(a)', 'new Map()', 'Symbol.iterator', 'Object.freeze(o)', 'Array.from(x)', '__extends(B,A)', '__spreadArray([],a)', '"\\u20ac"', 'e.once("x",f)']) {
+      expect(forbiddenIn(bad).length, bad).toBeGreaterThan(0);
+    }
+    expect(forbiddenIn('var a=[].slice.call(x);new Uint8Array(4)')).toEqual([]);
+  });
+
+  it('the library bundle loads as a CommonJS module and encodes a packet', () => {
+    const module = { exports: {} as Record<string, (...a: unknown[]) => number> };
+    vm.runInNewContext(readFileSync('dist/espruino-mqtt.js', 'utf8'), { exports: module.exports, module });
+    const buf = new Uint8Array(16);
+    expect(module.exports.encodePublish(buf, 'a/b', 'hi', 0, false, false, 0)).toBe(9);
+    expect(Array.from(buf.subarray(0, 9))).toEqual([0x30, 7, 0, 3, 0x61, 0x2f, 0x62, 0x68, 0x69]);
+  });
+});
+
+describe('the sources', () => {
+  // A "\xe9" in source is one byte on the board but U+00E9 (two UTF-8 bytes once encoded) on the host:
+  // binary must be built from numbers, text written as itself.
+  it('hold no string escapes for bytes above 0x7F', () => {
+    const files = ['src', 'boards'].flatMap((d) => readdirSync(d, { recursive: true, encoding: 'utf8' }).map((f) => `${d}/${f}`)).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(readFileSync(f, 'utf8'), f).not.toMatch(/\\x[89a-fA-F][0-9a-fA-F]|\\u00[89a-fA-F][0-9a-fA-F]/);
+  });
+});

@@ -1,0 +1,117 @@
+// The reader is a stream decoder: chunk boundaries fall anywhere, and arbitrary bytes never break it.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import mqttPacket from 'mqtt-packet';
+import { Err, createReader } from '../../src/codec/index';
+import { byteString, decodeAll } from '../helpers/codec';
+import { serverPacket } from './arbitraries';
+
+const ERR_CODES = new Set([
+  Err.BAD_TYPE,
+  Err.BAD_FLAGS,
+  Err.BAD_LENGTH,
+  Err.BAD_CONNACK,
+  Err.BAD_SUBACK,
+  Err.BAD_QOS,
+  Err.BAD_ID,
+  Err.BAD_UTF8,
+  Err.NUL_CHAR,
+  Err.TOPIC_EMPTY,
+  Err.TOPIC_WILDCARD,
+  Err.TOO_LARGE,
+]);
+
+// Cuts `bytes` at the given offsets (any order, duplicates allowed) into chunks.
+function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
+  const at = Array.from(new Set(cuts.map((c) => c % (bytes.length + 1)))).sort((a, b) => a - b);
+  const chunks: Uint8Array[] = [];
+  let from = 0;
+  for (const c of at.concat(bytes.length)) {
+    chunks.push(bytes.subarray(from, c));
+    from = c;
+  }
+  return chunks;
+}
+
+const stream = fc
+  .array(serverPacket, { minLength: 1, maxLength: 10 })
+  .map((ps) => new Uint8Array(Buffer.concat(ps.map((p) => mqttPacket.generate(p as mqttPacket.Packet)))));
+
+describe('the reader across chunk boundaries', () => {
+  it('decodes any split of a valid stream to the same packets as the whole stream', () => {
+    fc.assert(
+      fc.property(stream, fc.array(fc.nat(), { maxLength: 40 }), fc.boolean(), (bytes, cuts, asString) => {
+        const whole = decodeAll([bytes]);
+        const chunks = split(bytes, cuts).map((c) => (asString ? byteString(c) : c));
+        expect(decodeAll(chunks)).toEqual(whole);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('decodes a stream fed one byte at a time', () => {
+    fc.assert(
+      fc.property(stream, (bytes) => {
+        const whole = decodeAll([bytes]);
+        expect(decodeAll(Array.from(bytes, (b) => String.fromCharCode(b)))).toEqual(whole);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('handles 1000 packets coalesced into one chunk', () => {
+    const one = mqttPacket.generate({ cmd: 'publish', topic: 'a/b', payload: Buffer.from('xyz'), qos: 1, messageId: 7, retain: false, dup: false });
+    const { packets, errors } = decodeAll([new Uint8Array(Buffer.concat(Array(1000).fill(one)))]);
+    expect(errors).toEqual([]);
+    expect(packets.length).toBe(1000);
+  });
+});
+
+describe('the reader on hostile input', () => {
+  // Any bytes at all: no exception escapes, every callback is a decoded packet with its fields inside the
+  // buffer or a named error, and after an error nothing more is reported until reset.
+  function checkHostile(chunks: Uint8Array[], size: number) {
+    const events: string[] = [];
+    let failed = false;
+    const reader = createReader(
+      size,
+      (p) => {
+        expect(failed).toBe(false);
+        expect(p.start).toBeGreaterThanOrEqual(0);
+        expect(p.start).toBeLessThanOrEqual(p.end);
+        expect(p.end).toBeLessThanOrEqual(Math.min(size, p.length));
+        expect(p.buf.length).toBe(size);
+        events.push('packet');
+      },
+      (code) => {
+        expect(failed).toBe(false);
+        expect(ERR_CODES.has(code)).toBe(true);
+        failed = true;
+        events.push('error');
+      },
+    );
+    for (const c of chunks) reader.push(c);
+    return events;
+  }
+
+  it('never throws on random bytes and ends in packets or one named error', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), fc.integer({ min: 8, max: 300 }), (bytes, size) => {
+        checkHostile([bytes], size);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never throws on mutated valid streams, split anywhere', () => {
+    const mutation = fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) });
+    fc.assert(
+      fc.property(stream, fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength: 8 }), fc.integer({ min: 8, max: 400 }), (bytes, muts, cuts, size) => {
+        const copy = bytes.slice();
+        for (const m of muts) copy[m.at % copy.length] = m.value;
+        checkHostile(split(copy, cuts), size);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
