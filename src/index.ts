@@ -1,17 +1,11 @@
-// The library as one Espruino module: require("espruino-mqtt"). The client's connect() joins it later.
-export {
-  Type,
-  Err,
-  toBytes,
-  fromBytes,
-  utf8Error,
-  topicNameError,
-  topicFilterError,
-  encodeConnect,
-  encodePublish,
-  encodeAck,
-  encodeSubscribe,
-  encodeEmpty,
-  publishSize,
-  createReader,
-} from './codec/index';
+// The library as one Espruino module: require("espruino-mqtt").connect({host: ...}).
+import { Client, Options, createClient } from './client/client';
+import { espruinoTransport } from './transport/espruino';
+
+// Opens a client; on Espruino it talks through require('net') / require('tls') unless options.transport
+// says otherwise (on a host pass nodeTransport from src/transport/node.ts).
+export function connect(options: Options): Client {
+  return createClient(options, typeof E !== 'undefined' ? espruinoTransport : undefined);
+}
+
+export { matchTopic } from './client/topics';

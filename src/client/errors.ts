@@ -1,0 +1,40 @@
+import { Err } from '../codec/constants';
+
+// Errors the client adds to the codec's; numbering continues Err so one code space covers both.
+export const enum ClientErr {
+  // CONNACK return codes 1-5 are REFUSED + code
+  REFUSED = 20,
+  CONNECT_TIMEOUT = 26,
+  PING_TIMEOUT = 27,
+  SOCKET = 28,
+  SUBSCRIBE_REFUSED = 29, // SUBACK 0x80
+  OUTBOX_FULL = 30,
+  CLOSED = 31, // the client was ended
+  PROTOCOL = 32, // a packet the session does not allow: a second CONNACK, an ack for an unknown id
+  HANDLER = 33, // a message handler or listener threw
+  NO_TRANSPORT = 34,
+}
+
+// The readable reason for each code, in code order; one string, split only when an error is made.
+const REASONS =
+  '|packet larger than the buffer|string over 65535 bytes|character above 0xFF in a byte string|ill-formed UTF-8' +
+  '|U+0000 in a string|empty topic|wildcard in a topic name|bad topic filter|QoS must be 0, 1 or 2' +
+  '|bad packet id|clean=false needs a client id|password without username|keepalive must be 0-65535 s' +
+  '|no topic filters|unexpected packet type|bad fixed-header flags|bad remaining length|bad CONNACK' +
+  '|bad SUBACK code|inbound PUBLISH larger than the receive buffer' +
+  '|refused: unacceptable protocol version|refused: identifier rejected|refused: server unavailable' +
+  '|refused: bad user name or password|refused: not authorized|no CONNACK in time|no PINGRESP in time' +
+  '|socket error|subscription refused|outbox full|client ended|protocol violation|handler threw|no transport';
+
+export interface MqttError extends Error {
+  code: number;
+  topic?: string;
+  qos?: number;
+  size?: number;
+}
+
+export function mqttError(code: Err | ClientErr, detail?: string): MqttError {
+  const e = new Error(REASONS.split('|')[code] + (detail ? ': ' + detail : '')) as MqttError;
+  e.code = code;
+  return e;
+}

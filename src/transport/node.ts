@@ -1,0 +1,57 @@
+import { Endpoint, Link, LinkEvents, Transport } from './transport';
+
+// Node's net and tls, passed in (nodeTransport(require('net'), require('tls'))) so that src/ never imports
+// a Node module and the board bundles cannot pull one in. For host tests and tools.
+export function nodeTransport(net: NodeNetLike, tls?: NodeNetLike): Transport {
+  return function (to: Endpoint, on: LinkEvents): Link {
+    const secure = to.protocol === 'mqtts';
+    let closed = false;
+    let error: { message?: string } | undefined;
+    const sock = (secure && tls ? tls : net).connect({
+      host: to.host,
+      port: to.port,
+      ca: to.ca,
+      key: to.key,
+      cert: to.cert,
+      servername: to.host,
+    });
+    sock.setNoDelay(true);
+    sock.on(secure ? 'secureConnect' : 'connect', function () {
+      if (!closed) on.connect();
+    });
+    sock.on('data', on.data);
+    sock.on('error', function (e: { message?: string }) {
+      error = e;
+    });
+    sock.on('close', function () {
+      closed = true;
+      on.close(error);
+    });
+    return {
+      write: function (buf, start, end) {
+        if (closed || sock.destroyed) return;
+        sock.write(buf.slice(start, end), function () {
+          if (!closed && !sock.writableLength) on.drain();
+        });
+      },
+      end: function (force) {
+        if (force) sock.destroy();
+        else sock.end();
+      },
+    };
+  };
+}
+
+export interface NodeNetLike {
+  connect(opts: object): NodeSocketLike;
+}
+
+interface NodeSocketLike {
+  destroyed: boolean;
+  writableLength: number;
+  setNoDelay(on: boolean): void;
+  on(ev: string, fn: (...a: never[]) => void): void;
+  write(data: Uint8Array, cb: () => void): boolean;
+  end(): void;
+  destroy(): void;
+}

@@ -1,0 +1,26 @@
+// One small socket interface between the client and a platform. A transport opens one connection and
+// reports what happens on it; it never throws into the client (exceptions are caught at this edge).
+
+export interface Endpoint {
+  host: string;
+  port: number;
+  protocol: string; // 'mqtt' or 'mqtts'
+  ca?: string;
+  key?: string;
+  cert?: string;
+}
+
+export interface LinkEvents {
+  connect(): void;
+  data(chunk: string | Uint8Array): void;
+  drain(): void; // everything written so far has left the send buffer
+  close(err?: { message?: string; code?: string }): void; // once, last
+}
+
+export interface Link {
+  // Sends buf[start..end); the bytes are copied before it returns, so buf may be reused at once.
+  write(buf: Uint8Array, start: number, end: number): void;
+  end(force?: boolean): void; // close after what was written is sent, or at once when forced
+}
+
+export type Transport = (to: Endpoint, on: LinkEvents) => Link;

@@ -1,0 +1,197 @@
+// Connecting: CONNECT first, CONNACK in time, refusals with their names, backoff.
+import { describe, expect, it } from 'vitest';
+import { ClientErr } from '../../src/client/errors';
+import { createClient } from '../../src/client/client';
+import { Err } from '../../src/codec/constants';
+import { fakeClock } from '../helpers/clock';
+import { mockTransport } from '../helpers/mock-transport';
+import { setup } from './setup';
+
+describe('connecting', () => {
+  it('sends CONNECT as the first packet, with the options given [MQTT-3.1.0-1]', () => {
+    const t = setup({ keepalive: 30, clean: false, username: 'u', password: 'p', will: { topic: 'n/status', payload: 'gone', qos: 1, retain: true } });
+    t.clock.advance(0);
+    const link = t.mock.last();
+    expect(link.sent).toEqual([]);
+    link.open();
+    expect(link.sent.length).toBe(1);
+    expect(link.sent[0]).toMatchObject({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 4,
+      clientId: 'test',
+      keepalive: 30,
+      clean: false,
+      username: 'u',
+      will: { topic: 'n/status', qos: 1, retain: true },
+    });
+    expect(String((link.sent[0] as { password: Buffer }).password)).toBe('p');
+    expect(String((link.sent[0] as { will: { payload: Buffer } }).will.payload)).toBe('gone');
+  });
+
+  it('does not open a socket before the caller can add listeners', () => {
+    const t = setup();
+    expect(t.mock.links.length).toBe(0);
+    t.clock.advance(0);
+    expect(t.mock.links.length).toBe(1);
+  });
+
+  it('emits connect with sessionPresent once CONNACK accepts', () => {
+    const t = setup();
+    t.online(true);
+    expect(t.of('connect').map((e) => e.args[0])).toEqual([true]);
+    expect(t.client.connected).toBe(true);
+  });
+
+  it('gives up on a CONNACK that does not come within connectTimeout, then reconnects', () => {
+    const t = setup({ connectTimeout: 5000 });
+    t.clock.advance(0);
+    t.mock.last().open();
+    t.clock.advance(4999);
+    expect(t.errors()).toEqual([]);
+    t.clock.advance(1);
+    expect(t.errors()).toEqual([ClientErr.CONNECT_TIMEOUT]);
+    expect(t.mock.last().ended).toBe(true);
+    t.clock.advance(1000);
+    expect(t.mock.links.length).toBe(2);
+    expect(t.of('reconnect').length).toBe(1);
+  });
+
+  it('also times out a socket that never connects', () => {
+    const t = setup({ connectTimeout: 3000 });
+    t.clock.advance(3000);
+    expect(t.errors()).toEqual([ClientErr.CONNECT_TIMEOUT]);
+  });
+
+  it.each([
+    [1, 'unacceptable protocol version'],
+    [2, 'identifier rejected'],
+    [3, 'server unavailable'],
+    [4, 'bad user name or password'],
+    [5, 'not authorized'],
+  ])('turns CONNACK return code %i into an error named "%s"', (code, name) => {
+    const t = setup();
+    t.clock.advance(0);
+    t.mock.last().connack(code);
+    const err = t.of('error')[0].args[0] as { code: number; message: string };
+    expect(err.code).toBe(ClientErr.REFUSED + code);
+    expect(err.message).toContain(name);
+    expect(t.client.connected).toBe(false);
+    expect(t.of('connect')).toEqual([]);
+    expect(t.mock.last().ended).toBe(true);
+  });
+
+  it('backs off exponentially between failed attempts, up to the maximum', () => {
+    const delays: number[] = [];
+    const u = setup({ reconnect: { min: 1000, max: 8000, factor: 2, jitter: 0 } });
+    u.clock.advance(0);
+    let last = u.clock.now();
+    u.client.on('reconnect', () => {
+      delays.push(u.clock.now() - last);
+    });
+    for (let i = 0; i < 6; i++) {
+      last = u.clock.now();
+      u.mock.last().close({ message: 'ECONNREFUSED' });
+      while (u.mock.links.length < i + 2) u.clock.advance(100);
+    }
+    expect(delays).toEqual([1000, 2000, 4000, 8000, 8000, 8000]);
+  });
+
+  it('waits the maximum after bad credentials or not authorized, never a reconnect storm', () => {
+    for (const code of [4, 5]) {
+      const t = setup({ reconnect: { min: 1000, max: 30000, factor: 2, jitter: 0 } });
+      t.clock.advance(0);
+      for (let s = 0; s < 60; s++) {
+        const link = t.mock.last();
+        if (!link.ended) link.connack(code);
+        t.clock.advance(1000);
+      }
+      // 60 s of refusals: the first attempt, then one each 30 s (at 30 s and 60 s)
+      expect(t.mock.links.length).toBe(3);
+      expect(t.errors().every((c) => c === ClientErr.REFUSED + code)).toBe(true);
+    }
+  });
+
+  it('resets the backoff after a successful connection', () => {
+    const t = setup();
+    t.clock.advance(0);
+    t.mock.last().close({ message: 'refused' });
+    t.clock.advance(1000);
+    t.mock.last().close({ message: 'refused' });
+    t.clock.advance(2000);
+    t.mock.last().connack();
+    t.mock.last().close();
+    const before = t.mock.links.length;
+    t.clock.advance(999);
+    expect(t.mock.links.length).toBe(before);
+    t.clock.advance(1);
+    expect(t.mock.links.length).toBe(before + 1);
+  });
+
+  it('applies jitter within its bound', () => {
+    const t = setup({ reconnect: { min: 1000, max: 1000, factor: 2, jitter: 0.5 } });
+    t.clock.advance(0);
+    for (let i = 0; i < 20; i++) {
+      t.mock.last().close({ message: 'x' });
+      const n = t.mock.links.length;
+      t.clock.advance(499);
+      expect(t.mock.links.length).toBe(n);
+      t.clock.advance(501);
+      expect(t.mock.links.length).toBe(n + 1);
+    }
+  });
+
+  it('tries the failover servers in turn', () => {
+    const t = setup({ servers: [{ host: 'a', port: 1 }, { host: 'b', port: 2, protocol: 'mqtts' }] });
+    t.clock.advance(0);
+    t.mock.last().close({ message: 'x' });
+    t.clock.advance(1000);
+    t.mock.last().close({ message: 'x' });
+    t.clock.advance(2000);
+    expect(t.mock.links.map((l) => `${l.to.protocol}://${l.to.host}:${l.to.port}`)).toEqual(['mqtt://a:1', 'mqtts://b:2', 'mqtt://a:1']);
+  });
+
+  it('reports a socket error and a close before CONNACK as errors', () => {
+    const t = setup();
+    t.clock.advance(0);
+    t.mock.last().close({ message: 'ECONNREFUSED' });
+    expect(t.of('error')[0].args[0]).toMatchObject({ code: ClientErr.SOCKET, message: 'socket error: ECONNREFUSED' });
+    expect(t.of('close').length).toBe(1);
+    expect(t.of('offline').length).toBe(0);
+  });
+
+  it('emits close and offline when an established connection drops, then reconnects', () => {
+    const t = setup();
+    t.online().close();
+    expect(t.of('close').length).toBe(1);
+    expect(t.of('offline').length).toBe(1);
+    expect(t.errors()).toEqual([]);
+    t.clock.advance(1000);
+    expect(t.mock.links.length).toBe(2);
+  });
+
+  it('refuses options the protocol forbids before opening any socket', () => {
+    const clock = fakeClock();
+    const mock = mockTransport();
+    const make = (o: object) => () => createClient({ host: 'h', clock, transport: mock.transport, ...o });
+    expect(make({ clientId: '', clean: false })).toThrow(expect.objectContaining({ code: Err.EMPTY_CLIENT_ID }));
+    expect(make({ will: { topic: 'a/#', payload: '' } })).toThrow(expect.objectContaining({ code: Err.TOPIC_WILDCARD }));
+    expect(make({ keepalive: 70000 })).toThrow(expect.objectContaining({ code: Err.BAD_KEEPALIVE }));
+    expect(make({ password: 'p' })).toThrow(expect.objectContaining({ code: Err.PASSWORD_WITHOUT_USERNAME }));
+    expect(() => createClient({ host: 'h', clock })).toThrow(expect.objectContaining({ code: ClientErr.NO_TRANSPORT }));
+    clock.advance(100);
+    expect(mock.links.length).toBe(0);
+  });
+
+  it('uses a random client id when none is given, off the board', () => {
+    const clock = fakeClock();
+    const mock = mockTransport();
+    createClient({ host: 'h', clock, transport: mock.transport });
+    createClient({ host: 'h', clock, transport: mock.transport });
+    clock.advance(0);
+    mock.links.forEach((l) => l.open());
+    const ids = mock.links.map((l) => (l.sent[0] as { clientId: string }).clientId);
+    expect(ids[0]).toMatch(/^mqtt-[0-9a-f]+$/);
+    expect(ids[0]).not.toBe(ids[1]);
+  });
+});

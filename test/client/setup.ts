@@ -1,0 +1,32 @@
+// A client over a mock transport and a fake clock, with every event it emits recorded.
+import { createClient, type Client, type Options } from '../../src/client/client';
+import { fakeClock } from '../helpers/clock';
+import { mockTransport, type MockLink } from '../helpers/mock-transport';
+
+export interface Recorded {
+  event: string;
+  args: unknown[];
+}
+
+export function setup(opts: Partial<Options> = {}) {
+  const clock = fakeClock();
+  const mock = mockTransport();
+  const client = createClient({ host: 'broker', clientId: 'test', reconnect: { min: 1000, max: 8000, factor: 2, jitter: 0 }, ...opts, clock, transport: mock.transport } as Options);
+  const events: Recorded[] = [];
+  for (const event of ['connect', 'message', 'close', 'offline', 'reconnect', 'error', 'drop', 'end']) {
+    client.on(event, (...args: unknown[]) => events.push({ event, args }));
+  }
+  const of = (event: string) => events.filter((e) => e.event === event);
+  const errors = () => of('error').map((e) => (e.args[0] as { code: number }).code);
+  // Opens the first connection and completes the handshake.
+  const online = (sessionPresent = false): MockLink => {
+    clock.advance(0);
+    const link = mock.last();
+    link.connack(0, sessionPresent);
+    return link;
+  };
+  return { client, clock, mock, events, of, errors, online };
+}
+
+export type Setup = ReturnType<typeof setup>;
+export type { Client };

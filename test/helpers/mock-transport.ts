@@ -1,0 +1,75 @@
+// A transport whose sockets the test drives: it sees every packet the client writes (parsed by
+// mqtt-packet, the reference) and feeds the client whatever a broker would send, byte-exact.
+import mqttPacket from 'mqtt-packet';
+import type { Endpoint, LinkEvents, Transport } from '../../src/transport/transport';
+
+export interface MockLink {
+  to: Endpoint;
+  on: LinkEvents;
+  sent: mqttPacket.Packet[]; // what the client wrote, in order
+  bytes: number; // bytes written
+  ended: boolean;
+  forced: boolean;
+  open(): void; // the socket connects
+  receive(...packets: object[]): void; // the broker sends these
+  receiveBytes(bytes: Uint8Array | string): void;
+  connack(code?: number, sessionPresent?: boolean): void; // open, then CONNACK
+  drain(): void;
+  close(err?: { message: string }): void;
+  take(cmd?: string): mqttPacket.Packet[]; // the packets sent since the last take (of that cmd)
+}
+
+export interface MockTransport {
+  transport: Transport;
+  links: MockLink[];
+  last(): MockLink;
+}
+
+export function mockTransport(): MockTransport {
+  const links: MockLink[] = [];
+  const transport: Transport = (to, on) => {
+    const parser = mqttPacket.parser({ protocolVersion: 4 });
+    let taken = 0;
+    const link: MockLink = {
+      to,
+      on,
+      sent: [],
+      bytes: 0,
+      ended: false,
+      forced: false,
+      open: () => on.connect(),
+      receive: (...packets) => {
+        for (const p of packets) on.data(new Uint8Array(mqttPacket.generate(p as mqttPacket.Packet)));
+      },
+      receiveBytes: (b) => on.data(b),
+      connack(code = 0, sessionPresent = false) {
+        on.connect();
+        link.receive({ cmd: 'connack', returnCode: code, sessionPresent });
+      },
+      drain: () => on.drain(),
+      close: (err) => on.close(err),
+      take(cmd) {
+        const fresh = link.sent.slice(taken);
+        taken = link.sent.length;
+        return cmd ? fresh.filter((p) => p.cmd === cmd) : fresh;
+      },
+    };
+    parser.on('packet', (p) => link.sent.push(p));
+    parser.on('error', (e) => {
+      throw e;
+    });
+    links.push(link);
+    return {
+      write(buf, start, end) {
+        if (link.ended) throw new Error('write after end');
+        link.bytes += end - start;
+        parser.parse(Buffer.from(buf.slice(start, end)));
+      },
+      end(force) {
+        link.ended = true;
+        link.forced = !!force;
+      },
+    };
+  };
+  return { transport, links, last: () => links[links.length - 1] };
+}
