@@ -611,10 +611,12 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     send(encodeSubscribe(tx, r.id, r.f, r.q));
   }
 
-  // Every remembered subscription again, packed into as few SUBSCRIBEs as fit the transmit buffer.
+  // Every remembered subscription again, packed into as few SUBSCRIBEs as fit the transmit buffer;
+  // those a pending SUBSCRIBE already carries are left to it.
   function renew(): void {
     let r: Request | null = null;
     for (let i = 0; i < subs.length; i++) {
+      if (pending(subs[i].f)) continue;
       if (!r) r = { id: 0, f: [], q: [] };
       r.f.push(subs[i].f);
       r.q!.push(subs[i].q);
@@ -626,6 +628,11 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
       }
     }
     if (r) requests.push(r);
+  }
+
+  function pending(f: string): boolean {
+    for (let i = 0; i < requests.length; i++) if (requests[i].q && requests[i].f.indexOf(f) >= 0) return true;
+    return false;
   }
 
   // ---- reading: socket bytes -> reader -> here -> handlers

@@ -1,0 +1,69 @@
+// Keep-alive: pings when idle, a silent broker noticed within 1.5x keepalive, none at keepalive 0.
+import { describe, expect, it } from 'vitest';
+import { ClientErr } from '../../src/client/errors';
+import { setup } from './setup';
+
+describe('keep-alive', () => {
+  it('sends PINGREQ after keepalive seconds without traffic [MQTT-3.1.2-23]', () => {
+    const t = setup({ keepalive: 10 });
+    const link = t.online();
+    link.take();
+    t.clock.advance(9999);
+    expect(link.take('pingreq')).toEqual([]);
+    t.clock.advance(1);
+    expect(link.take('pingreq').length).toBe(1);
+    link.receive({ cmd: 'pingresp' });
+    t.clock.advance(9999);
+    expect(link.take('pingreq')).toEqual([]);
+    t.clock.advance(1);
+    expect(link.take('pingreq').length).toBe(1);
+  });
+
+  it('closes a silent link within 1.5x keepalive of the last packet received, then reconnects', () => {
+    const t = setup({ keepalive: 10 });
+    const link = t.online();
+    const lastHeard = t.clock.now();
+    t.clock.advance(14999);
+    expect(t.errors()).toEqual([]);
+    t.clock.advance(1);
+    expect(t.errors()).toEqual([ClientErr.PING_TIMEOUT]);
+    expect(t.clock.now() - lastHeard).toBe(15000);
+    expect(link.ended && link.forced).toBe(true);
+    expect(t.of('offline').length).toBe(1);
+    t.clock.advance(1000);
+    expect(t.mock.links.length).toBe(2);
+  });
+
+  it('notices a silent broker even while the client keeps publishing', () => {
+    const t = setup({ keepalive: 10 });
+    const link = t.online();
+    let detectedAt = 0;
+    t.client.on('error', () => (detectedAt = detectedAt || t.clock.now()));
+    const start = t.clock.now();
+    for (let i = 0; i < 40 && !detectedAt; i++) {
+      t.client.publish('a', 'x');
+      link.drain();
+      t.clock.advance(500);
+    }
+    expect(detectedAt - start).toBeGreaterThan(0);
+    expect(detectedAt - start).toBeLessThanOrEqual(15000);
+  });
+
+  it('counts any packet from the broker as an answer', () => {
+    const t = setup({ keepalive: 10 });
+    const link = t.online();
+    t.clock.advance(10000); // ping sent
+    link.receive({ cmd: 'publish', topic: 'x', payload: Buffer.from('y'), qos: 0 });
+    t.clock.advance(6000);
+    expect(t.errors()).toEqual([]);
+  });
+
+  it('sends no pings at keepalive 0, and never times out', () => {
+    const t = setup({ keepalive: 0 });
+    const link = t.online();
+    t.clock.advance(3600 * 1000);
+    expect(link.take('pingreq')).toEqual([]);
+    expect(t.errors()).toEqual([]);
+    expect(t.clock.pending()).toBe(0);
+  });
+});
