@@ -1,0 +1,87 @@
+// A real Aedes broker on 127.0.0.1 (ephemeral port) that a test can kill and restart with its state kept,
+// as a broker with persistence restarts; and a loopback proxy that can go silent or cut the line.
+import net from 'node:net';
+import tls from 'node:tls';
+import { Aedes, type AedesOptions } from 'aedes';
+
+export interface TestBroker {
+  broker: Aedes;
+  port: number;
+  kill(): void; // every connection dropped, nothing listening
+  restart(): Promise<void>; // listening again on the same port
+  close(): Promise<void>;
+}
+
+export async function startBroker(opts: AedesOptions = {}, secure?: { key: string; cert: string }): Promise<TestBroker> {
+  const broker = await Aedes.createBroker(opts);
+  const sockets = new Set<net.Socket>();
+  let server: net.Server;
+  const t: TestBroker = {
+    broker,
+    port: 0,
+    kill() {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+    async restart() {
+      server = secure ? tls.createServer(secure, broker.handle) : net.createServer(broker.handle);
+      server.on('connection', (s: net.Socket) => {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+      });
+      await new Promise<void>((resolve) => server.listen(t.port, '127.0.0.1', resolve));
+      t.port = (server.address() as net.AddressInfo).port;
+    },
+    async close() {
+      t.kill();
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+    },
+  };
+  await t.restart();
+  return t;
+}
+
+export interface TestProxy {
+  port: number;
+  silent: boolean; // forward nothing either way, close nothing
+  cut(): void; // drop every connection at once, both sides
+  close(): Promise<void>;
+}
+
+export async function startProxy(target: () => number): Promise<TestProxy> {
+  const pairs = new Set<[net.Socket, net.Socket]>();
+  const server = net.createServer((down) => {
+    const up = net.connect(target(), '127.0.0.1');
+    const pair: [net.Socket, net.Socket] = [down, up];
+    pairs.add(pair);
+    down.on('data', (d) => !p.silent && up.write(d));
+    up.on('data', (d) => !p.silent && down.write(d));
+    const end = () => {
+      pairs.delete(pair);
+      if (!p.silent) {
+        down.destroy();
+        up.destroy();
+      }
+    };
+    down.on('close', end).on('error', () => {});
+    up.on('close', end).on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const p: TestProxy = {
+    port: (server.address() as net.AddressInfo).port,
+    silent: false,
+    cut() {
+      for (const [a, b] of pairs) {
+        a.destroy();
+        b.destroy();
+      }
+      pairs.clear();
+    },
+    async close() {
+      p.silent = false;
+      p.cut();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  return p;
+}
