@@ -26,6 +26,13 @@ export default [
     plugins: plugins(),
     onwarn,
   },
+  {
+    // For Node tools and benchmarks: the same client with Node's net/tls; readable, not for boards.
+    input: 'src/host.ts',
+    output: { file: 'dist/host.cjs', format: 'cjs', esModule: false, generatedCode: 'es5' },
+    plugins: [typescript({ tsconfig: './tsconfig.json', noEmitOnError: true, outputToFilesystem: false })],
+    onwarn,
+  },
   ...['esp32', 'esp8266'].map((board) => ({
     input: `boards/${board}.ts`,
     output: { file: `dist/${board}.js`, format: 'iife', strict: false, generatedCode: 'es5' },

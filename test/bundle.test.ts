@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import vm from 'node:vm';
+import type { createClient } from '../src/client/client';
+import { fakeClock } from './helpers/clock';
+import { mockTransport } from './helpers/mock-transport';
 import { forbiddenIn } from './helpers/forbidden';
 
 const bundles = readdirSync('dist').filter((f) => f.endsWith('.js'));
@@ -29,12 +31,17 @@ describe('the built bundles', () => {
     expect(forbiddenIn('var a=[].slice.call(x);new Uint8Array(4)')).toEqual([]);
   });
 
-  it('the library bundle loads as a CommonJS module and encodes a packet', () => {
-    const module = { exports: {} as Record<string, (...a: unknown[]) => number> };
-    vm.runInNewContext(readFileSync('dist/espruino-mqtt.js', 'utf8'), { exports: module.exports, module });
-    const buf = new Uint8Array(16);
-    expect(module.exports.encodePublish(buf, 'a/b', 'hi', 0, false, false, 0)).toBe(9);
-    expect(Array.from(buf.subarray(0, 9))).toEqual([0x30, 7, 0, 3, 0x61, 0x2f, 0x62, 0x68, 0x69]);
+  it('the library bundle loads as a CommonJS module whose connect() speaks MQTT', () => {
+    const module = { exports: {} as { connect: typeof createClient } };
+    new Function('exports', 'module', readFileSync('dist/espruino-mqtt.js', 'utf8'))(module.exports, module);
+    const clock = fakeClock();
+    const mock = mockTransport();
+    const client = module.exports.connect({ host: 'h', clientId: 'bundle', transport: mock.transport, clock });
+    clock.advance(0);
+    mock.last().connack();
+    expect(client.connected).toBe(true);
+    client.publish('a/b', 'hi', { qos: 1 });
+    expect(mock.last().take('publish')).toEqual([expect.objectContaining({ topic: 'a/b', qos: 1, messageId: 1 })]);
   });
 });
 
