@@ -5,7 +5,7 @@ import { espruinoTransport } from './transport/espruino';
 // Opens a client; on Espruino it talks through require('net') / require('tls') unless options.transport
 // says otherwise (on a host pass nodeTransport from src/transport/node.ts).
 export function connect(options: Options): Client {
-  return createClient(options, typeof E !== 'undefined' ? espruinoTransport : undefined);
+  return createClient(options, typeof E !== 'undefined' ? espruinoTransport(require) : undefined);
 }
 
 export { matchTopic } from './client/topics';

@@ -494,6 +494,7 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
       call(done, dropped(ClientErr.SOCKET, 0, t, 0));
       return false;
     }
+    if (n > box.bytes.length) return refuse(Err.BUFFER_TOO_SHORT, done); // would never fit: evict nothing
     let at = reserve(box, n);
     // Full: either refuse the new message, or give up the oldest not yet in flight until it fits.
     for (let k = 0; at < 0 && !rejectNew && k < box.count; ) {

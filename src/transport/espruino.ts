@@ -1,9 +1,18 @@
-import { Endpoint, Link, LinkEvents } from './transport';
+import { Endpoint, Link, LinkEvents, Transport } from './transport';
 
-// Espruino's net and (ESP32) tls modules. Their sockets deliver byte strings, buffer every write without
+type Load = (name: string) => { connect(opts: object, cb: () => void): unknown };
+
+// Espruino's net and (ESP32) tls modules, loaded through `load` (the interpreter's require; tls only when
+// asked for, since the ESP8266 has none). Their sockets deliver byte strings, buffer every write without
 // limit and fire 'drain' when empty; write() stringifies its argument, so bytes go out as E.toString()
 // (../shared/ESPRUINO.md). tls takes ca/key/cert but does not verify the server certificate.
-export function espruinoTransport(to: Endpoint, on: LinkEvents): Link {
+export function espruinoTransport(load: Load): Transport {
+  return function (to, on) {
+    return open(load, to, on);
+  };
+}
+
+function open(load: Load, to: Endpoint, on: LinkEvents): Link {
   let closed = false;
   let error: { message?: string } | undefined;
   function close(): void {
@@ -15,7 +24,7 @@ export function espruinoTransport(to: Endpoint, on: LinkEvents): Link {
   let sock: EspruinoSocket | undefined;
   try {
     // One connect callback and no on('connect'): both together trip an interpreter assertion.
-    sock = require(to.protocol === 'mqtts' ? 'tls' : 'net').connect(
+    sock = load(to.protocol === 'mqtts' ? 'tls' : 'net').connect(
       { host: to.host, port: to.port, ca: to.ca, key: to.key, cert: to.cert },
       function () {
         if (!closed) on.connect();

@@ -198,6 +198,16 @@ describe('the outbox bounds', () => {
     expect(t.client.queued()).toBe(3);
   });
 
+  it('refuses a message larger than the whole outbox without evicting anything', () => {
+    const t = setup({ outboxBytes: 64, txBuffer: 256 });
+    t.client.publish('small', 'a', { qos: 1 });
+    let err: { code: number } | undefined;
+    expect(t.client.publish('big', 'x'.repeat(100), { qos: 1 }, (e) => (err = e as never))).toBe(false);
+    expect(err!.code).toBe(Err.BUFFER_TOO_SHORT);
+    expect(t.client.queued()).toBe(1);
+    expect(t.of('drop')).toEqual([]);
+  });
+
   it('never gives up a message in flight to make room', () => {
     const t = setup({ outboxMessages: 2, window: 2 });
     const link = t.online();

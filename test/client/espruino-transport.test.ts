@@ -1,0 +1,123 @@
+// The Espruino transport over a fake of Espruino's net module, as ../shared/ESPRUINO.md describes it:
+// byte-string data, write() stringifies, 'drain' when empty, throws from connect and from a closed socket.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { espruinoTransport } from '../../src/transport/espruino';
+
+type Listener = (...a: unknown[]) => void;
+
+class FakeSocket {
+  listeners: Record<string, Listener[]> = {};
+  written: string[] = [];
+  closed = false;
+  on(ev: string, fn: Listener) {
+    if (ev === 'connect') throw new Error('on("connect") with a connect callback trips an interpreter assertion');
+    (this.listeners[ev] ||= []).push(fn);
+  }
+  emit(ev: string, ...a: unknown[]) {
+    for (const fn of this.listeners[ev] || []) fn(...a);
+  }
+  write(x: unknown) {
+    if (this.closed) throw new Error('This socket is closed');
+    this.written.push(String(x)); // exactly what the interpreter does with its argument
+    return false;
+  }
+  end() {
+    this.closed = true;
+  }
+}
+
+const g = globalThis as Record<string, unknown>;
+let sockets: FakeSocket[];
+let modules: string[];
+let failConnect: boolean;
+let load: (name: string) => { connect(opts: object, cb: () => void): unknown };
+
+beforeEach(() => {
+  sockets = [];
+  modules = [];
+  failConnect = false;
+  load = (name: string) => {
+    modules.push(name);
+    return {
+      connect(_opts: object, cb: () => void) {
+        if (failConnect) throw new Error('DNS lookup failed');
+        const s = new FakeSocket();
+        sockets.push(s);
+        setTimeout(cb, 0);
+        return s;
+      },
+    };
+  };
+  g.E = {
+    toString: (u8: Uint8Array) => String.fromCharCode(...u8),
+    toUint8Array: (s: string) => new Uint8Array([...s].map((c) => c.charCodeAt(0))),
+  };
+});
+
+afterEach(() => {
+  delete g.E;
+});
+
+function events() {
+  const log: string[] = [];
+  return {
+    log,
+    on: {
+      connect: () => log.push('connect'),
+      data: (c: string | Uint8Array) => log.push(`data ${typeof c} ${c.length}`),
+      drain: () => log.push('drain'),
+      close: (e?: { message?: string }) => log.push(`close ${e ? e.message : ''}`),
+    },
+  };
+}
+
+describe('the Espruino transport', () => {
+  it('uses net, or tls for mqtts, with one connect callback', async () => {
+    const e = events();
+    espruinoTransport(load)({ host: 'h', port: 1883, protocol: 'mqtt' }, e.on);
+    espruinoTransport(load)({ host: 'h', port: 8883, protocol: 'mqtts', ca: 'PEM' }, events().on);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(modules).toEqual(['net', 'tls']);
+    expect(e.log).toEqual(['connect']);
+  });
+
+  it('writes binary as a byte string (never "1,2,3"), and passes data and drain through', async () => {
+    const e = events();
+    const link = espruinoTransport(load)({ host: 'h', port: 1883, protocol: 'mqtt' }, e.on);
+    const buf = new Uint8Array([0x30, 0x03, 0x00, 0x01, 0xff, 0x99]);
+    link.write(buf, 0, 5);
+    expect(sockets[0].written).toEqual([String.fromCharCode(0x30, 0x03, 0x00, 0x01, 0xff)]);
+    sockets[0].emit('data', '\u00d0\u0000');
+    sockets[0].emit('drain');
+    expect(e.log).toEqual(['data string 2', 'drain']);
+  });
+
+  it('reports a connect that throws as a closed link, later, never by throwing', async () => {
+    failConnect = true;
+    const e = events();
+    const link = espruinoTransport(load)({ host: 'nowhere', port: 1883, protocol: 'mqtt' }, e.on);
+    expect(e.log).toEqual([]);
+    expect(() => link.write(new Uint8Array(2), 0, 2)).not.toThrow();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(e.log).toEqual(['close DNS lookup failed']);
+  });
+
+  it('catches a write to a closed socket and reports the close once', async () => {
+    const e = events();
+    const link = espruinoTransport(load)({ host: 'h', port: 1883, protocol: 'mqtt' }, e.on);
+    sockets[0].closed = true;
+    expect(() => link.write(new Uint8Array(2), 0, 2)).not.toThrow();
+    sockets[0].emit('close');
+    await new Promise((r) => setTimeout(r, 5));
+    expect(e.log.filter((l) => l.startsWith('close'))).toEqual(['close This socket is closed']);
+  });
+
+  it('passes the socket error to close, in the interpreter order error, close', () => {
+    const e = events();
+    espruinoTransport(load)({ host: 'h', port: 1883, protocol: 'mqtt' }, e.on);
+    sockets[0].emit('error', { code: 'ECONNRESET', message: 'connection reset' });
+    sockets[0].emit('end');
+    sockets[0].emit('close', true);
+    expect(e.log).toEqual(['close connection reset']);
+  });
+});
