@@ -1,9 +1,9 @@
 // Codec throughput against mqtt-packet in the same process, and heap growth of our encoders once warm.
-// Run with `npm run bench` (it builds first); measures the minified bundle, not the TypeScript source.
+// Run with `npm run bench` (it builds first); measures the ES5 build (dist/host.cjs), not the TypeScript source.
+import { createRequire } from 'node:module';
 import mqttPacket from 'mqtt-packet';
-import { loadBundle } from './load.mjs';
 
-const lib = loadBundle();
+const lib = createRequire(import.meta.url)('../dist/host.cjs');
 const PUBLISH = 3, PUBACK = 4;
 const MS = Number(process.env.BENCH_MS || 400);
 
@@ -51,7 +51,7 @@ for (const [name, ours, theirs, bytes] of cases) {
 }
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US').padStart(12);
-console.log('\ncodec throughput, ops/s (minified bundle vs mqtt-packet ' + JSON.parse((await import('node:fs')).readFileSync('node_modules/mqtt-packet/package.json')).version + ', Node ' + process.version + ')');
+console.log('\ncodec throughput, ops/s (ES5 build vs mqtt-packet ' + JSON.parse((await import('node:fs')).readFileSync('node_modules/mqtt-packet/package.json')).version + ', Node ' + process.version + ')');
 console.log('case                   espruino-mqtt  mqtt-packet   ratio');
 for (const [name, a, b] of rows) console.log(`${name.padEnd(22)}${fmt(a)} ${fmt(b)}   ${(a / b).toFixed(1)}x`);
 

@@ -139,8 +139,10 @@ export function createReader(
         const fit = got < size ? (size - got < k ? size - got : k) : 0;
         if (str) {
           for (let j = 0; j < fit; j++) buf[got + j] = (chunk as string).charCodeAt(i + j);
-        } else if (fit) {
+        } else if (fit > 32) {
           buf.set((chunk as Uint8Array).subarray(i, i + fit), got);
+        } else {
+          for (let j = 0; j < fit; j++) buf[got + j] = (chunk as Uint8Array)[i + j]; // cheaper than a view when short
         }
         if (fit < k && first >> 4 === Type.PUBLISH) {
           // Skipping past the buffer: keep only the packet id, 2 bytes after the topic.
