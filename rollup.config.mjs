@@ -4,7 +4,10 @@ import terser from '@rollup/plugin-terser';
 
 const terserOptions = {
   ecma: 5,
-  compress: { passes: 3, pure_getters: true },
+  // inline: 1 (no inlining of functions with arguments): the higher levels turn parameters into a `var`
+  // declared after its first use, which the interpreter, having no hoisting, resolves to an outer binding.
+  // test/bundle.test.ts checks every bundle for any use before definition.
+  compress: { passes: 3, pure_getters: true, inline: 1 },
   mangle: true,
   // Espruino strings are 8-bit: non-ASCII must stay as its UTF-8 bytes, never as \u escapes.
   format: { ascii_only: false, comments: false },

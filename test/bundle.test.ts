@@ -6,6 +6,7 @@ import type { createClient } from '../src/client/client';
 import { fakeClock } from './helpers/clock';
 import { mockTransport } from './helpers/mock-transport';
 import { forbiddenIn } from './helpers/forbidden';
+import { useBeforeDefinition } from './helpers/hoisting';
 
 const bundles = readdirSync('dist').filter((f) => f.endsWith('.js'));
 const sizes = JSON.parse(readFileSync('dist/sizes.json', 'utf8'));
@@ -22,6 +23,30 @@ describe('the built bundles', () => {
 
   it.each(bundles)('%s uses nothing Espruino lacks or mangles', (file) => {
     expect(forbiddenIn(readFileSync(`dist/${file}`, 'utf8'))).toEqual([]);
+  });
+
+  it.each(bundles)('%s uses nothing before its definition ran (Espruino does not hoist)', (file) => {
+    expect(useBeforeDefinition(readFileSync(`dist/${file}`, 'utf8'))).toEqual([]);
+  });
+
+  it('the hoisting check catches what the interpreter rejects, and passes what it runs', () => {
+    const bad = [
+      'function outer(){ var o = { f: inner }; function inner(){} }', // seen on the interpreter: "inner" is not defined
+      'function f(){ return g(1); var g; }',
+      'exports.c = function(r){ return (e = require, e(r)); var e; };', // terser's inlining, seen overwriting an outer e
+      'var a = b(); function b(){ return c; } var c = 1;',
+      '!function(){ x(); }(); function x(){}',
+      'function s(){ arm(); function arm(){ t = 1; } var t; }',
+    ];
+    for (const code of bad) expect(useBeforeDefinition(code).length, code).toBeGreaterThan(0);
+    const good = [
+      'function outer(){ function inner(){} var o = { f: inner }; }',
+      'function a(){ return b(); } function b(){ return 1; } a();',
+      'var later = function(){ return v; }; var v = 1; later();',
+      'function s(){ function arm(){ return t; } var t = 1; arm(); }',
+      'function cb(){ setTimeout(function(){ z(); }, 0); } function z(){}',
+    ];
+    for (const code of good) expect(useBeforeDefinition(code), code).toEqual([]);
   });
 
   it('the forbidden-construct check catches each construct it names', () => {

@@ -174,31 +174,6 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
   let pumping = false;
   let repump = false;
 
-  const reader = createReader(o.rxBuffer || 512, onPacket, function (code) {
-    lose(code); // malformed input: close, then reconnect [MQTT-4.8.0-1]
-  });
-
-  const client: Client = {
-    connected: false,
-    on: function (event, fn) {
-      (listeners[event] || (listeners[event] = [])).push(fn);
-      return client;
-    },
-    removeListener: function (event, fn) {
-      const l = listeners[event];
-      const k = l ? l.indexOf(fn) : -1;
-      if (k >= 0) l.splice(k, 1);
-      return client;
-    },
-    publish: publish,
-    subscribe: subscribe,
-    unsubscribe: unsubscribe,
-    end: end,
-    queued: function () {
-      return box.count;
-    },
-  };
-
   // ---- events: listeners run synchronously; what they throw is reported, never thrown into a socket callback
 
   function call(fn: Listener | undefined, a?: unknown, b?: unknown, c?: unknown): void {
@@ -747,6 +722,32 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     }
     call(r.cb, err, granted);
   }
+
+  // Built last: Espruino does not hoist, so everything these name must already be defined.
+  const reader = createReader(o.rxBuffer || 512, onPacket, function (code) {
+    lose(code); // malformed input: close, then reconnect [MQTT-4.8.0-1]
+  });
+
+  const client: Client = {
+    connected: false,
+    on: function (event, fn) {
+      (listeners[event] || (listeners[event] = [])).push(fn);
+      return client;
+    },
+    removeListener: function (event, fn) {
+      const l = listeners[event];
+      const k = l ? l.indexOf(fn) : -1;
+      if (k >= 0) l.splice(k, 1);
+      return client;
+    },
+    publish: publish,
+    subscribe: subscribe,
+    unsubscribe: unsubscribe,
+    end: end,
+    queued: function () {
+      return box.count;
+    },
+  };
 
   // Connect once the caller has had a chance to add listeners.
   arm(0, open);

@@ -73,8 +73,8 @@ export function createReader(
     onError(code);
   }
 
-  // Checks the complete packet in buf and hands it on; returns an error code or 0.
-  function finish(): number {
+  // Checks the complete packet in buf: 0, or an error code.
+  function check(): number {
     const type = first >> 4;
     const n = len < size ? len : size;
     p.type = type;
@@ -121,9 +121,15 @@ export function createReader(
         }
       }
     }
+    return 0;
+  }
+
+  // A packet is complete: hand it on, or fail the stream.
+  function finish(): void {
+    const err = check();
+    if (err) return fail(err);
     state = State.HEAD;
     onPacket(p);
-    return 0;
   }
 
   function push(chunk: string | Uint8Array): void {
@@ -133,6 +139,7 @@ export function createReader(
     const n = chunk.length;
     const gen = generation;
     let i = 0;
+    let type = 0;
     while (i < n && state !== State.FAILED && gen === generation) {
       if (state === State.BODY) {
         const k = len - got < n - i ? len - got : n - i;
@@ -148,23 +155,21 @@ export function createReader(
           // Skipping past the buffer: keep only the packet id, 2 bytes after the topic.
           const idAt = 2 + ((buf[0] << 8) | buf[1]);
           for (let o = got + fit > idAt ? got + fit : idAt; o <= idAt + 1 && o < got + k; o++) {
-            const b = str ? (chunk as string).charCodeAt(i + o - got) : (chunk as Uint8Array)[i + o - got];
-            if (o === idAt) idHi = b;
-            else idLo = b;
+            const byte = str ? (chunk as string).charCodeAt(i + o - got) : (chunk as Uint8Array)[i + o - got];
+            if (o === idAt) idHi = byte;
+            else idLo = byte;
           }
         }
         got += k;
         i += k;
-        if (got === len) {
-          const err = finish();
-          if (err) fail(err);
-        }
+        if (got === len) finish();
         continue;
       }
       const b = str ? (chunk as string).charCodeAt(i) : (chunk as Uint8Array)[i];
       i++;
+      // One `type` for both branches: the interpreter does not hoist, so no name is declared twice.
       if (state === State.HEAD) {
-        const type = b >> 4;
+        type = b >> 4;
         const flags = FLAGS[type];
         if (flags < 0) fail(Err.BAD_TYPE);
         else if (type === Type.PUBLISH ? (b & 6) === 6 : (b & 15) !== flags) {
@@ -181,16 +186,13 @@ export function createReader(
           if (lenBytes === 4) fail(Err.BAD_LENGTH);
           continue;
         }
-        const type = first >> 4;
+        type = first >> 4;
         const fixed = LENGTH[type];
         // PUBLISH: topic length and at least one topic byte, plus the packet id above QoS 0; SUBACK: id and a code
         if (fixed >= 0 ? len !== fixed : len < (first & 6 ? 5 : 3)) fail(Err.BAD_LENGTH);
         else if (len > size && type !== Type.PUBLISH) fail(Err.TOO_LARGE);
         else if (len) state = State.BODY;
-        else {
-          const err = finish();
-          if (err) fail(err);
-        }
+        else finish();
       }
     }
   }
