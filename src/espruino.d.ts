@@ -5,7 +5,7 @@ declare const E: {
 };
 declare const console: { log(...args: unknown[]): void };
 declare function require(name: string): { connect(opts: object, cb: () => void): unknown };
-declare function setTimeout(fn: () => void, ms: number): unknown;
+declare function setTimeout(fn: (arg: any) => void, ms: number, arg?: unknown): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
 declare function clearTimeout(id: unknown): void;
 declare function getSerial(): string;
 interface EspruinoSocket {

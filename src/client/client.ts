@@ -1,10 +1,10 @@
 import { Err, Type } from '../codec/constants';
-import { Packet, createReader } from '../codec/reader';
+import { Packet, Reader, createReader } from '../codec/reader';
 import { fromBytes, toBytes, topicFilterError } from '../codec/strings';
 import { Bytes, ConnectFields, encodeAck, encodeConnect, encodeEmpty, encodePublish, encodeSubscribe } from '../codec/writer';
-import { Endpoint, Link, Transport } from '../transport/transport';
+import { Endpoint, Link, LinkEvents, Transport } from '../transport/transport';
 import { ClientErr, MqttError, mqttError } from './errors';
-import { Done, Stage, append, createOutbox, findId, remove, reserve } from './outbox';
+import { Done, Outbox, Stage, append, createOutbox, findId, remove, reserve } from './outbox';
 import { matchTopic } from './topics';
 
 // The session: one connection at a time, its keep-alive, the outbox, subscriptions and their handlers,
@@ -12,7 +12,7 @@ import { matchTopic } from './topics';
 
 export interface Clock {
   now(): number; // milliseconds
-  set(fn: () => void, ms: number): unknown;
+  set(fn: (arg: any) => void, ms: number, arg: any): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
   clear(handle: unknown): void;
 }
 
@@ -79,6 +79,14 @@ const enum State {
   ENDED,
 }
 
+// What the one timer is waiting for.
+const enum Wake {
+  OPEN, // the first connection, once the caller has added listeners
+  CONNACK, // the connect timeout
+  PING, // the keep-alive
+  RETRY, // the backoff before a reconnect
+}
+
 interface Subscription {
   f: string; // filter, bytes
   q: number;
@@ -92,6 +100,57 @@ interface Request {
   f: string[];
   q: number[] | null;
   cb?: SubscribeDone;
+}
+
+// The client's whole state. Its behaviour is top-level functions over this object, never functions
+// defined per client: on Espruino a nested function is a fresh copy of its text in RAM each time its outer
+// function runs, while a top-level one loaded from flash costs almost nothing.
+interface Session extends Client {
+  clock: Clock;
+  transport: Transport;
+  keepalive: number; // seconds
+  connectTimeout: number;
+  retry: boolean; // reconnect at all
+  rmin: number;
+  rmax: number;
+  rfactor: number;
+  jitter: number;
+  txSize: number;
+  tx: Uint8Array;
+  box: Outbox;
+  window: number;
+  rejectNew: boolean;
+  dropOffline: boolean;
+  q2: Uint16Array; // a ring of inbound QoS 2 packet ids; 0 is never an id
+  q2next: number;
+  servers: Endpoint[];
+  fields: ConnectFields;
+  reader: Reader;
+  listeners: { [event: string]: Listener[] };
+  subs: Subscription[];
+  reqs: Request[];
+  endDone: (() => void)[];
+  state: State;
+  ending: boolean;
+  link: Link | null;
+  gen: number; // bumped whenever a link is dropped, so its late events are ignored
+  server: number;
+  attempt: number;
+  timer: unknown;
+  wake: Wake;
+  lastSent: number;
+  lastHeard: number;
+  pingAt: number; // when the unanswered PINGREQ went out, -1 when none is
+  unflushed: number; // bytes written since the socket last drained
+  lastId: number;
+  pumping: boolean;
+  repump: boolean;
+}
+
+// The events of one link: `c` the client, `g` the generation it belongs to.
+interface Events extends LinkEvents {
+  c: Session;
+  g: number;
 }
 
 function isQos(q: number): boolean {
@@ -108,43 +167,616 @@ const defaultClock: Clock = {
   now: function () {
     return Date.now();
   },
-  set: function (fn, ms) {
-    return setTimeout(fn, ms);
+  set: function (fn, ms, arg) {
+    return setTimeout(fn, ms, arg);
   },
   clear: function (h) {
     clearTimeout(h);
   },
 };
 
+// ---- events: listeners run synchronously; what they throw is reported, never thrown into a socket callback
+
+function call(s: Session, fn: Listener | undefined, a?: unknown, b?: unknown, c?: unknown): void {
+  if (!fn) return;
+  try {
+    fn(a, b, c);
+  } catch (e) {
+    if (fn !== logError) emit(s, 'error', mqttError(ClientErr.HANDLER, String(e)));
+  }
+}
+
+function logError(err: MqttError): void {
+  console.log('mqtt: ' + err.message);
+}
+
+function emit(s: Session, event: string, a?: unknown, b?: unknown, c?: unknown): void {
+  const l = s.listeners[event];
+  if (!l || !l.length) {
+    if (event === 'error') call(s, logError, a); // an error nobody listens for is still seen
+    return;
+  }
+  for (let i = 0; i < l.length; i++) call(s, l[i], a, b, c);
+}
+
+// Refuses a call's input: the callback gets the error, or else the 'error' event does.
+function refuse(s: Session, code: number, done?: Listener): false {
+  const err = mqttError(code);
+  if (done) call(s, done, err);
+  else emit(s, 'error', err);
+  return false;
+}
+
+// ---- the timer: one at a time, for whatever the current state waits on
+
+function arm(s: Session, ms: number, wake: Wake): void {
+  disarm(s);
+  s.wake = wake;
+  s.timer = s.clock.set(onTimer, ms > 0 ? ms : 0, s);
+}
+
+function disarm(s: Session): void {
+  if (s.timer != null) s.clock.clear(s.timer);
+  s.timer = null;
+}
+
+function onTimer(s: Session): void {
+  const wake = s.wake;
+  s.timer = null;
+  if (wake === Wake.CONNACK) lose(s, ClientErr.CONNECT_TIMEOUT);
+  else if (wake === Wake.PING) keepAlive(s);
+  else {
+    if (wake === Wake.RETRY) emit(s, 'reconnect');
+    open(s);
+  }
+}
+
+// ---- connection lifecycle
+
+function open(s: Session): void {
+  const ev: Events = { c: s, g: ++s.gen, connect: linkConnect, data: linkData, drain: linkDrain, close: linkClose };
+  s.state = State.CONNECTING;
+  arm(s, s.connectTimeout, Wake.CONNACK);
+  try {
+    s.link = s.transport(s.servers[s.server], ev);
+  } catch (e) {
+    s.link = null;
+    s.gen++;
+    closed(s, ClientErr.SOCKET, String(e));
+  }
+}
+
+function linkConnect(this: Events): void {
+  const s = this.c;
+  if (this.g !== s.gen) return;
+  s.reader.reset();
+  s.lastSent = s.lastHeard = s.clock.now();
+  send(s, encodeConnect(s.tx, s.fields)); // the first packet on a connection [MQTT-3.1.0-1]
+}
+
+function linkData(this: Events, chunk: string | Uint8Array): void {
+  if (this.g === this.c.gen) this.c.reader.push(chunk);
+}
+
+function linkDrain(this: Events): void {
+  const s = this.c;
+  if (this.g !== s.gen) return;
+  s.unflushed = 0;
+  pump(s);
+}
+
+function linkClose(this: Events, e?: { message?: string; code?: string }): void {
+  const s = this.c;
+  if (this.g !== s.gen) return;
+  s.link = null;
+  s.gen++;
+  closed(s, e || s.state === State.CONNECTING ? ClientErr.SOCKET : 0, e ? e.message || String(e.code) : 'connection closed');
+}
+
+// Drops the current link (a timeout, a malformed packet, a refusal) and goes on as after a close.
+function lose(s: Session, code: number, detail?: string, longWait?: boolean): void {
+  const l = s.link;
+  if (!l) return;
+  s.link = null;
+  s.gen++;
+  l.end(true);
+  closed(s, code, detail, longWait);
+}
+
+function closed(s: Session, code: number, detail?: string, longWait?: boolean): void {
+  const was = s.state;
+  const box = s.box;
+  disarm(s);
+  s.reader.reset();
+  s.unflushed = 0;
+  s.pingAt = -1;
+  s.state = State.CLOSED;
+  s.connected = false;
+  // What was in flight is resent on the next connection, in order, with DUP set [MQTT-3.3.1-1]
+  // [MQTT-4.4.0-1] [MQTT-4.6.0-1]; a released QoS 2 message resends its PUBREL instead.
+  for (let k = 0; k < box.count; k++) {
+    if (box.stage[k] === Stage.SENT) {
+      box.stage[k] = Stage.QUEUED;
+      box.bytes[box.at[k]] |= 8;
+    } else if (box.stage[k] === Stage.RELEASED) {
+      box.stage[k] = Stage.RELEASE;
+    }
+  }
+  if (code) emit(s, 'error', mqttError(code, detail));
+  emit(s, 'close');
+  if (was === State.CONNECTED) emit(s, 'offline');
+  if (was !== State.CONNECTED) s.server = (s.server + 1) % s.servers.length; // failover: the next server
+  if (s.ending || !s.retry) return finish(s);
+  // exponential backoff with jitter; a refusal of credentials waits the longest [CONNACK 4, 5]
+  const base = longWait ? s.rmax : Math.min(s.rmax, s.rmin * Math.pow(s.rfactor, s.attempt));
+  s.attempt++;
+  arm(s, base * (1 - s.jitter * Math.random()), Wake.RETRY);
+}
+
+function onConnack(s: Session, p: Packet): void {
+  if (p.code) return lose(s, ClientErr.REFUSED + p.code, '', p.code === 4 || p.code === 5);
+  disarm(s); // the connect timeout
+  s.state = State.CONNECTED;
+  s.connected = true;
+  s.attempt = 0;
+  if (!p.sessionPresent) {
+    // A new session: the broker forgot our subscriptions and its QoS 2 state [MQTT-3.1.2-6].
+    s.q2.fill(0);
+    renew(s);
+  }
+  for (let i = 0; i < s.reqs.length; i++) sendRequest(s, s.reqs[i]);
+  keepAlive(s);
+  emit(s, 'connect', p.sessionPresent);
+  pump(s);
+}
+
+// Keep-alive: a PINGREQ when nothing was sent or received for keepalive seconds [MQTT-3.1.2-23]; no
+// answer within half of that and the link is dead, so a silent broker is noticed within 1.5x keepalive.
+function keepAlive(s: Session): void {
+  const k = s.keepalive * 1000;
+  if (!k || s.state !== State.CONNECTED) return;
+  const t = s.clock.now();
+  if (s.pingAt >= 0) {
+    if (t - s.pingAt >= k / 2) return lose(s, ClientErr.PING_TIMEOUT);
+  } else if (t - s.lastSent >= k || t - s.lastHeard >= k) {
+    send(s, encodeEmpty(s.tx, Type.PINGREQ));
+    s.pingAt = t;
+  }
+  arm(s, (s.pingAt >= 0 ? s.pingAt + k / 2 : Math.min(s.lastSent, s.lastHeard) + k) - t, Wake.PING);
+}
+
+function end(this: Session, force?: boolean | (() => void), done?: () => void): void {
+  const s = this;
+  if (typeof force === 'function') {
+    done = force;
+    force = false;
+  }
+  if (done) s.endDone.push(done);
+  if (s.state === State.ENDED) return finish(s);
+  s.ending = true;
+  if (s.state === State.CONNECTED) {
+    if (!force) return pump(s); // DISCONNECT once the outbox is empty and the socket drained
+    send(s, encodeEmpty(s.tx, Type.DISCONNECT));
+  }
+  finish(s);
+}
+
+// The end: no link, no timer, nothing left pending; what was not delivered is reported dropped.
+function finish(s: Session): void {
+  const l = s.link;
+  const box = s.box;
+  disarm(s);
+  s.link = null;
+  s.gen++;
+  s.state = State.ENDED;
+  s.connected = false;
+  if (l) {
+    l.end(); // after a DISCONNECT the client closes the connection [MQTT-3.14.4-1]
+    emit(s, 'close');
+  }
+  while (box.count) {
+    const done = box.done[0];
+    const err = dropped(s, ClientErr.CLOSED, 0);
+    remove(box, 0);
+    call(s, done, err);
+  }
+  while (s.reqs.length) call(s, s.reqs.shift()!.cb, mqttError(ClientErr.CLOSED));
+  if (s.ending) emit(s, 'end');
+  s.ending = false;
+  while (s.endDone.length) call(s, s.endDone.shift());
+}
+
+// ---- writing
+
+function send(s: Session, n: number): void {
+  if (!s.link || n < 0) return;
+  s.link.write(s.tx, 0, n);
+  s.lastSent = s.clock.now();
+  s.unflushed += n;
+}
+
+function nextId(s: Session): number {
+  for (;;) {
+    const id = (s.lastId = (s.lastId % 65535) + 1); // 1..65535, never 0 [MQTT-2.3.1-1]
+    let used = findId(s.box, id) >= 0; // never one still in flight [MQTT-2.3.1-2]
+    for (let i = 0; i < s.reqs.length; i++) used = used || s.reqs[i].id === id;
+    if (!used) return id;
+  }
+}
+
+// Writes queued messages in order while the window and the socket allow.
+function pump(s: Session): void {
+  if (s.pumping) {
+    s.repump = true;
+    return;
+  }
+  s.pumping = true;
+  do {
+    s.repump = false;
+    pumpOnce(s);
+  } while (s.repump);
+  s.pumping = false;
+  if (s.ending && s.state === State.CONNECTED && !s.box.count && !s.unflushed) {
+    send(s, encodeEmpty(s.tx, Type.DISCONNECT));
+    finish(s);
+  }
+}
+
+function pumpOnce(s: Session): void {
+  const box = s.box;
+  let inflight = 0;
+  for (let k = 0; k < box.count && s.link && s.state === State.CONNECTED; k++) {
+    const stage = box.stage[k];
+    const qos = box.qos[k];
+    if (stage === Stage.SENT || stage === Stage.RELEASED) {
+      inflight++;
+      continue;
+    }
+    if (stage === Stage.QUEUED && qos && inflight >= s.window) return;
+    const n = stage === Stage.RELEASE ? 4 : box.len[k];
+    // Never run more than one transmit buffer ahead of the socket: Espruino buffers writes without limit.
+    if (s.unflushed && s.unflushed + n > s.txSize) return;
+    if (stage === Stage.RELEASE) {
+      send(s, encodeAck(s.tx, Type.PUBREL, box.id[k])); // in the order of the PUBRECs [MQTT-4.6.0-4]
+      box.stage[k] = Stage.RELEASED;
+      inflight++;
+      continue;
+    }
+    s.link.write(box.bytes, box.at[k], box.at[k] + n);
+    s.lastSent = s.clock.now();
+    s.unflushed += n;
+    if (qos) {
+      box.stage[k] = Stage.SENT;
+      inflight++;
+    } else {
+      const done = box.done[k];
+      remove(box, k--);
+      call(s, done);
+    }
+  }
+}
+
+// ---- the API
+
+function on(this: Session, event: string, fn: Listener): Client {
+  (this.listeners[event] || (this.listeners[event] = [])).push(fn);
+  return this;
+}
+
+function removeListener(this: Session, event: string, fn: Listener): Client {
+  const l = this.listeners[event];
+  const k = l ? l.indexOf(fn) : -1;
+  if (k >= 0) l.splice(k, 1);
+  return this;
+}
+
+function queued(this: Session): number {
+  return this.box.count;
+}
+
+function publish(this: Session, topic: string, payload: unknown, opts?: { qos?: number; retain?: boolean } | Done, done?: Done): boolean {
+  const s = this;
+  const box = s.box;
+  if (typeof opts === 'function') {
+    done = opts;
+    opts = undefined;
+  }
+  const qos = (opts && opts.qos) || 0;
+  if (s.state === State.ENDED || s.ending) return refuse(s, ClientErr.CLOSED, done);
+  if (!isQos(qos)) return refuse(s, Err.BAD_QOS, done);
+  let t: string;
+  let p: Bytes;
+  try {
+    t = toBytes(String(topic));
+    p = payloadBytes(payload);
+  } catch (e) {
+    return refuse(s, Err.BAD_UTF8, done); // a lone surrogate in host text
+  }
+  // Encoding into the transmit buffer validates everything and gives the exact bytes to queue.
+  const id = qos ? nextId(s) : 0;
+  const n = encodePublish(s.tx, t, p, qos, !!(opts && opts.retain), false, id);
+  if (n < 0) return refuse(s, -n, done);
+  if (!qos && s.state !== State.CONNECTED && s.dropOffline) {
+    call(s, done, dropped(s, ClientErr.SOCKET, 0, t, 0));
+    return false;
+  }
+  if (n > box.bytes.length) return refuse(s, Err.BUFFER_TOO_SHORT, done); // would never fit: evict nothing
+  let at = reserve(box, n);
+  // Full: either refuse the new message, or give up the oldest not yet in flight until it fits.
+  for (let k = 0; at < 0 && !s.rejectNew && k < box.count; ) {
+    if (box.stage[k] !== Stage.QUEUED) {
+      k++;
+      continue;
+    }
+    const gone = box.done[k];
+    const err = dropped(s, ClientErr.OUTBOX_FULL, k);
+    remove(box, k);
+    call(s, gone, err);
+    at = reserve(box, n);
+  }
+  if (at < 0) {
+    call(s, done, dropped(s, ClientErr.OUTBOX_FULL, 0, t, qos));
+    return false;
+  }
+  box.bytes.set(s.tx.subarray(0, n), at);
+  append(box, at, n, id, qos, done);
+  pump(s);
+  return true;
+}
+
+// Reports a message the client gives up on: outbox message k, or the one described by topic and qos.
+function dropped(s: Session, code: number, k: number, topic?: string, qos?: number): MqttError {
+  const err = mqttError(code);
+  if (topic == null) {
+    // read the topic back from the stored PUBLISH: after the fixed header, a 2-byte length
+    const b = s.box.bytes;
+    let p = s.box.at[k] + 1;
+    while (b[p++] & 128);
+    topic = '';
+    for (let i = p + 2, e = p + 2 + ((b[p] << 8) | b[p + 1]); i < e; i++) topic += String.fromCharCode(b[i]);
+    qos = s.box.qos[k];
+  }
+  err.topic = fromBytes(topic);
+  err.qos = qos;
+  emit(s, 'drop', err);
+  return err;
+}
+
+// Validates filters as bytes; returns them, or the error code.
+function filterBytes(s: Session, filter: string | string[]): string[] | number {
+  const list = typeof filter === 'string' ? [filter] : filter;
+  const out: string[] = [];
+  if (s.state === State.ENDED || s.ending) return ClientErr.CLOSED;
+  if (!list || !list.length) return Err.NO_FILTERS;
+  for (let i = 0; i < list.length; i++) {
+    let f: string;
+    try {
+      f = toBytes(String(list[i]));
+    } catch (e) {
+      return Err.BAD_UTF8;
+    }
+    const err = topicFilterError(f);
+    if (err) return err;
+    out.push(f);
+  }
+  return out;
+}
+
+function subscribe(this: Session, filter: string | string[], opts?: { qos?: number; handler?: Handler } | SubscribeDone, done?: SubscribeDone): boolean {
+  const s = this;
+  if (typeof opts === 'function') {
+    done = opts;
+    opts = undefined;
+  }
+  const qos = (opts && opts.qos) || 0;
+  const fs = filterBytes(s, filter);
+  if (typeof fs === 'number') return refuse(s, fs, done);
+  if (!isQos(qos)) return refuse(s, Err.BAD_QOS, done);
+  const qs: number[] = [];
+  for (let i = 0; i < fs.length; i++) qs.push(qos);
+  const n = encodeSubscribe(s.tx, 1, fs, qs); // must fit one packet
+  if (n < 0) return refuse(s, -n, done);
+  for (let i = 0; i < fs.length; i++) {
+    let k = findSub(s, fs[i]);
+    if (k < 0) k = s.subs.push({ f: fs[i], q: qos }) - 1;
+    s.subs[k].q = qos;
+    s.subs[k].h = opts && opts.handler;
+  }
+  request(s, { id: 0, f: fs, q: qs, cb: done });
+  return true;
+}
+
+function unsubscribe(this: Session, filter: string | string[], done?: Done): boolean {
+  const s = this;
+  const fs = filterBytes(s, filter);
+  if (typeof fs === 'number') return refuse(s, fs, done);
+  if (encodeSubscribe(s.tx, 1, fs, null) < 0) return refuse(s, Err.BUFFER_TOO_SHORT, done);
+  for (let i = 0; i < fs.length; i++) {
+    const k = findSub(s, fs[i]);
+    if (k >= 0) s.subs.splice(k, 1);
+  }
+  // Offline with a clean session there is nothing left at the broker to remove.
+  if (s.state !== State.CONNECTED && s.fields.clean) call(s, done);
+  else request(s, { id: 0, f: fs, q: null, cb: done });
+  return true;
+}
+
+function findSub(s: Session, f: string): number {
+  for (let i = 0; i < s.subs.length; i++) if (s.subs[i].f === f) return i;
+  return -1;
+}
+
+function request(s: Session, r: Request): void {
+  s.reqs.push(r);
+  if (s.state === State.CONNECTED) sendRequest(s, r);
+}
+
+function sendRequest(s: Session, r: Request): void {
+  r.id = nextId(s);
+  send(s, encodeSubscribe(s.tx, r.id, r.f, r.q));
+}
+
+// Every remembered subscription again, packed into as few SUBSCRIBEs as fit the transmit buffer;
+// those a pending SUBSCRIBE already carries are left to it.
+function renew(s: Session): void {
+  let r: Request | null = null;
+  for (let i = 0; i < s.subs.length; i++) {
+    const sub = s.subs[i];
+    if (pending(s, sub.f)) continue;
+    if (!r) r = { id: 0, f: [], q: [] };
+    r.f.push(sub.f);
+    r.q!.push(sub.q);
+    if (encodeSubscribe(s.tx, 1, r.f, r.q) < 0 && r.f.length > 1) {
+      r.f.pop();
+      r.q!.pop();
+      s.reqs.push(r);
+      r = { id: 0, f: [sub.f], q: [sub.q] };
+    }
+  }
+  if (r) s.reqs.push(r);
+}
+
+function pending(s: Session, f: string): boolean {
+  for (let i = 0; i < s.reqs.length; i++) if (s.reqs[i].q && s.reqs[i].f.indexOf(f) >= 0) return true;
+  return false;
+}
+
+// ---- reading: socket bytes -> reader -> here -> handlers
+
+function onPacket(this: Session, p: Packet): void {
+  const s = this;
+  const type = p.type;
+  s.lastHeard = s.clock.now();
+  s.pingAt = -1; // any packet proves the broker alive
+  if (type === Type.CONNACK) {
+    if (s.state === State.CONNECTING) onConnack(s, p);
+    else lose(s, ClientErr.PROTOCOL, 'second CONNACK');
+  } else if (s.state !== State.CONNECTED) {
+    lose(s, ClientErr.PROTOCOL, 'packet before CONNACK');
+  } else if (type === Type.PUBLISH) {
+    onPublish(s, p);
+  } else if (type === Type.PUBACK || type === Type.PUBREC || type === Type.PUBCOMP) {
+    onAck(s, type, p.id);
+  } else if (type === Type.PUBREL) {
+    forget(s, p.id);
+    send(s, encodeAck(s.tx, Type.PUBCOMP, p.id)); // also for an id we do not know
+  } else if (type === Type.SUBACK || type === Type.UNSUBACK) {
+    onSuback(s, p);
+  }
+}
+
+// Malformed input: close, then reconnect [MQTT-4.8.0-1].
+function onMalformed(this: Session, code: number): void {
+  lose(this, code);
+}
+
+function onPublish(s: Session, p: Packet): void {
+  const qos = p.qos;
+  const id = p.id;
+  if (p.error) {
+    // Too large for the receive buffer: skipped, reported, and still acknowledged [MQTT-4.5.0-2].
+    const err = mqttError(p.error);
+    err.topic = fromBytes(p.topic);
+    err.qos = qos;
+    err.size = p.length;
+    emit(s, 'drop', err);
+  } else if (qos < 2 || !seen(s, id)) {
+    deliver(s, p);
+  }
+  // Acknowledged after the handlers ran, in the order received [MQTT-4.3.2-2] [MQTT-4.6.0-2] [MQTT-4.6.0-3];
+  // a QoS 2 id is remembered until its PUBREL, so a resent PUBLISH is not delivered twice [MQTT-4.3.3-2].
+  if (qos === 2 && !seen(s, id)) {
+    s.q2[s.q2next] = id;
+    s.q2next = (s.q2next + 1) % s.q2.length;
+  }
+  if (qos) send(s, encodeAck(s.tx, qos === 1 ? Type.PUBACK : Type.PUBREC, id));
+}
+
+function seen(s: Session, id: number): boolean {
+  return s.q2.indexOf(id) >= 0;
+}
+
+function forget(s: Session, id: number): void {
+  for (let i = 0; i < s.q2.length; i++) if (s.q2[i] === id) s.q2[i] = 0;
+}
+
+function deliver(s: Session, p: Packet): void {
+  const topic = fromBytes(p.topic);
+  const body = p.buf.subarray(p.start, p.end);
+  // Espruino: a byte string; Node: a Buffer; elsewhere a Uint8Array copy.
+  const payload: Payload =
+    typeof E !== 'undefined' ? E.toString(body) : typeof Buffer !== 'undefined' ? Buffer.from(body) : body.slice();
+  const msg: Message = { topic: topic, payload: payload, qos: p.qos, retain: p.retain, dup: p.dup, messageId: p.id };
+  for (let i = 0; i < s.subs.length; i++) {
+    const sub = s.subs[i];
+    if (sub.h && matchTopic(sub.f, p.topic)) call(s, sub.h, topic, payload, msg);
+  }
+  emit(s, 'message', topic, payload, msg);
+}
+
+function onAck(s: Session, type: Type, id: number): void {
+  const box = s.box;
+  const k = findId(box, id);
+  const stage = k < 0 ? -1 : box.stage[k];
+  // PUBACK answers a QoS 1 PUBLISH, PUBREC a QoS 2 one, PUBCOMP a PUBREL [MQTT-2.3.1-6]
+  if (type === Type.PUBCOMP ? stage !== Stage.RELEASED : stage !== Stage.SENT || box.qos[k] !== (type === Type.PUBACK ? 1 : 2)) {
+    return lose(s, ClientErr.PROTOCOL, 'acknowledgement for unknown packet id ' + id);
+  }
+  if (type === Type.PUBREC) {
+    box.stage[k] = Stage.RELEASE;
+  } else {
+    const done = box.done[k];
+    remove(box, k);
+    call(s, done);
+  }
+  pump(s);
+}
+
+function onSuback(s: Session, p: Packet): void {
+  let k = 0;
+  while (k < s.reqs.length && s.reqs[k].id !== p.id) k++;
+  const r = s.reqs[k];
+  const codes = p.end - p.start;
+  if (!r || (p.type === Type.SUBACK ? !r.q || codes !== r.f.length : r.q)) {
+    return lose(s, ClientErr.PROTOCOL, 'acknowledgement for unknown packet id ' + p.id);
+  }
+  s.reqs.splice(k, 1);
+  if (!r.q) return call(s, r.cb);
+  const granted: { topic: string; qos: number }[] = [];
+  let err: MqttError | undefined;
+  for (let i = 0; i < codes; i++) {
+    const code = p.buf[p.start + i];
+    const topic = fromBytes(r.f[i]);
+    granted.push({ topic: topic, qos: code });
+    if (code === 0x80) {
+      // refused: reported, and not renewed on later connections
+      const j = findSub(s, r.f[i]);
+      if (j >= 0) s.subs.splice(j, 1);
+      err = mqttError(ClientErr.SUBSCRIBE_REFUSED, topic);
+      err.topic = topic;
+      if (!r.cb) emit(s, 'error', err);
+    }
+  }
+  call(s, r.cb, err, granted);
+}
+
+// ---- making one
+
 export function createClient(o: Options, defaultTransport?: Transport): Client {
-  const clock = o.clock || defaultClock;
   const transport = o.transport || defaultTransport;
-  const keepalive = o.keepalive == null ? 60 : o.keepalive;
-  const connectTimeout = o.connectTimeout || 30000;
-  const backoff = o.reconnect === false ? null : o.reconnect || {};
-  const backoffMin = (backoff && backoff.min) || 1000;
-  const backoffMax = (backoff && backoff.max) || 60000;
-  const backoffFactor = (backoff && backoff.factor) || 2;
-  const jitter = backoff && backoff.jitter != null ? backoff.jitter : 0.5;
+  const backoff = o.reconnect || {};
   const txSize = o.txBuffer || 512;
   const tx = new Uint8Array(txSize);
-  const box = createOutbox(o.outboxBytes || 2 * txSize, o.outboxMessages || 16);
-  const window = o.window || 8;
-  const rejectNew = o.overflow === 'reject-new';
-  const dropOffline = o.offlineQos0 === 'drop';
-  const qos2Ids = new Uint16Array(o.qos2Ids || 16); // a ring of ids; 0 is never a packet id
-  let qos2Next = 0;
-  const servers = o.servers || [o];
-  const endpoints: Endpoint[] = [];
-  for (let i = 0; i < servers.length; i++) {
-    const s = servers[i];
-    const protocol = s.protocol || 'mqtt';
-    endpoints.push({ host: s.host, port: s.port || (protocol === 'mqtts' ? 8883 : 1883), protocol: protocol, ca: o.ca, key: o.key, cert: o.cert });
+  const list = o.servers || [o];
+  const servers: Endpoint[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const protocol = list[i].protocol || 'mqtt';
+    servers.push({ host: list[i].host, port: list[i].port || (protocol === 'mqtts' ? 8883 : 1883), protocol: protocol, ca: o.ca, key: o.key, cert: o.cert });
   }
   const will = o.will;
   const fields: ConnectFields = {
     clientId: toBytes(o.clientId != null ? o.clientId : typeof getSerial === 'function' ? getSerial() : 'mqtt-' + Math.random().toString(16).substr(2, 10)),
-    keepalive: keepalive,
+    keepalive: o.keepalive == null ? 60 : o.keepalive,
     clean: o.clean !== false,
     username: o.username != null ? toBytes(o.username) : undefined,
     password: o.password != null ? payloadBytes(o.password) : undefined,
@@ -154,602 +786,56 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
   const check = encodeConnect(tx, fields);
   if (check < 0) throw mqttError(-check);
   if (!transport) throw mqttError(ClientErr.NO_TRANSPORT);
-
-  const listeners: { [event: string]: Listener[] } = {};
-  const subs: Subscription[] = [];
-  const requests: Request[] = [];
-  const endDone: (() => void)[] = [];
-  let state = State.CLOSED;
-  let ending = false;
-  let link: Link | null = null;
-  let generation = 0; // bumped whenever a link is dropped, so its late events are ignored
-  let server = 0;
-  let attempt = 0;
-  let timer: unknown = null;
-  let lastSent = 0;
-  let lastReceived = 0;
-  let pingAt = -1; // when the unanswered PINGREQ went out, -1 when none is
-  let unflushed = 0; // bytes written since the socket last drained
-  let lastId = 0;
-  let pumping = false;
-  let repump = false;
-
-  // ---- events: listeners run synchronously; what they throw is reported, never thrown into a socket callback
-
-  function call(fn: Listener | undefined, a?: unknown, b?: unknown, c?: unknown): void {
-    if (!fn) return;
-    try {
-      fn(a, b, c);
-    } catch (e) {
-      if (fn !== onErrorLogged) emit('error', mqttError(ClientErr.HANDLER, String(e)));
-    }
-  }
-
-  function onErrorLogged(err: MqttError): void {
-    console.log('mqtt: ' + err.message);
-  }
-
-  function emit(event: string, a?: unknown, b?: unknown, c?: unknown): void {
-    const l = listeners[event];
-    if (!l || !l.length) {
-      if (event === 'error') call(onErrorLogged, a); // an error nobody listens for is still seen
-      return;
-    }
-    for (let i = 0; i < l.length; i++) call(l[i], a, b, c);
-  }
-
-  // Refuses a call's input: the callback gets the error, or else the 'error' event does.
-  function refuse(code: number, done?: Listener): false {
-    const err = mqttError(code);
-    if (done) call(done, err);
-    else emit('error', err);
-    return false;
-  }
-
-  // ---- timers: one at a time, for whatever the current state waits on
-
-  function arm(ms: number, fn: () => void): void {
-    disarm();
-    timer = clock.set(fn, ms > 0 ? ms : 0);
-  }
-
-  function disarm(): void {
-    if (timer != null) clock.clear(timer);
-    timer = null;
-  }
-
-  // ---- connection lifecycle
-
-  function open(): void {
-    const g = ++generation;
-    state = State.CONNECTING;
-    arm(connectTimeout, function () {
-      lose(ClientErr.CONNECT_TIMEOUT);
-    });
-    try {
-      link = transport!(endpoints[server], {
-        connect: function () {
-          if (g !== generation) return;
-          reader.reset();
-          lastSent = lastReceived = clock.now();
-          send(encodeConnect(tx, fields)); // the first packet on a connection [MQTT-3.1.0-1]
-        },
-        data: function (chunk) {
-          if (g === generation) reader.push(chunk);
-        },
-        drain: function () {
-          if (g !== generation) return;
-          unflushed = 0;
-          pump();
-        },
-        close: function (e) {
-          if (g !== generation) return;
-          link = null;
-          generation++;
-          closed(e || state === State.CONNECTING ? ClientErr.SOCKET : 0, e ? e.message || String(e.code) : 'connection closed');
-        },
-      });
-    } catch (e) {
-      link = null;
-      generation++;
-      closed(ClientErr.SOCKET, String(e));
-    }
-  }
-
-  // Drops the current link (a timeout, a malformed packet, a refusal) and goes on as after a close.
-  function lose(code: number, detail?: string, longWait?: boolean): void {
-    const l = link;
-    if (!l) return;
-    link = null;
-    generation++;
-    l.end(true);
-    closed(code, detail, longWait);
-  }
-
-  function closed(code: number, detail?: string, longWait?: boolean): void {
-    const was = state;
-    disarm();
-    reader.reset();
-    unflushed = 0;
-    pingAt = -1;
-    state = State.CLOSED;
-    client.connected = false;
-    // What was in flight is resent on the next connection, in order, with DUP set [MQTT-3.3.1-1]
-    // [MQTT-4.4.0-1] [MQTT-4.6.0-1]; a released QoS 2 message resends its PUBREL instead.
-    for (let k = 0; k < box.count; k++) {
-      if (box.stage[k] === Stage.SENT) {
-        box.stage[k] = Stage.QUEUED;
-        box.bytes[box.at[k]] |= 8;
-      } else if (box.stage[k] === Stage.RELEASED) {
-        box.stage[k] = Stage.RELEASE;
-      }
-    }
-    if (code) emit('error', mqttError(code, detail));
-    emit('close');
-    if (was === State.CONNECTED) emit('offline');
-    if (was !== State.CONNECTED) server = (server + 1) % endpoints.length; // failover: the next server
-    if (ending || !backoff) finish();
-    else {
-      // exponential backoff with jitter; a refusal of credentials waits the longest [CONNACK 4, 5]
-      const base = longWait ? backoffMax : Math.min(backoffMax, backoffMin * Math.pow(backoffFactor, attempt));
-      attempt++;
-      arm(base * (1 - jitter * Math.random()), function () {
-        emit('reconnect');
-        open();
-      });
-    }
-  }
-
-  function onConnack(p: Packet): void {
-    if (p.code) {
-      lose(ClientErr.REFUSED + p.code, '', p.code === 4 || p.code === 5);
-      return;
-    }
-    disarm(); // the connect timeout
-    state = State.CONNECTED;
-    client.connected = true;
-    attempt = 0;
-    if (!p.sessionPresent) {
-      // A new session: the broker forgot our subscriptions and its QoS 2 state [MQTT-3.1.2-6].
-      qos2Ids.fill(0);
-      renew();
-    }
-    for (let i = 0; i < requests.length; i++) sendRequest(requests[i]);
-    keepAlive();
-    emit('connect', p.sessionPresent);
-    pump();
-  }
-
-  // Keep-alive: a PINGREQ when nothing was sent or received for keepalive seconds [MQTT-3.1.2-23]; no
-  // answer within half of that and the link is dead, so a silent broker is noticed within 1.5x keepalive.
-  function keepAlive(): void {
-    const k = keepalive * 1000;
-    if (!k || state !== State.CONNECTED) return;
-    const t = clock.now();
-    if (pingAt >= 0) {
-      if (t - pingAt >= k / 2) return lose(ClientErr.PING_TIMEOUT);
-    } else if (t - lastSent >= k || t - lastReceived >= k) {
-      send(encodeEmpty(tx, Type.PINGREQ));
-      pingAt = t;
-    }
-    arm((pingAt >= 0 ? pingAt + k / 2 : Math.min(lastSent, lastReceived) + k) - t, keepAlive);
-  }
-
-  function end(force?: boolean | (() => void), done?: () => void): void {
-    if (typeof force === 'function') {
-      done = force;
-      force = false;
-    }
-    if (done) endDone.push(done);
-    if (state === State.ENDED) return finish();
-    ending = true;
-    if (state === State.CONNECTED) {
-      if (!force) return pump(); // DISCONNECT once the outbox is empty and the socket drained
-      send(encodeEmpty(tx, Type.DISCONNECT));
-    }
-    finish();
-  }
-
-  // The end: no link, no timer, nothing left pending; what was not delivered is reported dropped.
-  function finish(): void {
-    const l = link;
-    disarm();
-    link = null;
-    generation++;
-    state = State.ENDED;
-    client.connected = false;
-    if (l) {
-      l.end(); // after a DISCONNECT the client closes the connection [MQTT-3.14.4-1]
-      emit('close');
-    }
-    while (box.count) {
-      const done = box.done[0];
-      const err = dropped(ClientErr.CLOSED, 0);
-      remove(box, 0);
-      call(done, err);
-    }
-    while (requests.length) call(requests.shift()!.cb, mqttError(ClientErr.CLOSED));
-    if (ending) emit('end');
-    ending = false;
-    while (endDone.length) call(endDone.shift());
-  }
-
-  // ---- writing
-
-  function send(n: number): void {
-    if (!link || n < 0) return;
-    link.write(tx, 0, n);
-    lastSent = clock.now();
-    unflushed += n;
-  }
-
-  function nextId(): number {
-    for (;;) {
-      lastId = (lastId % 65535) + 1; // 1..65535, never 0 [MQTT-2.3.1-1]
-      let used = findId(box, lastId) >= 0; // never one still in flight [MQTT-2.3.1-2]
-      for (let i = 0; i < requests.length; i++) used = used || requests[i].id === lastId;
-      if (!used) return lastId;
-    }
-  }
-
-  // Writes queued messages in order while the window and the socket allow.
-  function pump(): void {
-    if (pumping) {
-      repump = true;
-      return;
-    }
-    pumping = true;
-    do {
-      repump = false;
-      pumpOnce();
-    } while (repump);
-    pumping = false;
-    if (ending && state === State.CONNECTED && !box.count && !unflushed) {
-      send(encodeEmpty(tx, Type.DISCONNECT));
-      finish();
-    }
-  }
-
-  function pumpOnce(): void {
-    let inflight = 0;
-    for (let k = 0; k < box.count && link && state === State.CONNECTED; k++) {
-      const stage = box.stage[k];
-      const qos = box.qos[k];
-      if (stage === Stage.SENT || stage === Stage.RELEASED) {
-        inflight++;
-        continue;
-      }
-      if (stage === Stage.QUEUED && qos && inflight >= window) return;
-      const n = stage === Stage.RELEASE ? 4 : box.len[k];
-      // Never run more than one transmit buffer ahead of the socket: Espruino buffers writes without limit.
-      if (unflushed && unflushed + n > txSize) return;
-      if (stage === Stage.RELEASE) {
-        send(encodeAck(tx, Type.PUBREL, box.id[k])); // in the order of the PUBRECs [MQTT-4.6.0-4]
-        box.stage[k] = Stage.RELEASED;
-        inflight++;
-        continue;
-      }
-      link.write(box.bytes, box.at[k], box.at[k] + n);
-      lastSent = clock.now();
-      unflushed += n;
-      if (qos) {
-        box.stage[k] = Stage.SENT;
-        inflight++;
-      } else {
-        const done = box.done[k];
-        remove(box, k--);
-        call(done);
-      }
-    }
-  }
-
-  // ---- the API
-
-  function publish(topic: string, payload: unknown, opts?: { qos?: number; retain?: boolean } | Done, done?: Done): boolean {
-    if (typeof opts === 'function') {
-      done = opts;
-      opts = undefined;
-    }
-    const qos = (opts && opts.qos) || 0;
-    if (state === State.ENDED || ending) return refuse(ClientErr.CLOSED, done);
-    if (!isQos(qos)) return refuse(Err.BAD_QOS, done);
-    let t: string;
-    let p: Bytes;
-    try {
-      t = toBytes(String(topic));
-      p = payloadBytes(payload);
-    } catch (e) {
-      return refuse(Err.BAD_UTF8, done); // a lone surrogate in host text
-    }
-    // Encoding into the transmit buffer validates everything and gives the exact bytes to queue.
-    const id = qos ? nextId() : 0;
-    const n = encodePublish(tx, t, p, qos, !!(opts && opts.retain), false, id);
-    if (n < 0) return refuse(-n, done);
-    if (!qos && state !== State.CONNECTED && dropOffline) {
-      call(done, dropped(ClientErr.SOCKET, 0, t, 0));
-      return false;
-    }
-    if (n > box.bytes.length) return refuse(Err.BUFFER_TOO_SHORT, done); // would never fit: evict nothing
-    let at = reserve(box, n);
-    // Full: either refuse the new message, or give up the oldest not yet in flight until it fits.
-    for (let k = 0; at < 0 && !rejectNew && k < box.count; ) {
-      if (box.stage[k] !== Stage.QUEUED) {
-        k++;
-        continue;
-      }
-      const gone = box.done[k];
-      const err = dropped(ClientErr.OUTBOX_FULL, k);
-      remove(box, k);
-      call(gone, err);
-      at = reserve(box, n);
-    }
-    if (at < 0) {
-      call(done, dropped(ClientErr.OUTBOX_FULL, 0, t, qos));
-      return false;
-    }
-    box.bytes.set(tx.subarray(0, n), at);
-    append(box, at, n, id, qos, done);
-    pump();
-    return true;
-  }
-
-  // Reports a message the client gives up on: outbox message k, or the one described by topic and qos.
-  function dropped(code: number, k: number, topic?: string, qos?: number): MqttError {
-    const err = mqttError(code);
-    if (topic == null) {
-      // read the topic back from the stored PUBLISH: after the fixed header, a 2-byte length
-      const b = box.bytes;
-      let p = box.at[k] + 1;
-      while (b[p++] & 128);
-      topic = '';
-      for (let i = p + 2, e = p + 2 + ((b[p] << 8) | b[p + 1]); i < e; i++) topic += String.fromCharCode(b[i]);
-      qos = box.qos[k];
-    }
-    err.topic = fromBytes(topic);
-    err.qos = qos;
-    emit('drop', err);
-    return err;
-  }
-
-  // Validates filters as bytes; returns them, or the error code.
-  function filterBytes(filter: string | string[]): string[] | number {
-    const list = typeof filter === 'string' ? [filter] : filter;
-    const out: string[] = [];
-    if (state === State.ENDED || ending) return ClientErr.CLOSED;
-    if (!list || !list.length) return Err.NO_FILTERS;
-    for (let i = 0; i < list.length; i++) {
-      let f: string;
-      try {
-        f = toBytes(String(list[i]));
-      } catch (e) {
-        return Err.BAD_UTF8;
-      }
-      const err = topicFilterError(f);
-      if (err) return err;
-      out.push(f);
-    }
-    return out;
-  }
-
-  function subscribe(
-    filter: string | string[],
-    opts?: { qos?: number; handler?: Handler } | SubscribeDone,
-    done?: SubscribeDone,
-  ): boolean {
-    if (typeof opts === 'function') {
-      done = opts;
-      opts = undefined;
-    }
-    const qos = (opts && opts.qos) || 0;
-    const fs = filterBytes(filter);
-    if (typeof fs === 'number') return refuse(fs, done);
-    if (!isQos(qos)) return refuse(Err.BAD_QOS, done);
-    const qs: number[] = [];
-    for (let i = 0; i < fs.length; i++) qs.push(qos);
-    const n = encodeSubscribe(tx, 1, fs, qs); // must fit one packet
-    if (n < 0) return refuse(-n, done);
-    for (let i = 0; i < fs.length; i++) {
-      let s = findSub(fs[i]);
-      if (s < 0) s = subs.push({ f: fs[i], q: qos }) - 1;
-      subs[s].q = qos;
-      subs[s].h = opts && opts.handler;
-    }
-    request({ id: 0, f: fs, q: qs, cb: done });
-    return true;
-  }
-
-  function unsubscribe(filter: string | string[], done?: Done): boolean {
-    const fs = filterBytes(filter);
-    if (typeof fs === 'number') return refuse(fs, done);
-    if (encodeSubscribe(tx, 1, fs, null) < 0) return refuse(Err.BUFFER_TOO_SHORT, done);
-    for (let i = 0; i < fs.length; i++) {
-      const s = findSub(fs[i]);
-      if (s >= 0) subs.splice(s, 1);
-    }
-    // Offline with a clean session there is nothing left at the broker to remove.
-    if (state !== State.CONNECTED && fields.clean) call(done);
-    else request({ id: 0, f: fs, q: null, cb: done });
-    return true;
-  }
-
-  function findSub(f: string): number {
-    for (let i = 0; i < subs.length; i++) if (subs[i].f === f) return i;
-    return -1;
-  }
-
-  function request(r: Request): void {
-    requests.push(r);
-    if (state === State.CONNECTED) sendRequest(r);
-  }
-
-  function sendRequest(r: Request): void {
-    r.id = nextId();
-    send(encodeSubscribe(tx, r.id, r.f, r.q));
-  }
-
-  // Every remembered subscription again, packed into as few SUBSCRIBEs as fit the transmit buffer;
-  // those a pending SUBSCRIBE already carries are left to it.
-  function renew(): void {
-    let r: Request | null = null;
-    for (let i = 0; i < subs.length; i++) {
-      if (pending(subs[i].f)) continue;
-      if (!r) r = { id: 0, f: [], q: [] };
-      r.f.push(subs[i].f);
-      r.q!.push(subs[i].q);
-      if (encodeSubscribe(tx, 1, r.f, r.q) < 0 && r.f.length > 1) {
-        r.f.pop();
-        r.q!.pop();
-        requests.push(r);
-        r = { id: 0, f: [subs[i].f], q: [subs[i].q] };
-      }
-    }
-    if (r) requests.push(r);
-  }
-
-  function pending(f: string): boolean {
-    for (let i = 0; i < requests.length; i++) if (requests[i].q && requests[i].f.indexOf(f) >= 0) return true;
-    return false;
-  }
-
-  // ---- reading: socket bytes -> reader -> here -> handlers
-
-  function onPacket(p: Packet): void {
-    const type = p.type;
-    lastReceived = clock.now();
-    pingAt = -1; // any packet proves the broker alive
-    if (type === Type.CONNACK) {
-      if (state === State.CONNECTING) onConnack(p);
-      else lose(ClientErr.PROTOCOL, 'second CONNACK');
-    } else if (state !== State.CONNECTED) {
-      lose(ClientErr.PROTOCOL, 'packet before CONNACK');
-    } else if (type === Type.PUBLISH) {
-      onPublish(p);
-    } else if (type === Type.PUBACK || type === Type.PUBREC || type === Type.PUBCOMP) {
-      onAck(type, p.id);
-    } else if (type === Type.PUBREL) {
-      forget(p.id);
-      send(encodeAck(tx, Type.PUBCOMP, p.id)); // also for an id we do not know
-    } else if (type === Type.SUBACK || type === Type.UNSUBACK) {
-      onSuback(p);
-    }
-  }
-
-  function onPublish(p: Packet): void {
-    const qos = p.qos;
-    const id = p.id;
-    if (p.error) {
-      // Too large for the receive buffer: skipped, reported, and still acknowledged [MQTT-4.5.0-2].
-      const err = mqttError(p.error);
-      err.topic = fromBytes(p.topic);
-      err.qos = qos;
-      err.size = p.length;
-      emit('drop', err);
-    } else if (qos < 2 || !seen(id)) {
-      deliver(p);
-    }
-    // Acknowledged after the handlers ran, in the order received [MQTT-4.3.2-2] [MQTT-4.6.0-2] [MQTT-4.6.0-3];
-    // a QoS 2 id is remembered until its PUBREL, so a resent PUBLISH is not delivered twice [MQTT-4.3.3-2].
-    if (qos === 2 && !seen(id)) {
-      qos2Ids[qos2Next] = id;
-      qos2Next = (qos2Next + 1) % qos2Ids.length;
-    }
-    if (qos) send(encodeAck(tx, qos === 1 ? Type.PUBACK : Type.PUBREC, id));
-  }
-
-  function seen(id: number): boolean {
-    for (let i = 0; i < qos2Ids.length; i++) if (qos2Ids[i] === id) return true;
-    return false;
-  }
-
-  function forget(id: number): void {
-    for (let i = 0; i < qos2Ids.length; i++) if (qos2Ids[i] === id) qos2Ids[i] = 0;
-  }
-
-  function deliver(p: Packet): void {
-    const topic = fromBytes(p.topic);
-    const body = p.buf.subarray(p.start, p.end);
-    // Espruino: a byte string; Node: a Buffer; elsewhere a Uint8Array copy.
-    const payload: Payload =
-      typeof E !== 'undefined' ? E.toString(body) : typeof Buffer !== 'undefined' ? Buffer.from(body) : body.slice();
-    const msg: Message = { topic: topic, payload: payload, qos: p.qos, retain: p.retain, dup: p.dup, messageId: p.id };
-    for (let i = 0; i < subs.length; i++) {
-      if (subs[i].h && matchTopic(subs[i].f, p.topic)) call(subs[i].h, topic, payload, msg);
-    }
-    emit('message', topic, payload, msg);
-  }
-
-  function onAck(type: Type, id: number): void {
-    const k = findId(box, id);
-    const stage = k < 0 ? -1 : box.stage[k];
-    // PUBACK answers a QoS 1 PUBLISH, PUBREC a QoS 2 one, PUBCOMP a PUBREL [MQTT-2.3.1-6]
-    if (type === Type.PUBCOMP ? stage !== Stage.RELEASED : stage !== Stage.SENT || box.qos[k] !== (type === Type.PUBACK ? 1 : 2)) {
-      return lose(ClientErr.PROTOCOL, 'acknowledgement for unknown packet id ' + id);
-    }
-    if (type === Type.PUBREC) {
-      box.stage[k] = Stage.RELEASE;
-    } else {
-      const done = box.done[k];
-      remove(box, k);
-      call(done);
-    }
-    pump();
-  }
-
-  function onSuback(p: Packet): void {
-    let k = 0;
-    while (k < requests.length && requests[k].id !== p.id) k++;
-    const r = requests[k];
-    const codes = p.end - p.start;
-    if (!r || (p.type === Type.SUBACK ? !r.q || codes !== r.f.length : r.q)) {
-      return lose(ClientErr.PROTOCOL, 'acknowledgement for unknown packet id ' + p.id);
-    }
-    requests.splice(k, 1);
-    if (!r.q) return call(r.cb);
-    const granted: { topic: string; qos: number }[] = [];
-    let err: MqttError | undefined;
-    for (let i = 0; i < codes; i++) {
-      const code = p.buf[p.start + i];
-      const topic = fromBytes(r.f[i]);
-      granted.push({ topic: topic, qos: code });
-      if (code === 0x80) {
-        // refused: reported, and not renewed on later connections
-        const s = findSub(r.f[i]);
-        if (s >= 0) subs.splice(s, 1);
-        err = mqttError(ClientErr.SUBSCRIBE_REFUSED, topic);
-        err.topic = topic;
-        if (!r.cb) emit('error', err);
-      }
-    }
-    call(r.cb, err, granted);
-  }
-
-  // Built last: Espruino does not hoist, so everything these name must already be defined.
-  const reader = createReader(o.rxBuffer || 512, onPacket, function (code) {
-    lose(code); // malformed input: close, then reconnect [MQTT-4.8.0-1]
-  });
-
-  const client: Client = {
+  const s: Session = {
     connected: false,
-    on: function (event, fn) {
-      (listeners[event] || (listeners[event] = [])).push(fn);
-      return client;
-    },
-    removeListener: function (event, fn) {
-      const l = listeners[event];
-      const k = l ? l.indexOf(fn) : -1;
-      if (k >= 0) l.splice(k, 1);
-      return client;
-    },
+    on: on,
+    removeListener: removeListener,
     publish: publish,
     subscribe: subscribe,
     unsubscribe: unsubscribe,
     end: end,
-    queued: function () {
-      return box.count;
-    },
+    queued: queued,
+    clock: o.clock || defaultClock,
+    transport: transport,
+    keepalive: fields.keepalive,
+    connectTimeout: o.connectTimeout || 30000,
+    retry: o.reconnect !== false,
+    rmin: backoff.min || 1000,
+    rmax: backoff.max || 60000,
+    rfactor: backoff.factor || 2,
+    jitter: backoff.jitter != null ? backoff.jitter : 0.5,
+    txSize: txSize,
+    tx: tx,
+    box: createOutbox(o.outboxBytes || 2 * txSize, o.outboxMessages || 16),
+    window: o.window || 8,
+    rejectNew: o.overflow === 'reject-new',
+    dropOffline: o.offlineQos0 === 'drop',
+    q2: new Uint16Array(o.qos2Ids || 16),
+    q2next: 0,
+    servers: servers,
+    fields: fields,
+    reader: null as unknown as Reader,
+    listeners: {},
+    subs: [],
+    reqs: [],
+    endDone: [],
+    state: State.CLOSED,
+    ending: false,
+    link: null,
+    gen: 0,
+    server: 0,
+    attempt: 0,
+    timer: null,
+    wake: Wake.OPEN,
+    lastSent: 0,
+    lastHeard: 0,
+    pingAt: -1,
+    unflushed: 0,
+    lastId: 0,
+    pumping: false,
+    repump: false,
   };
-
-  // Connect once the caller has had a chance to add listeners.
-  arm(0, open);
-  return client;
+  s.reader = createReader(o.rxBuffer || 512, onPacket, onMalformed, s);
+  arm(s, 0, Wake.OPEN); // connect once the caller has had a chance to add listeners
+  return s;
 }

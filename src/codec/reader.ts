@@ -28,6 +28,25 @@ export interface Reader {
   reset(): void;
 }
 
+// The reader's state. Its functions live at the top of the module and take this object: on Espruino a
+// function defined inside another is a fresh copy of its text in RAM each time the outer one runs.
+interface ReaderState extends Reader {
+  buf: Uint8Array;
+  size: number;
+  p: Packet;
+  onPacket: (p: Packet) => void; // called with `ctx` as this
+  onError: (code: number) => void;
+  ctx: unknown;
+  state: State;
+  first: number; // the fixed header's first byte
+  len: number; // remaining length
+  lenBytes: number;
+  got: number; // body bytes received so far
+  idHi: number; // the packet id of an oversized PUBLISH, when it lies beyond the buffer
+  idLo: number;
+  gen: number; // bumped by reset(), so a push interrupted by it stops
+}
+
 const enum State {
   HEAD,
   LENGTH,
@@ -47,161 +66,175 @@ export const MIN_READ_BUFFER = 8;
 
 // A streaming decoder for the packets a client receives. Complete packets go to onPacket; a malformed
 // stream goes once to onError and the reader ignores input until reset(), since after a protocol
-// violation the connection must close [MQTT-4.8.0-1].
+// violation the connection must close [MQTT-4.8.0-1]. Both callbacks get `ctx` as this.
 export function createReader(
   size: number,
   onPacket: (p: Packet) => void,
   onError: (code: number) => void,
+  ctx?: unknown,
 ): Reader {
   if (size < MIN_READ_BUFFER) size = MIN_READ_BUFFER;
   const buf = new Uint8Array(size);
-  const p = {
+  const r: ReaderState = {
+    push: push,
+    reset: reset,
     buf: buf,
-    error: 0,
-  } as Packet;
-  let state = State.HEAD;
-  let first = 0; // the fixed header's first byte
-  let len = 0; // remaining length
-  let lenBytes = 0;
-  let got = 0; // body bytes received so far
-  let idHi = 0; // the packet id of an oversized PUBLISH, when it lies beyond the buffer
-  let idLo = 0;
-  let generation = 0; // bumped by reset(), so a push interrupted by it stops
+    size: size,
+    p: { buf: buf, error: 0 } as Packet,
+    onPacket: onPacket,
+    onError: onError,
+    ctx: ctx,
+    state: State.HEAD,
+    first: 0,
+    len: 0,
+    lenBytes: 0,
+    got: 0,
+    idHi: 0,
+    idLo: 0,
+    gen: 0,
+  };
+  return r;
+}
 
-  function fail(code: number): void {
-    state = State.FAILED;
-    onError(code);
-  }
+function fail(r: ReaderState, code: number): void {
+  r.state = State.FAILED;
+  r.onError.call(r.ctx, code);
+}
 
-  // Checks the complete packet in buf: 0, or an error code.
-  function check(): number {
-    const type = first >> 4;
-    const n = len < size ? len : size;
-    p.type = type;
-    p.length = len;
-    p.error = 0;
-    p.id = 0;
-    p.start = p.end = 0;
-    if (type === Type.CONNACK) {
-      // reserved bits of the acknowledge flags, and return codes 6-255 are reserved
-      if (buf[0] & 0xfe || buf[1] > 5) return Err.BAD_CONNACK;
-      p.sessionPresent = buf[0] === 1;
-      p.code = buf[1];
-    } else if (type === Type.PUBLISH) {
-      const qos = (first >> 1) & 3;
-      const topicEnd = 2 + ((buf[0] << 8) | buf[1]);
-      let q = topicEnd;
-      p.qos = qos;
-      p.dup = (first & 8) !== 0;
-      p.retain = (first & 1) !== 0;
-      p.topic = '';
-      if (qos) q += 2;
-      if (q > len) return Err.BAD_LENGTH;
-      if (topicEnd <= size) {
-        p.topic = bytesToString(buf, 2, topicEnd);
-        const err = topicNameError(p.topic); // [MQTT-3.3.2-1] [MQTT-3.3.2-2] [MQTT-1.5.3-1]
-        if (err) return err;
-      }
-      if (qos) {
-        p.id = ((topicEnd < size ? buf[topicEnd] : idHi) << 8) | (topicEnd + 1 < size ? buf[topicEnd + 1] : idLo);
-        if (!p.id) return Err.BAD_ID; // [MQTT-2.3.1-1]
-      }
-      p.end = n;
-      p.start = len > size ? n : q;
-      if (len > size) p.error = Err.TOO_LARGE;
-    } else if (type !== Type.PINGRESP) {
-      p.id = (buf[0] << 8) | buf[1];
-      if (!p.id) return Err.BAD_ID;
-      if (type === Type.SUBACK) {
-        p.start = 2;
-        p.end = len;
-        for (let i = 2; i < len; i++) {
-          const c = buf[i];
-          if (c > 2 && c !== 0x80) return Err.BAD_SUBACK;
-        }
+// Checks the complete packet in buf: 0, or an error code.
+function check(r: ReaderState): number {
+  const buf = r.buf;
+  const p = r.p;
+  const size = r.size;
+  const len = r.len;
+  const first = r.first;
+  const type = first >> 4;
+  const n = len < size ? len : size;
+  p.type = type;
+  p.length = len;
+  p.error = 0;
+  p.id = 0;
+  p.start = p.end = 0;
+  if (type === Type.CONNACK) {
+    // reserved bits of the acknowledge flags, and return codes 6-255 are reserved
+    if (buf[0] & 0xfe || buf[1] > 5) return Err.BAD_CONNACK;
+    p.sessionPresent = buf[0] === 1;
+    p.code = buf[1];
+  } else if (type === Type.PUBLISH) {
+    const qos = (first >> 1) & 3;
+    const topicEnd = 2 + ((buf[0] << 8) | buf[1]);
+    let q = topicEnd;
+    p.qos = qos;
+    p.dup = (first & 8) !== 0;
+    p.retain = (first & 1) !== 0;
+    p.topic = '';
+    if (qos) q += 2;
+    if (q > len) return Err.BAD_LENGTH;
+    if (topicEnd <= size) {
+      p.topic = bytesToString(buf, 2, topicEnd);
+      const err = topicNameError(p.topic); // [MQTT-3.3.2-1] [MQTT-3.3.2-2] [MQTT-1.5.3-1]
+      if (err) return err;
+    }
+    if (qos) {
+      p.id = ((topicEnd < size ? buf[topicEnd] : r.idHi) << 8) | (topicEnd + 1 < size ? buf[topicEnd + 1] : r.idLo);
+      if (!p.id) return Err.BAD_ID; // [MQTT-2.3.1-1]
+    }
+    p.end = n;
+    p.start = len > size ? n : q;
+    if (len > size) p.error = Err.TOO_LARGE;
+  } else if (type !== Type.PINGRESP) {
+    p.id = (buf[0] << 8) | buf[1];
+    if (!p.id) return Err.BAD_ID;
+    if (type === Type.SUBACK) {
+      p.start = 2;
+      p.end = len;
+      for (let i = 2; i < len; i++) {
+        const c = buf[i];
+        if (c > 2 && c !== 0x80) return Err.BAD_SUBACK;
       }
     }
-    return 0;
   }
+  return 0;
+}
 
-  // A packet is complete: hand it on, or fail the stream.
-  function finish(): void {
-    const err = check();
-    if (err) return fail(err);
-    state = State.HEAD;
-    onPacket(p);
-  }
+// A packet is complete: hand it on, or fail the stream.
+function finish(r: ReaderState): void {
+  const err = check(r);
+  if (err) return fail(r, err);
+  r.state = State.HEAD;
+  r.onPacket.call(r.ctx, r.p);
+}
 
-  function push(chunk: string | Uint8Array): void {
-    // On the board, one native copy beats charCodeAt, which walks Espruino's block-linked strings.
-    if (typeof chunk === 'string' && typeof E !== 'undefined') chunk = E.toUint8Array(chunk);
-    const str = typeof chunk === 'string';
-    const n = chunk.length;
-    const gen = generation;
-    let i = 0;
-    let type = 0;
-    while (i < n && state !== State.FAILED && gen === generation) {
-      if (state === State.BODY) {
-        const k = len - got < n - i ? len - got : n - i;
-        const fit = got < size ? (size - got < k ? size - got : k) : 0;
-        if (str) {
-          for (let j = 0; j < fit; j++) buf[got + j] = (chunk as string).charCodeAt(i + j);
-        } else if (fit > 32) {
-          buf.set((chunk as Uint8Array).subarray(i, i + fit), got);
-        } else {
-          for (let j = 0; j < fit; j++) buf[got + j] = (chunk as Uint8Array)[i + j]; // cheaper than a view when short
+function push(this: ReaderState, chunk: string | Uint8Array): void {
+  const r = this;
+  const buf = r.buf;
+  const size = r.size;
+  // On the board, one native copy beats charCodeAt, which walks Espruino's block-linked strings.
+  if (typeof chunk === 'string' && typeof E !== 'undefined') chunk = E.toUint8Array(chunk);
+  const str = typeof chunk === 'string';
+  const n = chunk.length;
+  const gen = r.gen;
+  let i = 0;
+  // One `type` for both header branches: the interpreter does not hoist, so no name is declared twice.
+  let type = 0;
+  while (i < n && r.state !== State.FAILED && gen === r.gen) {
+    if (r.state === State.BODY) {
+      const got = r.got;
+      const k = r.len - got < n - i ? r.len - got : n - i;
+      const fit = got < size ? (size - got < k ? size - got : k) : 0;
+      if (str) {
+        for (let j = 0; j < fit; j++) buf[got + j] = (chunk as string).charCodeAt(i + j);
+      } else if (fit > 32) {
+        buf.set((chunk as Uint8Array).subarray(i, i + fit), got);
+      } else {
+        for (let j = 0; j < fit; j++) buf[got + j] = (chunk as Uint8Array)[i + j]; // cheaper than a view when short
+      }
+      if (fit < k && r.first >> 4 === Type.PUBLISH) {
+        // Skipping past the buffer: keep only the packet id, 2 bytes after the topic.
+        const idAt = 2 + ((buf[0] << 8) | buf[1]);
+        for (let o = got + fit > idAt ? got + fit : idAt; o <= idAt + 1 && o < got + k; o++) {
+          const byte = str ? (chunk as string).charCodeAt(i + o - got) : (chunk as Uint8Array)[i + o - got];
+          if (o === idAt) r.idHi = byte;
+          else r.idLo = byte;
         }
-        if (fit < k && first >> 4 === Type.PUBLISH) {
-          // Skipping past the buffer: keep only the packet id, 2 bytes after the topic.
-          const idAt = 2 + ((buf[0] << 8) | buf[1]);
-          for (let o = got + fit > idAt ? got + fit : idAt; o <= idAt + 1 && o < got + k; o++) {
-            const byte = str ? (chunk as string).charCodeAt(i + o - got) : (chunk as Uint8Array)[i + o - got];
-            if (o === idAt) idHi = byte;
-            else idLo = byte;
-          }
-        }
-        got += k;
-        i += k;
-        if (got === len) finish();
+      }
+      r.got = got + k;
+      i += k;
+      if (r.got === r.len) finish(r);
+      continue;
+    }
+    const b = str ? (chunk as string).charCodeAt(i) : (chunk as Uint8Array)[i];
+    i++;
+    if (r.state === State.HEAD) {
+      type = b >> 4;
+      const flags = FLAGS[type];
+      if (flags < 0) fail(r, Err.BAD_TYPE);
+      else if (type === Type.PUBLISH ? (b & 6) === 6 : (b & 15) !== flags) {
+        fail(r, type === Type.PUBLISH ? Err.BAD_QOS : Err.BAD_FLAGS); // [MQTT-3.3.1-4] [MQTT-2.2.2-2]
+      } else {
+        r.first = b;
+        r.len = r.lenBytes = r.got = r.idHi = r.idLo = 0;
+        r.state = State.LENGTH;
+      }
+    } else {
+      // Remaining length: 7 bits a byte, least significant first, at most 4 bytes (2.2.3).
+      r.len += (b & 127) * Math.pow(128, r.lenBytes++);
+      if (b & 128) {
+        if (r.lenBytes === 4) fail(r, Err.BAD_LENGTH);
         continue;
       }
-      const b = str ? (chunk as string).charCodeAt(i) : (chunk as Uint8Array)[i];
-      i++;
-      // One `type` for both branches: the interpreter does not hoist, so no name is declared twice.
-      if (state === State.HEAD) {
-        type = b >> 4;
-        const flags = FLAGS[type];
-        if (flags < 0) fail(Err.BAD_TYPE);
-        else if (type === Type.PUBLISH ? (b & 6) === 6 : (b & 15) !== flags) {
-          fail(type === Type.PUBLISH ? Err.BAD_QOS : Err.BAD_FLAGS); // [MQTT-3.3.1-4] [MQTT-2.2.2-2]
-        } else {
-          first = b;
-          len = lenBytes = got = idHi = idLo = 0;
-          state = State.LENGTH;
-        }
-      } else {
-        // Remaining length: 7 bits a byte, least significant first, at most 4 bytes (2.2.3).
-        len += (b & 127) * Math.pow(128, lenBytes++);
-        if (b & 128) {
-          if (lenBytes === 4) fail(Err.BAD_LENGTH);
-          continue;
-        }
-        type = first >> 4;
-        const fixed = LENGTH[type];
-        // PUBLISH: topic length and at least one topic byte, plus the packet id above QoS 0; SUBACK: id and a code
-        if (fixed >= 0 ? len !== fixed : len < (first & 6 ? 5 : 3)) fail(Err.BAD_LENGTH);
-        else if (len > size && type !== Type.PUBLISH) fail(Err.TOO_LARGE);
-        else if (len) state = State.BODY;
-        else finish();
-      }
+      type = r.first >> 4;
+      const fixed = LENGTH[type];
+      // PUBLISH: topic length and at least one topic byte, plus the packet id above QoS 0; SUBACK: id and a code
+      if (fixed >= 0 ? r.len !== fixed : r.len < (r.first & 6 ? 5 : 3)) fail(r, Err.BAD_LENGTH);
+      else if (r.len > size && type !== Type.PUBLISH) fail(r, Err.TOO_LARGE);
+      else if (r.len) r.state = State.BODY;
+      else finish(r);
     }
   }
+}
 
-  return {
-    push: push,
-    reset: function () {
-      generation++;
-      state = State.HEAD;
-    },
-  };
+function reset(this: ReaderState): void {
+  this.gen++;
+  this.state = State.HEAD;
 }

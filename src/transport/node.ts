@@ -19,7 +19,9 @@ export function nodeTransport(net: NodeNetLike, tls?: NodeNetLike): Transport {
     sock.on(secure ? 'secureConnect' : 'connect', function () {
       if (!closed) on.connect();
     });
-    sock.on('data', on.data);
+    sock.on('data', function (chunk: Uint8Array) {
+      on.data(chunk);
+    });
     sock.on('error', function (e: { message?: string }) {
       error = e;
     });

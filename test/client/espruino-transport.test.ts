@@ -14,7 +14,7 @@ class FakeSocket {
     (this.listeners[ev] ||= []).push(fn);
   }
   emit(ev: string, ...a: unknown[]) {
-    for (const fn of this.listeners[ev] || []) fn(...a);
+    for (const fn of this.listeners[ev] || []) fn.apply(this, a); // listeners get this = the socket, as on the board
   }
   write(x: unknown) {
     if (this.closed) throw new Error('This socket is closed');
@@ -43,7 +43,7 @@ beforeEach(() => {
         if (failConnect) throw new Error('DNS lookup failed');
         const s = new FakeSocket();
         sockets.push(s);
-        setTimeout(cb, 0);
+        setTimeout(() => cb.call(s), 0); // the interpreter calls it with this = the socket
         return s;
       },
     };

@@ -9,12 +9,12 @@ export interface FakeClock extends Clock {
 export function fakeClock(start = 1000): FakeClock {
   let now = start;
   let seq = 0;
-  const timers = new Map<number, { at: number; fn: () => void }>();
+  const timers = new Map<number, { at: number; fn: (arg: unknown) => void; arg: unknown }>();
   return {
     now: () => now,
-    set(fn, ms) {
+    set(fn, ms, arg) {
       const id = ++seq;
-      timers.set(id, { at: now + ms, fn });
+      timers.set(id, { at: now + ms, fn, arg });
       return id;
     },
     clear(id) {
@@ -24,12 +24,12 @@ export function fakeClock(start = 1000): FakeClock {
     advance(ms) {
       const until = now + ms;
       for (;;) {
-        let next: [number, { at: number; fn: () => void }] | undefined;
+        let next: [number, { at: number; fn: (arg: unknown) => void; arg: unknown }] | undefined;
         for (const t of timers) if (t[1].at <= until && (!next || t[1].at < next[1].at)) next = t;
         if (!next) break;
         timers.delete(next[0]);
         now = Math.max(now, next[1].at);
-        next[1].fn();
+        next[1].fn(next[1].arg);
       }
       now = until;
     },
