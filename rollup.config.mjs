@@ -8,7 +8,9 @@ const terserOptions = {
   // declared after its first use, which the interpreter, having no hoisting, resolves to an outer binding.
   // test/bundle.test.ts checks every bundle for any use before definition.
   compress: { passes: 3, pure_getters: true, inline: 1 },
-  mangle: true,
+  // Internal state fields are named _x in src/ and mangled to a letter or two: on Espruino every property
+  // name is RAM in each object that has it. Public names (options, API, events, packets) are kept.
+  mangle: { properties: { regex: /^_/ } },
   // Espruino strings are 8-bit: non-ASCII must stay as its UTF-8 bytes, never as \u escapes.
   format: { ascii_only: false, comments: false },
 };

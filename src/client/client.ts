@@ -106,45 +106,45 @@ interface Request {
 // defined per client: on Espruino a nested function is a fresh copy of its text in RAM each time its outer
 // function runs, while a top-level one loaded from flash costs almost nothing.
 interface Session extends Client {
-  clock: Clock;
-  transport: Transport;
-  keepalive: number; // seconds
-  connectTimeout: number;
-  retry: boolean; // reconnect at all
-  rmin: number;
-  rmax: number;
-  rfactor: number;
-  jitter: number;
-  txSize: number;
-  tx: Uint8Array;
-  box: Outbox;
-  window: number;
-  rejectNew: boolean;
-  dropOffline: boolean;
-  q2: Uint16Array; // a ring of inbound QoS 2 packet ids; 0 is never an id
-  q2next: number;
-  servers: Endpoint[];
-  fields: ConnectFields;
-  reader: Reader;
-  listeners: { [event: string]: Listener[] };
-  subs: Subscription[];
-  reqs: Request[];
-  endDone: (() => void)[];
-  state: State;
-  ending: boolean;
-  link: Link | null;
-  gen: number; // bumped whenever a link is dropped, so its late events are ignored
-  server: number;
-  attempt: number;
-  timer: unknown;
-  wake: Wake;
-  lastSent: number;
-  lastHeard: number;
-  pingAt: number; // when the unanswered PINGREQ went out, -1 when none is
-  unflushed: number; // bytes written since the socket last drained
-  lastId: number;
-  pumping: boolean;
-  repump: boolean;
+  _clock: Clock;
+  _transport: Transport;
+  _keepalive: number; // seconds
+  _connectTimeout: number;
+  _retry: boolean; // reconnect at all
+  _rmin: number;
+  _rmax: number;
+  _rfactor: number;
+  _jitter: number;
+  _txSize: number;
+  _tx: Uint8Array;
+  _box: Outbox;
+  _window: number;
+  _rejectNew: boolean;
+  _dropOffline: boolean;
+  _q2: Uint16Array; // a ring of inbound QoS 2 packet ids; 0 is never an id
+  _q2next: number;
+  _servers: Endpoint[];
+  _fields: ConnectFields;
+  _reader: Reader;
+  _listeners: { [event: string]: Listener[] };
+  _subs: Subscription[];
+  _reqs: Request[];
+  _endDone: (() => void)[];
+  _state: State;
+  _ending: boolean;
+  _link: Link | null;
+  _gen: number; // bumped whenever a link is dropped, so its late events are ignored
+  _server: number;
+  _attempt: number;
+  _timer: unknown;
+  _wake: Wake;
+  _lastSent: number;
+  _lastHeard: number;
+  _pingAt: number; // when the unanswered PINGREQ went out, -1 when none is
+  _unflushed: number; // bytes written since the socket last drained
+  _lastId: number;
+  _pumping: boolean;
+  _repump: boolean;
 }
 
 // The events of one link: `c` the client, `g` the generation it belongs to.
@@ -191,7 +191,7 @@ function logError(err: MqttError): void {
 }
 
 function emit(s: Session, event: string, a?: unknown, b?: unknown, c?: unknown): void {
-  const l = s.listeners[event];
+  const l = s._listeners[event];
   if (!l || !l.length) {
     if (event === 'error') call(s, logError, a); // an error nobody listens for is still seen
     return;
@@ -211,18 +211,18 @@ function refuse(s: Session, code: number, done?: Listener): false {
 
 function arm(s: Session, ms: number, wake: Wake): void {
   disarm(s);
-  s.wake = wake;
-  s.timer = s.clock.set(onTimer, ms > 0 ? ms : 0, s);
+  s._wake = wake;
+  s._timer = s._clock.set(onTimer, ms > 0 ? ms : 0, s);
 }
 
 function disarm(s: Session): void {
-  if (s.timer != null) s.clock.clear(s.timer);
-  s.timer = null;
+  if (s._timer != null) s._clock.clear(s._timer);
+  s._timer = null;
 }
 
 function onTimer(s: Session): void {
-  const wake = s.wake;
-  s.timer = null;
+  const wake = s._wake;
+  s._timer = null;
   if (wake === Wake.CONNACK) lose(s, ClientErr.CONNECT_TIMEOUT);
   else if (wake === Wake.PING) keepAlive(s);
   else {
@@ -234,97 +234,97 @@ function onTimer(s: Session): void {
 // ---- connection lifecycle
 
 function open(s: Session): void {
-  const ev: Events = { c: s, g: ++s.gen, connect: linkConnect, data: linkData, drain: linkDrain, close: linkClose };
-  s.state = State.CONNECTING;
-  arm(s, s.connectTimeout, Wake.CONNACK);
+  const ev: Events = { c: s, g: ++s._gen, connect: linkConnect, data: linkData, drain: linkDrain, close: linkClose };
+  s._state = State.CONNECTING;
+  arm(s, s._connectTimeout, Wake.CONNACK);
   try {
-    s.link = s.transport(s.servers[s.server], ev);
+    s._link = s._transport(s._servers[s._server], ev);
   } catch (e) {
-    s.link = null;
-    s.gen++;
+    s._link = null;
+    s._gen++;
     closed(s, ClientErr.SOCKET, String(e));
   }
 }
 
 function linkConnect(this: Events): void {
   const s = this.c;
-  if (this.g !== s.gen) return;
-  s.reader.reset();
-  s.lastSent = s.lastHeard = s.clock.now();
-  send(s, encodeConnect(s.tx, s.fields)); // the first packet on a connection [MQTT-3.1.0-1]
+  if (this.g !== s._gen) return;
+  s._reader.reset();
+  s._lastSent = s._lastHeard = s._clock.now();
+  send(s, encodeConnect(s._tx, s._fields)); // the first packet on a connection [MQTT-3.1.0-1]
 }
 
 function linkData(this: Events, chunk: string | Uint8Array): void {
-  if (this.g === this.c.gen) this.c.reader.push(chunk);
+  if (this.g === this.c._gen) this.c._reader.push(chunk);
 }
 
 function linkDrain(this: Events): void {
   const s = this.c;
-  if (this.g !== s.gen) return;
-  s.unflushed = 0;
+  if (this.g !== s._gen) return;
+  s._unflushed = 0;
   pump(s);
 }
 
 function linkClose(this: Events, e?: { message?: string; code?: string }): void {
   const s = this.c;
-  if (this.g !== s.gen) return;
-  s.link = null;
-  s.gen++;
-  closed(s, e || s.state === State.CONNECTING ? ClientErr.SOCKET : 0, e ? e.message || String(e.code) : 'connection closed');
+  if (this.g !== s._gen) return;
+  s._link = null;
+  s._gen++;
+  closed(s, e || s._state === State.CONNECTING ? ClientErr.SOCKET : 0, e ? e.message || String(e.code) : 'connection closed');
 }
 
 // Drops the current link (a timeout, a malformed packet, a refusal) and goes on as after a close.
 function lose(s: Session, code: number, detail?: string, longWait?: boolean): void {
-  const l = s.link;
+  const l = s._link;
   if (!l) return;
-  s.link = null;
-  s.gen++;
+  s._link = null;
+  s._gen++;
   l.end(true);
   closed(s, code, detail, longWait);
 }
 
 function closed(s: Session, code: number, detail?: string, longWait?: boolean): void {
-  const was = s.state;
-  const box = s.box;
+  const was = s._state;
+  const box = s._box;
   disarm(s);
-  s.reader.reset();
-  s.unflushed = 0;
-  s.pingAt = -1;
-  s.state = State.CLOSED;
+  s._reader.reset();
+  s._unflushed = 0;
+  s._pingAt = -1;
+  s._state = State.CLOSED;
   s.connected = false;
   // What was in flight is resent on the next connection, in order, with DUP set [MQTT-3.3.1-1]
   // [MQTT-4.4.0-1] [MQTT-4.6.0-1]; a released QoS 2 message resends its PUBREL instead.
-  for (let k = 0; k < box.count; k++) {
-    if (box.stage[k] === Stage.SENT) {
-      box.stage[k] = Stage.QUEUED;
-      box.bytes[box.at[k]] |= 8;
-    } else if (box.stage[k] === Stage.RELEASED) {
-      box.stage[k] = Stage.RELEASE;
+  for (let k = 0; k < box._count; k++) {
+    if (box._stage[k] === Stage.SENT) {
+      box._stage[k] = Stage.QUEUED;
+      box._bytes[box._at[k]] |= 8;
+    } else if (box._stage[k] === Stage.RELEASED) {
+      box._stage[k] = Stage.RELEASE;
     }
   }
   if (code) emit(s, 'error', mqttError(code, detail));
   emit(s, 'close');
   if (was === State.CONNECTED) emit(s, 'offline');
-  if (was !== State.CONNECTED) s.server = (s.server + 1) % s.servers.length; // failover: the next server
-  if (s.ending || !s.retry) return finish(s);
+  if (was !== State.CONNECTED) s._server = (s._server + 1) % s._servers.length; // failover: the next server
+  if (s._ending || !s._retry) return finish(s);
   // exponential backoff with jitter; a refusal of credentials waits the longest [CONNACK 4, 5]
-  const base = longWait ? s.rmax : Math.min(s.rmax, s.rmin * Math.pow(s.rfactor, s.attempt));
-  s.attempt++;
-  arm(s, base * (1 - s.jitter * Math.random()), Wake.RETRY);
+  const base = longWait ? s._rmax : Math.min(s._rmax, s._rmin * Math.pow(s._rfactor, s._attempt));
+  s._attempt++;
+  arm(s, base * (1 - s._jitter * Math.random()), Wake.RETRY);
 }
 
 function onConnack(s: Session, p: Packet): void {
   if (p.code) return lose(s, ClientErr.REFUSED + p.code, '', p.code === 4 || p.code === 5);
   disarm(s); // the connect timeout
-  s.state = State.CONNECTED;
+  s._state = State.CONNECTED;
   s.connected = true;
-  s.attempt = 0;
+  s._attempt = 0;
   if (!p.sessionPresent) {
     // A new session: the broker forgot our subscriptions and its QoS 2 state [MQTT-3.1.2-6].
-    s.q2.fill(0);
+    s._q2.fill(0);
     renew(s);
   }
-  for (let i = 0; i < s.reqs.length; i++) sendRequest(s, s.reqs[i]);
+  for (let i = 0; i < s._reqs.length; i++) sendRequest(s, s._reqs[i]);
   keepAlive(s);
   emit(s, 'connect', p.sessionPresent);
   pump(s);
@@ -333,16 +333,16 @@ function onConnack(s: Session, p: Packet): void {
 // Keep-alive: a PINGREQ when nothing was sent or received for keepalive seconds [MQTT-3.1.2-23]; no
 // answer within half of that and the link is dead, so a silent broker is noticed within 1.5x keepalive.
 function keepAlive(s: Session): void {
-  const k = s.keepalive * 1000;
-  if (!k || s.state !== State.CONNECTED) return;
-  const t = s.clock.now();
-  if (s.pingAt >= 0) {
-    if (t - s.pingAt >= k / 2) return lose(s, ClientErr.PING_TIMEOUT);
-  } else if (t - s.lastSent >= k || t - s.lastHeard >= k) {
-    send(s, encodeEmpty(s.tx, Type.PINGREQ));
-    s.pingAt = t;
+  const k = s._keepalive * 1000;
+  if (!k || s._state !== State.CONNECTED) return;
+  const t = s._clock.now();
+  if (s._pingAt >= 0) {
+    if (t - s._pingAt >= k / 2) return lose(s, ClientErr.PING_TIMEOUT);
+  } else if (t - s._lastSent >= k || t - s._lastHeard >= k) {
+    send(s, encodeEmpty(s._tx, Type.PINGREQ));
+    s._pingAt = t;
   }
-  arm(s, (s.pingAt >= 0 ? s.pingAt + k / 2 : Math.min(s.lastSent, s.lastHeard) + k) - t, Wake.PING);
+  arm(s, (s._pingAt >= 0 ? s._pingAt + k / 2 : Math.min(s._lastSent, s._lastHeard) + k) - t, Wake.PING);
 }
 
 function end(this: Session, force?: boolean | (() => void), done?: () => void): void {
@@ -351,105 +351,105 @@ function end(this: Session, force?: boolean | (() => void), done?: () => void): 
     done = force;
     force = false;
   }
-  if (done) s.endDone.push(done);
-  if (s.state === State.ENDED) return finish(s);
-  s.ending = true;
-  if (s.state === State.CONNECTED) {
+  if (done) s._endDone.push(done);
+  if (s._state === State.ENDED) return finish(s);
+  s._ending = true;
+  if (s._state === State.CONNECTED) {
     if (!force) return pump(s); // DISCONNECT once the outbox is empty and the socket drained
-    send(s, encodeEmpty(s.tx, Type.DISCONNECT));
+    send(s, encodeEmpty(s._tx, Type.DISCONNECT));
   }
   finish(s);
 }
 
 // The end: no link, no timer, nothing left pending; what was not delivered is reported dropped.
 function finish(s: Session): void {
-  const l = s.link;
-  const box = s.box;
+  const l = s._link;
+  const box = s._box;
   disarm(s);
-  s.link = null;
-  s.gen++;
-  s.state = State.ENDED;
+  s._link = null;
+  s._gen++;
+  s._state = State.ENDED;
   s.connected = false;
   if (l) {
     l.end(); // after a DISCONNECT the client closes the connection [MQTT-3.14.4-1]
     emit(s, 'close');
   }
-  while (box.count) {
-    const done = box.done[0];
+  while (box._count) {
+    const done = box._done[0];
     const err = dropped(s, ClientErr.CLOSED, 0);
     remove(box, 0);
     call(s, done, err);
   }
-  while (s.reqs.length) call(s, s.reqs.shift()!.cb, mqttError(ClientErr.CLOSED));
-  if (s.ending) emit(s, 'end');
-  s.ending = false;
-  while (s.endDone.length) call(s, s.endDone.shift());
+  while (s._reqs.length) call(s, s._reqs.shift()!.cb, mqttError(ClientErr.CLOSED));
+  if (s._ending) emit(s, 'end');
+  s._ending = false;
+  while (s._endDone.length) call(s, s._endDone.shift());
 }
 
 // ---- writing
 
 function send(s: Session, n: number): void {
-  if (!s.link || n < 0) return;
-  s.link.write(s.tx, 0, n);
-  s.lastSent = s.clock.now();
-  s.unflushed += n;
+  if (!s._link || n < 0) return;
+  s._link.write(s._tx, 0, n);
+  s._lastSent = s._clock.now();
+  s._unflushed += n;
 }
 
 function nextId(s: Session): number {
   for (;;) {
-    const id = (s.lastId = (s.lastId % 65535) + 1); // 1..65535, never 0 [MQTT-2.3.1-1]
-    let used = findId(s.box, id) >= 0; // never one still in flight [MQTT-2.3.1-2]
-    for (let i = 0; i < s.reqs.length; i++) used = used || s.reqs[i].id === id;
+    const id = (s._lastId = (s._lastId % 65535) + 1); // 1..65535, never 0 [MQTT-2.3.1-1]
+    let used = findId(s._box, id) >= 0; // never one still in flight [MQTT-2.3.1-2]
+    for (let i = 0; i < s._reqs.length; i++) used = used || s._reqs[i].id === id;
     if (!used) return id;
   }
 }
 
 // Writes queued messages in order while the window and the socket allow.
 function pump(s: Session): void {
-  if (s.pumping) {
-    s.repump = true;
+  if (s._pumping) {
+    s._repump = true;
     return;
   }
-  s.pumping = true;
+  s._pumping = true;
   do {
-    s.repump = false;
+    s._repump = false;
     pumpOnce(s);
-  } while (s.repump);
-  s.pumping = false;
-  if (s.ending && s.state === State.CONNECTED && !s.box.count && !s.unflushed) {
-    send(s, encodeEmpty(s.tx, Type.DISCONNECT));
+  } while (s._repump);
+  s._pumping = false;
+  if (s._ending && s._state === State.CONNECTED && !s._box._count && !s._unflushed) {
+    send(s, encodeEmpty(s._tx, Type.DISCONNECT));
     finish(s);
   }
 }
 
 function pumpOnce(s: Session): void {
-  const box = s.box;
+  const box = s._box;
   let inflight = 0;
-  for (let k = 0; k < box.count && s.link && s.state === State.CONNECTED; k++) {
-    const stage = box.stage[k];
-    const qos = box.qos[k];
+  for (let k = 0; k < box._count && s._link && s._state === State.CONNECTED; k++) {
+    const stage = box._stage[k];
+    const qos = box._qos[k];
     if (stage === Stage.SENT || stage === Stage.RELEASED) {
       inflight++;
       continue;
     }
-    if (stage === Stage.QUEUED && qos && inflight >= s.window) return;
-    const n = stage === Stage.RELEASE ? 4 : box.len[k];
+    if (stage === Stage.QUEUED && qos && inflight >= s._window) return;
+    const n = stage === Stage.RELEASE ? 4 : box._len[k];
     // Never run more than one transmit buffer ahead of the socket: Espruino buffers writes without limit.
-    if (s.unflushed && s.unflushed + n > s.txSize) return;
+    if (s._unflushed && s._unflushed + n > s._txSize) return;
     if (stage === Stage.RELEASE) {
-      send(s, encodeAck(s.tx, Type.PUBREL, box.id[k])); // in the order of the PUBRECs [MQTT-4.6.0-4]
-      box.stage[k] = Stage.RELEASED;
+      send(s, encodeAck(s._tx, Type.PUBREL, box._id[k])); // in the order of the PUBRECs [MQTT-4.6.0-4]
+      box._stage[k] = Stage.RELEASED;
       inflight++;
       continue;
     }
-    s.link.write(box.bytes, box.at[k], box.at[k] + n);
-    s.lastSent = s.clock.now();
-    s.unflushed += n;
+    s._link.write(box._bytes, box._at[k], box._at[k] + n);
+    s._lastSent = s._clock.now();
+    s._unflushed += n;
     if (qos) {
-      box.stage[k] = Stage.SENT;
+      box._stage[k] = Stage.SENT;
       inflight++;
     } else {
-      const done = box.done[k];
+      const done = box._done[k];
       remove(box, k--);
       call(s, done);
     }
@@ -459,30 +459,30 @@ function pumpOnce(s: Session): void {
 // ---- the API
 
 function on(this: Session, event: string, fn: Listener): Client {
-  (this.listeners[event] || (this.listeners[event] = [])).push(fn);
+  (this._listeners[event] || (this._listeners[event] = [])).push(fn);
   return this;
 }
 
 function removeListener(this: Session, event: string, fn: Listener): Client {
-  const l = this.listeners[event];
+  const l = this._listeners[event];
   const k = l ? l.indexOf(fn) : -1;
   if (k >= 0) l.splice(k, 1);
   return this;
 }
 
 function queued(this: Session): number {
-  return this.box.count;
+  return this._box._count;
 }
 
 function publish(this: Session, topic: string, payload: unknown, opts?: { qos?: number; retain?: boolean } | Done, done?: Done): boolean {
   const s = this;
-  const box = s.box;
+  const box = s._box;
   if (typeof opts === 'function') {
     done = opts;
     opts = undefined;
   }
   const qos = (opts && opts.qos) || 0;
-  if (s.state === State.ENDED || s.ending) return refuse(s, ClientErr.CLOSED, done);
+  if (s._state === State.ENDED || s._ending) return refuse(s, ClientErr.CLOSED, done);
   if (!isQos(qos)) return refuse(s, Err.BAD_QOS, done);
   let t: string;
   let p: Bytes;
@@ -494,21 +494,21 @@ function publish(this: Session, topic: string, payload: unknown, opts?: { qos?: 
   }
   // Encoding into the transmit buffer validates everything and gives the exact bytes to queue.
   const id = qos ? nextId(s) : 0;
-  const n = encodePublish(s.tx, t, p, qos, !!(opts && opts.retain), false, id);
+  const n = encodePublish(s._tx, t, p, qos, !!(opts && opts.retain), false, id);
   if (n < 0) return refuse(s, -n, done);
-  if (!qos && s.state !== State.CONNECTED && s.dropOffline) {
+  if (!qos && s._state !== State.CONNECTED && s._dropOffline) {
     call(s, done, dropped(s, ClientErr.SOCKET, 0, t, 0));
     return false;
   }
-  if (n > box.bytes.length) return refuse(s, Err.BUFFER_TOO_SHORT, done); // would never fit: evict nothing
+  if (n > box._bytes.length) return refuse(s, Err.BUFFER_TOO_SHORT, done); // would never fit: evict nothing
   let at = reserve(box, n);
   // Full: either refuse the new message, or give up the oldest not yet in flight until it fits.
-  for (let k = 0; at < 0 && !s.rejectNew && k < box.count; ) {
-    if (box.stage[k] !== Stage.QUEUED) {
+  for (let k = 0; at < 0 && !s._rejectNew && k < box._count; ) {
+    if (box._stage[k] !== Stage.QUEUED) {
       k++;
       continue;
     }
-    const gone = box.done[k];
+    const gone = box._done[k];
     const err = dropped(s, ClientErr.OUTBOX_FULL, k);
     remove(box, k);
     call(s, gone, err);
@@ -518,7 +518,7 @@ function publish(this: Session, topic: string, payload: unknown, opts?: { qos?: 
     call(s, done, dropped(s, ClientErr.OUTBOX_FULL, 0, t, qos));
     return false;
   }
-  box.bytes.set(s.tx.subarray(0, n), at);
+  box._bytes.set(s._tx.subarray(0, n), at);
   append(box, at, n, id, qos, done);
   pump(s);
   return true;
@@ -529,12 +529,12 @@ function dropped(s: Session, code: number, k: number, topic?: string, qos?: numb
   const err = mqttError(code);
   if (topic == null) {
     // read the topic back from the stored PUBLISH: after the fixed header, a 2-byte length
-    const b = s.box.bytes;
-    let p = s.box.at[k] + 1;
+    const b = s._box._bytes;
+    let p = s._box._at[k] + 1;
     while (b[p++] & 128);
     topic = '';
     for (let i = p + 2, e = p + 2 + ((b[p] << 8) | b[p + 1]); i < e; i++) topic += String.fromCharCode(b[i]);
-    qos = s.box.qos[k];
+    qos = s._box._qos[k];
   }
   err.topic = fromBytes(topic);
   err.qos = qos;
@@ -546,7 +546,7 @@ function dropped(s: Session, code: number, k: number, topic?: string, qos?: numb
 function filterBytes(s: Session, filter: string | string[]): string[] | number {
   const list = typeof filter === 'string' ? [filter] : filter;
   const out: string[] = [];
-  if (s.state === State.ENDED || s.ending) return ClientErr.CLOSED;
+  if (s._state === State.ENDED || s._ending) return ClientErr.CLOSED;
   if (!list || !list.length) return Err.NO_FILTERS;
   for (let i = 0; i < list.length; i++) {
     let f: string;
@@ -574,13 +574,13 @@ function subscribe(this: Session, filter: string | string[], opts?: { qos?: numb
   if (!isQos(qos)) return refuse(s, Err.BAD_QOS, done);
   const qs: number[] = [];
   for (let i = 0; i < fs.length; i++) qs.push(qos);
-  const n = encodeSubscribe(s.tx, 1, fs, qs); // must fit one packet
+  const n = encodeSubscribe(s._tx, 1, fs, qs); // must fit one packet
   if (n < 0) return refuse(s, -n, done);
   for (let i = 0; i < fs.length; i++) {
     let k = findSub(s, fs[i]);
-    if (k < 0) k = s.subs.push({ f: fs[i], q: qos }) - 1;
-    s.subs[k].q = qos;
-    s.subs[k].h = opts && opts.handler;
+    if (k < 0) k = s._subs.push({ f: fs[i], q: qos }) - 1;
+    s._subs[k].q = qos;
+    s._subs[k].h = opts && opts.handler;
   }
   request(s, { id: 0, f: fs, q: qs, cb: done });
   return true;
@@ -590,54 +590,54 @@ function unsubscribe(this: Session, filter: string | string[], done?: Done): boo
   const s = this;
   const fs = filterBytes(s, filter);
   if (typeof fs === 'number') return refuse(s, fs, done);
-  if (encodeSubscribe(s.tx, 1, fs, null) < 0) return refuse(s, Err.BUFFER_TOO_SHORT, done);
+  if (encodeSubscribe(s._tx, 1, fs, null) < 0) return refuse(s, Err.BUFFER_TOO_SHORT, done);
   for (let i = 0; i < fs.length; i++) {
     const k = findSub(s, fs[i]);
-    if (k >= 0) s.subs.splice(k, 1);
+    if (k >= 0) s._subs.splice(k, 1);
   }
   // Offline with a clean session there is nothing left at the broker to remove.
-  if (s.state !== State.CONNECTED && s.fields.clean) call(s, done);
+  if (s._state !== State.CONNECTED && s._fields.clean) call(s, done);
   else request(s, { id: 0, f: fs, q: null, cb: done });
   return true;
 }
 
 function findSub(s: Session, f: string): number {
-  for (let i = 0; i < s.subs.length; i++) if (s.subs[i].f === f) return i;
+  for (let i = 0; i < s._subs.length; i++) if (s._subs[i].f === f) return i;
   return -1;
 }
 
 function request(s: Session, r: Request): void {
-  s.reqs.push(r);
-  if (s.state === State.CONNECTED) sendRequest(s, r);
+  s._reqs.push(r);
+  if (s._state === State.CONNECTED) sendRequest(s, r);
 }
 
 function sendRequest(s: Session, r: Request): void {
   r.id = nextId(s);
-  send(s, encodeSubscribe(s.tx, r.id, r.f, r.q));
+  send(s, encodeSubscribe(s._tx, r.id, r.f, r.q));
 }
 
 // Every remembered subscription again, packed into as few SUBSCRIBEs as fit the transmit buffer;
 // those a pending SUBSCRIBE already carries are left to it.
 function renew(s: Session): void {
   let r: Request | null = null;
-  for (let i = 0; i < s.subs.length; i++) {
-    const sub = s.subs[i];
+  for (let i = 0; i < s._subs.length; i++) {
+    const sub = s._subs[i];
     if (pending(s, sub.f)) continue;
     if (!r) r = { id: 0, f: [], q: [] };
     r.f.push(sub.f);
     r.q!.push(sub.q);
-    if (encodeSubscribe(s.tx, 1, r.f, r.q) < 0 && r.f.length > 1) {
+    if (encodeSubscribe(s._tx, 1, r.f, r.q) < 0 && r.f.length > 1) {
       r.f.pop();
       r.q!.pop();
-      s.reqs.push(r);
+      s._reqs.push(r);
       r = { id: 0, f: [sub.f], q: [sub.q] };
     }
   }
-  if (r) s.reqs.push(r);
+  if (r) s._reqs.push(r);
 }
 
 function pending(s: Session, f: string): boolean {
-  for (let i = 0; i < s.reqs.length; i++) if (s.reqs[i].q && s.reqs[i].f.indexOf(f) >= 0) return true;
+  for (let i = 0; i < s._reqs.length; i++) if (s._reqs[i].q && s._reqs[i].f.indexOf(f) >= 0) return true;
   return false;
 }
 
@@ -646,12 +646,12 @@ function pending(s: Session, f: string): boolean {
 function onPacket(this: Session, p: Packet): void {
   const s = this;
   const type = p.type;
-  s.lastHeard = s.clock.now();
-  s.pingAt = -1; // any packet proves the broker alive
+  s._lastHeard = s._clock.now();
+  s._pingAt = -1; // any packet proves the broker alive
   if (type === Type.CONNACK) {
-    if (s.state === State.CONNECTING) onConnack(s, p);
+    if (s._state === State.CONNECTING) onConnack(s, p);
     else lose(s, ClientErr.PROTOCOL, 'second CONNACK');
-  } else if (s.state !== State.CONNECTED) {
+  } else if (s._state !== State.CONNECTED) {
     lose(s, ClientErr.PROTOCOL, 'packet before CONNACK');
   } else if (type === Type.PUBLISH) {
     onPublish(s, p);
@@ -659,7 +659,7 @@ function onPacket(this: Session, p: Packet): void {
     onAck(s, type, p.id);
   } else if (type === Type.PUBREL) {
     forget(s, p.id);
-    send(s, encodeAck(s.tx, Type.PUBCOMP, p.id)); // also for an id we do not know
+    send(s, encodeAck(s._tx, Type.PUBCOMP, p.id)); // also for an id we do not know
   } else if (type === Type.SUBACK || type === Type.UNSUBACK) {
     onSuback(s, p);
   }
@@ -686,18 +686,18 @@ function onPublish(s: Session, p: Packet): void {
   // Acknowledged after the handlers ran, in the order received [MQTT-4.3.2-2] [MQTT-4.6.0-2] [MQTT-4.6.0-3];
   // a QoS 2 id is remembered until its PUBREL, so a resent PUBLISH is not delivered twice [MQTT-4.3.3-2].
   if (qos === 2 && !seen(s, id)) {
-    s.q2[s.q2next] = id;
-    s.q2next = (s.q2next + 1) % s.q2.length;
+    s._q2[s._q2next] = id;
+    s._q2next = (s._q2next + 1) % s._q2.length;
   }
-  if (qos) send(s, encodeAck(s.tx, qos === 1 ? Type.PUBACK : Type.PUBREC, id));
+  if (qos) send(s, encodeAck(s._tx, qos === 1 ? Type.PUBACK : Type.PUBREC, id));
 }
 
 function seen(s: Session, id: number): boolean {
-  return s.q2.indexOf(id) >= 0;
+  return s._q2.indexOf(id) >= 0;
 }
 
 function forget(s: Session, id: number): void {
-  for (let i = 0; i < s.q2.length; i++) if (s.q2[i] === id) s.q2[i] = 0;
+  for (let i = 0; i < s._q2.length; i++) if (s._q2[i] === id) s._q2[i] = 0;
 }
 
 function deliver(s: Session, p: Packet): void {
@@ -707,25 +707,25 @@ function deliver(s: Session, p: Packet): void {
   const payload: Payload =
     typeof E !== 'undefined' ? E.toString(body) : typeof Buffer !== 'undefined' ? Buffer.from(body) : body.slice();
   const msg: Message = { topic: topic, payload: payload, qos: p.qos, retain: p.retain, dup: p.dup, messageId: p.id };
-  for (let i = 0; i < s.subs.length; i++) {
-    const sub = s.subs[i];
+  for (let i = 0; i < s._subs.length; i++) {
+    const sub = s._subs[i];
     if (sub.h && matchTopic(sub.f, p.topic)) call(s, sub.h, topic, payload, msg);
   }
   emit(s, 'message', topic, payload, msg);
 }
 
 function onAck(s: Session, type: Type, id: number): void {
-  const box = s.box;
+  const box = s._box;
   const k = findId(box, id);
-  const stage = k < 0 ? -1 : box.stage[k];
+  const stage = k < 0 ? -1 : box._stage[k];
   // PUBACK answers a QoS 1 PUBLISH, PUBREC a QoS 2 one, PUBCOMP a PUBREL [MQTT-2.3.1-6]
-  if (type === Type.PUBCOMP ? stage !== Stage.RELEASED : stage !== Stage.SENT || box.qos[k] !== (type === Type.PUBACK ? 1 : 2)) {
+  if (type === Type.PUBCOMP ? stage !== Stage.RELEASED : stage !== Stage.SENT || box._qos[k] !== (type === Type.PUBACK ? 1 : 2)) {
     return lose(s, ClientErr.PROTOCOL, 'acknowledgement for unknown packet id ' + id);
   }
   if (type === Type.PUBREC) {
-    box.stage[k] = Stage.RELEASE;
+    box._stage[k] = Stage.RELEASE;
   } else {
-    const done = box.done[k];
+    const done = box._done[k];
     remove(box, k);
     call(s, done);
   }
@@ -734,13 +734,13 @@ function onAck(s: Session, type: Type, id: number): void {
 
 function onSuback(s: Session, p: Packet): void {
   let k = 0;
-  while (k < s.reqs.length && s.reqs[k].id !== p.id) k++;
-  const r = s.reqs[k];
+  while (k < s._reqs.length && s._reqs[k].id !== p.id) k++;
+  const r = s._reqs[k];
   const codes = p.end - p.start;
   if (!r || (p.type === Type.SUBACK ? !r.q || codes !== r.f.length : r.q)) {
     return lose(s, ClientErr.PROTOCOL, 'acknowledgement for unknown packet id ' + p.id);
   }
-  s.reqs.splice(k, 1);
+  s._reqs.splice(k, 1);
   if (!r.q) return call(s, r.cb);
   const granted: { topic: string; qos: number }[] = [];
   let err: MqttError | undefined;
@@ -751,7 +751,7 @@ function onSuback(s: Session, p: Packet): void {
     if (code === 0x80) {
       // refused: reported, and not renewed on later connections
       const j = findSub(s, r.f[i]);
-      if (j >= 0) s.subs.splice(j, 1);
+      if (j >= 0) s._subs.splice(j, 1);
       err = mqttError(ClientErr.SUBSCRIBE_REFUSED, topic);
       err.topic = topic;
       if (!r.cb) emit(s, 'error', err);
@@ -795,47 +795,47 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     unsubscribe: unsubscribe,
     end: end,
     queued: queued,
-    clock: o.clock || defaultClock,
-    transport: transport,
-    keepalive: fields.keepalive,
-    connectTimeout: o.connectTimeout || 30000,
-    retry: o.reconnect !== false,
-    rmin: backoff.min || 1000,
-    rmax: backoff.max || 60000,
-    rfactor: backoff.factor || 2,
-    jitter: backoff.jitter != null ? backoff.jitter : 0.5,
-    txSize: txSize,
-    tx: tx,
-    box: createOutbox(o.outboxBytes || 2 * txSize, o.outboxMessages || 16),
-    window: o.window || 8,
-    rejectNew: o.overflow === 'reject-new',
-    dropOffline: o.offlineQos0 === 'drop',
-    q2: new Uint16Array(o.qos2Ids || 16),
-    q2next: 0,
-    servers: servers,
-    fields: fields,
-    reader: null as unknown as Reader,
-    listeners: {},
-    subs: [],
-    reqs: [],
-    endDone: [],
-    state: State.CLOSED,
-    ending: false,
-    link: null,
-    gen: 0,
-    server: 0,
-    attempt: 0,
-    timer: null,
-    wake: Wake.OPEN,
-    lastSent: 0,
-    lastHeard: 0,
-    pingAt: -1,
-    unflushed: 0,
-    lastId: 0,
-    pumping: false,
-    repump: false,
+    _clock: o.clock || defaultClock,
+    _transport: transport,
+    _keepalive: fields.keepalive,
+    _connectTimeout: o.connectTimeout || 30000,
+    _retry: o.reconnect !== false,
+    _rmin: backoff.min || 1000,
+    _rmax: backoff.max || 60000,
+    _rfactor: backoff.factor || 2,
+    _jitter: backoff.jitter != null ? backoff.jitter : 0.5,
+    _txSize: txSize,
+    _tx: tx,
+    _box: createOutbox(o.outboxBytes || 2 * txSize, o.outboxMessages || 16),
+    _window: o.window || 8,
+    _rejectNew: o.overflow === 'reject-new',
+    _dropOffline: o.offlineQos0 === 'drop',
+    _q2: new Uint16Array(o.qos2Ids || 16),
+    _q2next: 0,
+    _servers: servers,
+    _fields: fields,
+    _reader: null as unknown as Reader,
+    _listeners: {},
+    _subs: [],
+    _reqs: [],
+    _endDone: [],
+    _state: State.CLOSED,
+    _ending: false,
+    _link: null,
+    _gen: 0,
+    _server: 0,
+    _attempt: 0,
+    _timer: null,
+    _wake: Wake.OPEN,
+    _lastSent: 0,
+    _lastHeard: 0,
+    _pingAt: -1,
+    _unflushed: 0,
+    _lastId: 0,
+    _pumping: false,
+    _repump: false,
   };
-  s.reader = createReader(o.rxBuffer || 512, onPacket, onMalformed, s);
+  s._reader = createReader(o.rxBuffer || 512, onPacket, onMalformed, s);
   arm(s, 0, Wake.OPEN); // connect once the caller has had a chance to add listeners
   return s;
 }

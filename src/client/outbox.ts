@@ -13,79 +13,79 @@ export const enum Stage {
 export type Done = (err?: Error) => void;
 
 export interface Outbox {
-  bytes: Uint8Array;
-  count: number;
+  _bytes: Uint8Array;
+  _count: number;
   // per message, index 0 the oldest: offset and length of its PUBLISH in bytes, packet id, QoS, stage
-  at: Int32Array;
-  len: Int32Array;
-  id: Uint16Array;
-  qos: Uint8Array;
-  stage: Uint8Array;
-  done: (Done | undefined)[];
+  _at: Int32Array;
+  _len: Int32Array;
+  _id: Uint16Array;
+  _qos: Uint8Array;
+  _stage: Uint8Array;
+  _done: (Done | undefined)[];
 }
 
 export function createOutbox(capacity: number, slots: number): Outbox {
   return {
-    bytes: new Uint8Array(capacity),
-    count: 0,
-    at: new Int32Array(slots),
-    len: new Int32Array(slots),
-    id: new Uint16Array(slots),
-    qos: new Uint8Array(slots),
-    stage: new Uint8Array(slots),
-    done: [],
+    _bytes: new Uint8Array(capacity),
+    _count: 0,
+    _at: new Int32Array(slots),
+    _len: new Int32Array(slots),
+    _id: new Uint16Array(slots),
+    _qos: new Uint8Array(slots),
+    _stage: new Uint8Array(slots),
+    _done: [],
   };
 }
 
 function end(box: Outbox): number {
-  const k = box.count - 1;
-  return k < 0 ? 0 : box.at[k] + box.len[k];
+  const k = box._count - 1;
+  return k < 0 ? 0 : box._at[k] + box._len[k];
 }
 
 // Room for one more message of n bytes: its offset, or -1. Messages leave from the front without copying;
 // the survivors are moved down only when the tail has no room.
 export function reserve(box: Outbox, n: number): number {
-  if (box.count === box.at.length) return -1;
+  if (box._count === box._at.length) return -1;
   let e = end(box);
-  if (e + n > box.bytes.length && box.count) {
-    const base = box.at[0];
-    box.bytes.set(box.bytes.subarray(base, e), 0);
-    for (let k = 0; k < box.count; k++) box.at[k] -= base;
+  if (e + n > box._bytes.length && box._count) {
+    const base = box._at[0];
+    box._bytes.set(box._bytes.subarray(base, e), 0);
+    for (let k = 0; k < box._count; k++) box._at[k] -= base;
     e -= base;
   }
-  return e + n > box.bytes.length ? -1 : e;
+  return e + n > box._bytes.length ? -1 : e;
 }
 
 // Records the message just written at reserve()'s offset.
 export function append(box: Outbox, at: number, n: number, id: number, qos: number, done: Done | undefined): void {
-  const k = box.count++;
-  box.at[k] = at;
-  box.len[k] = n;
-  box.id[k] = id;
-  box.qos[k] = qos;
-  box.stage[k] = Stage.QUEUED;
-  box.done[k] = done;
+  const k = box._count++;
+  box._at[k] = at;
+  box._len[k] = n;
+  box._id[k] = id;
+  box._qos[k] = qos;
+  box._stage[k] = Stage.QUEUED;
+  box._done[k] = done;
 }
 
 // Takes message k out, keeping the others in order. The oldest leaves without a copy; from the middle,
 // the bytes after it move down over its space.
 export function remove(box: Outbox, k: number): void {
-  const last = box.count - 1;
-  const gap = k ? box.len[k] : 0;
-  if (k && k < last) box.bytes.set(box.bytes.subarray(box.at[k + 1], end(box)), box.at[k]);
+  const last = box._count - 1;
+  const gap = k ? box._len[k] : 0;
+  if (k && k < last) box._bytes.set(box._bytes.subarray(box._at[k + 1], end(box)), box._at[k]);
   for (let i = k; i < last; i++) {
-    box.at[i] = box.at[i + 1] - gap;
-    box.len[i] = box.len[i + 1];
-    box.id[i] = box.id[i + 1];
-    box.qos[i] = box.qos[i + 1];
-    box.stage[i] = box.stage[i + 1];
-    box.done[i] = box.done[i + 1];
+    box._at[i] = box._at[i + 1] - gap;
+    box._len[i] = box._len[i + 1];
+    box._id[i] = box._id[i + 1];
+    box._qos[i] = box._qos[i + 1];
+    box._stage[i] = box._stage[i + 1];
+    box._done[i] = box._done[i + 1];
   }
-  box.done[last] = undefined;
-  box.count = last;
+  box._done[last] = undefined;
+  box._count = last;
 }
 
 export function findId(box: Outbox, id: number): number {
-  for (let k = 0; k < box.count; k++) if (box.qos[k] && box.id[k] === id) return k;
+  for (let k = 0; k < box._count; k++) if (box._qos[k] && box._id[k] === id) return k;
   return -1;
 }

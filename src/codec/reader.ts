@@ -31,20 +31,20 @@ export interface Reader {
 // The reader's state. Its functions live at the top of the module and take this object: on Espruino a
 // function defined inside another is a fresh copy of its text in RAM each time the outer one runs.
 interface ReaderState extends Reader {
-  buf: Uint8Array;
-  size: number;
-  p: Packet;
-  onPacket: (p: Packet) => void; // called with `ctx` as this
-  onError: (code: number) => void;
-  ctx: unknown;
-  state: State;
-  first: number; // the fixed header's first byte
-  len: number; // remaining length
-  lenBytes: number;
-  got: number; // body bytes received so far
-  idHi: number; // the packet id of an oversized PUBLISH, when it lies beyond the buffer
-  idLo: number;
-  gen: number; // bumped by reset(), so a push interrupted by it stops
+  _buf: Uint8Array;
+  _size: number;
+  _p: Packet;
+  _onPacket: (p: Packet) => void; // called with `ctx` as this
+  _onError: (code: number) => void;
+  _ctx: unknown;
+  _state: State;
+  _first: number; // the fixed header's first byte
+  _len: number; // remaining length
+  _lenBytes: number;
+  _got: number; // body bytes received so far
+  _idHi: number; // the packet id of an oversized PUBLISH, when it lies beyond the buffer
+  _idLo: number;
+  _gen: number; // bumped by reset(), so a push interrupted by it stops
 }
 
 const enum State {
@@ -78,36 +78,36 @@ export function createReader(
   const r: ReaderState = {
     push: push,
     reset: reset,
-    buf: buf,
-    size: size,
-    p: { buf: buf, error: 0 } as Packet,
-    onPacket: onPacket,
-    onError: onError,
-    ctx: ctx,
-    state: State.HEAD,
-    first: 0,
-    len: 0,
-    lenBytes: 0,
-    got: 0,
-    idHi: 0,
-    idLo: 0,
-    gen: 0,
+    _buf: buf,
+    _size: size,
+    _p: { buf: buf, error: 0 } as Packet,
+    _onPacket: onPacket,
+    _onError: onError,
+    _ctx: ctx,
+    _state: State.HEAD,
+    _first: 0,
+    _len: 0,
+    _lenBytes: 0,
+    _got: 0,
+    _idHi: 0,
+    _idLo: 0,
+    _gen: 0,
   };
   return r;
 }
 
 function fail(r: ReaderState, code: number): void {
-  r.state = State.FAILED;
-  r.onError.call(r.ctx, code);
+  r._state = State.FAILED;
+  r._onError.call(r._ctx, code);
 }
 
 // Checks the complete packet in buf: 0, or an error code.
 function check(r: ReaderState): number {
-  const buf = r.buf;
-  const p = r.p;
-  const size = r.size;
-  const len = r.len;
-  const first = r.first;
+  const buf = r._buf;
+  const p = r._p;
+  const size = r._size;
+  const len = r._len;
+  const first = r._first;
   const type = first >> 4;
   const n = len < size ? len : size;
   p.type = type;
@@ -136,7 +136,7 @@ function check(r: ReaderState): number {
       if (err) return err;
     }
     if (qos) {
-      p.id = ((topicEnd < size ? buf[topicEnd] : r.idHi) << 8) | (topicEnd + 1 < size ? buf[topicEnd + 1] : r.idLo);
+      p.id = ((topicEnd < size ? buf[topicEnd] : r._idHi) << 8) | (topicEnd + 1 < size ? buf[topicEnd + 1] : r._idLo);
       if (!p.id) return Err.BAD_ID; // [MQTT-2.3.1-1]
     }
     p.end = n;
@@ -161,26 +161,26 @@ function check(r: ReaderState): number {
 function finish(r: ReaderState): void {
   const err = check(r);
   if (err) return fail(r, err);
-  r.state = State.HEAD;
-  r.onPacket.call(r.ctx, r.p);
+  r._state = State.HEAD;
+  r._onPacket.call(r._ctx, r._p);
 }
 
 function push(this: ReaderState, chunk: string | Uint8Array): void {
   const r = this;
-  const buf = r.buf;
-  const size = r.size;
+  const buf = r._buf;
+  const size = r._size;
   // On the board, one native copy beats charCodeAt, which walks Espruino's block-linked strings.
   if (typeof chunk === 'string' && typeof E !== 'undefined') chunk = E.toUint8Array(chunk);
   const str = typeof chunk === 'string';
   const n = chunk.length;
-  const gen = r.gen;
+  const gen = r._gen;
   let i = 0;
   // One `type` for both header branches: the interpreter does not hoist, so no name is declared twice.
   let type = 0;
-  while (i < n && r.state !== State.FAILED && gen === r.gen) {
-    if (r.state === State.BODY) {
-      const got = r.got;
-      const k = r.len - got < n - i ? r.len - got : n - i;
+  while (i < n && r._state !== State.FAILED && gen === r._gen) {
+    if (r._state === State.BODY) {
+      const got = r._got;
+      const k = r._len - got < n - i ? r._len - got : n - i;
       const fit = got < size ? (size - got < k ? size - got : k) : 0;
       if (str) {
         for (let j = 0; j < fit; j++) buf[got + j] = (chunk as string).charCodeAt(i + j);
@@ -189,52 +189,52 @@ function push(this: ReaderState, chunk: string | Uint8Array): void {
       } else {
         for (let j = 0; j < fit; j++) buf[got + j] = (chunk as Uint8Array)[i + j]; // cheaper than a view when short
       }
-      if (fit < k && r.first >> 4 === Type.PUBLISH) {
+      if (fit < k && r._first >> 4 === Type.PUBLISH) {
         // Skipping past the buffer: keep only the packet id, 2 bytes after the topic.
         const idAt = 2 + ((buf[0] << 8) | buf[1]);
         for (let o = got + fit > idAt ? got + fit : idAt; o <= idAt + 1 && o < got + k; o++) {
           const byte = str ? (chunk as string).charCodeAt(i + o - got) : (chunk as Uint8Array)[i + o - got];
-          if (o === idAt) r.idHi = byte;
-          else r.idLo = byte;
+          if (o === idAt) r._idHi = byte;
+          else r._idLo = byte;
         }
       }
-      r.got = got + k;
+      r._got = got + k;
       i += k;
-      if (r.got === r.len) finish(r);
+      if (r._got === r._len) finish(r);
       continue;
     }
     const b = str ? (chunk as string).charCodeAt(i) : (chunk as Uint8Array)[i];
     i++;
-    if (r.state === State.HEAD) {
+    if (r._state === State.HEAD) {
       type = b >> 4;
       const flags = FLAGS[type];
       if (flags < 0) fail(r, Err.BAD_TYPE);
       else if (type === Type.PUBLISH ? (b & 6) === 6 : (b & 15) !== flags) {
         fail(r, type === Type.PUBLISH ? Err.BAD_QOS : Err.BAD_FLAGS); // [MQTT-3.3.1-4] [MQTT-2.2.2-2]
       } else {
-        r.first = b;
-        r.len = r.lenBytes = r.got = r.idHi = r.idLo = 0;
-        r.state = State.LENGTH;
+        r._first = b;
+        r._len = r._lenBytes = r._got = r._idHi = r._idLo = 0;
+        r._state = State.LENGTH;
       }
     } else {
       // Remaining length: 7 bits a byte, least significant first, at most 4 bytes (2.2.3).
-      r.len += (b & 127) * Math.pow(128, r.lenBytes++);
+      r._len += (b & 127) * Math.pow(128, r._lenBytes++);
       if (b & 128) {
-        if (r.lenBytes === 4) fail(r, Err.BAD_LENGTH);
+        if (r._lenBytes === 4) fail(r, Err.BAD_LENGTH);
         continue;
       }
-      type = r.first >> 4;
+      type = r._first >> 4;
       const fixed = LENGTH[type];
       // PUBLISH: topic length and at least one topic byte, plus the packet id above QoS 0; SUBACK: id and a code
-      if (fixed >= 0 ? r.len !== fixed : r.len < (r.first & 6 ? 5 : 3)) fail(r, Err.BAD_LENGTH);
-      else if (r.len > size && type !== Type.PUBLISH) fail(r, Err.TOO_LARGE);
-      else if (r.len) r.state = State.BODY;
+      if (fixed >= 0 ? r._len !== fixed : r._len < (r._first & 6 ? 5 : 3)) fail(r, Err.BAD_LENGTH);
+      else if (r._len > size && type !== Type.PUBLISH) fail(r, Err.TOO_LARGE);
+      else if (r._len) r._state = State.BODY;
       else finish(r);
     }
   }
 }
 
 function reset(this: ReaderState): void {
-  this.gen++;
-  this.state = State.HEAD;
+  this._gen++;
+  this._state = State.HEAD;
 }

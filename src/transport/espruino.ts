@@ -5,14 +5,14 @@ type Load = (name: string) => { connect(opts: object, cb: () => void): unknown }
 // One connection's state, shared by the socket's listeners (`this` is the socket in Espruino listeners)
 // and the link the client writes to. Listeners are top-level functions: none is made per connection.
 interface EspruinoLink extends Link {
-  ev: LinkEvents;
-  sock: Sock | null;
-  err?: { message?: string };
-  closed: boolean;
+  _ev: LinkEvents;
+  _sock: Sock | null;
+  _err?: { message?: string };
+  _closed: boolean;
 }
 
 interface Sock extends EspruinoSocket {
-  l: EspruinoLink;
+  _l: EspruinoLink;
 }
 
 // Espruino's net and (ESP32) tls modules, loaded through `load` (the interpreter's require; tls only when
@@ -26,62 +26,62 @@ export function espruinoTransport(load: Load): Transport {
 }
 
 function connect(load: Load, to: Endpoint, on: LinkEvents): Link {
-  const link: EspruinoLink = { write: write, end: end, ev: on, sock: null, closed: false };
+  const link: EspruinoLink = { write: write, end: end, _ev: on, _sock: null, _closed: false };
   try {
     // One connect callback and no on('connect'): both together trip an interpreter assertion.
     const sock = load(to.protocol === 'mqtts' ? 'tls' : 'net').connect(
       { host: to.host, port: to.port, ca: to.ca, key: to.key, cert: to.cert },
       sockConnect,
     ) as Sock;
-    sock.l = link;
-    link.sock = sock;
+    sock._l = link;
+    link._sock = sock;
     sock.on('data', sockData);
     sock.on('drain', sockDrain);
     sock.on('error', sockError);
     sock.on('close', sockClose);
   } catch (e) {
     // DNS failure or refusal can throw synchronously on some ports; report it as a closed link, later.
-    link.err = e as Error;
+    link._err = e as Error;
     setTimeout(report, 0, link);
   }
   return link;
 }
 
 function sockConnect(this: Sock): void {
-  if (!this.l.closed) this.l.ev.connect();
+  if (!this._l._closed) this._l._ev.connect();
 }
 
 function sockData(this: Sock, data: string): void {
-  this.l.ev.data(data);
+  this._l._ev.data(data);
 }
 
 function sockDrain(this: Sock): void {
-  this.l.ev.drain();
+  this._l._ev.drain();
 }
 
 function sockError(this: Sock, e: { message?: string }): void {
-  this.l.err = e; // the interpreter's order is error, end, close: close reports it
+  this._l._err = e; // the interpreter's order is error, end, close: close reports it
 }
 
 function sockClose(this: Sock): void {
-  report(this.l);
+  report(this._l);
 }
 
 function report(link: EspruinoLink): void {
-  if (link.closed) return;
-  link.closed = true;
-  link.ev.close(link.err);
+  if (link._closed) return;
+  link._closed = true;
+  link._ev.close(link._err);
 }
 
 function write(this: EspruinoLink, buf: Uint8Array, start: number, stop: number): void {
-  const sock = this.sock;
-  if (this.closed || !sock) return;
+  const sock = this._sock;
+  if (this._closed || !sock) return;
   const data = E.toString(buf.subarray(start, stop)); // copied: write appends it to the socket's buffer
   try {
     if (data === undefined) throw new Error('out of memory');
     sock.write(data);
   } catch (e) {
-    this.err = e as Error;
+    this._err = e as Error;
     end.call(this);
     setTimeout(report, 0, this);
   }
@@ -89,7 +89,7 @@ function write(this: EspruinoLink, buf: Uint8Array, start: number, stop: number)
 
 function end(this: EspruinoLink): void {
   try {
-    if (this.sock) this.sock.end();
+    if (this._sock) this._sock.end();
   } catch (e) {
     // already closed
   }
