@@ -37,6 +37,8 @@ describe('the built bundles', () => {
       'var a = b(); function b(){ return c; } var c = 1;',
       '!function(){ x(); }(); function x(){}',
       'function s(){ arm(); function arm(){ t = 1; } var t; }',
+      // terser's merge of two loop variables, seen clobbering an outer function y on the interpreter
+      'function y(){} function p(i,b){ if (i) for (var y = 0; y < b; y++); else for (y = 0; y < b; y++); }',
     ];
     for (const code of bad) expect(useBeforeDefinition(code).length, code).toBeGreaterThan(0);
     const good = [
@@ -45,6 +47,8 @@ describe('the built bundles', () => {
       'var later = function(){ return v; }; var v = 1; later();',
       'function s(){ function arm(){ return t; } var t = 1; arm(); }',
       'function cb(){ setTimeout(function(){ z(); }, 0); } function z(){}',
+      'function p(i){ var y; if (i) y = 1; else y = 2; return y; }',
+      'function p(i){ if (i) { var y = 1; } else { var y = 2; } return y; }',
     ];
     for (const code of good) expect(useBeforeDefinition(code), code).toEqual([]);
   });

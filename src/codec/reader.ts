@@ -175,19 +175,21 @@ function push(this: ReaderState, chunk: string | Uint8Array): void {
   const n = chunk.length;
   const gen = r._gen;
   let i = 0;
-  // One `type` for both header branches: the interpreter does not hoist, so no name is declared twice.
+  // Names used in more than one branch are declared once, here: the interpreter does not hoist, and a
+  // `var` that the compiler leaves in one branch would be unbound in the other.
   let type = 0;
+  let j = 0;
   while (i < n && r._state !== State.FAILED && gen === r._gen) {
     if (r._state === State.BODY) {
       const got = r._got;
       const k = r._len - got < n - i ? r._len - got : n - i;
       const fit = got < size ? (size - got < k ? size - got : k) : 0;
       if (str) {
-        for (let j = 0; j < fit; j++) buf[got + j] = (chunk as string).charCodeAt(i + j);
+        for (j = 0; j < fit; j++) buf[got + j] = (chunk as string).charCodeAt(i + j);
       } else if (fit > 32) {
         buf.set((chunk as Uint8Array).subarray(i, i + fit), got);
       } else {
-        for (let j = 0; j < fit; j++) buf[got + j] = (chunk as Uint8Array)[i + j]; // cheaper than a view when short
+        for (j = 0; j < fit; j++) buf[got + j] = (chunk as Uint8Array)[i + j]; // cheaper than a view when short
       }
       if (fit < k && r._first >> 4 === Type.PUBLISH) {
         // Skipping past the buffer: keep only the packet id, 2 bytes after the topic.

@@ -95,7 +95,6 @@ export function useBeforeDefinition(code: string): string[] {
   const program = parse(code, { ecmaVersion: 5, sourceType: 'script', locations: true }) as unknown as Node;
 
   function check(scope: Scope): void {
-    const defined = new Set<string>((scope.node.params || []).map((p: Node) => p.name));
     const needs = new Map<string, Set<string>>();
     // What calling a function of this scope needs from this scope, transitively.
     const needsOf = (name: string, seen = new Set<string>()): Set<string> => {
@@ -112,58 +111,116 @@ export function useBeforeDefinition(code: string): string[] {
       needs.set(name, out);
       return out;
     };
-    const require = (name: string, at: Node, why: string) => {
-      if (scope.declared.has(name) && !defined.has(name)) {
-        problems.push(`line ${at.loc.start.line}:${at.loc.start.column}: "${name}" ${why} before its definition ran`);
-      }
-    };
     // Evaluates an expression now: its identifiers, and the bodies of what it calls or runs at once.
-    const evaluate = (n: Node): void => {
-      if (n.type === 'Identifier') return require(n.name, n, 'is used');
+    const evaluate = (n: Node, defined: Set<string>): void => {
+      const need = (name: string, at: Node, why: string) => {
+        if (scope.declared.has(name) && !defined.has(name)) {
+          problems.push(`line ${at.loc.start.line}:${at.loc.start.column}: "${name}" ${why} before its definition ran`);
+        }
+      };
+      if (n.type === 'Identifier') return need(n.name, n, 'is used');
       if (FUNCTION.test(n.type)) return; // deferred; checked when called
       if (n.type === 'CallExpression' || n.type === 'NewExpression') {
         const callee = n.callee;
         if (FUNCTION.test(callee.type)) {
           // an IIFE runs now: what it needs from here must be defined
-          for (const v of freeNames(callee)) if (scope.declared.has(v)) require(v, n, 'is needed by an immediately called function');
+          for (const v of freeNames(callee)) need(v, n, 'is needed by an immediately called function');
         } else if (callee.type === 'Identifier' && scope.fns.has(callee.name)) {
-          for (const v of needsOf(callee.name)) require(v, n, `is needed by ${callee.name}()`);
+          for (const v of needsOf(callee.name)) need(v, n, `is needed by ${callee.name}()`);
         }
       }
       if (n.type === 'MemberExpression') {
-        evaluate(n.object);
-        if (n.computed) evaluate(n.property);
+        evaluate(n.object, defined);
+        if (n.computed) evaluate(n.property, defined);
         return;
       }
       if (n.type === 'Property') {
-        if (n.computed) evaluate(n.key);
-        evaluate(n.value);
+        if (n.computed) evaluate(n.key, defined);
+        evaluate(n.value, defined);
         return;
       }
-      for (const c of children(n)) evaluate(c);
+      for (const c of children(n)) evaluate(c, defined);
     };
-    const execute = (n: Node): void => {
-      if (n.type === 'FunctionDeclaration') {
-        defined.add(n.id.name);
-        return;
-      }
-      if (n.type === 'VariableDeclaration') {
-        for (const d of n.declarations) {
-          if (d.init) evaluate(d.init);
-          defined.add(d.id.name);
+    const both = (a: Set<string>, b: Set<string>) => new Set([...a].filter((x) => b.has(x)));
+    // Runs a statement with what is defined before it; returns what is surely defined after it. A `var` in
+    // one branch of an if does not define it for the other branch, nor after the if unless both define it.
+    const execute = (n: Node, defined: Set<string>): Set<string> => {
+      switch (n.type) {
+        case 'FunctionDeclaration':
+          return new Set(defined).add(n.id.name);
+        case 'VariableDeclaration': {
+          const after = new Set(defined);
+          for (const d of n.declarations) {
+            if (d.init) evaluate(d.init, after);
+            after.add(d.id.name);
+          }
+          return after;
         }
-        return;
+        case 'BlockStatement':
+        case 'Program': {
+          let d = defined;
+          for (const st of n.body) d = execute(st, d);
+          return d;
+        }
+        case 'IfStatement': {
+          evaluate(n.test, defined);
+          const a = execute(n.consequent, defined);
+          return n.alternate ? both(a, execute(n.alternate, defined)) : defined;
+        }
+        case 'ForStatement': {
+          const d = n.init ? (n.init.type === 'VariableDeclaration' ? execute(n.init, defined) : (evaluate(n.init, defined), defined)) : defined;
+          if (n.test) evaluate(n.test, d);
+          const inBody = execute(n.body, d);
+          if (n.update) evaluate(n.update, inBody);
+          return d; // the body may run no time at all
+        }
+        case 'ForInStatement': {
+          const d = n.left.type === 'VariableDeclaration' ? execute(n.left, defined) : defined;
+          evaluate(n.right, defined);
+          execute(n.body, d);
+          return d;
+        }
+        case 'WhileStatement':
+          evaluate(n.test, defined);
+          execute(n.body, defined);
+          return defined;
+        case 'DoWhileStatement': {
+          const d = execute(n.body, defined);
+          evaluate(n.test, d);
+          return d;
+        }
+        case 'TryStatement': {
+          const t = execute(n.block, defined);
+          const c = n.handler ? execute(n.handler.body, defined) : t;
+          const d = both(t, c);
+          return n.finalizer ? execute(n.finalizer, d) : d;
+        }
+        case 'SwitchStatement':
+          evaluate(n.discriminant, defined);
+          for (const c of n.cases) {
+            if (c.test) evaluate(c.test, defined);
+            let d = defined;
+            for (const st of c.consequent) d = execute(st, d);
+          }
+          return defined;
+        case 'LabeledStatement':
+          return execute(n.body, defined);
+        case 'ExpressionStatement':
+          evaluate(n.expression, defined);
+          return defined;
+        case 'ReturnStatement':
+        case 'ThrowStatement':
+          if (n.argument) evaluate(n.argument, defined);
+          return defined;
+        default:
+          for (const c of children(n)) evaluate(c, defined);
+          return defined;
       }
-      if (/Statement$|Block|SwitchCase|CatchClause|Program/.test(n.type) && n.type !== 'ExpressionStatement' && n.type !== 'ReturnStatement' && n.type !== 'ThrowStatement') {
-        for (const c of children(n)) execute(c);
-        return;
-      }
-      const e = n.type === 'ExpressionStatement' ? n.expression : n.type === 'ReturnStatement' || n.type === 'ThrowStatement' ? n.argument : n;
-      if (e) evaluate(e);
     };
+    const params = new Set<string>((scope.node.params || []).map((p: Node) => p.name));
     const body = scope.node.type === 'Program' ? scope.node : scope.node.body;
-    if (body.type === 'BlockStatement' || body.type === 'Program') for (const s of body.body) execute(s);
-    else evaluate(body);
+    if (body.type === 'BlockStatement' || body.type === 'Program') execute(body, params);
+    else evaluate(body, params);
     // every function inside gets the same check over its own body
     const nested = (n: Node): void => {
       if (FUNCTION.test(n.type) && n !== scope.node) return check(scopeOf(n, scope));

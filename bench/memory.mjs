@@ -1,0 +1,117 @@
+// RAM in Espruino's own units (blocks), measured on the real interpreter (ESPRUINO_BIN, see
+// scripts/espruino.mjs): before loading, after loading, connected and subscribed, after 1,000 QoS 0 and 1,000
+// QoS 1 messages through an Aedes broker, and a burst of 1,000 200-byte publishes. Two deployments: the
+// module loaded with require() from a file, and the same code stored as boot code, run from flash.
+import net from 'node:net';
+import { readFileSync } from 'node:fs';
+import { Aedes } from 'aedes';
+import { bootLines, interpreters, run, scratch } from '../scripts/espruino.mjs';
+
+// Default buffers per board, as boards/esp32.ts and boards/esp8266.ts set them.
+const PROFILES = {
+  ESP32: { rxBuffer: 1024, txBuffer: 1024, outboxBytes: 2048, outboxMessages: 32 },
+  ESP8266: { rxBuffer: 256, txBuffer: 256, outboxBytes: 512, outboxMessages: 8 },
+};
+const ANCHOR = { ESP32: 626, ESP8266: 628 }; // Espruino's own MQTT module, connected and subscribed (ESPRUINO.md)
+
+const bins = interpreters();
+const broker = await Aedes.createBroker();
+const server = net.createServer(broker.handle);
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const port = server.address().port;
+const lib = readFileSync('dist/espruino-mqtt.js', 'utf8');
+
+// The scenario, as the interpreter runs it. "@"+"@" keeps the marker out of the REPL's echo of this text.
+function scenario(profile, id) {
+  return `(function(){
+var mark = function (k, v, w) { console.log("@"+"@" + k + " " + v + (w === undefined ? "" : " " + w)); };
+var used = function () { return process.memory().usage - __m0; };
+mark("loaded", used(), process.memory().total);
+var c = mqtt.connect({ host: "127.0.0.1", port: ${port}, clientId: "${id}", keepalive: 30,
+  rxBuffer: ${profile.rxBuffer}, txBuffer: ${profile.txBuffer}, outboxBytes: ${profile.outboxBytes}, outboxMessages: ${profile.outboxMessages} });
+var got = 0, dropped = 0;
+c.on("error", function (e) { mark("error", e.code); });
+c.on("drop", function () { dropped++; });
+c.on("message", function () { got++; });
+function batch(n, qos, size, then) {
+  var sent = 0, start = got, body = "";
+  while (body.length < size) body += "x";
+  function more() {
+    while (sent < n && c.queued() < ${Math.max(2, profile.outboxMessages - 2)}) { c.publish("bench/t", body, { qos: qos }); sent++; }
+    if (got - start < n) setTimeout(more, 1); else then();
+  }
+  more();
+}
+c.on("connect", function () {
+  c.subscribe("bench/t", { qos: 1 }, function () {
+    mark("subscribed", used());
+    batch(100, 0, 16, function () { mark("qos0_100", used());
+    batch(900, 0, 16, function () { mark("qos0_1000", used());
+    batch(100, 1, 16, function () { mark("qos1_100", used());
+    batch(900, 1, 16, function () { mark("qos1_1000", used());
+      var body = ""; while (body.length < 200) body += "y";
+      var accepted = 0;
+      for (var i = 0; i < 1000; i++) if (c.publish("bench/burst", body)) accepted++;
+      mark("burst_queued", used(), accepted);
+      var wait = setInterval(function () {
+        if (c.queued()) return;
+        clearInterval(wait);
+        mark("burst_done", used(), dropped);
+        c.end(function () { mark("done", 0); });
+      }, 5);
+    }); }); }); });
+  });
+});
+})();`;
+}
+
+const rows = [];
+for (const bin of bins) {
+  for (const mode of ['boot', 'require']) {
+    const box = scratch();
+    let lines;
+    const head = 'var __m0 = process.memory().usage;';
+    if (mode === 'boot') {
+      // top level, from flash: `exports` as the module's exports object
+      lines = bootLines(`${head}\nvar exports = {};\n${lib}\nvar mqtt = exports;\n${scenario(PROFILES.ESP32, 'probe')}`.replace(/mqtt\.connect\(\{[^}]*\}\)/, 'null'));
+    }
+    // The profile is known once the interpreter reports its total blocks: ask first, then run for real.
+    const probe = await run(bin, box.dir, ['console.log("@"+"@total", process.memory().total);'], 10000);
+    const total = Number((probe.marks.find((m) => m[0] === 'total') || [])[1]);
+    const board = total >= 4000 ? 'ESP32' : 'ESP8266';
+    const scen = scenario(PROFILES[board], `mem-${board}-${mode}`);
+    lines =
+      mode === 'boot'
+        ? bootLines(`${head}\nvar exports = {};\n${lib}\nvar mqtt = exports;\n${scen}`)
+        : [head, 'var mqtt = require("espruino-mqtt");', scen.replace(/\n/g, ' ')];
+    const result = await run(bin, box.dir, lines, 60000);
+    box.remove();
+    const m = Object.fromEntries(result.marks.map((x) => [x[0], x.slice(1).map(Number)]));
+    if (!m.loaded) {
+      const oom = /MEMORY|not found/i.test(result.output);
+      rows.push({ board, mode, total, failed: oom ? 'out of memory loading the module' : `no output (${result.why})` });
+      continue;
+    }
+    rows.push({ board, mode, total, m, anchor: ANCHOR[board], why: result.why });
+  }
+}
+server.close();
+await new Promise((r) => broker.close(r));
+
+console.log('\nRAM in blocks (process.memory().usage above the empty interpreter), Espruino ' + bins.length + ' build(s)');
+console.log('board    deploy   total  loaded  conn+sub  qos0 100->1000  qos1 100->1000  burst 1000x200B       anchor');
+for (const r of rows) {
+  if (r.failed) {
+    console.log(`${r.board.padEnd(8)} ${r.mode.padEnd(8)} ${String(r.total).padStart(5)}  ${r.failed}`);
+    continue;
+  }
+  const m = r.m;
+  const f = (k) => (m[k] ? String(m[k][0]) : '-');
+  const burst = m.burst_done ? `${m.burst_queued[1]} queued, ${m.burst_done[1]} dropped, ${m.burst_done[0]} blocks` : `did not finish (${r.why})`;
+  const share = m.subscribed ? ` (${Math.round((100 * m.subscribed[0]) / r.anchor)}% of ${r.anchor})` : '';
+  console.log(
+    `${r.board.padEnd(8)} ${r.mode.padEnd(8)} ${String(r.total).padStart(5)}  ${f('loaded').padStart(6)}  ${f('subscribed').padStart(8)}` +
+      `  ${(f('qos0_100') + '->' + f('qos0_1000')).padStart(14)}  ${(f('qos1_100') + '->' + f('qos1_1000')).padStart(14)}  ${burst.padEnd(40)}${share}` +
+      (m.error ? `  errors: ${m.error}` : ''),
+  );
+}
