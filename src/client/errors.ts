@@ -34,7 +34,11 @@ export interface MqttError extends Error {
 }
 
 export function mqttError(code: Err | ClientErr, detail?: string): MqttError {
-  const e = new Error(REASONS.split('|')[code] + (detail ? ': ' + detail : '')) as MqttError;
+  // the code-th '|'-separated reason, found without splitting the whole string (slow on the board)
+  let at = 0;
+  for (let i = 0; i < code && at >= 0; i++) at = REASONS.indexOf('|', at) + 1;
+  const reason = REASONS.substring(at, REASONS.indexOf('|', at) >>> 0);
+  const e = new Error(reason + (detail ? ': ' + detail : '')) as MqttError;
   e.code = code;
   return e;
 }

@@ -1,5 +1,5 @@
 // The outbox: every PUBLISH the client has accepted and not finished, encoded, in one preallocated byte
-// buffer, oldest first. QoS 0 leaves when written, QoS 1 on PUBACK, QoS 2 on PUBCOMP. Bounded twice: by
+// ring, oldest first. QoS 0 leaves when written, QoS 1 on PUBACK, QoS 2 on PUBCOMP. Bounded twice: by
 // bytes and by message count, so memory never grows past what the board was configured for.
 
 // Where a message stands. In flight (SENT, RELEASE, RELEASED) counts against the window.
@@ -37,23 +37,23 @@ export function createOutbox(capacity: number, slots: number): Outbox {
   };
 }
 
-function end(box: Outbox): number {
-  const k = box._count - 1;
-  return k < 0 ? 0 : box._at[k] + box._len[k];
-}
+// The bytes are a ring: messages are stored whole, oldest to newest from the offset of the first, wrapping to
+// the start when the end has no room. Nothing is ever copied: space comes free as the oldest messages leave
+// (a message taken from the middle leaves a gap that comes free once those before it are gone).
 
-// Room for one more message of n bytes: its offset, or -1. Messages leave from the front without copying;
-// the survivors are moved down only when the tail has no room.
+// Room for one more message of n bytes: its offset, or -1.
 export function reserve(box: Outbox, n: number): number {
-  if (box._count === box._at.length) return -1;
-  let e = end(box);
-  if (e + n > box._bytes.length && box._count) {
-    const base = box._at[0];
-    box._bytes.set(box._bytes.subarray(base, e), 0);
-    for (let k = 0; k < box._count; k++) box._at[k] -= base;
-    e -= base;
+  const count = box._count;
+  if (count === box._at.length) return -1;
+  if (!count) return n <= box._bytes.length ? 0 : -1;
+  const head = box._at[0];
+  const tail = box._at[count - 1] + box._len[count - 1];
+  if (box._at[count - 1] >= head) {
+    // not wrapped: room after the newest, or else before the oldest
+    if (box._bytes.length - tail >= n) return tail;
+    return head >= n ? 0 : -1;
   }
-  return e + n > box._bytes.length ? -1 : e;
+  return head - tail >= n ? tail : -1;
 }
 
 // Records the message just written at reserve()'s offset.
@@ -67,14 +67,11 @@ export function append(box: Outbox, at: number, n: number, id: number, qos: numb
   box._done[k] = done;
 }
 
-// Takes message k out, keeping the others in order. The oldest leaves without a copy; from the middle,
-// the bytes after it move down over its space.
+// Takes message k out, keeping the others in order.
 export function remove(box: Outbox, k: number): void {
   const last = box._count - 1;
-  const gap = k ? box._len[k] : 0;
-  if (k && k < last) box._bytes.set(box._bytes.subarray(box._at[k + 1], end(box)), box._at[k]);
   for (let i = k; i < last; i++) {
-    box._at[i] = box._at[i + 1] - gap;
+    box._at[i] = box._at[i + 1];
     box._len[i] = box._len[i + 1];
     box._id[i] = box._id[i + 1];
     box._qos[i] = box._qos[i + 1];
