@@ -1,0 +1,176 @@
+// The built library bundle in the Espruino-like sandbox, against a real Aedes broker on 127.0.0.1: the
+// integration scenarios of the client, run by the code a board runs.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import mqtt from 'mqtt';
+import { startBroker, startProxy, type TestBroker } from '../helpers/broker';
+import { sleep, until } from '../helpers/host-client';
+import { createSandbox, type Sandbox } from './sandbox';
+
+interface BoardClient {
+  connected: boolean;
+  on(ev: string, fn: (...a: any[]) => void): BoardClient; // eslint-disable-line @typescript-eslint/no-explicit-any
+  publish(topic: string, payload: unknown, opts?: object, cb?: (err?: { code: number }) => void): boolean;
+  subscribe(filter: string, opts?: object, cb?: (err?: unknown, granted?: unknown) => void): boolean;
+  end(force?: boolean, cb?: () => void): void;
+  queued(): number;
+}
+
+let broker: TestBroker;
+let box: Sandbox;
+const cleanup: (() => unknown)[] = [];
+
+beforeEach(async () => {
+  broker = await startBroker();
+  box = createSandbox();
+});
+
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!();
+  box.close();
+  await broker.close();
+});
+
+function board(opts: object, sandbox = box): BoardClient {
+  const lib = sandbox.require('espruino-mqtt') as { connect(o: object): BoardClient };
+  const c = lib.connect({ host: '127.0.0.1', port: broker.port, reconnect: { min: 50, max: 500, jitter: 0 }, ...opts });
+  const errors: number[] = [];
+  c.on('error', (e: { code: number }) => errors.push(e.code));
+  cleanup.push(() => new Promise<void>((r) => c.end(true, () => r())));
+  return c;
+}
+
+const connected = (c: BoardClient) => until(() => c.connected, 5000, 'connect');
+
+async function peer(opts: mqtt.IClientOptions = {}) {
+  const c = await mqtt.connectAsync({ host: '127.0.0.1', port: broker.port, protocolVersion: 4, reconnectPeriod: 100, ...opts });
+  cleanup.push(() => c.endAsync(true));
+  return c;
+}
+
+describe('the bundle in the Espruino sandbox, against Aedes', () => {
+  it('knows it runs on 8-bit strings: text is sent as the bytes it holds', async () => {
+    const c = board({ clientId: 'bytes' });
+    await connected(c);
+    const other = await peer();
+    const got: string[] = [];
+    other.on('message', (topic, payload) => got.push(`${topic}=${payload.toString('utf8')}`));
+    await other.subscribeAsync('sim/#');
+    // on a board, "é" written in a UTF-8 source file is the two bytes C3 A9
+    c.publish('sim/caf\xc3\xa9', 'd\xc3\xa9j\xc3\xa0 vu', { qos: 1 });
+    await until(() => got.length === 1);
+    expect(got).toEqual(['sim/caf\u00e9=d\u00e9j\u00e0 vu']);
+  });
+
+  for (const chunk of [536, 268]) {
+    it(`round-trips QoS 0 and QoS 1 with sockets delivering chunks of at most ${chunk} bytes`, async () => {
+      box.close();
+      box = createSandbox({ chunk });
+      const c = board({ clientId: `rt${chunk}`, rxBuffer: 1024, txBuffer: 1024, outboxBytes: 8192, outboxMessages: 32 });
+      await connected(c);
+      const got: string[] = [];
+      c.subscribe('rt/#', { qos: 1, handler: (topic: string, payload: string) => got.push(`${topic}=${payload.length}`) });
+      await sleep(50);
+      const big = 'z'.repeat(900);
+      for (let i = 0; i < 20; i++) expect(c.publish(`rt/${i % 2}`, i % 5 ? String(i) : big, { qos: i % 2 })).toBe(true);
+      await until(() => got.length === 20);
+      expect(got.filter((g) => g.endsWith('=900')).length).toBe(4);
+      const other = await peer();
+      await other.subscribeAsync('rt/#');
+      const seen: string[] = [];
+      other.on('message', (_t, p) => seen.push(String(p)));
+      c.publish('rt/x', 'to mqtt.js', { qos: 1 });
+      await until(() => seen.length === 1);
+      expect(seen).toEqual(['to mqtt.js']);
+    });
+  }
+
+  it('has its will delivered after an abrupt close, and not after end()', async () => {
+    const proxy = await startProxy(() => broker.port);
+    cleanup.push(() => proxy.close());
+    const watcher = await peer();
+    const wills: string[] = [];
+    watcher.on('message', (_t, p) => wills.push(String(p)));
+    await watcher.subscribeAsync('node/+/status');
+    const a = board({ port: proxy.port, clientId: 'sim-will-a', will: { topic: 'node/a/status', payload: 'offline', qos: 1 } });
+    await connected(a);
+    proxy.cut();
+    await until(() => wills.length === 1);
+    const b = board({ clientId: 'sim-will-b', will: { topic: 'node/b/status', payload: 'offline', qos: 1 } });
+    await connected(b);
+    await new Promise<void>((r) => b.end(false, () => r()));
+    await sleep(300);
+    expect(wills).toEqual(['offline']);
+  });
+
+  it('notices a silent broker within 1.5x keepalive and reconnects', async () => {
+    const proxy = await startProxy(() => broker.port);
+    cleanup.push(() => proxy.close());
+    const c = board({ port: proxy.port, clientId: 'sim-dead', keepalive: 1 });
+    await connected(c);
+    const start = Date.now();
+    proxy.silent = true;
+    await until(() => !c.connected, 4000, 'offline');
+    expect(Date.now() - start).toBeLessThanOrEqual(1700);
+    proxy.silent = false;
+    await connected(c);
+  });
+
+  it('loses no QoS 1 message when the broker is killed and restarted mid-stream', async () => {
+    const sub = await peer({ clientId: 'sim-sub', clean: false });
+    await sub.subscribeAsync('sim/stream', { qos: 1 });
+    const seen = new Set<number>();
+    sub.on('message', (_t, p) => seen.add(Number(String(p))));
+    const c = board({ clientId: 'sim-pub', outboxMessages: 32, outboxBytes: 2048, overflow: 'reject-new', keepalive: 2 });
+    await connected(c);
+    let acked = 0;
+    const TOTAL = 500;
+    for (let i = 0; i < TOTAL; i++) {
+      while (c.queued() >= 30) await sleep(2);
+      if (i === 200) {
+        broker.kill();
+        setTimeout(() => broker.restart(), 300);
+      }
+      expect(c.publish('sim/stream', String(i), { qos: 1 }, (err) => !err && acked++)).toBe(true);
+    }
+    await until(() => acked === TOTAL && seen.size === TOTAL, 20000, 'all acknowledged and delivered');
+  });
+
+  it('acknowledges an oversized PUBLISH, reports it dropped, and reads on', async () => {
+    const c = board({ clientId: 'sim-big', rxBuffer: 64 });
+    await connected(c);
+    const drops: { code: number; topic: string; size: number }[] = [];
+    const got: string[] = [];
+    c.on('drop', (d: { code: number; topic: string; size: number }) => drops.push(d));
+    c.subscribe('big/#', { qos: 1, handler: (t: string, p: string) => got.push(p) });
+    await sleep(50);
+    const other = await peer();
+    await other.publishAsync('big/a', 'x'.repeat(500), { qos: 1 }); // resolves on PUBACK from the broker
+    await other.publishAsync('big/b', 'small', { qos: 1 });
+    await until(() => got.length === 1);
+    expect(got).toEqual(['small']);
+    expect(drops[0]).toMatchObject({ code: 20, topic: 'big/a' });
+    expect(c.connected).toBe(true);
+  });
+
+  it('refuses bad input before anything is sent', async () => {
+    const c = board({ clientId: 'sim-bad' });
+    await connected(c);
+    const errs: number[] = [];
+    expect(c.publish('a/+', 'x', {}, (e) => errs.push(e!.code))).toBe(false);
+    expect(c.publish('a', 'x', { qos: 3 }, (e) => errs.push(e!.code))).toBe(false);
+    expect(c.publish('a\xc0\x80', 'x', {}, (e) => errs.push(e!.code))).toBe(false); // overlong NUL: ill-formed
+    expect(c.subscribe('a/#/b', {}, (e) => errs.push((e as { code: number }).code))).toBe(false);
+    expect(errs).toEqual([7, 9, 4, 8]);
+    expect(c.queued()).toBe(0);
+  });
+
+  it('fails the way the interpreter does if a Uint8Array reaches write()', () => {
+    const s = box.run(`require("net")`) as { connect(o: object, cb?: () => void): { write(x: unknown): boolean; real: { destroy(): void } } };
+    const sock = s.connect({ host: '127.0.0.1', port: broker.port });
+    const sent: string[] = [];
+    (sock as unknown as { real: { write(b: Buffer, cb: () => void): void } }).real.write = (b: Buffer) => sent.push(b.toString('latin1'));
+    sock.write(box.run('new Uint8Array([16, 2, 0])'));
+    expect(sent).toEqual(['16,2,0']);
+    sock.real.destroy();
+  });
+});
