@@ -36,8 +36,8 @@ export function scratch() {
 
 // Starts the interpreter in `dir`, types `lines` into its REPL one at a time (each waits for the prompt's
 // echo), and collects every output line that starts with "@@" as [key, ...values]. Resolves when the
-// interpreter prints "@@done", exits, or `ms` pass; the process is always ended.
-export function run(bin, dir, lines, ms = 30000) {
+// interpreter prints "@@done", exits, or `ms` pass; the process is always ended. onMark sees each as it comes.
+export function run(bin, dir, lines, ms = 30000, onMark = () => {}) {
   return new Promise((resolve) => {
     const child = spawn(bin, [], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     const marks = [];
@@ -64,6 +64,7 @@ export function run(bin, dir, lines, ms = 30000) {
         const parts = line.slice(at + 2).trim().split(/\s+/);
         if (parts[0] === 'done') return finish('done');
         marks.push(parts);
+        onMark(parts[0], parts.slice(1).join(' '));
       }
     });
     child.stderr.on('data', (d) => (out += d.toString('latin1')));

@@ -1,0 +1,146 @@
+// npm run test:espruino: the client scenarios run by the real Espruino interpreter on the built bundle,
+// stored as boot code (top level, from flash, as deployed on a board), against a real Aedes broker on
+// 127.0.0.1 with MQTT.js as the peer. Needs ESPRUINO_BIN (see scripts/espruino.mjs); never skipped.
+import net from 'node:net';
+import { readFileSync } from 'node:fs';
+import { Aedes } from 'aedes';
+import mqtt from 'mqtt';
+import { bootLines, interpreters, run, scratch } from './espruino.mjs';
+
+const bins = interpreters();
+const lib = readFileSync('dist/espruino-mqtt.js', 'utf8');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// A broker that can be killed and restarted with its state, and a proxy that can go silent or cut.
+const aedes = await Aedes.createBroker();
+let server;
+const socks = new Set();
+async function listen(port = 0) {
+  server = net.createServer(aedes.handle);
+  server.on('connection', (s) => { socks.add(s); s.on('close', () => socks.delete(s)); });
+  await new Promise((r) => server.listen(port, '127.0.0.1', r));
+  return server.address().port;
+}
+const port = await listen();
+const kill = () => { server.close(); for (const s of socks) s.destroy(); };
+const proxy = { silent: false, pairs: new Set() };
+const proxyServer = net.createServer((down) => {
+  const up = net.connect(port, '127.0.0.1');
+  const pair = [down, up];
+  proxy.pairs.add(pair);
+  down.on('data', (d) => !proxy.silent && up.write(d));
+  up.on('data', (d) => !proxy.silent && down.write(d));
+  const end = () => { proxy.pairs.delete(pair); if (!proxy.silent) { down.destroy(); up.destroy(); } };
+  down.on('close', end).on('error', () => {});
+  up.on('close', end).on('error', () => {});
+});
+await new Promise((r) => proxyServer.listen(0, '127.0.0.1', r));
+const proxyPort = proxyServer.address().port;
+const cut = () => { for (const [a, b] of proxy.pairs) { a.destroy(); b.destroy(); } proxy.pairs.clear(); };
+const peer = await mqtt.connectAsync({ host: '127.0.0.1', port, protocolVersion: 4, clientId: 'peer', clean: false, reconnectPeriod: 100 });
+const inbox = [];
+peer.on('message', (topic, payload) => inbox.push([topic, payload.toString('utf8')]));
+await peer.subscribeAsync(['rt/#', 'will/#', 'stream'], { qos: 1 });
+
+// Scenario code runs inside the interpreter; mark(k, v) prints "@@k v". `mqtt` is the library's exports.
+const prelude = `var mark = function (k, v) { console.log("@"+"@" + k + " " + (v === undefined ? "" : v)); };
+var base = { host: "127.0.0.1", port: ${port}, reconnect: { min: 50, max: 500, jitter: 0 } };
+function opts(o) { var r = {}, k; for (k in base) r[k] = base[k]; for (k in o) r[k] = o[k]; return r; }`;
+
+const scenarios = [
+  {
+    name: 'round trip QoS 0/1, to itself and to MQTT.js',
+    code: `var c = mqtt.connect(opts({ clientId: "rt", rxBuffer: 512, txBuffer: 512, outboxBytes: 4096, outboxMessages: 32 })), got = 0;
+      c.on("message", function () { if (++got === 20) { mark("got", got); c.end(function () { mark("done"); }); } });
+      c.on("connect", function () { c.subscribe("rt/self", { qos: 1 }, function () {
+        var big = ""; while (big.length < 300) big += "z";
+        for (var i = 0; i < 20; i++) c.publish("rt/self", i % 4 ? "m" + i : big, { qos: i % 2 });
+        c.publish("rt/caf\\xc3\\xa9", "d\\xc3\\xa9j\\xc3\\xa0", { qos: 1 });
+      }); });`,
+    check: (m) => m.got === '20' && inbox.some(([t, p]) => t === 'rt/caf\u00e9' && p === 'd\u00e9j\u00e0'),
+  },
+  {
+    name: 'will after an abrupt close, none after end()',
+    code: `var a = mqtt.connect(opts({ port: ${proxyPort}, clientId: "wa", will: { topic: "will/a", payload: "gone", qos: 1 } }));
+      a.on("connect", function () { mark("a_up"); });
+      a.on("offline", function () { a.end(true, function () { mark("done"); }); });
+      var b = mqtt.connect(opts({ clientId: "wb", will: { topic: "will/b", payload: "gone", qos: 1 } }));
+      b.on("connect", function () { b.end(function () { mark("b_ended"); }); });`,
+    during: async (marks) => { await until(() => marks.a_up !== undefined && marks.b_ended !== undefined); cut(); await sleep(400); return 'done'; },
+    check: () => inbox.filter(([t]) => t === 'will/a').length >= 1 && !inbox.some(([t]) => t === 'will/b'),
+  },
+  {
+    name: 'silent broker noticed within 1.5x keepalive, then reconnect',
+    code: `var c = mqtt.connect(opts({ port: ${proxyPort}, clientId: "dead", keepalive: 1 })), t0 = 0, n = 0;
+      c.on("connect", function () { if (++n === 1) { mark("up"); t0 = Date.now(); } else { mark("back"); c.end(true, function () { mark("done"); }); } });
+      c.on("offline", function () { mark("silent_ms", Math.round(Date.now() - t0)); });`,
+    during: async (marks) => { await until(() => marks.up !== undefined); proxy.silent = true; await until(() => marks.silent_ms !== undefined, 5000); proxy.silent = false; return null; },
+    check: (m) => Number(m.silent_ms) <= 1700 && m.back !== undefined,
+  },
+  {
+    name: 'broker killed and restarted mid-stream of 300 QoS 1: none lost',
+    code: `var c = mqtt.connect(opts({ clientId: "stream", keepalive: 2, outboxMessages: 16, outboxBytes: 1024, overflow: "reject-new" })), i = 0, acked = 0;
+      function more() { while (i < 300 && c.queued() < 14) { c.publish("stream", String(i++), { qos: 1 }, function (e) { if (!e && ++acked === 300) { mark("acked", acked); c.end(function () { mark("done"); }); } }); if (i === 100) mark("hundred"); } if (i < 300) setTimeout(more, 2); }
+      c.on("connect", function () { if (!i) { mark("up"); more(); } });`,
+    during: async (marks) => { await until(() => marks.hundred !== undefined); kill(); await sleep(300); await listen(port); return null; },
+    check: (m) => m.acked === '300' && new Set(inbox.filter(([t]) => t === 'stream').map(([, p]) => p)).size === 300,
+  },
+  {
+    name: 'oversized PUBLISH acknowledged and dropped; the stream reads on',
+    code: `var c = mqtt.connect(opts({ clientId: "big", rxBuffer: 64 }));
+      c.on("drop", function (d) { mark("drop", d.code + "/" + d.topic + "/" + d.size); });
+      c.on("message", function (t, p) { mark("msg", p); c.end(function () { mark("done"); }); });
+      c.on("connect", function () { c.subscribe("big/#", { qos: 1 }, function () { mark("subbed"); }); });`,
+    during: async (marks) => { await until(() => marks.subbed !== undefined); await peer.publishAsync('big/a', 'x'.repeat(500), { qos: 1 }); await peer.publishAsync('big/b', 'small', { qos: 1 }); return null; },
+    check: (m) => m.drop === '20/big/a/509' && m.msg === 'small',
+  },
+  {
+    name: 'bad input refused before a byte is sent',
+    code: `var c = mqtt.connect(opts({ clientId: "bad" })), codes = [];
+      c.on("connect", function () {
+        c.publish("a/+", "x", function (e) { codes.push(e.code); });
+        c.publish("a", "x", { qos: 3 }, function (e) { codes.push(e.code); });
+        c.publish("a\\xc0\\x80", "x", function (e) { codes.push(e.code); });
+        var big = ""; while (big.length < 600) big += "x";
+        c.publish("a", big, function (e) { codes.push(e.code); });
+        c.subscribe("a/#/b", function (e) { codes.push(e.code); });
+        mark("codes", codes.join(",") + ";queued=" + c.queued());
+        c.end(function () { mark("done"); });
+      });`,
+    check: (m) => m.codes === '7,9,4,1,8;queued=0',
+  },
+];
+
+async function until(cond, ms = 10000) {
+  const end = Date.now() + ms;
+  while (!cond()) { if (Date.now() > end) throw new Error('timed out'); await sleep(10); }
+}
+
+let failed = 0;
+const rows = [];
+for (const bin of bins) {
+  for (const s of scenarios) {
+    inbox.length = 0;
+    const box = scratch();
+    const marks = {};
+    const lines = bootLines(`var exports = {};\n${lib}\nvar mqtt = exports;\n(function(){\n${prelude}\n${s.code}\n})();`);
+    const started = Date.now();
+    const running = run(bin, box.dir, lines, 30000, (k, v) => (marks[k] = v));
+    const during = s.during ? s.during(marks).catch((e) => (marks.__during = String(e.message))) : null;
+    const result = await running;
+    await during;
+    box.remove();
+    if (result.why !== 'done') marks.__end = result.why;
+    const ok = !marks.__during && !marks.__end && s.check(marks);
+    if (!ok) failed++;
+    rows.push([bin.split('/').pop(), s.name, ok ? 'pass' : 'FAIL', `${Date.now() - started} ms`, JSON.stringify(marks)]);
+  }
+}
+console.log('\nreal interpreter scenarios (boot code from flash, Aedes on 127.0.0.1)');
+for (const r of rows) console.log(`${r[2].padEnd(5)} ${r[0].padEnd(18)} ${r[1].padEnd(62)} ${r[3].padStart(8)}  ${r[2] === 'pass' ? '' : r[4]}`);
+console.log(`${rows.length - failed} passed, ${failed} failed`);
+await peer.endAsync(true);
+kill();
+proxyServer.close();
+await new Promise((r) => aedes.close(r));
+process.exit(failed ? 1 : 0);
