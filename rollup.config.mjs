@@ -2,6 +2,9 @@
 import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
 
+const RESERVED = ['E'];
+for (const letter of 'ABCDEFGHIJKLMNOPQRSTUVWXYZ') for (let d = 0; d < 10; d++) RESERVED.push(letter + d);
+
 const terserOptions = {
   ecma: 5,
   // inline: 1 (no inlining of functions with arguments): the higher levels turn parameters into a `var`
@@ -10,7 +13,9 @@ const terserOptions = {
   compress: { passes: 3, pure_getters: true, inline: 1 },
   // Internal state fields are named _x in src/ and mangled to a letter or two: on Espruino every property
   // name is RAM in each object that has it. Public names (options, API, events, packets) are kept.
-  mangle: { properties: { regex: /^_/ } },
+  // Board bundles run as top-level boot code, where mangled names are globals: never one the board has
+  // (E, pins such as D2 or A0).
+  mangle: { properties: { regex: /^_/ }, reserved: RESERVED },
   // Espruino strings are 8-bit: non-ASCII must stay as its UTF-8 bytes, never as \u escapes.
   format: { ascii_only: false, comments: false },
 };
@@ -40,7 +45,9 @@ export default [
   },
   ...['esp32', 'esp8266'].map((board) => ({
     input: `boards/${board}.ts`,
-    output: { file: `dist/${board}.js`, format: 'iife', strict: false, generatedCode: 'es5' },
+    // A plain top-level script, no wrapper: stored as boot code, top-level functions stay in flash, while
+    // a function inside another (an IIFE wrapper) is copied into RAM when the wrapper runs.
+    output: { file: `dist/${board}.js`, format: 'es', strict: false, generatedCode: 'es5' },
     plugins: plugins(),
     onwarn,
   })),

@@ -7,6 +7,7 @@ import { fakeClock } from './helpers/clock';
 import { mockTransport } from './helpers/mock-transport';
 import { forbiddenIn } from './helpers/forbidden';
 import { useBeforeDefinition } from './helpers/hoisting';
+import { parse } from 'acorn';
 
 const bundles = readdirSync('dist').filter((f) => f.endsWith('.js'));
 const sizes = JSON.parse(readFileSync('dist/sizes.json', 'utf8'));
@@ -27,6 +28,15 @@ describe('the built bundles', () => {
 
   it.each(bundles)('%s uses nothing before its definition ran (Espruino does not hoist)', (file) => {
     expect(useBeforeDefinition(readFileSync(`dist/${file}`, 'utf8'))).toEqual([]);
+  });
+
+  it.each(bundles)('%s declares no top-level name that the board already has', (file) => {
+    // board bundles run as top-level boot code: their names are globals beside Espruino's own
+    const taken = /^([A-Z][0-9]+|E|reset|load|save|print|edit|dump|require|getSerial|setTimeout|setInterval|clearTimeout|clearInterval|setWatch|digitalWrite|digitalRead|analogRead|analogWrite|Pin|Serial\d|I2C\d|SPI\d|LED\d?|BTN\d?|process|console|global|Wifi|Storage|Modules|exports|module)$/;
+    const program = parse(readFileSync(`dist/${file}`, 'utf8'), { ecmaVersion: 5, sourceType: 'script' }) as unknown as { body: { type: string; id?: { name: string }; declarations?: { id: { name: string } }[] }[] };
+    const names = program.body.flatMap((n) => (n.type === 'FunctionDeclaration' ? [n.id!.name] : n.type === 'VariableDeclaration' ? n.declarations!.map((d) => d.id.name) : []));
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.filter((n) => taken.test(n))).toEqual([]);
   });
 
   it('the hoisting check catches what the interpreter rejects, and passes what it runs', () => {

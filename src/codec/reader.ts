@@ -56,10 +56,11 @@ const enum State {
 
 // Fixed-header flags a server may send [MQTT-2.2.2-1]; -1 for a type a client never receives.
 // PUBLISH carries DUP/QoS/RETAIN instead and is checked apart.
-const FLAGS = [-1, -1, 0, 0, 0, 0, 2, 0, -1, 0, -1, 0, -1, 0, -1, -1];
+// One character per type ('x' for none): a string costs the board a block or two, an array of 16 numbers 23.
+const FLAGS = 'xx000020x0x0x0xx';
 
-// The remaining length each type must have (-1: variable).
-const LENGTH = [0, 0, 2, -1, 2, 2, 2, 2, 0, -1, 0, 2, 0, 0, 0, 0];
+// The remaining length each type must have ('v': variable).
+const LENGTH = '002v22220v020000';
 
 // Smallest receive buffer: enough for every fixed-size packet and a PUBLISH's topic length.
 export const MIN_READ_BUFFER = 8;
@@ -209,9 +210,9 @@ function push(this: ReaderState, chunk: string | Uint8Array): void {
     i++;
     if (r._state === State.HEAD) {
       type = b >> 4;
-      const flags = FLAGS[type];
-      if (flags < 0) fail(r, Err.BAD_TYPE);
-      else if (type === Type.PUBLISH ? (b & 6) === 6 : (b & 15) !== flags) {
+      const flags = FLAGS.charAt(type);
+      if (flags === 'x') fail(r, Err.BAD_TYPE);
+      else if (type === Type.PUBLISH ? (b & 6) === 6 : (b & 15) !== +flags) {
         fail(r, type === Type.PUBLISH ? Err.BAD_QOS : Err.BAD_FLAGS); // [MQTT-3.3.1-4] [MQTT-2.2.2-2]
       } else {
         r._first = b;
@@ -226,9 +227,9 @@ function push(this: ReaderState, chunk: string | Uint8Array): void {
         continue;
       }
       type = r._first >> 4;
-      const fixed = LENGTH[type];
+      const fixed = LENGTH.charAt(type);
       // PUBLISH: topic length and at least one topic byte, plus the packet id above QoS 0; SUBACK: id and a code
-      if (fixed >= 0 ? r._len !== fixed : r._len < (r._first & 6 ? 5 : 3)) fail(r, Err.BAD_LENGTH);
+      if (fixed !== 'v' ? r._len !== +fixed : r._len < (r._first & 6 ? 5 : 3)) fail(r, Err.BAD_LENGTH);
       else if (r._len > size && type !== Type.PUBLISH) fail(r, Err.TOO_LARGE);
       else if (r._len) r._state = State.BODY;
       else finish(r);

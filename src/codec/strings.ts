@@ -25,9 +25,6 @@ export function bytesToString(b: Uint8Array, start: number, end: number): string
 // 0 when s is well-formed UTF-8 [MQTT-1.5.3-1] without U+0000 [MQTT-1.5.3-2] and fits a length prefix
 // [MQTT-4.7.3-3]; otherwise the error code. Overlong forms, surrogates (U+D800-U+DFFF) and code points
 // above U+10FFFF are ill-formed (RFC 3629). A BOM (EF BB BF) is ordinary data [MQTT-1.5.3-3].
-// the smallest code point that needs 1, 2 or 3 continuation bytes: anything less is an overlong form
-const MIN_CODE_POINT = [0, 0x80, 0x800, 0x10000];
-
 export function utf8Error(s: string): number {
   const n = s.length;
   if (n > 65535) return Err.STRING_TOO_LONG;
@@ -47,7 +44,10 @@ export function utf8Error(s: string): number {
       if ((d & 0xc0) !== 0x80) return Err.BAD_UTF8;
       cp = (cp << 6) | (d & 0x3f);
     }
-    if (cp < MIN_CODE_POINT[more] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return Err.BAD_UTF8;
+    // below the smallest code point that needs this many continuation bytes is an overlong form
+    if (cp < (more === 1 ? 0x80 : more === 2 ? 0x800 : 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+      return Err.BAD_UTF8;
+    }
   }
   return 0;
 }
