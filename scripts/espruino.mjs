@@ -10,7 +10,8 @@ export function interpreters() {
   const list = (process.env.ESPRUINO_BIN || '').split(',').map((s) => s.trim()).filter(Boolean);
   if (!list.length) {
     console.error(
-      'ESPRUINO_BIN is not set. Build the Espruino Linux interpreter from Espruino's own repository (espruino/Espruino:\n' +
+      "ESPRUINO_BIN is not set. Build the Espruino Linux interpreter from Espruino's own repository (espruino/Espruino:" +
+        '\n' +
         '`make BOARD=LINUX`; for board-sized memory give the board file a fixed `variables` count, 16383 for ESP32\n' +
         'or 1600 for ESP8266, and drop ESPR_UNICODE_SUPPORT so strings are 8-bit as on the boards), then\n' +
         'ESPRUINO_BIN=/path/espruino_esp32,/path/espruino_esp8266 npm run test:espruino',
