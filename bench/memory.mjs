@@ -84,12 +84,17 @@ for (const bin of bins) {
       mode === 'boot'
         ? bootLines(`${head}\nvar exports = {};\n${lib}\nvar mqtt = exports;\n${scen}`)
         : [head, 'var mqtt = require("espruino-mqtt");', scen.replace(/\n/g, ' ')];
-    const result = await run(bin, box.dir, lines, 60000);
+    const result = await run(bin, box.dir, lines, 120000);
     box.remove();
     const m = Object.fromEntries(result.marks.map((x) => [x[0], x.slice(1).map(Number)]));
     if (!m.loaded) {
       const oom = /MEMORY|not found/i.test(result.output);
       rows.push({ board, mode, total, failed: oom ? 'out of memory loading the module' : `no output (${result.why})` });
+      continue;
+    }
+    if (!m.subscribed) {
+      const oom = /MEMORY/i.test(result.output);
+      rows.push({ board, mode, total, failed: `loaded (${m.loaded[0]} blocks), then ${oom ? 'out of memory' : `no connection (${result.why})`}` });
       continue;
     }
     rows.push({ board, mode, total, m, anchor: ANCHOR[board], why: result.why });

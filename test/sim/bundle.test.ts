@@ -2,6 +2,7 @@
 // integration scenarios of the client, run by the code a board runs.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
+import { readFileSync } from 'node:fs';
 import { startBroker, startProxy, type TestBroker } from '../helpers/broker';
 import { sleep, until } from '../helpers/host-client';
 import { createSandbox, type Sandbox } from './sandbox';
@@ -162,6 +163,19 @@ describe('the bundle in the Espruino sandbox, against Aedes', () => {
     expect(c.subscribe('a/#/b', {}, (e) => errs.push((e as { code: number }).code))).toBe(false);
     expect(errs).toEqual([7, 9, 4, 8]);
     expect(c.queued()).toBe(0);
+  });
+
+  it('runs as top-level boot code too (dist/espruino-mqtt-boot.js), with the client at `mqtt`', async () => {
+    box.run(readFileSync('dist/espruino-mqtt-boot.js', 'utf8'));
+    const c = box.run(`mqtt.connect({ host: "127.0.0.1", port: ${broker.port}, clientId: "boot" })`) as BoardClient;
+    cleanup.push(() => new Promise<void>((r) => c.end(true, () => r())));
+    await connected(c);
+    const got: string[] = [];
+    c.subscribe('boot/t', { qos: 1, handler: (_t: string, p: string) => got.push(p) });
+    await sleep(50);
+    c.publish('boot/t', 'from flash', { qos: 1 });
+    await until(() => got.length === 1);
+    expect(got).toEqual(['from flash']);
   });
 
   it('fails the way the interpreter does if a Uint8Array reaches write()', () => {
