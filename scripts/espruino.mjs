@@ -60,6 +60,8 @@ export function run(bin, dir, lines, ms = 30000, onMark = () => {}) {
       while ((nl = pending.indexOf('\n')) >= 0) {
         const line = pending.slice(0, nl).replace(/\x1b\[[0-9;]*[A-Za-z]|\r/g, '');
         pending = pending.slice(nl + 1);
+        // nothing good follows these: stop at once rather than wait out the time limit
+        if (/OUT OF MEMORY|^Uncaught /.test(line)) return finish(line.trim());
         const at = line.indexOf('@@');
         if (at < 0) continue;
         const parts = line.slice(at + 2).trim().split(/\s+/);

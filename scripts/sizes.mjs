@@ -13,7 +13,7 @@ for (const file of readdirSync('dist').filter((f) => f.endsWith('.js')).sort()) 
   sizes[file] = { bytes: code.length, gzip: gzipSync(code, { level: 9 }).length };
 }
 writeFileSync('dist/sizes.json', JSON.stringify(sizes, null, 2) + '\n');
-console.log('bundle               bytes   gzip');
+console.log('bundle                   bytes   gzip');
 for (const [file, s] of Object.entries(sizes)) {
-  console.log(`${file.padEnd(18)} ${String(s.bytes).padStart(7)} ${String(s.gzip).padStart(6)}`);
+  console.log(`${file.padEnd(22)} ${String(s.bytes).padStart(7)} ${String(s.gzip).padStart(6)}`);
 }

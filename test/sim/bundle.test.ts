@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { readFileSync } from 'node:fs';
+import selfsigned from 'selfsigned';
 import { startBroker, startProxy, type TestBroker } from '../helpers/broker';
 import { sleep, until } from '../helpers/host-client';
 import { createSandbox, type Sandbox } from './sandbox';
@@ -65,7 +66,7 @@ describe('the bundle in the Espruino sandbox, against Aedes', () => {
   for (const chunk of [536, 268]) {
     it(`round-trips QoS 0 and QoS 1 with sockets delivering chunks of at most ${chunk} bytes`, async () => {
       box.close();
-      box = createSandbox({ chunk });
+      box = createSandbox({ chunk, board: chunk === 268 ? 'ESP8266' : 'ESP32' });
       const c = board({ clientId: `rt${chunk}`, rxBuffer: 1024, txBuffer: 1024, outboxBytes: 8192, outboxMessages: 32 });
       await connected(c);
       const got: string[] = [];
@@ -176,6 +177,23 @@ describe('the bundle in the Espruino sandbox, against Aedes', () => {
     c.publish('boot/t', 'from flash', { qos: 1 });
     await until(() => got.length === 1);
     expect(got).toEqual(['from flash']);
+  });
+
+  it('connects over tls on the ESP32 profile; the ESP8266 profile has no tls', async () => {
+    const pems = await selfsigned.generate([{ name: 'commonName', value: '127.0.0.1' }], { keySize: 2048 });
+    await broker.close();
+    broker = await startBroker({}, { key: pems.private, cert: pems.cert });
+    const c = board({ clientId: 'sim-tls', protocol: 'mqtts', ca: pems.cert });
+    await connected(c);
+    const got: string[] = [];
+    c.subscribe('tls/t', { handler: (_t: string, p: string) => got.push(p) });
+    await sleep(50);
+    c.publish('tls/t', 'sealed', { qos: 1 });
+    await until(() => got.length === 1);
+    expect(got).toEqual(['sealed']);
+    const small = createSandbox({ board: 'ESP8266' });
+    expect(() => small.require('tls')).toThrow(/not found/);
+    small.close();
   });
 
   it('fails the way the interpreter does if a Uint8Array reaches write()', () => {

@@ -6,16 +6,26 @@
 // and an on('connect') listener beside a connect callback fails as the interpreter's assertion does. They
 // are bridged to real node:net sockets, so the bundle talks to a real broker on 127.0.0.1.
 import net from 'node:net';
+import tls from 'node:tls';
 import vm from 'node:vm';
 import { readFileSync } from 'node:fs';
 
 export interface SandboxOptions {
+  board?: 'ESP32' | 'ESP8266'; // ESP8266: chunks of at most 268 bytes, 1600 blocks, no tls
   chunk?: number; // largest chunk a socket delivers: 536 (ESP32) or 268 (ESP8266)
   serial?: string;
 }
 
+// Pins, as the board's drivers see them: what digitalWrite set, what digitalRead and analogRead return.
+export interface Pins {
+  level: Record<number, number>;
+  analog: Record<number, number>;
+}
+
 export interface Sandbox {
   context: vm.Context;
+  pins: Pins;
+  wifi: { connected: boolean; emit(ev: string, ...a: unknown[]): void };
   run(code: string): unknown;
   require(name: string): unknown;
   sockets: SimSocket[];
@@ -31,10 +41,13 @@ export class SimSocket {
   pending = 0; // bytes written and not yet flushed
   closed = false;
   real: net.Socket;
-  constructor(opts: { host: string; port: number }, cb: Listener | undefined, chunk: number) {
+  constructor(opts: { host: string; port: number; ca?: string }, cb: Listener | undefined, chunk: number, secure = false) {
     if (cb) this.connectCallback = cb;
-    this.real = net.connect(opts.port, opts.host);
-    this.real.on('connect', () => this.emit('connect'));
+    // Espruino's tls verifies no certificate; the host side here is given the test's CA, and no SNI check.
+    this.real = secure
+      ? tls.connect({ host: opts.host, port: opts.port, ca: opts.ca, checkServerIdentity: () => undefined })
+      : net.connect(opts.port, opts.host);
+    this.real.on(secure ? 'secureConnect' : 'connect', () => this.emit('connect'));
     this.real.on('data', (d: Buffer) => {
       // deliver as byte strings, in random chunk sizes, as the board does
       for (let i = 0; i < d.length; ) {
@@ -78,18 +91,28 @@ export class SimSocket {
 }
 
 export function createSandbox(opts: SandboxOptions = {}): Sandbox {
-  const chunk = opts.chunk || 536;
+  const esp8266 = opts.board === 'ESP8266';
+  const chunk = opts.chunk || (esp8266 ? 268 : 536);
+  const pins: Pins = { level: {}, analog: {} };
+  const wifiListeners: Record<string, Listener[]> = {};
+  const wifi = {
+    connected: false,
+    emit(ev: string, ...a: unknown[]) {
+      setImmediate(() => (wifiListeners[ev] || []).forEach((fn) => fn(...a)));
+    },
+  };
   const sockets: SimSocket[] = [];
   const log: string[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const modules: Record<string, unknown> = {};
-  const netModule = {
-    connect(o: { host: string; port: number }, cb?: Listener) {
-      const s = new SimSocket(o, cb, chunk);
+  const socketModule = (secure: boolean) => ({
+    connect(o: { host: string; port: number; ca?: string }, cb?: Listener) {
+      const s = new SimSocket(o, cb, chunk, secure);
       sockets.push(s);
       return s;
     },
-  };
+  });
+  const pinNumber = (p: unknown) => (typeof p === 'object' && p ? (p as { n: number }).n : Number(p));
   const fromCharCode = String.fromCharCode;
   const context = vm.createContext({
     console: { log: (...a: unknown[]) => log.push(a.join(' ')) },
@@ -115,7 +138,26 @@ export function createSandbox(opts: SandboxOptions = {}): Sandbox {
       timers.delete(t);
     },
     getSerial: () => opts.serial || '3c71bf0a1b2c',
-    process: { memory: () => ({ free: 0, usage: 0, total: 0, blocksize: 14 }), version: '2v29' },
+    // Not a measurement: blocks are counted only by the real interpreter (npm run bench:memory).
+    process: { memory: () => ({ free: esp8266 ? 1600 : 16383, usage: 0, total: esp8266 ? 1600 : 16383, blocksize: esp8266 ? 12 : 14 }), version: '2v29', env: { BOARD: esp8266 ? 'ESP8266_4MB' : 'ESP32' } },
+    Pin: function (this: { n: number }, n: number) {
+      this.n = n;
+    },
+    digitalWrite: (p: unknown, v: unknown) => {
+      pins.level[pinNumber(p)] = v ? 1 : 0;
+    },
+    digitalRead: (p: unknown) => pins.level[pinNumber(p)] || 0,
+    analogRead: (p: unknown) => pins.analog[pinNumber(p)] || 0,
+    analogWrite: (p: unknown, v: number) => {
+      pins.analog[pinNumber(p)] = v;
+    },
+    pinMode: () => {},
+    I2C: function () {
+      return { setup() {}, writeTo() {}, readFrom: (_a: number, n: number) => new Uint8Array(n) };
+    },
+    OneWire: function () {
+      return { search: () => [], reset: () => true, select() {}, write() {}, read: () => 0 };
+    },
   });
   // What the interpreter lacks is removed from this realm; strings are made 8-bit where it matters.
   vm.runInContext(
@@ -148,12 +190,31 @@ export function createSandbox(opts: SandboxOptions = {}): Sandbox {
       }
       return new U8(out);
     },
-    getSizeOf: () => 0, // not modelled here: the real interpreter measures (npm run bench:memory)
+    // An estimate, not the interpreter's count (npm run bench:memory measures that): about 12 bytes a block.
+    getSizeOf: (x: unknown) => Math.ceil((JSON.stringify(x) || '').length / 12),
   };
-  modules.net = netModule;
+  modules.net = socketModule(false);
+  if (!esp8266) modules.tls = socketModule(true); // the ESP8266 has no tls
+  modules.Wifi = {
+    connect(_ssid: string, _o: object, cb?: Listener) {
+      setImmediate(() => {
+        wifi.connected = true;
+        if (cb) cb(null);
+        wifi.emit('connected', { ip: '127.0.0.1' });
+      });
+    },
+    disconnect(cb?: Listener) {
+      wifi.connected = false;
+      wifi.emit('disconnected', {});
+      if (cb) setImmediate(cb);
+    },
+    getIP: () => ({ ip: wifi.connected ? '127.0.0.1' : '0.0.0.0' }),
+    on(ev: string, fn: Listener) {
+      (wifiListeners[ev] ||= []).push(fn);
+    },
+  };
   context.require = (name: string) => {
     if (name in modules) return modules[name];
-    if (name === 'tls') throw new Error('Module "tls" not found'); // as on an ESP8266; the ESP32 has it
     if (name === 'espruino-mqtt') {
       const exports = {};
       vm.runInContext(`(function (exports, module) {${readFileSync('dist/espruino-mqtt.js', 'utf8')}\n})`, context)(exports, { exports });
@@ -164,6 +225,8 @@ export function createSandbox(opts: SandboxOptions = {}): Sandbox {
   };
   return {
     context,
+    pins,
+    wifi,
     run: (code) => vm.runInContext(code, context),
     require: (name) => (context.require as (n: string) => unknown)(name),
     sockets,
