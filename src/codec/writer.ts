@@ -115,12 +115,6 @@ export function encodeConnect(buf: Uint8Array, c: ConnectFields): number {
   return p < 0 ? -Err.NOT_BYTES : p;
 }
 
-// The length of the PUBLISH that encodePublish would write, for sizing checks before queueing.
-export function publishSize(topicLength: number, payloadLength: number, qos: number): number {
-  const remaining = 2 + topicLength + (qos ? 2 : 0) + payloadLength;
-  return remaining + (remaining < 128 ? 2 : remaining < 16384 ? 3 : remaining < 2097152 ? 4 : 5);
-}
-
 export function encodePublish(
   buf: Uint8Array,
   topic: string,
