@@ -4,8 +4,11 @@ import { espruinoTransport } from './transport/espruino';
 
 // Opens a client; on Espruino it talks through require('net') / require('tls') unless options.transport
 // says otherwise (on a host pass nodeTransport from src/transport/node.ts).
+// Made once, at load: a transport made per client would be a closure, copied into RAM for each.
+const onBoard = typeof E !== 'undefined' ? espruinoTransport(require) : undefined;
+
 export function connect(options: Options): Client {
-  return createClient(options, typeof E !== 'undefined' ? espruinoTransport(require) : undefined);
+  return createClient(options, onBoard);
 }
 
 export { matchTopic } from './client/topics';

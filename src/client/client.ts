@@ -108,14 +108,12 @@ interface Request {
 interface Session extends Client {
   _clock: Clock;
   _transport: Transport;
-  _keepalive: number; // seconds
   _connectTimeout: number;
   _retry: boolean; // reconnect at all
   _rmin: number;
   _rmax: number;
   _rfactor: number;
   _jitter: number;
-  _txSize: number;
   _tx: Uint8Array;
   _box: Outbox;
   _window: number;
@@ -333,7 +331,7 @@ function onConnack(s: Session, p: Packet): void {
 // Keep-alive: a PINGREQ when nothing was sent or received for keepalive seconds [MQTT-3.1.2-23]; no
 // answer within half of that and the link is dead, so a silent broker is noticed within 1.5x keepalive.
 function keepAlive(s: Session): void {
-  const k = s._keepalive * 1000;
+  const k = s._fields.keepalive * 1000;
   if (!k || s._state !== State.CONNECTED) return;
   const t = s._clock.now();
   if (s._pingAt >= 0) {
@@ -435,7 +433,7 @@ function pumpOnce(s: Session): void {
     if (stage === Stage.QUEUED && qos && inflight >= s._window) return;
     const n = stage === Stage.RELEASE ? 4 : box._len[k];
     // Never run more than one transmit buffer ahead of the socket: Espruino buffers writes without limit.
-    if (s._unflushed && s._unflushed + n > s._txSize) return;
+    if (s._unflushed && s._unflushed + n > s._tx.length) return;
     if (stage === Stage.RELEASE) {
       send(s, encodeAck(s._tx, Type.PUBREL, box._id[k])); // in the order of the PUBRECs [MQTT-4.6.0-4]
       box._stage[k] = Stage.RELEASED;
@@ -797,14 +795,12 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     queued: queued,
     _clock: o.clock || defaultClock,
     _transport: transport,
-    _keepalive: fields.keepalive,
     _connectTimeout: o.connectTimeout || 30000,
     _retry: o.reconnect !== false,
     _rmin: backoff.min || 1000,
     _rmax: backoff.max || 60000,
     _rfactor: backoff.factor || 2,
     _jitter: backoff.jitter != null ? backoff.jitter : 0.5,
-    _txSize: txSize,
     _tx: tx,
     _box: createOutbox(o.outboxBytes || 2 * txSize, o.outboxMessages || 16),
     _window: o.window || 8,
