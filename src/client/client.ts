@@ -1,7 +1,7 @@
 import { Err, Type } from '../codec/constants';
 import { Packet, Reader, createReader } from '../codec/reader';
 import { fromBytes, toBytes, topicFilterError } from '../codec/strings';
-import { Bytes, ConnectFields, encodeAck, encodeConnect, encodeEmpty, encodePublish, encodeSubscribe } from '../codec/writer';
+import { Bytes, ConnectFields, encodeAck, encodeConnect, encodeEmpty, encodePublish, encodeSubscribe, isQos } from '../codec/writer';
 import { Endpoint, Link, LinkEvents, Transport } from '../transport/transport';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { Done, Outbox, Stage, append, createOutbox, findId, remove, reserve } from './outbox';
@@ -149,10 +149,6 @@ interface Session extends Client {
 interface Events extends LinkEvents {
   c: Session;
   g: number;
-}
-
-function isQos(q: number): boolean {
-  return q === 0 || q === 1 || q === 2;
 }
 
 // What publish() accepts as a payload, as bytes: strings are text (UTF-8 on the wire), numbers and the

@@ -24,7 +24,7 @@ export interface ConnectFields {
   will?: Will | null;
 }
 
-function isQos(q: number): boolean {
+export function isQos(q: number): boolean {
   return q === 0 || q === 1 || q === 2;
 }
 
