@@ -154,6 +154,24 @@ describe('the bundle in the Espruino sandbox, against Aedes', () => {
     expect(c.connected).toBe(true);
   });
 
+  it('reports wrong credentials by name and waits the backoff maximum between attempts', async () => {
+    await broker.close();
+    broker = await startBroker({
+      authenticate: (_c, username, password, done) => {
+        const ok = username === 'node' && String(password) === 'right';
+        done(ok ? null : Object.assign(new Error('bad credentials'), { returnCode: 4 }), ok);
+      },
+    });
+    const c = board({ clientId: 'sim-creds', username: 'node', password: 'wrong', reconnect: { min: 50, max: 1000, jitter: 0 } });
+    const errors: { code: number; message: string }[] = [];
+    c.on('error', (e: { code: number; message: string }) => errors.push(e));
+    await sleep(2200);
+    expect(errors[0]).toMatchObject({ code: 24, message: 'refused: bad user name or password' });
+    expect(errors.length).toBeGreaterThanOrEqual(2);
+    expect(errors.length).toBeLessThanOrEqual(3); // at 0, 1 s and 2 s
+    expect(c.connected).toBe(false);
+  });
+
   it('refuses bad input before anything is sent', async () => {
     const c = board({ clientId: 'sim-bad' });
     await connected(c);
