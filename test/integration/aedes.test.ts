@@ -86,7 +86,7 @@ describe('against Aedes', () => {
     await next(c, 'offline', 4000);
     const detected = Date.now() - start;
     expect(errors).toContain(ClientErr.PING_TIMEOUT);
-    expect(detected).toBeLessThanOrEqual(1500 + 200); // 1.5x keepalive, plus timer slack
+    expect(detected).toBeLessThanOrEqual(1500 + 400); // 1.5x keepalive, plus timer slack on a busy machine
     proxy.silent = false;
     await next(c, 'connect', 5000);
     expect(c.connected).toBe(true);
