@@ -700,6 +700,14 @@ function deliver(s: Session, p: Packet): void {
   // Espruino: a byte string; Node: a Buffer; elsewhere a Uint8Array copy.
   const payload: Payload =
     typeof E !== 'undefined' ? E.toString(body) : typeof Buffer !== 'undefined' ? Buffer.from(body) : body.slice();
+  if (payload === undefined) {
+    // E.toString gives undefined when the board has no room: report it, never hand a handler `undefined`
+    const err = mqttError(ClientErr.NO_MEMORY);
+    err.topic = topic;
+    err.qos = p.qos;
+    err.size = p.end - p.start;
+    return emit(s, 'drop', err);
+  }
   const msg: Message = { topic: topic, payload: payload, qos: p.qos, retain: p.retain, dup: p.dup, messageId: p.id };
   for (let i = 0; i < s._subs.length; i++) {
     const sub = s._subs[i];

@@ -13,6 +13,7 @@ export const enum ClientErr {
   PROTOCOL = 32, // a packet the session does not allow: a second CONNACK, an ack for an unknown id
   HANDLER = 33, // a message handler or listener threw
   NO_TRANSPORT = 34,
+  NO_MEMORY = 35, // the board could not allocate a received payload
 }
 
 // The readable reason for each code, in code order; one string, split only when an error is made.
@@ -24,7 +25,8 @@ const REASONS =
   '|bad SUBACK code|inbound PUBLISH larger than the receive buffer' +
   '|refused: unacceptable protocol version|refused: identifier rejected|refused: server unavailable' +
   '|refused: bad user name or password|refused: not authorized|no CONNACK in time|no PINGRESP in time' +
-  '|socket error|subscription refused|outbox full|client ended|protocol violation|handler threw|no transport';
+  '|socket error|subscription refused|outbox full|client ended|protocol violation|handler threw|no transport' +
+  '|out of memory for a received payload';
 
 export interface MqttError extends Error {
   code: number;

@@ -172,6 +172,24 @@ describe('the bundle in the Espruino sandbox, against Aedes', () => {
     expect(c.connected).toBe(false);
   });
 
+  it('reports a payload the board has no memory for as dropped, still acknowledged, and reads on', async () => {
+    box.close();
+    box = createSandbox({ toStringLimit: 100 });
+    const c = board({ clientId: 'sim-oom', rxBuffer: 512 });
+    await connected(c);
+    const drops: { code: number; topic: string; size: number }[] = [];
+    const got: string[] = [];
+    c.on('drop', (d: { code: number; topic: string; size: number }) => drops.push(d));
+    c.subscribe('oom/#', { qos: 1, handler: (_t: string, p: string) => got.push(p) });
+    await sleep(50);
+    const other = await peer();
+    await other.publishAsync('oom/a', 'x'.repeat(300), { qos: 1 });
+    await other.publishAsync('oom/b', 'fits', { qos: 1 });
+    await until(() => got.length === 1);
+    expect(got).toEqual(['fits']);
+    expect(drops).toEqual([expect.objectContaining({ code: 35, topic: 'oom/a', size: 300 })]);
+  });
+
   it('refuses bad input before anything is sent', async () => {
     const c = board({ clientId: 'sim-bad' });
     await connected(c);

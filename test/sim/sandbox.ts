@@ -14,6 +14,7 @@ export interface SandboxOptions {
   board?: 'ESP32' | 'ESP8266'; // ESP8266: chunks of at most 268 bytes, 1600 blocks, no tls
   chunk?: number; // largest chunk a socket delivers: 536 (ESP32) or 268 (ESP8266)
   serial?: string;
+  toStringLimit?: number; // E.toString of more bytes than this returns undefined, as on a board out of memory
 }
 
 // Pins, as the board's drivers see them: what digitalWrite set, what digitalRead and analogRead return.
@@ -173,6 +174,7 @@ export function createSandbox(opts: SandboxOptions = {}): Sandbox {
   StringCtor.fromCharCode = (...codes: number[]) => fromCharCode(...codes.map((c) => c & 255));
   context.E = {
     toString: (...args: unknown[]) => {
+      if (opts.toStringLimit !== undefined && args.length === 1 && (args[0] as ArrayLike<number>).length > opts.toStringLimit) return undefined;
       let s = '';
       for (const a of args) {
         if (typeof a === 'string') s += a;
