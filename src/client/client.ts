@@ -234,9 +234,7 @@ function open(s: Session): void {
   try {
     s._link = s._transport(s._servers[s._server], ev);
   } catch (e) {
-    s._link = null;
-    s._gen++;
-    closed(s, ClientErr.SOCKET, String(e));
+    lose(s, ClientErr.SOCKET, String(e));
   }
 }
 
@@ -262,22 +260,17 @@ function linkDrain(this: Events): void {
 function linkClose(this: Events, e?: { message?: string; code?: string }): void {
   const s = this.c;
   if (this.g !== s._gen) return;
-  s._link = null;
-  s._gen++;
-  closed(s, e || s._state === State.CONNECTING ? ClientErr.SOCKET : 0, e ? e.message || String(e.code) : 'connection closed');
+  lose(s, e || s._state === State.CONNECTING ? ClientErr.SOCKET : 0, e ? e.message || String(e.code) : 'connection closed');
 }
 
-// Drops the current link (a timeout, a malformed packet, a refusal) and goes on as after a close.
+// The end of a connection attempt or session, whatever ended it (a timeout, a malformed packet, a refusal,
+// the socket closing): the link is dropped, what was in flight is requeued, and a reconnect is scheduled.
 function lose(s: Session, code: number, detail?: string, longWait?: boolean): void {
+  if (s._state === State.CLOSED || s._state === State.ENDED) return; // nothing live to lose
   const l = s._link;
-  if (!l) return;
   s._link = null;
   s._gen++;
-  l.end(true);
-  closed(s, code, detail, longWait);
-}
-
-function closed(s: Session, code: number, detail?: string, longWait?: boolean): void {
+  if (l) l.end(true);
   const was = s._state;
   const box = s._box;
   disarm(s);
