@@ -2,7 +2,7 @@ import { Err, Type } from '../codec/constants';
 import { Packet, Reader, createReader } from '../codec/reader';
 import { fromBytes, toBytes, topicFilterError } from '../codec/strings';
 import { Bytes, ConnectFields, encodeAck, encodeConnect, encodeEmpty, encodePublish, encodeSubscribe, isQos } from '../codec/writer';
-import { Endpoint, Link, LinkEvents, Transport } from '../transport/transport';
+import { Endpoint, Link, LinkEvent, LinkEvents, Transport } from '../transport/transport';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { Done, Outbox, Stage, append, createOutbox, findId, remove, reserve } from './outbox';
 import { matchTopic } from './topics';
@@ -228,7 +228,7 @@ function onTimer(s: Session): void {
 // ---- connection lifecycle
 
 function open(s: Session): void {
-  const ev: Events = { c: s, g: ++s._gen, connect: linkConnect, data: linkData, drain: linkDrain, close: linkClose };
+  const ev: Events = { c: s, g: ++s._gen, notify: onLink };
   s._state = State.CONNECTING;
   arm(s, s._connectTimeout, Wake.CONNACK);
   try {
@@ -238,29 +238,22 @@ function open(s: Session): void {
   }
 }
 
-function linkConnect(this: Events): void {
+// What the transport reports about the link it opened; a report from an older link is ignored.
+function onLink(this: Events, event: LinkEvent, arg?: any): void { // eslint-disable-line @typescript-eslint/no-explicit-any
   const s = this.c;
   if (this.g !== s._gen) return;
-  s._reader.reset();
-  s._lastSent = s._lastHeard = s._clock.now();
-  send(s, encodeConnect(s._tx, s._fields)); // the first packet on a connection [MQTT-3.1.0-1]
-}
-
-function linkData(this: Events, chunk: string | Uint8Array): void {
-  if (this.g === this.c._gen) this.c._reader.push(chunk);
-}
-
-function linkDrain(this: Events): void {
-  const s = this.c;
-  if (this.g !== s._gen) return;
-  s._unflushed = 0;
-  pump(s);
-}
-
-function linkClose(this: Events, e?: { message?: string; code?: string }): void {
-  const s = this.c;
-  if (this.g !== s._gen) return;
-  lose(s, e || s._state === State.CONNECTING ? ClientErr.SOCKET : 0, e ? e.message || String(e.code) : 'connection closed');
+  if (event === LinkEvent.DATA) {
+    s._reader.push(arg);
+  } else if (event === LinkEvent.CONNECT) {
+    s._reader.reset();
+    s._lastSent = s._lastHeard = s._clock.now();
+    send(s, encodeConnect(s._tx, s._fields)); // the first packet on a connection [MQTT-3.1.0-1]
+  } else if (event === LinkEvent.DRAIN) {
+    s._unflushed = 0;
+    pump(s);
+  } else {
+    lose(s, arg || s._state === State.CONNECTING ? ClientErr.SOCKET : 0, arg ? arg.message || String(arg.code) : 'connection closed');
+  }
 }
 
 // The end of a connection attempt or session, whatever ended it (a timeout, a malformed packet, a refusal,

@@ -1,4 +1,4 @@
-import { Endpoint, Link, LinkEvents, Transport } from './transport';
+import { Endpoint, Link, LinkEvent, LinkEvents, Transport } from './transport';
 
 type Load = (name: string) => { connect(opts: object, cb: () => void): unknown };
 
@@ -48,15 +48,15 @@ function connect(load: Load, to: Endpoint, on: LinkEvents): Link {
 }
 
 function sockConnect(this: Sock): void {
-  if (!this._l._closed) this._l._ev.connect();
+  if (!this._l._closed) this._l._ev.notify(LinkEvent.CONNECT);
 }
 
 function sockData(this: Sock, data: string): void {
-  this._l._ev.data(data);
+  this._l._ev.notify(LinkEvent.DATA, data);
 }
 
 function sockDrain(this: Sock): void {
-  this._l._ev.drain();
+  this._l._ev.notify(LinkEvent.DRAIN);
 }
 
 function sockError(this: Sock, e: { message?: string }): void {
@@ -70,7 +70,7 @@ function sockClose(this: Sock): void {
 function report(link: EspruinoLink): void {
   if (link._closed) return;
   link._closed = true;
-  link._ev.close(link._err);
+  link._ev.notify(LinkEvent.CLOSE, link._err);
 }
 
 function write(this: EspruinoLink, buf: Uint8Array, start: number, stop: number): void {

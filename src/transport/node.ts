@@ -1,4 +1,4 @@
-import { Endpoint, Link, LinkEvents, Transport } from './transport';
+import { Endpoint, Link, LinkEvent, LinkEvents, Transport } from './transport';
 
 // Node's net and tls, passed in (nodeTransport(require('net'), require('tls'))) so that src/ never imports
 // a Node module and the board bundles cannot pull one in. For host tests and tools.
@@ -17,23 +17,23 @@ export function nodeTransport(net: NodeNetLike, tls?: NodeNetLike): Transport {
     });
     sock.setNoDelay(true);
     sock.on(secure ? 'secureConnect' : 'connect', function () {
-      if (!closed) on.connect();
+      if (!closed) on.notify(LinkEvent.CONNECT);
     });
     sock.on('data', function (chunk: Uint8Array) {
-      on.data(chunk);
+      on.notify(LinkEvent.DATA, chunk);
     });
     sock.on('error', function (e: { message?: string }) {
       error = e;
     });
     sock.on('close', function () {
       closed = true;
-      on.close(error);
+      on.notify(LinkEvent.CLOSE, error);
     });
     return {
       write: function (buf, start, end) {
         if (closed || sock.destroyed) return;
         sock.write(buf.slice(start, end), function () {
-          if (!closed && !sock.writableLength) on.drain();
+          if (!closed && !sock.writableLength) on.notify(LinkEvent.DRAIN);
         });
       },
       end: function (force) {

@@ -10,11 +10,16 @@ export interface Endpoint {
   cert?: string;
 }
 
+export const enum LinkEvent {
+  CONNECT, // the socket is open
+  DATA, // arg: the bytes received, a byte string or a Uint8Array
+  DRAIN, // everything written so far has left the send buffer
+  CLOSE, // arg: the error, if any; once, last
+}
+
+// One method for all four events: on Espruino each function costs RAM whatever its size.
 export interface LinkEvents {
-  connect(): void;
-  data(chunk: string | Uint8Array): void;
-  drain(): void; // everything written so far has left the send buffer
-  close(err?: { message?: string; code?: string }): void; // once, last
+  notify(event: LinkEvent, arg?: any): void; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 export interface Link {

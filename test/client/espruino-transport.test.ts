@@ -60,13 +60,15 @@ afterEach(() => {
 
 function events() {
   const log: string[] = [];
+  const names = ['connect', 'data', 'drain', 'close'];
   return {
     log,
     on: {
-      connect: () => log.push('connect'),
-      data: (c: string | Uint8Array) => log.push(`data ${typeof c} ${c.length}`),
-      drain: () => log.push('drain'),
-      close: (e?: { message?: string }) => log.push(`close ${e ? e.message : ''}`),
+      notify: (event: number, arg?: string | Uint8Array | { message?: string }) => {
+        if (event === 1) log.push(`data ${typeof arg} ${(arg as string).length}`);
+        else if (event === 3) log.push(`close ${arg ? (arg as { message?: string }).message : ''}`);
+        else log.push(names[event]);
+      },
     },
   };
 }

@@ -1,7 +1,7 @@
 // A transport whose sockets the test drives: it sees every packet the client writes (parsed by
 // mqtt-packet, the reference) and feeds the client whatever a broker would send, byte-exact.
 import mqttPacket from 'mqtt-packet';
-import type { Endpoint, LinkEvents, Transport } from '../../src/transport/transport';
+import { LinkEvent, type Endpoint, type LinkEvents, type Transport } from '../../src/transport/transport';
 
 export interface MockLink {
   to: Endpoint;
@@ -37,17 +37,17 @@ export function mockTransport(): MockTransport {
       bytes: 0,
       ended: false,
       forced: false,
-      open: () => on.connect(),
+      open: () => on.notify(LinkEvent.CONNECT),
       receive: (...packets) => {
-        for (const p of packets) on.data(new Uint8Array(mqttPacket.generate(p as mqttPacket.Packet)));
+        for (const p of packets) on.notify(LinkEvent.DATA, new Uint8Array(mqttPacket.generate(p as mqttPacket.Packet)));
       },
-      receiveBytes: (b) => on.data(b),
+      receiveBytes: (b) => on.notify(LinkEvent.DATA, b),
       connack(code = 0, sessionPresent = false) {
-        on.connect();
+        on.notify(LinkEvent.CONNECT);
         link.receive({ cmd: 'connack', returnCode: code, sessionPresent });
       },
-      drain: () => on.drain(),
-      close: (err) => on.close(err),
+      drain: () => on.notify(LinkEvent.DRAIN),
+      close: (err) => on.notify(LinkEvent.CLOSE, err),
       take(cmd) {
         const fresh = link.sent.slice(taken);
         taken = link.sent.length;
