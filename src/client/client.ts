@@ -477,7 +477,7 @@ function publish(this: Session, topic: string, payload: unknown, opts?: { qos?: 
   const n = encodePublish(s._tx, t, p, qos, !!(opts && opts.retain), false, id);
   if (n < 0) return refuse(s, -n, done);
   if (!qos && s._state !== State.CONNECTED && s._dropOffline) {
-    call(s, done, dropped(s, ClientErr.SOCKET, 0, t, 0));
+    call(s, done, dropped(s, ClientErr.OFFLINE, 0, t, 0));
     return false;
   }
   if (n > box._bytes.length) return refuse(s, Err.BUFFER_TOO_SHORT, done); // would never fit: evict nothing

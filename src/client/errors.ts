@@ -14,6 +14,7 @@ export const enum ClientErr {
   HANDLER = 33, // a message handler or listener threw
   NO_TRANSPORT = 34,
   NO_MEMORY = 35, // the board could not allocate a received payload
+  OFFLINE = 36, // a QoS 0 publish while disconnected, with offlineQos0: 'drop'
 }
 
 // The readable reason for each code, in code order; one string, split only when an error is made.
@@ -26,7 +27,7 @@ const REASONS =
   '|refused: unacceptable protocol version|refused: identifier rejected|refused: server unavailable' +
   '|refused: bad user name or password|refused: not authorized|no CONNACK in time|no PINGRESP in time' +
   '|socket error|subscription refused|outbox full|client ended|protocol violation|handler threw|no transport' +
-  '|out of memory for a received payload';
+  '|out of memory for a received payload|offline: QoS 0 message not queued';
 
 export interface MqttError extends Error {
   code: number;

@@ -47,9 +47,9 @@ describe('publishing QoS 0', () => {
     const t = setup({ offlineQos0: 'drop' });
     let err: { code: number } | undefined;
     expect(t.client.publish('q', 'x', (e) => (err = e as never))).toBe(false);
-    expect(err).toBeDefined();
+    expect(err).toMatchObject({ code: ClientErr.OFFLINE });
     expect(t.of('drop').length).toBe(1);
-    expect(t.of('drop')[0].args[0]).toMatchObject({ topic: 'q', qos: 0 });
+    expect(t.of('drop')[0].args[0]).toMatchObject({ code: ClientErr.OFFLINE, topic: 'q', qos: 0 });
     expect(t.client.queued()).toBe(0);
   });
 });
