@@ -1,6 +1,7 @@
 // One minified ES5 file per target: the library as an Espruino module, and one self-contained bundle per board.
 import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
+import json from '@rollup/plugin-json';
 
 const RESERVED = ['E'];
 for (const letter of 'ABCDEFGHIJKLMNOPQRSTUVWXYZ') for (let d = 0; d < 10; d++) RESERVED.push(letter + d);
@@ -48,7 +49,8 @@ export default [
     // A plain top-level script, no wrapper: stored as boot code, top-level functions stay in flash, while
     // a function inside another (an IIFE wrapper) is copied into RAM when the wrapper runs.
     output: { file: `dist/${board}.js`, format: 'es', strict: false, generatedCode: 'es5' },
-    plugins: plugins(),
+    // board definitions are JSON (read by the build scripts too); only the fields imported are bundled
+    plugins: [json({ preferConst: true, compact: true }), ...plugins()],
     onwarn,
   })),
 ];

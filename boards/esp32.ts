@@ -1,8 +1,6 @@
-import { Board } from './board';
+import { led, ledOn, name, outboxBytes, outboxMessages, rxBuffer, txBuffer } from './esp32.json';
 import { start } from './start';
 
-// ESP32 (classic, ESP-IDF 3): up to 16383 blocks of 14 bytes, mbedTLS available; LED on GPIO2 on most
-// DevKit boards.
-const ESP32: Board = { name: 'ESP32', blocks: 16383, blockSize: 14, tls: true, led: 2, rxBuffer: 1024, txBuffer: 1024 };
-
-start(ESP32);
+// ESP32 (classic): the firmware entry. Pins, budgets and buffer sizes live in esp32.json, which the build
+// scripts read too.
+start({ name: name, led: led, ledOn: ledOn, rxBuffer: rxBuffer, txBuffer: txBuffer, outboxBytes: outboxBytes, outboxMessages: outboxMessages });

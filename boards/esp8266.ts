@@ -1,7 +1,6 @@
-import { Board } from './board';
+import { led, ledOn, name, outboxBytes, outboxMessages, rxBuffer, txBuffer } from './esp8266.json';
 import { start } from './start';
 
-// ESP8266 (4 MB flash): 1600 blocks of 12 bytes, no TLS; the blue LED on GPIO2 (NodeMCU, Wemos D1 mini).
-const ESP8266: Board = { name: 'ESP8266', blocks: 1600, blockSize: 12, tls: false, led: 2, rxBuffer: 256, txBuffer: 256 };
-
-start(ESP8266);
+// ESP8266: the firmware entry. Pins, budgets and buffer sizes live in esp8266.json, which the build
+// scripts read too.
+start({ name: name, led: led, ledOn: ledOn, rxBuffer: rxBuffer, txBuffer: txBuffer, outboxBytes: outboxBytes, outboxMessages: outboxMessages });

@@ -1,18 +1,76 @@
-import { Board } from './board';
-import { createReader } from '../src/codec/index';
+import { connect } from '../src/index';
+import { Client } from '../src/client/client';
+import { BoardInfo, NodeConfig } from '../src/node/config';
+import { nodeOptions, runNode, stopNode } from '../src/node/node';
 
-// The board entry for now: allocates the board's codec buffers and reports them. The sensor node replaces it.
-export function start(board: Board): void {
-  let packets = 0;
-  const reader = createReader(
-    board.rxBuffer,
-    function () {
-      packets++;
-    },
-    function (code) {
-      console.log('espruino-mqtt: malformed input, code ' + code);
-    },
-  );
-  reader.push(new Uint8Array([0xd0, 0])); // a PINGRESP, to prove the decoder runs on this board
-  console.log('espruino-mqtt on ' + board.name + ': rx ' + board.rxBuffer + ' B, tx ' + board.txBuffer + ' B, ' + packets + ' packet decoded');
+// What every board does at boot: read the node's configuration from Storage (npm run flash writes
+// node.json there), bring Wi-Fi up and keep it up, then start the client and the node. Wi-Fi losses are
+// the client's to ride out: it queues while offline and reconnects with backoff.
+// One node per board, so its state is plain top-level variables.
+let config: NodeConfig;
+let board: BoardInfo;
+let client: Client | undefined;
+let wifiRetry: unknown;
+let wifiWait = 0;
+
+export function start(b: BoardInfo): void {
+  board = b;
+  try {
+    config = require('Storage').readJSON('node.json', true);
+  } catch (e) {
+    // reported below
+  }
+  if (!config) return console.log('espruino-mqtt: no node.json in Storage (npm run flash writes it)');
+  status(false);
+  E.on('kill', stop);
+  if (!config.wifi) return begin(); // Wi-Fi set up and saved on the board already
+  const wifi = require('Wifi');
+  wifi.on('connected', wifiUp);
+  wifi.on('disconnected', wifiDown);
+  joinWifi();
+}
+
+function joinWifi(): void {
+  wifiRetry = undefined;
+  require('Wifi').connect(config.wifi!.ssid, { password: config.wifi!.password }, function (err: unknown) {
+    if (err) console.log('espruino-mqtt: Wi-Fi: ' + err);
+  });
+}
+
+function wifiUp(): void {
+  if (wifiRetry) clearTimeout(wifiRetry);
+  wifiRetry = undefined;
+  wifiWait = 0;
+  if (!client) begin();
+}
+
+// Asks again after 5 s, doubling up to 2 minutes, for as long as Wi-Fi stays away.
+function wifiDown(): void {
+  if (wifiRetry) return;
+  wifiWait = Math.min(wifiWait ? wifiWait * 2 : 5000, 120000);
+  wifiRetry = setTimeout(joinWifi, wifiWait);
+}
+
+function begin(): void {
+  client = connect(nodeOptions(config, board));
+  client.on('connect', up);
+  client.on('offline', down);
+  runNode(client, config, board.name);
+}
+
+function up(): void {
+  status(true);
+}
+
+function down(): void {
+  status(false);
+}
+
+// The status LED is lit while the node is not connected.
+function status(connected: boolean): void {
+  if (board.led >= 0) digitalWrite(board.led, (connected ? 0 : 1) ^ (board.ledOn ? 0 : 1));
+}
+
+function stop(): void {
+  if (client) stopNode();
 }

@@ -2,9 +2,10 @@
 declare const E: {
   toUint8Array(...args: unknown[]): Uint8Array;
   toString(...args: unknown[]): string;
+  on(event: string, fn: () => void): void;
 };
 declare const console: { log(...args: unknown[]): void };
-declare function require(name: string): { connect(opts: object, cb: () => void): unknown };
+declare function require(name: string): any; // eslint-disable-line @typescript-eslint/no-explicit-any
 declare function setTimeout(fn: (arg: any) => void, ms: number, arg?: unknown): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
 declare function clearTimeout(id: unknown): void;
 declare function getSerial(): string;
@@ -15,3 +16,18 @@ interface EspruinoSocket {
 }
 // Node's Buffer, used only where it exists (typeof check) to hand host users a familiar payload.
 declare const Buffer: { from(u8: Uint8Array): Uint8Array } | undefined;
+// Pins and buses, for the drivers (src/drivers/): pins are GPIO numbers.
+declare function digitalWrite(pin: number, value: number): void;
+declare function digitalRead(pin: number): number;
+declare function analogRead(pin: number): number;
+declare function analogWrite(pin: number, value: number, opts?: { freq?: number }): void;
+declare function pinMode(pin: number, mode: string): void;
+declare function setWatch(fn: (e: { state: boolean }) => void, pin: number, opts: object): unknown;
+declare function setInterval(fn: (arg: any) => void, ms: number, arg?: unknown): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+declare class I2C {
+  setup(opts: { sda?: number; scl?: number }): void;
+}
+declare class OneWire {
+  constructor(pin?: number);
+}
+declare function clearInterval(id: unknown): void;

@@ -10,3 +10,4 @@ export function connect(options: Options): Client {
 
 export { createClient, nodeTransport };
 export { encodeConnect, encodePublish, encodeAck, encodeSubscribe, encodeEmpty, createReader, toBytes, fromBytes } from './codec/index';
+export { discoveryMessage } from './node/discovery';

@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import selfsigned from 'selfsigned';
 import { startBroker, startProxy, type TestBroker } from '../helpers/broker';
 import { sleep, until } from '../helpers/host-client';
-import { createSandbox, type Sandbox } from './sandbox';
+import { createSandbox } from '../../scripts/sandbox.mjs';
+
+type Sandbox = ReturnType<typeof createSandbox>;
 
 interface BoardClient {
   connected: boolean;

@@ -1,0 +1,323 @@
+// A node's configuration: checked against its board at build time, completed with defaults, and turned
+// into the compact node.json the firmware reads from Storage. Every problem is reported at once, each with
+// the path of the field at fault. Secrets (Wi-Fi and broker passwords) are never printed.
+//
+//   node scripts/node-config.mjs [--config node.json] [--board esp32] [--out dist/node.json]
+//
+// Without --config it checks node.json when there is one, else node.example.json (so the example stays
+// valid). Exits 1 when the configuration has errors.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+export const BOARDS = ['esp32', 'esp8266'];
+
+export function loadBoard(name) {
+  return JSON.parse(readFileSync(`${root}/boards/${name}.json`, 'utf8'));
+}
+
+// The fastest each sensor may be read, in seconds (DHT22: its module allows one reading per 2 s; DS18B20:
+// a 12-bit conversion takes 750 ms).
+const SENSORS = { dht22: 2, bme280: 1, ds18b20: 1, analog: 0.1, digital: 0 };
+const ACTUATORS = ['relay', 'pwm'];
+const NAME = /^[a-z0-9_]{1,24}$/;
+const RESERVED = ['status', 'error'];
+
+export function checkConfig(raw, boardName) {
+  const errors = [];
+  const err = (path, msg) => errors.push(`${path}: ${msg}`);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { errors: ['the configuration must be a JSON object'] };
+  unknownKeys(raw, ['board', 'wifi', 'mqtt', 'node', 'discovery', 'sensors', 'actuators'], '', err);
+
+  const name = boardName || raw.board;
+  if (!BOARDS.includes(name)) {
+    err('board', `must be one of ${BOARDS.join(', ')} (got ${JSON.stringify(raw.board)})`);
+    return { errors };
+  }
+  if (raw.board !== undefined && boardName && raw.board !== boardName) err('board', `the file says ${raw.board}, the build asks for ${boardName}`);
+  const board = loadBoard(name);
+  const out = { id: '', name: '', prefix: 'espruino', format: 'json', qos: 1, discovery: 'homeassistant', mqtt: { servers: [] }, sensors: [], actuators: [] };
+
+  if (raw.wifi !== undefined) {
+    const w = raw.wifi;
+    if (!isObject(w)) err('wifi', 'must be an object {"ssid", "password"}, or absent to use the Wi-Fi saved on the board');
+    else {
+      unknownKeys(w, ['ssid', 'password'], 'wifi.', err);
+      if (typeof w.ssid !== 'string' || !w.ssid.length || Buffer.byteLength(w.ssid) > 32) err('wifi.ssid', 'must be a network name of 1 to 32 bytes');
+      if (w.password !== undefined && (typeof w.password !== 'string' || (w.password.length && (w.password.length < 8 || w.password.length > 63))))
+        err('wifi.password', 'must be empty (an open network) or 8 to 63 characters (WPA2)');
+      out.wifi = { ssid: w.ssid };
+      if (w.password) out.wifi.password = w.password;
+    }
+  }
+
+  const m = raw.mqtt;
+  if (!isObject(m)) err('mqtt', 'must be an object with at least "url": "mqtt://host:1883"');
+  else {
+    unknownKeys(m, ['url', 'urls', 'username', 'password', 'keepalive', 'clientId'], 'mqtt.', err);
+    const urls = m.urls !== undefined ? m.urls : m.url !== undefined ? [m.url] : [];
+    if (!Array.isArray(urls) || !urls.length) err('mqtt.url', 'is missing: the broker, as "mqtt://host:1883" (or "urls": [...] to fail over)');
+    else
+      urls.forEach((u, i) => {
+        const at = m.urls !== undefined ? `mqtt.urls[${i}]` : 'mqtt.url';
+        const s = parseUrl(u);
+        if (typeof s === 'string') return err(at, s);
+        if (s.protocol === 'mqtts' && !board.tls) return err(at, `${board.name} has no TLS: use mqtt://`);
+        out.mqtt.servers.push(s);
+      });
+    if (m.username !== undefined) {
+      if (typeof m.username !== 'string') err('mqtt.username', 'must be a string');
+      else out.mqtt.username = m.username;
+    }
+    if (m.password !== undefined) {
+      if (typeof m.password !== 'string') err('mqtt.password', 'must be a string');
+      else if (m.username === undefined) err('mqtt.password', 'needs a username too [MQTT-3.1.2-22]');
+      else out.mqtt.password = m.password;
+    }
+    if (m.keepalive !== undefined) {
+      if (!isInt(m.keepalive, 0, 65535)) err('mqtt.keepalive', 'must be whole seconds, 0 to 65535 (0: none)');
+      else out.mqtt.keepalive = m.keepalive;
+    }
+    if (m.clientId !== undefined) {
+      if (typeof m.clientId !== 'string' || !/^[0-9A-Za-z]{1,23}$/.test(m.clientId))
+        err('mqtt.clientId', 'must be 1 to 23 letters and digits, which every broker accepts [MQTT-3.1.3-5]; omit it to use the node id');
+      else out.mqtt.clientId = m.clientId;
+    }
+  }
+
+  const n = raw.node === undefined ? {} : raw.node;
+  if (!isObject(n)) err('node', 'must be an object');
+  else {
+    unknownKeys(n, ['id', 'name', 'prefix', 'format', 'qos'], 'node.', err);
+    if (n.id !== undefined && n.id !== 'auto') {
+      if (typeof n.id !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(n.id)) err('node.id', 'must be 1 to 32 letters, digits, "_" or "-" (or "auto": from the board serial)');
+      else out.id = n.id;
+    }
+    if (out.id.length > 23 && !out.mqtt.clientId) err('node.id', 'is the client id too, and longer than 23 characters: set mqtt.clientId');
+    out.name = n.name === undefined ? out.id || `Espruino ${board.name}` : n.name;
+    if (typeof out.name !== 'string' || !/^[^"\\\x00-\x1f]{1,64}$/.test(out.name)) err('node.name', 'must be 1 to 64 characters, without quotes or backslashes');
+    if (n.prefix !== undefined) {
+      if (typeof n.prefix !== 'string' || !/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/.test(n.prefix))
+        err('node.prefix', 'must be topic levels of letters, digits, "_" or "-", separated by "/" (no wildcards, no leading or trailing "/")');
+      else out.prefix = n.prefix;
+    }
+    if (n.format !== undefined) {
+      if (n.format !== 'json' && n.format !== 'plain') err('node.format', 'must be "json" (one message per sensor) or "plain" (one topic per value)');
+      else out.format = n.format;
+    }
+    if (n.qos !== undefined) {
+      if (n.qos !== 0 && n.qos !== 1) err('node.qos', 'must be 0 or 1 (the QoS of readings)');
+      else out.qos = n.qos;
+    }
+  }
+
+  if (raw.discovery !== undefined) {
+    if (raw.discovery === false) out.discovery = '';
+    else if (typeof raw.discovery !== 'string' || !/^[A-Za-z0-9_-]+$/.test(raw.discovery)) err('discovery', 'must be the Home Assistant discovery prefix ("homeassistant") or false');
+    else out.discovery = raw.discovery;
+  }
+
+  const names = new Map();
+  const pins = new Map(); // pin -> what uses it
+  const claim = (pin, path, shareable) => {
+    const was = pins.get(pin);
+    if (pin === board.led) err(path, `pin ${pin} is the ${board.name} status LED`);
+    else if (was && !(shareable && was.shareable === shareable)) err(path, `pin ${pin} is already used by ${was.path}`);
+    else pins.set(pin, { path, shareable });
+  };
+  const named = (x, path) => {
+    if (typeof x.name !== 'string' || !NAME.test(x.name)) err(`${path}.name`, 'must be 1 to 24 lower-case letters, digits or "_" (it is a topic level)');
+    else if (RESERVED.includes(x.name)) err(`${path}.name`, `"${x.name}" is a topic the node uses itself`);
+    else if (names.has(x.name)) err(`${path}.name`, `"${x.name}" is already the name of ${names.get(x.name)}`);
+    else names.set(x.name, path);
+  };
+  const pinOf = (x, key, path, kind) => {
+    const p = parsePin(x[key]);
+    if (x[key] === undefined) err(`${path}.${key}`, `is missing: the ${kind} pin (a GPIO number such as 4, or "D4"${kind === 'analog' ? ', "A0"' : ''})`);
+    else if (p === null) err(`${path}.${key}`, `${JSON.stringify(x[key])} is not a pin: use a GPIO number such as 4, or "D4"`);
+    else if (!board.pins[kind].includes(p))
+      err(`${path}.${key}`, `pin ${p} cannot be ${kind === 'watch' ? 'watched for changes' : `used as ${kind}`} on ${board.name}; ${kind} pins: ${board.pins[kind].join(', ')}`);
+    else return p;
+    return undefined;
+  };
+
+  list(raw.sensors, 'sensors', err).forEach((s, i) => {
+    const path = `sensors[${i}]`;
+    if (!isObject(s)) return err(path, 'must be an object');
+    if (!(s.type in SENSORS)) return err(`${path}.type`, `unknown sensor type ${JSON.stringify(s.type)}; known: ${Object.keys(SENSORS).join(', ')}`);
+    const common = ['type', 'name', 'period', 'decimals'];
+    const extra = { dht22: ['pin'], ds18b20: ['pin'], bme280: ['sda', 'scl', 'addr'], analog: ['pin', 'scale', 'offset', 'samples', 'unit', 'class'], digital: ['pin', 'debounce', 'pull', 'inverted', 'class'] }[s.type];
+    unknownKeys(s, common.concat(extra), `${path}.`, err);
+    named(s, path);
+    const o = { type: s.type, name: s.name };
+    if (s.type === 'bme280') {
+      o.sda = pinOf(s, 'sda', path, 'output');
+      o.scl = pinOf(s, 'scl', path, 'output');
+      const bus = `i2c:${o.sda}/${o.scl}`;
+      if (o.sda !== undefined) claim(o.sda, `${path}.sda`, bus);
+      if (o.scl !== undefined) claim(o.scl, `${path}.scl`, bus);
+      if (s.addr !== undefined && s.addr !== 0x76 && s.addr !== 0x77) err(`${path}.addr`, 'must be 118 (0x76) or 119 (0x77)');
+      o.addr = s.addr || 0x76;
+    } else {
+      const kind = s.type === 'analog' ? 'analog' : s.type === 'digital' ? 'watch' : 'output';
+      o.pin = pinOf(s, 'pin', path, kind);
+      // a DHT22 both drives and watches its one wire
+      if (s.type === 'dht22' && o.pin !== undefined && !board.pins.watch.includes(o.pin)) err(`${path}.pin`, `pin ${o.pin} cannot be watched on ${board.name}, which the DHT22 module needs`);
+      if (o.pin !== undefined) claim(o.pin, `${path}.pin`, s.type === 'ds18b20' ? `onewire:${o.pin}` : undefined);
+    }
+    if (s.type === 'digital') {
+      if (s.period !== undefined) err(`${path}.period`, 'a digital input is published when it changes: remove "period"');
+      if (s.debounce !== undefined && !isInt(s.debounce, 0, 1000)) err(`${path}.debounce`, 'must be 0 to 1000 ms');
+      o.debounce = s.debounce === undefined ? 50 : s.debounce;
+      for (const k of ['pull', 'inverted']) if (s[k] !== undefined && typeof s[k] !== 'boolean') err(`${path}.${k}`, 'must be true or false');
+      o.pull = !!s.pull;
+      o.inverted = !!s.inverted;
+    } else {
+      const min = SENSORS[s.type];
+      if (s.period === undefined) err(`${path}.period`, 'is missing: seconds between readings');
+      else if (typeof s.period !== 'number' || s.period < min || s.period > 86400)
+        err(`${path}.period`, `${s.period} s is ${s.period < min ? `too short for a ${s.type} (at least ${min} s)` : 'out of range (at most 86400 s)'}`);
+      o.period = s.period;
+    }
+    if (s.type === 'analog') {
+      for (const k of ['scale', 'offset']) if (s[k] !== undefined && (typeof s[k] !== 'number' || !isFinite(s[k]))) err(`${path}.${k}`, 'must be a number');
+      if (s.samples !== undefined && !isInt(s.samples, 1, 64)) err(`${path}.samples`, 'must be 1 to 64');
+      if (s.unit !== undefined && (typeof s.unit !== 'string' || !/^[^"\\\x00-\x1f]{1,8}$/.test(s.unit))) err(`${path}.unit`, 'must be 1 to 8 characters, without quotes');
+      o.scale = s.scale === undefined ? 1 : s.scale;
+      if (s.offset) o.offset = s.offset;
+      if (s.samples > 1) o.samples = s.samples;
+      if (s.unit) o.unit = s.unit;
+    }
+    if (s.class !== undefined) {
+      if (typeof s.class !== 'string' || !/^[a-z_]{1,24}$/.test(s.class)) err(`${path}.class`, 'must be a Home Assistant device class such as "voltage" or "motion"');
+      else o.class = s.class;
+    }
+    if (s.decimals !== undefined) {
+      if (!isInt(s.decimals, 0, 6)) err(`${path}.decimals`, 'must be 0 to 6');
+      else o.decimals = s.decimals;
+    }
+    out.sensors.push(o);
+  });
+
+  list(raw.actuators, 'actuators', err).forEach((a, i) => {
+    const path = `actuators[${i}]`;
+    if (!isObject(a)) return err(path, 'must be an object');
+    if (!ACTUATORS.includes(a.type)) return err(`${path}.type`, `unknown actuator type ${JSON.stringify(a.type)}; known: ${ACTUATORS.join(', ')}`);
+    unknownKeys(a, ['type', 'name', 'pin', 'inverted', 'initial'].concat(a.type === 'pwm' ? ['freq'] : []), `${path}.`, err);
+    named(a, path);
+    const o = { type: a.type, name: a.name, pin: pinOf(a, 'pin', path, a.type === 'pwm' ? 'pwm' : 'output'), inverted: !!a.inverted, on: false, level: 100 };
+    if (o.pin !== undefined) claim(o.pin, `${path}.pin`);
+    if (a.inverted !== undefined && typeof a.inverted !== 'boolean') err(`${path}.inverted`, 'must be true or false');
+    if (a.initial !== undefined) {
+      if (a.initial === 'ON' || a.initial === 'OFF') o.on = a.initial === 'ON';
+      else if (a.type === 'pwm' && isInt(a.initial, 0, 100)) {
+        o.on = a.initial > 0;
+        o.level = a.initial || 100;
+      } else err(`${path}.initial`, a.type === 'pwm' ? 'must be "ON", "OFF" or a level 0 to 100' : 'must be "ON" or "OFF"');
+    }
+    if (a.type === 'pwm') {
+      if (a.freq !== undefined && !isInt(a.freq, 1, 40000)) err(`${path}.freq`, 'must be 1 to 40000 Hz');
+      o.freq = a.freq || 1000;
+    }
+    out.actuators.push(o);
+  });
+
+  if (!errors.length) checkSizes(out, board, err);
+  return { config: out, board, errors };
+}
+
+// Every message the node sends must fit the board's transmit buffer; the discovery configs are the largest.
+function checkSizes(cfg, board, err) {
+  const host = createRequire(import.meta.url)('../dist/host.cjs');
+  const id = cfg.id || 'esp0123456789ab';
+  for (let i = 0; ; i++) {
+    const m = host.discoveryMessage(cfg, id, board.name, i);
+    if (!m) break;
+    const size = publishSize(m[0], m[1]);
+    if (size > board.txBuffer)
+      err('discovery', `the Home Assistant config for ${m[0]} is ${size} bytes, more than the ${board.name} transmit buffer (${board.txBuffer}): shorten node.name, node.prefix or the names`);
+  }
+  const will = publishSize(`${cfg.prefix}/${id}/status`, 'offline');
+  if (will > board.txBuffer) err('node.prefix', 'is too long for the board');
+}
+
+function publishSize(topic, payload) {
+  const body = 2 + Buffer.byteLength(topic) + 2 + Buffer.byteLength(payload);
+  return 1 + (body < 128 ? 1 : body < 16384 ? 2 : 3) + body;
+}
+
+function parseUrl(u) {
+  const m = typeof u === 'string' && /^(mqtts?):\/\/([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\])(?::(\d{1,5}))?\/?$/.exec(u);
+  if (!m) return `${JSON.stringify(u)} is not a broker URL such as "mqtt://192.168.1.10:1883" or "mqtts://broker.lan:8883" (credentials go in "username" and "password")`;
+  const port = m[3] ? Number(m[3]) : m[1] === 'mqtts' ? 8883 : 1883;
+  if (port < 1 || port > 65535) return `port ${port} is out of range`;
+  return { host: m[2], port, protocol: m[1] };
+}
+
+// A GPIO number, or "D4" / "GPIO4" / "A0" (the ESP8266's ADC is pin 17 to Espruino).
+function parsePin(p) {
+  if (typeof p === 'number') return Number.isInteger(p) && p >= 0 && p < 40 ? p : null;
+  if (typeof p !== 'string') return null;
+  if (p === 'A0') return 17;
+  const m = /^(?:D|GPIO)(\d{1,2})$/.exec(p);
+  return m ? Number(m[1]) : null;
+}
+
+function list(x, path, err) {
+  if (x === undefined) return [];
+  if (!Array.isArray(x)) {
+    err(path, 'must be a list');
+    return [];
+  }
+  return x;
+}
+
+function unknownKeys(o, known, prefix, err) {
+  for (const k of Object.keys(o)) if (!known.includes(k)) err(prefix + k, `unknown field (known: ${known.join(', ')})`);
+}
+
+const isObject = (x) => !!x && typeof x === 'object' && !Array.isArray(x);
+const isInt = (x, lo, hi) => Number.isInteger(x) && x >= lo && x <= hi;
+
+// What may be shown of a configuration: no passwords.
+export function describe(cfg, boardName) {
+  const lines = [`board ${boardName}, node ${cfg.id || '(from the board serial)'} "${cfg.name}", topics ${cfg.prefix}/<id>/, readings ${cfg.format} QoS ${cfg.qos}`];
+  lines.push(`broker ${cfg.mqtt.servers.map((s) => `${s.protocol}://${s.host}:${s.port}`).join(', ')}${cfg.mqtt.username ? `, user ${cfg.mqtt.username}` : ''}${cfg.mqtt.password ? ', password set' : ''}`);
+  if (cfg.wifi) lines.push(`Wi-Fi "${cfg.wifi.ssid}"${cfg.wifi.password ? ', password set' : ', open'}`);
+  for (const s of cfg.sensors) lines.push(`sensor ${s.name}: ${s.type} ${s.pin !== undefined ? `pin ${s.pin}` : `sda ${s.sda} scl ${s.scl}`}${s.period ? `, every ${s.period} s` : ', on change'}`);
+  for (const a of cfg.actuators) lines.push(`actuator ${a.name}: ${a.type} pin ${a.pin}`);
+  lines.push(cfg.discovery ? `Home Assistant discovery under ${cfg.discovery}/` : 'no Home Assistant discovery');
+  return lines;
+}
+
+function main() {
+  const args = process.argv.slice(2);
+  const opt = (name) => {
+    const k = args.indexOf(`--${name}`);
+    return k >= 0 ? args[k + 1] : undefined;
+  };
+  const file = opt('config') || (existsSync('node.json') ? 'node.json' : 'node.example.json');
+  const out = opt('out') || (file === 'node.example.json' ? undefined : 'dist/node.json');
+  let raw;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    console.error(`${file}: ${e.code === 'ENOENT' ? 'not found' : `not valid JSON: ${e.message}`}`);
+    process.exit(1);
+  }
+  const { config, errors } = checkConfig(raw, opt('board'));
+  if (errors.length) {
+    console.error(`${file}: ${errors.length} problem${errors.length > 1 ? 's' : ''}:\n  ${errors.join('\n  ')}`);
+    process.exit(1);
+  }
+  console.log(`${file}: valid. ${describe(config, opt('board') || raw.board).join('\n  ')}`);
+  if (out) {
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, JSON.stringify(config));
+    console.log(`wrote ${out} (${JSON.stringify(config).length} bytes; npm run flash stores it on the board)`);
+  } else console.log('(no node.json yet: copy node.example.json to node.json and edit it)');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) main();

@@ -1,0 +1,360 @@
+// An Espruino-like realm for the built bundles (../shared/ESPRUINO.md), used by the tests (test/sim/) and by
+// `npm start`: node:vm with what the interpreter lacks removed and its API provided.
+// - Sockets behave as the interpreter's: `data` delivers byte strings in random chunks of at most 536 bytes
+//   (268 on the ESP8266 profile), write() stringifies its argument with String(x) (so a Uint8Array goes out
+//   as the text "1,2,3"), always returns false and buffers without limit, `drain` fires when that buffer is
+//   empty, events are emitted asynchronously with this = the socket, and an on('connect') listener beside a
+//   connect callback fails as the interpreter's assertion does. They are bridged to real node:net sockets,
+//   so the bundle talks to a real broker on 127.0.0.1.
+// - Wi-Fi can be dropped and restored (sockets die, and none connects while it is down); Storage holds
+//   files; pins, pin watches (with debounce) and simulated DHT22, BME280 and DS18B20 modules read values
+//   the caller sets; E.on('kill') handlers run on kill(), as on a reset.
+import net from 'node:net';
+import tls from 'node:tls';
+import vm from 'node:vm';
+import { readFileSync } from 'node:fs';
+
+// The interpreter's net socket, bridged to a real one.
+export class SimSocket {
+  constructor(opts, cb, chunk, secure, online) {
+    this.listeners = {};
+    this.pending = 0; // bytes written and not yet flushed
+    this.closed = false;
+    if (cb) this.connectCallback = cb;
+    if (!online) {
+      // no Wi-Fi: the interpreter reports the failure as an error, then closes
+      this.real = new net.Socket();
+      this.closed = true;
+      this.emit('error', { code: -1, message: 'no connection' });
+      this.emit('close', true);
+      return;
+    }
+    // Espruino's tls verifies no certificate; the host side here is given the test's CA, and no SNI check.
+    this.real = secure
+      ? tls.connect({ host: opts.host, port: opts.port, ca: opts.ca, checkServerIdentity: () => undefined })
+      : net.connect(opts.port, opts.host);
+    this.real.on(secure ? 'secureConnect' : 'connect', () => this.emit('connect'));
+    this.real.on('data', (d) => {
+      // deliver as byte strings, in random chunk sizes, as the board does
+      for (let i = 0; i < d.length; ) {
+        const n = 1 + Math.floor(Math.random() * chunk);
+        this.emit('data', d.subarray(i, i + n).toString('latin1'));
+        i += n;
+      }
+    });
+    this.real.on('error', (e) => this.emit('error', { code: e.code, message: e.message }));
+    this.real.on('close', () => {
+      this.closed = true;
+      this.emit('end');
+      this.emit('close', false);
+    });
+  }
+  on(ev, fn) {
+    if (ev === 'connect' && this.connectCallback) throw new Error('ASSERT FAILED: on("connect") with a connect callback');
+    (this.listeners[ev] ||= []).push(fn);
+  }
+  emit(ev, ...args) {
+    // the interpreter queues events: listeners run later, with this = the socket
+    setImmediate(() => {
+      if (ev === 'connect' && this.connectCallback) this.connectCallback.apply(this, args);
+      for (const fn of this.listeners[ev] || []) fn.apply(this, args);
+    });
+  }
+  write(x) {
+    if (this.closed) throw new Error('This socket is closed');
+    const s = String(x); // exactly what the interpreter does: a Uint8Array becomes "1,2,3"
+    this.pending += s.length;
+    this.real.write(Buffer.from(s, 'latin1'), () => {
+      this.pending -= s.length;
+      if (!this.pending) this.emit('drain');
+    });
+    return false;
+  }
+  end() {
+    this.real.end();
+  }
+}
+
+// options: board 'ESP32' | 'ESP8266' (chunks of at most 268 bytes, 1600 blocks, no tls); chunk (largest
+// chunk a socket delivers); serial; toStringLimit (E.toString of more bytes returns undefined, as on a
+// board out of memory); storage ({file: contents}).
+export function createSandbox(opts = {}) {
+  const esp8266 = opts.board === 'ESP8266';
+  const chunk = opts.chunk || (esp8266 ? 268 : 536);
+  // Pins as the drivers see them: what digitalWrite/analogWrite set, what digitalRead/analogRead return.
+  const pins = { level: {}, analog: {}, pwm: {}, mode: {} };
+  // Simulated sensor modules read these, keyed by pin (a BME280 by its sda pin):
+  // DHT22 {temp, rh} or {fail: 'no response' | 'checksum'}; BME280 {temp, pressure, humidity} (absent: the
+  // bus NACKs); DS18B20 a number, null (CRC failure), or absent (no device).
+  const sensors = {};
+  const storage = { ...(opts.storage || {}) };
+  const watches = [];
+  const killHandlers = [];
+  const wifiListeners = {};
+  const sockets = [];
+  const log = [];
+  const timers = new Set();
+  const modules = {};
+  const wifi = {
+    connected: false,
+    available: true, // the access point is in reach
+    wanted: false, // the firmware asked to join
+    joins: 0,
+    emit(ev, ...a) {
+      setImmediate(() => (wifiListeners[ev] || []).forEach((fn) => fn(...a)));
+    },
+    // The access point goes away: every socket dies, nothing connects until restore().
+    drop() {
+      wifi.available = false;
+      if (!wifi.connected) return;
+      wifi.connected = false;
+      for (const s of sockets) s.real.destroy();
+      wifi.emit('disconnected', { reason: 'beacon_timeout' });
+    },
+    restore() {
+      wifi.available = true;
+      if (wifi.wanted && !wifi.connected) join();
+    },
+  };
+  const join = () => {
+    setImmediate(() => {
+      if (!wifi.available || wifi.connected) return;
+      wifi.connected = true;
+      wifi.emit('connected', { ip: '127.0.0.1' });
+    });
+  };
+  const socketModule = (secure) => ({
+    connect(o, cb) {
+      const s = new SimSocket(o, cb, chunk, secure, !wifi.wanted || wifi.connected);
+      sockets.push(s);
+      return s;
+    },
+  });
+  const pinNumber = (p) => (typeof p === 'object' && p ? p.n : Number(p));
+  const fromCharCode = String.fromCharCode;
+  const later = (fn, ms) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+    return t;
+  };
+  const context = vm.createContext({
+    console: { log: (...a) => log.push(a.join(' ')) },
+    setTimeout: (fn, ms, ...args) => later(() => fn(...args), ms),
+    clearTimeout: (t) => {
+      clearTimeout(t);
+      timers.delete(t);
+    },
+    setInterval: (fn, ms, ...args) => {
+      const t = setInterval(() => fn(...args), ms);
+      timers.add(t);
+      return t;
+    },
+    clearInterval: (t) => {
+      clearInterval(t);
+      timers.delete(t);
+    },
+    getSerial: () => opts.serial || '3c71bf0a1b2c',
+    // Not a measurement: blocks are counted only by the real interpreter (npm run bench:memory).
+    process: { memory: () => ({ free: esp8266 ? 1600 : 16383, usage: 0, total: esp8266 ? 1600 : 16383, blocksize: esp8266 ? 12 : 14 }), version: '2v29', env: { BOARD: esp8266 ? 'ESP8266_4MB' : 'ESP32' } },
+    Pin: function (n) {
+      this.n = n;
+    },
+    digitalWrite: (p, v) => {
+      pins.level[pinNumber(p)] = v ? 1 : 0;
+    },
+    digitalRead: (p) => pins.level[pinNumber(p)] || 0,
+    analogRead: (p) => pins.analog[pinNumber(p)] || 0,
+    analogWrite: (p, v, o) => {
+      pins.pwm[pinNumber(p)] = { duty: v, freq: o && o.freq };
+    },
+    pinMode: (p, mode) => {
+      pins.mode[pinNumber(p)] = mode;
+    },
+    setWatch: (fn, p, o = {}) => {
+      const pin = pinNumber(p);
+      const w = { fn, pin, repeat: !!o.repeat, debounce: o.debounce || 0, id: watches.length + 1, last: pins.level[pin] || 0, timer: null };
+      watches.push(w);
+      return w.id;
+    },
+    clearWatch: (id) => {
+      const k = watches.findIndex((w) => w.id === id);
+      if (k >= 0) watches.splice(k, 1);
+    },
+    I2C: function () {
+      this.setup = (o) => {
+        this.sda = pinNumber(o.sda);
+      };
+    },
+    OneWire: function (p) {
+      this.pin = pinNumber(p);
+    },
+  });
+  // What the interpreter lacks is removed from this realm; strings are made 8-bit where it matters.
+  vm.runInContext(
+    `for (const name of ['Map', 'Set', 'WeakMap', 'WeakSet', 'Proxy', 'Reflect', 'TextEncoder', 'TextDecoder', 'Symbol', 'escape', 'unescape']) delete globalThis[name];
+     delete Array.from; delete Array.of; delete Object.freeze; delete Object.seal;
+     delete Number.isInteger; delete Number.isNaN; delete Math.trunc; delete Math.imul;
+     delete String.prototype.codePointAt; delete Promise.prototype.finally;`,
+    context,
+  );
+  // Espruino's strings are 8-bit: a character code is truncated to a byte.
+  const U8 = vm.runInContext('Uint8Array', context);
+  const StringCtor = vm.runInContext('String', context);
+  StringCtor.fromCharCode = (...codes) => fromCharCode(...codes.map((c) => c & 255));
+  const inRealm = (x) => vm.runInContext('(function (s) { return JSON.parse(s); })', context)(JSON.stringify(x));
+  context.E = {
+    toString: (...args) => {
+      if (opts.toStringLimit !== undefined && args.length === 1 && args[0].length > opts.toStringLimit) return undefined;
+      let s = '';
+      for (const a of args) {
+        if (typeof a === 'string') s += a;
+        else if (typeof a === 'number') s += fromCharCode(a & 255);
+        else for (const b of a) s += fromCharCode(b & 255);
+      }
+      return s;
+    },
+    toUint8Array: (...args) => {
+      const out = [];
+      for (const a of args) {
+        if (typeof a === 'string') for (let i = 0; i < a.length; i++) out.push(a.charCodeAt(i) & 255);
+        else if (typeof a === 'number') out.push(a & 255);
+        else for (const b of a) out.push(b & 255);
+      }
+      return new U8(out);
+    },
+    // An estimate, not the interpreter's count (npm run bench:memory measures that): about 12 bytes a block.
+    getSizeOf: (x) => Math.ceil((JSON.stringify(x) || '').length / 12),
+    on: (ev, fn) => {
+      if (ev === 'kill') killHandlers.push(fn);
+    },
+  };
+  modules.net = socketModule(false);
+  if (!esp8266) modules.tls = socketModule(true); // the ESP8266 has no tls
+  modules.Wifi = {
+    // As on the boards: only a bad password is reported; otherwise it keeps trying by itself.
+    connect(_ssid, _o, cb) {
+      wifi.wanted = true;
+      wifi.joins++;
+      if (cb) setImmediate(() => cb(null));
+      join();
+    },
+    disconnect(cb) {
+      wifi.wanted = false;
+      wifi.drop();
+      wifi.available = true;
+      if (cb) setImmediate(cb);
+    },
+    getIP: () => ({ ip: wifi.connected ? '127.0.0.1' : '0.0.0.0' }),
+    on(ev, fn) {
+      (wifiListeners[ev] ||= []).push(fn);
+    },
+  };
+  modules.Storage = {
+    readJSON: (name, noExceptions) => {
+      if (!(name in storage)) return undefined;
+      try {
+        return inRealm(JSON.parse(storage[name]));
+      } catch (e) {
+        if (noExceptions) return undefined;
+        throw e;
+      }
+    },
+    read: (name) => storage[name],
+    write: (name, data) => {
+      storage[name] = String(data);
+      return true;
+    },
+    erase: (name) => {
+      delete storage[name];
+    },
+    list: () => Object.keys(storage),
+  };
+  // Espruino's sensor modules, simulated: same calls, same result shapes, values from `sensors`.
+  modules.DHT22 = {
+    connect: (pin) => ({
+      read(cb) {
+        // the module takes ~50 ms a try and retries a failed read up to 10 times, 500 ms apart
+        const v = sensors[pinNumber(pin)];
+        const fail = !v || v.fail;
+        later(() => cb(inRealm(fail ? { err: true, checksumError: v && v.fail === 'checksum', raw: '', temp: -1, rh: -1 } : { raw: '', temp: v.temp, rh: v.rh })), fail ? 200 : 50);
+      },
+    }),
+  };
+  modules.BME280 = {
+    connect: (i2c) => {
+      const get = () => {
+        const v = sensors[i2c.sda];
+        if (!v) throw new (vm.runInContext('Error', context))('I2C Error: got NACK');
+        return v;
+      };
+      get(); // the module reads the calibration at connect
+      return { getData: () => inRealm(get()) };
+    },
+  };
+  modules.DS18B20 = {
+    connect: (ow) => {
+      if (sensors[ow.pin] === undefined) throw new (vm.runInContext('Error', context))('No DS18B20 found');
+      return {
+        getTemp(cb) {
+          if (sensors[ow.pin] === undefined) throw new (vm.runInContext('Error', context))('No DS18B20 found');
+          later(() => cb(sensors[ow.pin]), 20);
+        },
+      };
+    },
+  };
+  context.require = (name) => {
+    if (name in modules) return modules[name];
+    if (name === 'espruino-mqtt') {
+      const exports = {};
+      vm.runInContext(`(function (exports, module) {${readFileSync('dist/espruino-mqtt.js', 'latin1')}\n})`, context)(exports, { exports });
+      modules[name] = exports;
+      return exports;
+    }
+    throw new (vm.runInContext('Error', context))(`Module ${name} not found`);
+  };
+  const box = {
+    context,
+    pins,
+    sensors,
+    storage,
+    wifi,
+    sockets,
+    log,
+    run: (code, filename) => vm.runInContext(code, context, { filename }),
+    require: (name) => context.require(name),
+    // A level on an input pin, as a button or PIR drives it: watches fire once it has held for their debounce.
+    setPin(pin, level) {
+      const v = level ? 1 : 0;
+      if ((pins.level[pin] || 0) === v) return;
+      pins.level[pin] = v;
+      for (const w of watches.filter((x) => x.pin === pin)) {
+        // debounced as the interpreter does: reported once the level has held, and only if it changed
+        if (w.timer) clearTimeout(w.timer);
+        w.timer = later(() => {
+          w.timer = null;
+          const now = pins.level[pin] || 0;
+          if (now === w.last) return;
+          w.last = now;
+          if (!w.repeat) context.clearWatch(w.id);
+          w.fn(inRealm({ state: !!now, time: Date.now() / 1000, pin }));
+        }, w.debounce);
+      }
+    },
+    // Runs a bundle as the board does: its text is bytes (a UTF-8 source's "°" is two characters).
+    load(file) {
+      return vm.runInContext(readFileSync(file, 'latin1'), context, { filename: file });
+    },
+    // What a reset does first: E.on('kill') handlers run.
+    kill() {
+      for (const fn of killHandlers) fn();
+    },
+    close() {
+      for (const t of timers) clearTimeout(t);
+      for (const s of sockets) s.real.destroy();
+    },
+  };
+  return box;
+}

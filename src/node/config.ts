@@ -1,0 +1,34 @@
+import { Server } from '../client/client';
+import { Actuator, Sensor } from '../drivers/driver';
+
+// A node's configuration as it reaches the board: already checked and completed at build time by
+// scripts/node-config.mjs (which says what each field means), so the firmware trusts it.
+export interface NodeConfig {
+  id: string; // topic-safe node id; '' means one derived from getSerial()
+  name: string; // the device's name in Home Assistant
+  prefix: string; // topics live under <prefix>/<id>/
+  format: string; // readings as 'json' ({"temperature":21.5,...}) or 'plain' (one topic per quantity)
+  qos: number; // of readings
+  discovery: string; // Home Assistant discovery prefix, '' for none
+  wifi?: { ssid: string; password?: string };
+  mqtt: { servers: Server[]; username?: string; password?: string; keepalive?: number; clientId?: string; ca?: string };
+  sensors: NodeSensor[];
+  actuators: Actuator[];
+}
+
+export interface NodeSensor extends Sensor {
+  unit?: string; // analog: unit of measurement
+  class?: string; // analog: Home Assistant device class (voltage, ...); digital: binary_sensor class (motion, door, ...)
+  decimals?: number;
+}
+
+// What the node needs from its board definition (boards/*.json).
+export interface BoardInfo {
+  name: string;
+  led: number;
+  ledOn: number;
+  rxBuffer: number;
+  txBuffer: number;
+  outboxBytes: number;
+  outboxMessages: number;
+}

@@ -1,0 +1,55 @@
+import { NodeConfig } from './config';
+import { quantities, unitOf } from './quantities';
+
+// Home Assistant MQTT discovery: one retained config message per entity, under
+// <discovery>/<component>/<node id>/<object>/config. Payloads use Home Assistant's abbreviations and the
+// "~" base topic, so the largest one fits the ESP8266's transmit buffer (checked at build time).
+// Entities, in order: each quantity of each sensor, then each actuator.
+
+// Discovery message i as [topic, payload], or null past the last entity.
+export function discoveryMessage(cfg: NodeConfig, id: string, model: string, i: number): string[] | null {
+  const json = cfg.format === 'json';
+  let body: string;
+  let component: string;
+  let object: string;
+  let label: string;
+  for (let k = 0; k < cfg.sensors.length; k++) {
+    const s = cfg.sensors[k];
+    const qs = quantities(s);
+    if (i >= qs.length) {
+      i -= qs.length;
+      continue;
+    }
+    const q = qs[i];
+    const multi = qs.length > 1;
+    object = multi ? s.name + '_' + q : s.name;
+    label = multi ? s.name + ' ' + q : s.name;
+    body = '"stat_t":"~/' + s.name + (json ? '' : multi ? '/' + q : '') + '"';
+    if (json) body += ',"val_tpl":"{{value_json.' + q + '}}"';
+    if (s.type === 'digital') {
+      component = 'binary_sensor';
+      if (s.class) body += ',"dev_cla":"' + s.class + '"';
+    } else {
+      component = 'sensor';
+      const unit = unitOf(s, q);
+      const cls = s.type === 'analog' ? s.class : q;
+      if (unit) body += ',"unit_of_meas":"' + unit + '"';
+      if (cls) body += ',"dev_cla":"' + cls + '"';
+      body += ',"stat_cla":"measurement"';
+    }
+    return message(cfg, id, model, component, object, label, body);
+  }
+  const a = cfg.actuators[i];
+  if (!a) return null;
+  body = '"stat_t":"~/' + a.name + '","cmd_t":"~/' + a.name + '/set"';
+  if (a.type === 'pwm') body += ',"schema":"json","bri_scl":100,"sup_clrm":["brightness"]';
+  return message(cfg, id, model, a.type === 'pwm' ? 'light' : 'switch', a.name, a.name, body);
+}
+
+function message(cfg: NodeConfig, id: string, model: string, component: string, object: string, label: string, body: string): string[] {
+  return [
+    cfg.discovery + '/' + component + '/' + id + '/' + object + '/config',
+    '{"~":"' + cfg.prefix + '/' + id + '","name":"' + label + '","uniq_id":"' + id + '_' + object + '",' + body +
+      ',"avty_t":"~/status","dev":{"ids":"' + id + '","name":"' + cfg.name + '","mdl":"' + model + '","mf":"Espruino","sw":"espruino-mqtt"}}',
+  ];
+}

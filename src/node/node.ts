@@ -1,0 +1,159 @@
+import { Client, Options, Payload } from '../client/client';
+import { readAnalog } from '../drivers/analog';
+import { readBme280 } from '../drivers/bme280';
+import { readDht22 } from '../drivers/dht22';
+import { readDigital, watchDigital } from '../drivers/digital';
+import { Actuator, Reading } from '../drivers/driver';
+import { readDs18b20 } from '../drivers/ds18b20';
+import { drive } from '../drivers/output';
+import { BoardInfo, NodeConfig, NodeSensor } from './config';
+import { parseCommand } from './commands';
+import { discoveryMessage } from './discovery';
+import { formatValue, quantities } from './quantities';
+
+// The sensor node: topics under <prefix>/<id>/, availability, readings on a schedule, commands, and
+// Home Assistant discovery. It knows the client's API and the drivers' readings, no bytes and no pins.
+//   <base>status        retained online / offline (the will)       <base>error   why a reading or command failed
+//   <base><sensor>      a reading (json) or <base><sensor>/<quantity> (plain)
+//   <base><actuator>    its state, retained                       <base><actuator>/set   commands to it
+
+// One node per board: its state is top-level variables, and every function is top-level. (A closure per
+// node would be a copy of its text in RAM; a top-level function stays in flash.)
+let client: Client;
+let config: NodeConfig;
+let id: string;
+let base: string; // '<prefix>/<id>/'
+let model: string;
+let nextEntity = 0; // the next discovery message to send
+let announcing = false; // a discovery round is under way
+let timers: unknown[] = [];
+
+// The node id: the configured one, or the board's serial with anything not topic-friendly removed.
+export function nodeId(cfg: NodeConfig): string {
+  return cfg.id || 'esp' + String(getSerial()).replace(/[^0-9A-Za-z]/g, '');
+}
+
+// The client options of a node: its will is the retained `offline` of its availability topic.
+export function nodeOptions(cfg: NodeConfig, board: BoardInfo): Options {
+  const m = cfg.mqtt;
+  return {
+    host: '',
+    servers: m.servers,
+    clientId: m.clientId || nodeId(cfg),
+    username: m.username,
+    password: m.password,
+    keepalive: m.keepalive,
+    ca: m.ca,
+    will: { topic: cfg.prefix + '/' + nodeId(cfg) + '/status', payload: 'offline', qos: 1, retain: true },
+    rxBuffer: board.rxBuffer,
+    txBuffer: board.txBuffer,
+    outboxBytes: board.outboxBytes,
+    outboxMessages: board.outboxMessages,
+  };
+}
+
+export function runNode(c: Client, cfg: NodeConfig, boardName: string): void {
+  client = c;
+  config = cfg;
+  id = nodeId(cfg);
+  base = cfg.prefix + '/' + id + '/';
+  model = boardName;
+  nextEntity = 0;
+  announcing = false;
+  timers = [];
+  for (let i = 0; i < cfg.actuators.length; i++) drive(cfg.actuators[i]);
+  c.on('connect', online);
+  c.subscribe(base + '+/set', { qos: 1, handler: command });
+  if (cfg.discovery) c.subscribe(cfg.discovery + '/status', { handler: homeAssistantStatus });
+  for (let i = 0; i < cfg.sensors.length; i++) {
+    const s = cfg.sensors[i];
+    if (s.type === 'digital') watchDigital(s, reported);
+    else if (s.period) timers.push(setInterval(measure, s.period * 1000, s));
+    measure(s);
+  }
+}
+
+// An orderly goodbye: the retained `offline` (the will covers only abrupt losses), then DISCONNECT.
+export function stopNode(done?: () => void): void {
+  for (let i = 0; i < timers.length; i++) clearInterval(timers[i]);
+  client.publish(base + 'status', 'offline', { qos: 1, retain: true });
+  client.end(false, done);
+}
+
+// On every connection: availability, actuator states, and discovery (the broker may have lost retained
+// messages since the last one).
+function online(): void {
+  client.publish(base + 'status', 'online', { qos: 1, retain: true });
+  for (let i = 0; i < config.actuators.length; i++) report(config.actuators[i]);
+  announce();
+}
+
+// ---- readings
+
+function measure(s: NodeSensor): void {
+  const t = s.type;
+  const read: (s: NodeSensor, done: Reading) => void =
+    t === 'dht22' ? readDht22 : t === 'bme280' ? readBme280 : t === 'ds18b20' ? readDs18b20 : t === 'digital' ? readDigital : readAnalog;
+  read(s, reported);
+}
+
+function reported(s: NodeSensor, error: string | null, values?: number[]): void {
+  if (error || !values) return fault(s.name, error || 'no value');
+  const qs = quantities(s);
+  const json = config.format === 'json';
+  const opts = { qos: config.qos, retain: true };
+  let body = '';
+  for (let i = 0; i < qs.length; i++) {
+    const v = formatValue(s, values[i]);
+    if (json) body += (i ? ',"' : '{"') + qs[i] + '":' + (s.type === 'digital' ? '"' + v + '"' : v);
+    else client.publish(base + s.name + (qs.length > 1 ? '/' + qs[i] : ''), v, opts);
+  }
+  if (json) client.publish(base + s.name, body + '}', opts);
+}
+
+// Why something failed, on <base>error: never a number that is not a reading.
+function fault(source: string, error: string, payload?: string): void {
+  client.publish(
+    base + 'error',
+    '{"source":"' + source + '","error":"' + error + '"' + (payload == null ? '' : ',"payload":' + JSON.stringify(payload.substr(0, 40))) + '}',
+  );
+}
+
+// ---- commands
+
+function command(topic: string, payload: Payload): void {
+  const name = topic.substring(base.length, topic.length - 4);
+  const text = typeof payload === 'string' ? payload : String(payload);
+  let a: Actuator | undefined;
+  for (let i = 0; i < config.actuators.length; i++) if (config.actuators[i].name === name) a = config.actuators[i];
+  if (!a) return fault(name, 'unknown actuator', text);
+  if (!parseCommand(a, text)) return fault(name, 'invalid command', text);
+  drive(a);
+  report(a);
+}
+
+function report(a: Actuator): void {
+  const state = a.on ? 'ON' : 'OFF';
+  client.publish(base + a.name, a.type === 'pwm' ? '{"state":"' + state + '","brightness":' + a.level + '}' : state, { qos: 1, retain: true });
+}
+
+// ---- discovery, one message at a time: each is sent when the previous one is acknowledged (or given
+// up), so a round never takes more of the outbox than one message.
+
+function announce(): void {
+  if (!config.discovery) return;
+  nextEntity = 0;
+  if (!announcing) announceNext();
+}
+
+function homeAssistantStatus(_topic: string, payload: Payload): void {
+  if (String(payload) === 'online') announce();
+}
+
+function announceNext(): void {
+  const m = discoveryMessage(config, id, model, nextEntity);
+  announcing = !!m;
+  if (!m) return;
+  nextEntity++;
+  client.publish(m[0], m[1], { qos: 1, retain: true }, announceNext);
+}

@@ -1,0 +1,24 @@
+import { NodeSensor } from './config';
+
+// What each sensor type measures, in the order its driver reports the values. Kept as code, not tables:
+// code loaded from flash costs the board almost no RAM, a table object costs blocks for its life.
+export function quantities(s: NodeSensor): string[] {
+  const t = s.type;
+  if (t === 'dht22') return ['temperature', 'humidity'];
+  if (t === 'bme280') return ['temperature', 'humidity', 'pressure'];
+  if (t === 'ds18b20') return ['temperature'];
+  if (t === 'digital') return ['state'];
+  return [s.class || 'value'];
+}
+
+export function unitOf(s: NodeSensor, q: string): string | undefined {
+  if (s.type === 'analog') return s.unit;
+  return q === 'temperature' ? '°C' : q === 'humidity' ? '%' : q === 'pressure' ? 'hPa' : undefined;
+}
+
+// A reading as text: ON/OFF for a digital input, else the number rounded to the sensor's decimals.
+export function formatValue(s: NodeSensor, v: number): string {
+  if (s.type === 'digital') return v ? 'ON' : 'OFF';
+  const k = Math.pow(10, s.decimals == null ? (s.type === 'analog' ? 2 : 1) : s.decimals);
+  return String(Math.round(v * k) / k);
+}

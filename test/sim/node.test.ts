@@ -1,0 +1,292 @@
+// The sensor-node firmware (dist/esp32.js, dist/esp8266.js) in the Espruino sandbox, against Aedes, watched
+// and commanded by MQTT.js as Home Assistant would: discovery, readings, commands, availability, faults.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import mqtt from 'mqtt';
+import { readFileSync } from 'node:fs';
+import { startBroker, type TestBroker } from '../helpers/broker';
+import { sleep, until } from '../helpers/host-client';
+import { createSandbox } from '../../scripts/sandbox.mjs';
+import { checkConfig } from '../../scripts/node-config.mjs';
+
+type Sandbox = ReturnType<typeof createSandbox>;
+interface Seen {
+  topic: string;
+  payload: string;
+  retain: boolean;
+}
+
+let broker: TestBroker;
+const boxes: Sandbox[] = [];
+const peers: mqtt.MqttClient[] = [];
+
+beforeEach(async () => {
+  broker = await startBroker();
+});
+
+afterEach(async () => {
+  for (const p of peers.splice(0)) await p.endAsync(true);
+  for (const b of boxes.splice(0)) b.close();
+  await broker.close();
+});
+
+// A node like the committed example, on 127.0.0.1. Periods are shorter than real sensors allow (set after
+// the check), so a test sees several readings.
+function nodeConfig(board = 'esp32', change: (raw: any) => void = () => {}) { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const raw = JSON.parse(readFileSync('node.example.json', 'utf8'));
+  raw.board = board;
+  raw.mqtt = { url: `mqtt://127.0.0.1:${broker.port}`, keepalive: 5 };
+  if (board === 'esp8266') {
+    raw.sensors = [
+      { type: 'dht22', name: 'climate', pin: 'D4', period: 2 },
+      { type: 'ds18b20', name: 'water', pin: 'D5', period: 2 },
+      { type: 'bme280', name: 'air', sda: 12, scl: 13, period: 2 },
+      { type: 'analog', name: 'battery', pin: 'A0', scale: 4.2, unit: 'V', class: 'voltage', period: 2 },
+      { type: 'digital', name: 'motion', pin: 14, class: 'motion' },
+    ];
+    raw.actuators = [
+      { type: 'relay', name: 'pump', pin: 15 },
+      { type: 'pwm', name: 'lamp', pin: 0 },
+    ];
+  }
+  change(raw);
+  const { config, errors } = checkConfig(raw);
+  expect(errors).toEqual([]);
+  for (const s of config.sensors) if (s.period) s.period = 0.3;
+  return config;
+}
+
+// Pins of the example (esp32) and of the esp8266 variant above.
+const PINS = { esp32: { dht: 4, ds: 5, sda: 21, adc: 35, motion: 14, pump: 26, lamp: 27 }, esp8266: { dht: 4, ds: 5, sda: 12, adc: 17, motion: 14, pump: 15, lamp: 0 } };
+
+function bootNode(config: object, board = 'esp32', serial?: string): Sandbox {
+  const box = createSandbox({ board: board === 'esp8266' ? 'ESP8266' : 'ESP32', serial, storage: { 'node.json': JSON.stringify(config) } });
+  boxes.push(box);
+  const p = PINS[board as 'esp32'];
+  box.sensors[p.dht] = { temp: 21.46, rh: 40.04 };
+  box.sensors[p.ds] = 18.0625;
+  box.sensors[p.sda] = { temp: 20.5, pressure: 1013.27, humidity: 45.5 };
+  box.pins.analog[p.adc] = 0.95;
+  box.load(`dist/${board}.js`);
+  return box;
+}
+
+async function watcher(filter = '#') {
+  const seen: Seen[] = [];
+  const c = await mqtt.connectAsync({ host: '127.0.0.1', port: broker.port, protocolVersion: 4, reconnectPeriod: 100 });
+  peers.push(c);
+  c.on('message', (topic, payload, packet) => seen.push({ topic, payload: payload.toString('utf8'), retain: packet.retain }));
+  await c.subscribeAsync(filter, { qos: 1 });
+  return { c, seen, last: (topic: string) => [...seen].reverse().find((m) => m.topic === topic) };
+}
+
+describe('the sensor node in the Espruino sandbox, against Aedes', () => {
+  it('announces itself to Home Assistant and publishes every sensor', async () => {
+    const w = await watcher();
+    bootNode(nodeConfig());
+    await until(() => w.seen.filter((m) => m.topic.endsWith('/config')).length === 10, 10000, 'ten discovery messages');
+    await until(() => ['climate', 'water', 'air', 'battery'].every((s) => w.last(`espruino/kitchen/${s}`)), 5000, 'readings');
+    expect(w.last('espruino/kitchen/status')!.payload).toBe('online');
+    expect(JSON.parse(w.last('espruino/kitchen/climate')!.payload)).toEqual({ temperature: 21.5, humidity: 40 });
+    expect(JSON.parse(w.last('espruino/kitchen/water')!.payload)).toEqual({ temperature: 18.1 });
+    expect(JSON.parse(w.last('espruino/kitchen/air')!.payload)).toEqual({ temperature: 20.5, humidity: 45.5, pressure: 1013.3 });
+    expect(JSON.parse(w.last('espruino/kitchen/battery')!.payload)).toEqual({ voltage: 6.27 });
+
+    // what a late subscriber (Home Assistant starting after the node) gets: all retained
+    const late = await watcher();
+    await until(() => late.seen.filter((m) => m.topic.startsWith('homeassistant/')).length === 10, 5000, 'retained discovery');
+    expect(late.seen.every((m) => m.retain)).toBe(true);
+    const temp = JSON.parse(late.last('homeassistant/sensor/kitchen/climate_temperature/config')!.payload);
+    expect(temp).toMatchObject({
+      '~': 'espruino/kitchen',
+      uniq_id: 'kitchen_climate_temperature',
+      stat_t: '~/climate',
+      val_tpl: '{{value_json.temperature}}',
+      unit_of_meas: '°C', // the board sends the UTF-8 bytes of its source
+      dev_cla: 'temperature',
+      avty_t: '~/status',
+      dev: { ids: 'kitchen', name: 'Kitchen sensors', mdl: 'ESP32' },
+    });
+    expect(JSON.parse(late.last('homeassistant/switch/kitchen/pump/config')!.payload)).toMatchObject({ stat_t: '~/pump', cmd_t: '~/pump/set' });
+    expect(JSON.parse(late.last('homeassistant/light/kitchen/lamp/config')!.payload)).toMatchObject({ schema: 'json', cmd_t: '~/lamp/set', bri_scl: 100 });
+    expect(JSON.parse(late.last('homeassistant/binary_sensor/kitchen/motion/config')!.payload)).toMatchObject({ dev_cla: 'motion', val_tpl: '{{value_json.state}}' });
+    expect(JSON.parse(late.last('homeassistant/sensor/kitchen/battery/config')!.payload)).toMatchObject({ unit_of_meas: 'V', dev_cla: 'voltage' });
+  });
+
+  it('obeys a command: the pin changes and the new state is echoed, retained', async () => {
+    const w = await watcher('espruino/#');
+    const box = bootNode(nodeConfig());
+    await until(() => w.last('espruino/kitchen/pump')?.payload === 'OFF', 5000, 'initial state');
+    expect(box.pins.level[26]).toBe(0);
+    await w.c.publishAsync('espruino/kitchen/pump/set', 'ON');
+    await until(() => w.last('espruino/kitchen/pump')?.payload === 'ON', 5000, 'state echo');
+    expect(box.pins.level[26]).toBe(1);
+    expect(w.last('espruino/kitchen/pump')!.retain).toBe(false); // live, as every subscriber sees it
+    await w.c.publishAsync('espruino/kitchen/pump/set', 'TOGGLE');
+    await until(() => w.last('espruino/kitchen/pump')?.payload === 'OFF');
+    expect(box.pins.level[26]).toBe(0);
+
+    await w.c.publishAsync('espruino/kitchen/lamp/set', '{"state":"ON","brightness":40}');
+    await until(() => w.last('espruino/kitchen/lamp')?.payload === '{"state":"ON","brightness":40}', 5000, 'dimmer echo');
+    expect(box.pins.pwm[27].duty).toBeCloseTo(0.4);
+    await w.c.publishAsync('espruino/kitchen/lamp/set', 'OFF');
+    await until(() => w.last('espruino/kitchen/lamp')?.payload === '{"state":"OFF","brightness":40}');
+    expect(box.pins.pwm[27].duty).toBe(0);
+    await w.c.publishAsync('espruino/kitchen/lamp/set', '{"state":"ON"}'); // back at the last level
+    await until(() => w.last('espruino/kitchen/lamp')?.payload === '{"state":"ON","brightness":40}');
+
+    const late = await watcher('espruino/kitchen/+');
+    await until(() => !!late.last('espruino/kitchen/lamp'));
+    expect(late.last('espruino/kitchen/lamp')).toMatchObject({ payload: '{"state":"ON","brightness":40}', retain: true });
+  });
+
+  it('refuses an invalid command: nothing changes, the error is said on the error topic', async () => {
+    const w = await watcher('espruino/#');
+    const box = bootNode(nodeConfig());
+    await until(() => w.last('espruino/kitchen/lamp')?.payload === '{"state":"OFF","brightness":100}', 5000, 'initial state');
+    const before = w.seen.filter((m) => m.topic === 'espruino/kitchen/pump' || m.topic === 'espruino/kitchen/lamp').length;
+    for (const [topic, payload] of [
+      ['espruino/kitchen/pump/set', 'on'],
+      ['espruino/kitchen/pump/set', '1'],
+      ['espruino/kitchen/lamp/set', '{"brightness":150}'],
+      ['espruino/kitchen/lamp/set', '{"state":"DIM"}'],
+      ['espruino/kitchen/lamp/set', '{not json'],
+      ['espruino/kitchen/heater/set', 'ON'],
+    ])
+      await w.c.publishAsync(topic, payload);
+    await until(() => w.seen.filter((m) => m.topic === 'espruino/kitchen/error').length === 6, 5000, 'six errors');
+    const errors = w.seen.filter((m) => m.topic === 'espruino/kitchen/error').map((m) => JSON.parse(m.payload));
+    expect(errors[0]).toEqual({ source: 'pump', error: 'invalid command', payload: 'on' });
+    expect(errors[4]).toEqual({ source: 'lamp', error: 'invalid command', payload: '{not json' });
+    expect(errors[5]).toEqual({ source: 'heater', error: 'unknown actuator', payload: 'ON' });
+    await sleep(200);
+    expect(w.seen.filter((m) => m.topic === 'espruino/kitchen/pump' || m.topic === 'espruino/kitchen/lamp').length).toBe(before);
+    expect(box.pins.level[26]).toBe(0);
+    expect(box.pins.pwm[27].duty).toBe(0);
+  });
+
+  it('reports a failing sensor on the error topic, publishes no number for it, and keeps the others going', async () => {
+    const w = await watcher('espruino/#');
+    const box = bootNode(nodeConfig());
+    box.sensors[4] = { fail: 'no response' };
+    delete box.sensors[5]; // the DS18B20 is unplugged
+    delete box.sensors[21]; // and so is the BME280
+    await until(() => w.seen.filter((m) => m.topic === 'espruino/kitchen/battery').length >= 3, 5000, 'battery readings');
+    const errors = w.seen.filter((m) => m.topic === 'espruino/kitchen/error').map((m) => JSON.parse(m.payload));
+    expect(errors).toContainEqual({ source: 'climate', error: 'no response' });
+    expect(errors).toContainEqual({ source: 'water', error: 'not found' });
+    expect(errors).toContainEqual({ source: 'air', error: 'no response' });
+    expect(w.seen.some((m) => /kitchen\/(climate|water|air)$/.test(m.topic))).toBe(false);
+    box.sensors[5] = null; // a CRC failure
+    box.sensors[21] = { temp: 20, pressure: 5, humidity: 50 }; // garbage from a loose wire
+    await until(() => w.seen.some((m) => m.payload === '{"source":"water","error":"crc error"}'), 5000, 'crc error');
+    await until(() => w.seen.some((m) => m.payload === '{"source":"air","error":"implausible reading"}'), 5000, 'implausible');
+    box.sensors[4] = { temp: 22, rh: 50 }; // and the DHT22 recovers
+    await until(() => w.last('espruino/kitchen/climate')?.payload === '{"temperature":22,"humidity":50}', 5000, 'recovery');
+  });
+
+  it('publishes a digital input when it changes, after its debounce', async () => {
+    const w = await watcher('espruino/kitchen/motion');
+    const box = bootNode(nodeConfig());
+    await until(() => w.seen.length === 1, 5000, 'initial state');
+    expect(box.pins.mode[14]).toBe('input_pullup');
+    box.setPin(14, 1);
+    await until(() => w.seen.length === 2);
+    box.setPin(14, 0);
+    box.setPin(14, 1); // a bounce shorter than 50 ms
+    await sleep(30);
+    box.setPin(14, 0);
+    await sleep(150);
+    expect(w.seen.map((m) => m.payload)).toEqual(['{"state":"OFF"}', '{"state":"ON"}', '{"state":"OFF"}']);
+  });
+
+  it('leaves a retained offline when the connection dies, and comes back online', async () => {
+    const box = bootNode(nodeConfig());
+    const w = await watcher('espruino/kitchen/status');
+    await until(() => w.last('espruino/kitchen/status')?.payload === 'online');
+    for (const s of box.sockets) s.real.destroy(); // abrupt: no DISCONNECT, the broker sends the will
+    await until(() => w.last('espruino/kitchen/status')?.payload === 'offline', 5000, 'the will');
+    const late = await watcher('espruino/kitchen/status');
+    await until(() => late.seen.length > 0);
+    expect(['offline', 'online']).toContain(late.seen[0].payload);
+    expect(late.seen[0].retain).toBe(true);
+    await until(() => w.last('espruino/kitchen/status')?.payload === 'online', 5000, 'back online');
+  });
+
+  it('says offline itself on an orderly shutdown (a reset)', async () => {
+    const box = bootNode(nodeConfig());
+    const w = await watcher('espruino/kitchen/status');
+    await until(() => w.last('espruino/kitchen/status')?.payload === 'online');
+    box.kill();
+    await until(() => w.last('espruino/kitchen/status')?.payload === 'offline', 5000, 'offline');
+    const late = await watcher('espruino/kitchen/status');
+    await until(() => late.seen.length > 0);
+    expect(late.seen[0]).toMatchObject({ payload: 'offline', retain: true });
+  });
+
+  it('rides out a Wi-Fi loss: QoS 1 readings taken offline arrive after it returns', async () => {
+    const config = nodeConfig('esp32', (raw) => {
+      raw.sensors = raw.sensors.filter((s: { type: string }) => s.type === 'analog');
+      raw.actuators = [];
+      raw.discovery = false;
+    });
+    const box = bootNode(config);
+    const w = await watcher('espruino/kitchen/#');
+    await until(() => w.seen.some((m) => m.topic === 'espruino/kitchen/battery'));
+    const status = () => w.seen.filter((m) => m.topic === 'espruino/kitchen/status').map((m) => m.payload);
+    box.wifi.drop();
+    await until(() => status().includes('offline'), 5000, 'the will');
+    const seenBefore = w.seen.length;
+    for (let v = 0.1; v < 0.6; v += 0.1) {
+      box.pins.analog[35] = v;
+      await sleep(300);
+    }
+    expect(w.seen.length).toBe(seenBefore); // nothing gets through while Wi-Fi is down
+    box.wifi.restore();
+    await until(() => status().slice(-1)[0] === 'online', 10000, 'online again');
+    await until(() => w.seen.filter((m) => m.topic === 'espruino/kitchen/battery' && m.payload === '{"voltage":0.66}').length > 0, 5000, 'queued readings');
+    const readings = w.seen.filter((m) => m.topic === 'espruino/kitchen/battery').map((m) => JSON.parse(m.payload).voltage);
+    for (const v of [0.66, 1.32, 1.98, 2.64, 3.3]) expect(readings).toContain(v);
+  });
+
+  it('announces again when Home Assistant says it is back online', async () => {
+    const w = await watcher('homeassistant/+/kitchen/#');
+    bootNode(nodeConfig());
+    await until(() => w.seen.length === 10, 10000, 'first round');
+    await w.c.publishAsync('homeassistant/status', 'online');
+    await until(() => w.seen.length === 20, 10000, 'second round');
+    expect(w.seen.slice(10).map((m) => m.topic)).toEqual(w.seen.slice(0, 10).map((m) => m.topic));
+  });
+
+  it('publishes one topic per value in the plain format', async () => {
+    const w = await watcher('espruino/#');
+    bootNode(nodeConfig('esp32', (raw) => (raw.node.format = 'plain')));
+    await until(() => ['climate/temperature', 'climate/humidity', 'water', 'air/pressure', 'battery', 'motion'].every((t) => w.last(`espruino/kitchen/${t}`)), 5000, 'plain readings');
+    expect(w.last('espruino/kitchen/climate/temperature')!.payload).toBe('21.5');
+    expect(w.last('espruino/kitchen/motion')!.payload).toBe('OFF');
+    expect(w.last('espruino/kitchen/water')!.payload).toBe('18.1');
+  });
+
+  it('runs on the ESP8266 profile, with its id from the board serial', async () => {
+    const w = await watcher('#');
+    const box = bootNode(
+      nodeConfig('esp8266', (raw) => delete raw.node.id),
+      'esp8266',
+      '5c:cf:7f:12:34:56',
+    );
+    await until(() => w.seen.filter((m) => m.topic.startsWith('homeassistant/')).length === 10, 10000, 'discovery');
+    await until(() => !!w.last('espruino/esp5ccf7f123456/air'), 5000, 'readings');
+    expect(JSON.parse(w.last('homeassistant/sensor/esp5ccf7f123456/air_pressure/config')!.payload).dev.mdl).toBe('ESP8266');
+    await w.c.publishAsync('espruino/esp5ccf7f123456/pump/set', 'ON');
+    await until(() => w.last('espruino/esp5ccf7f123456/pump')?.payload === 'ON');
+    expect(box.pins.level[15]).toBe(1);
+    expect(box.pins.level[2]).toBe(1); // the status LED (active low on the ESP8266) is dark while connected
+  });
+
+  it('says what is missing when there is no node.json in Storage', () => {
+    const box = createSandbox({});
+    boxes.push(box);
+    box.load('dist/esp32.js');
+    expect(box.log.join('\n')).toMatch(/no node\.json in Storage/);
+    expect(box.sockets.length).toBe(0);
+  });
+});
