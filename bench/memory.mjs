@@ -19,7 +19,7 @@ const broker = await Aedes.createBroker();
 const server = net.createServer(broker.handle);
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const port = server.address().port;
-const lib = readFileSync('dist/espruino-mqtt.js', 'utf8');
+const lib = readFileSync('dist/espruino-mqtt.js', 'latin1');
 
 // The scenario, as the interpreter runs it. "@"+"@" keeps the marker out of the REPL's echo of this text.
 function scenario(profile, id) {

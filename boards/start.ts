@@ -21,7 +21,7 @@ export function start(b: BoardInfo): void {
     // reported below
   }
   if (!config) return console.log('espruino-mqtt: no node.json in Storage (npm run flash writes it)');
-  status(false);
+  status();
   E.on('kill', stop);
   if (!config.wifi) return begin(); // Wi-Fi set up and saved on the board already
   const wifi = require('Wifi');
@@ -53,22 +53,14 @@ function wifiDown(): void {
 
 function begin(): void {
   client = connect(nodeOptions(config, board));
-  client.on('connect', up);
-  client.on('offline', down);
+  client.on('connect', status);
+  client.on('offline', status);
   runNode(client, config, board.name);
 }
 
-function up(): void {
-  status(true);
-}
-
-function down(): void {
-  status(false);
-}
-
 // The status LED is lit while the node is not connected.
-function status(connected: boolean): void {
-  if (board.led >= 0) digitalWrite(board.led, (connected ? 0 : 1) ^ (board.ledOn ? 0 : 1));
+function status(): void {
+  if (board.led >= 0) digitalWrite(board.led, (client && client.connected ? 0 : 1) ^ (board.ledOn ? 0 : 1));
 }
 
 function stop(): void {

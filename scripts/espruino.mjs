@@ -37,8 +37,9 @@ export function scratch() {
 
 // Starts the interpreter in `dir`, types `lines` into its REPL one at a time (each waits for the prompt's
 // echo), and collects every output line that starts with "@@" as [key, ...values]. Resolves when the
-// interpreter prints "@@done", exits, or `ms` pass; the process is always ended. onMark sees each as it comes.
-export function run(bin, dir, lines, ms = 30000, onMark = () => {}) {
+// interpreter prints "@@done", exits, or `ms` pass; the process is always ended. onMark sees each as it comes;
+// control.stop() (set here) ends it early.
+export function run(bin, dir, lines, ms = 30000, onMark = () => {}, control = {}) {
   return new Promise((resolve) => {
     const child = spawn(bin, [], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     const marks = [];
@@ -52,6 +53,7 @@ export function run(bin, dir, lines, ms = 30000, onMark = () => {}) {
       resolve({ marks, why, output: out });
     };
     const timer = setTimeout(() => finish('timeout'), ms);
+    control.stop = () => finish('stopped');
     let pending = '';
     child.stdout.on('data', (d) => {
       out += d.toString('latin1');
@@ -86,11 +88,13 @@ export function run(bin, dir, lines, ms = 30000, onMark = () => {}) {
 
 // REPL lines that store `code` as boot code in the interpreter's flash, in chunks small enough for an
 // ESP8266-sized heap, then reboot into it. Boot code runs at top level from flash, as on a board.
+// `code` holds bytes (read the bundle as latin1): a UTF-8 source's "°" is two characters, sent as \xHH.
 export function bootLines(code) {
   const lines = ['var S=require("Storage");'];
   const size = 1000;
+  if (/[^\x00-\xff]/.test(code)) throw new Error('bootLines: code must be bytes (read it as latin1)');
   for (let off = 0; off < code.length; off += size) {
-    const chunk = JSON.stringify(code.slice(off, off + size));
+    const chunk = JSON.stringify(code.slice(off, off + size)).replace(/[\x80-\xff]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
     lines.push(off ? `S.write(".bootcde",${chunk},${off});` : `S.write(".bootcde",${chunk},0,${code.length});`);
   }
   lines.push('load();');

@@ -159,7 +159,7 @@ export function checkConfig(raw, boardName) {
       if (o.sda !== undefined) claim(o.sda, `${path}.sda`, bus);
       if (o.scl !== undefined) claim(o.scl, `${path}.scl`, bus);
       if (s.addr !== undefined && s.addr !== 0x76 && s.addr !== 0x77) err(`${path}.addr`, 'must be 118 (0x76) or 119 (0x77)');
-      o.addr = s.addr || 0x76;
+      if (s.addr) o.addr = s.addr; // else the module's default, 0x76
     } else {
       const kind = s.type === 'analog' ? 'analog' : s.type === 'digital' ? 'watch' : 'output';
       o.pin = pinOf(s, 'pin', path, kind);
@@ -170,10 +170,10 @@ export function checkConfig(raw, boardName) {
     if (s.type === 'digital') {
       if (s.period !== undefined) err(`${path}.period`, 'a digital input is published when it changes: remove "period"');
       if (s.debounce !== undefined && !isInt(s.debounce, 0, 1000)) err(`${path}.debounce`, 'must be 0 to 1000 ms');
-      o.debounce = s.debounce === undefined ? 50 : s.debounce;
+      if (s.debounce !== undefined) o.debounce = s.debounce;
       for (const k of ['pull', 'inverted']) if (s[k] !== undefined && typeof s[k] !== 'boolean') err(`${path}.${k}`, 'must be true or false');
-      o.pull = !!s.pull;
-      o.inverted = !!s.inverted;
+      if (s.pull) o.pull = true;
+      if (s.inverted) o.inverted = true;
     } else {
       const min = SENSORS[s.type];
       if (s.period === undefined) err(`${path}.period`, 'is missing: seconds between readings');
@@ -185,7 +185,7 @@ export function checkConfig(raw, boardName) {
       for (const k of ['scale', 'offset']) if (s[k] !== undefined && (typeof s[k] !== 'number' || !isFinite(s[k]))) err(`${path}.${k}`, 'must be a number');
       if (s.samples !== undefined && !isInt(s.samples, 1, 64)) err(`${path}.samples`, 'must be 1 to 64');
       if (s.unit !== undefined && (typeof s.unit !== 'string' || !/^[^"\\\x00-\x1f]{1,8}$/.test(s.unit))) err(`${path}.unit`, 'must be 1 to 8 characters, without quotes');
-      o.scale = s.scale === undefined ? 1 : s.scale;
+      if (s.scale !== undefined) o.scale = s.scale;
       if (s.offset) o.offset = s.offset;
       if (s.samples > 1) o.samples = s.samples;
       if (s.unit) o.unit = s.unit;
@@ -207,19 +207,23 @@ export function checkConfig(raw, boardName) {
     if (!ACTUATORS.includes(a.type)) return err(`${path}.type`, `unknown actuator type ${JSON.stringify(a.type)}; known: ${ACTUATORS.join(', ')}`);
     unknownKeys(a, ['type', 'name', 'pin', 'inverted', 'initial'].concat(a.type === 'pwm' ? ['freq'] : []), `${path}.`, err);
     named(a, path);
-    const o = { type: a.type, name: a.name, pin: pinOf(a, 'pin', path, a.type === 'pwm' ? 'pwm' : 'output'), inverted: !!a.inverted, on: false, level: 100 };
+    const o = { type: a.type, name: a.name, pin: pinOf(a, 'pin', path, a.type === 'pwm' ? 'pwm' : 'output') };
+    if (a.type === 'pwm') o.level = 100; // the level ON restores
+    if (a.inverted) o.inverted = true;
     if (o.pin !== undefined) claim(o.pin, `${path}.pin`);
     if (a.inverted !== undefined && typeof a.inverted !== 'boolean') err(`${path}.inverted`, 'must be true or false');
     if (a.initial !== undefined) {
-      if (a.initial === 'ON' || a.initial === 'OFF') o.on = a.initial === 'ON';
+      if (a.initial === 'ON' || a.initial === 'OFF') {
+        if (a.initial === 'ON') o.on = true;
+      }
       else if (a.type === 'pwm' && isInt(a.initial, 0, 100)) {
-        o.on = a.initial > 0;
+        if (a.initial > 0) o.on = true;
         o.level = a.initial || 100;
       } else err(`${path}.initial`, a.type === 'pwm' ? 'must be "ON", "OFF" or a level 0 to 100' : 'must be "ON" or "OFF"');
     }
     if (a.type === 'pwm') {
       if (a.freq !== undefined && !isInt(a.freq, 1, 40000)) err(`${path}.freq`, 'must be 1 to 40000 Hz');
-      o.freq = a.freq || 1000;
+      if (a.freq) o.freq = a.freq; // else 1000 Hz
     }
     out.actuators.push(o);
   });

@@ -1,5 +1,195 @@
-// npm start: builds the bundles and prints what was built. (The simulated sensor node replaces this later.)
+// npm start: the sensor node without hardware. Builds the firmware, starts an Aedes broker on 127.0.0.1,
+// runs the board bundle as a simulated node (in the Espruino sandbox, or on a real interpreter with
+// --espruino) with simulated sensors, and shows what a broker sees: availability, Home Assistant discovery,
+// readings, a command and its state echo. Ctrl-C ends it cleanly (the node says offline first).
+//
+//   npm start [-- --board esp32|esp8266] [--port 1883] [--nodes N] [--config node.json]
+//             [--espruino /path/to/espruino] [--real-periods] [--duration SECONDS] [--no-build]
 import { execSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { Aedes } from 'aedes';
+import mqtt from 'mqtt';
+import { checkConfig, describe } from './node-config.mjs';
+import { createSandbox } from './sandbox.mjs';
 
-execSync('npm run --silent build', { stdio: 'inherit' });
-console.log('\nBundles are in dist/: espruino-mqtt.js (the library module), esp32.js and esp8266.js (board entries).');
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const k = args.indexOf(`--${name}`);
+  return k >= 0 && args[k + 1] !== undefined ? args[k + 1] : fallback;
+};
+const flag = (name) => args.includes(`--${name}`);
+const board = opt('board', 'esp32');
+const nodes = Math.max(1, Math.min(50, Number(opt('nodes', 1)) || 1));
+const duration = Number(opt('duration', 0));
+const espruino = opt('espruino');
+const configFile = opt('config', existsSync('node.json') ? 'node.json' : 'node.example.json');
+const color = process.stdout.isTTY ? (c, s) => `\x1b[${c}m${s}\x1b[0m` : (_c, s) => s;
+let t0 = Date.now();
+const stamp = () => color(90, `${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s`);
+const say = (s) => console.log(`${stamp()} ${s}`);
+
+if (!['esp32', 'esp8266'].includes(board)) fail(`--board must be esp32 or esp8266, not ${board}`);
+if (espruino && !existsSync(espruino)) fail(`--espruino: no such file: ${espruino}`);
+if (espruino && nodes > 1) fail('--espruino runs one node (one interpreter); drop --nodes');
+if (!flag('no-build')) execSync('npm run --silent build', { stdio: ['ignore', 'ignore', 'inherit'] });
+t0 = Date.now();
+
+// ---- the broker, on the port asked for, or any free one when that is taken
+const broker = await Aedes.createBroker();
+const server = net.createServer(broker.handle);
+const port = await listen(Number(opt('port', 1883)));
+say(`${color(1, 'broker')} Aedes on mqtt://127.0.0.1:${port}   (watch it too: mosquitto_sub -p ${port} -t '#' -v)`);
+
+// ---- the node's configuration, pointed at this broker
+let raw;
+try {
+  raw = JSON.parse(readFileSync(configFile, 'utf8'));
+} catch (e) {
+  fail(`${configFile}: ${e.message}`);
+}
+raw.board = board;
+raw.mqtt = { ...(raw.mqtt || {}), url: `mqtt://127.0.0.1:${port}`, urls: undefined };
+delete raw.mqtt.urls;
+const { config, errors } = checkConfig(raw);
+if (errors.length) fail(`${configFile} for ${board}:\n  ${errors.join('\n  ')}`);
+if (!flag('real-periods')) config.sensors.forEach((s, i) => s.period && (s.period = Math.min(s.period, 3 + i)));
+say(`${color(1, 'config')} ${configFile}: ${describe(config, board).join('; ')}`);
+if (!flag('real-periods')) say(`${color(1, 'config')} sensor periods shortened to 3-${2 + config.sensors.length} s for the demo (--real-periods keeps them)`);
+
+// ---- the live view: everything the broker carries
+const view = await mqtt.connectAsync({ host: '127.0.0.1', port, protocolVersion: 4, clientId: 'npm-start-view' });
+await view.subscribeAsync('#', { qos: 1 });
+view.on('message', (topic, payload, packet) => {
+  const text = payload.toString('utf8');
+  let kind = 'reading';
+  if (topic.endsWith('/config')) kind = 'discovery';
+  else if (topic.endsWith('/status')) kind = 'availability';
+  else if (topic.endsWith('/error')) kind = 'error';
+  else if (topic.endsWith('/set')) kind = 'command';
+  else if (config.actuators.some((a) => topic.endsWith(`/${a.name}`))) kind = 'state';
+  const colors = { discovery: 36, availability: 33, error: 31, command: 35, state: 32, reading: 0 };
+  const shown = kind === 'discovery' ? `${JSON.parse(text).name} (${payload.length} B)` : text.length > 90 ? `${text.slice(0, 87)}...` : text;
+  // what the actuator's pin did, where the simulation can see it
+  const a = kind === 'state' && config.actuators.find((x) => topic.endsWith(`/${x.name}`));
+  const sim = a && sims.find((x) => topic.startsWith(base(x.id)));
+  const pin = sim ? (a.type === 'pwm' ? ` (pin ${a.pin} duty ${(sim.box.pins.pwm[a.pin] || { duty: 0 }).duty.toFixed(2)})` : ` (pin ${a.pin} = ${sim.box.pins.level[a.pin] || 0})`) : '';
+  say(`${color(colors[kind], kind.padEnd(12))} ${topic} ${color(1, shown)}${color(90, pin + (packet.retain ? ' retained' : ''))}`);
+});
+
+// ---- the node(s)
+const ids = [];
+const sims = [];
+let interpreter;
+for (let i = 0; i < nodes; i++) {
+  const cfg = structuredClone(config);
+  if (nodes > 1 && cfg.id) cfg.id = `${cfg.id}-${i + 1}`;
+  const serial = `3c71bf0a1b${(0x2c + i).toString(16).padStart(2, '0')}`;
+  ids.push(cfg.id || `esp${serial}`);
+  if (espruino) interpreter = await runOnInterpreter(cfg);
+  else sims.push(simulate(cfg, serial, ids[i]));
+}
+say(`${color(1, 'node')} ${nodes} simulated ${board.toUpperCase()} node${nodes > 1 ? 's' : ''} (${espruino ? `real interpreter ${espruino}` : 'Espruino sandbox'}): ${ids.join(', ')}`);
+
+// A bundle in its own sandbox realm, with sensors that drift and a PIR that sees someone now and then.
+function simulate(cfg, serial, id) {
+  const box = createSandbox({ board: board === 'esp8266' ? 'ESP8266' : 'ESP32', serial, storage: { 'node.json': JSON.stringify(cfg) } });
+  const drift = () => {
+    const t = (Date.now() - t0) / 20000;
+    for (const s of cfg.sensors) {
+      if (s.type === 'dht22') box.sensors[s.pin] = { temp: 21 + 2 * Math.sin(t), rh: 45 + 5 * Math.cos(t) };
+      if (s.type === 'ds18b20') box.sensors[s.pin] = 17 + Math.sin(t / 2);
+      if (s.type === 'bme280') box.sensors[s.sda] = { temp: 20 + Math.sin(t), pressure: 1013 + 3 * Math.cos(t), humidity: 50 + 4 * Math.sin(t) };
+      if (s.type === 'analog') box.pins.analog[s.pin] = 0.62 - 0.01 * t;
+    }
+  };
+  drift();
+  const timer = setInterval(drift, 1000);
+  box.load(`dist/${board}.js`);
+  return { box, timer, cfg, id };
+}
+
+async function runOnInterpreter(cfg) {
+  const { run, scratch } = await import('./espruino.mjs');
+  const { nodeLines } = await import('./espruino-node.mjs');
+  const dir = scratch();
+  const lines = nodeLines(readFileSync(`dist/${board}.js`, 'latin1'), cfg);
+  const control = {};
+  const done = run(espruino, dir.dir, lines, 24 * 3600 * 1000, () => {}, control);
+  done.then((r) => {
+    if (!stopping) say(color(31, `the interpreter ended: ${r.why}${r.why === 'exit' ? `\n${r.output.slice(-500)}` : ''}`));
+    dir.remove();
+  });
+  return { control, done };
+}
+
+// ---- the demo script: what a user would do from Home Assistant
+const base = (id) => `${config.prefix}/${id}/`;
+const relay = config.actuators.find((a) => a.type === 'relay');
+const dimmer = config.actuators.find((a) => a.type === 'pwm');
+const motion = config.sensors.find((s) => s.type === 'digital');
+const demo = [
+  [4000, () => relay && command(relay.name, 'ON')],
+  [6000, () => dimmer && command(dimmer.name, '{"state":"ON","brightness":40}')],
+  [7000, () => motion && sims.forEach((s) => s.box.setPin(motion.pin, motion.inverted ? 0 : 1))],
+  [8000, () => relay && command(relay.name, 'FLIP')],
+  [9500, () => motion && sims.forEach((s) => s.box.setPin(motion.pin, motion.inverted ? 1 : 0))],
+  [11000, () => relay && command(relay.name, 'OFF')],
+];
+const demoTimers = demo.map(([ms, fn]) => setTimeout(fn, ms));
+function command(name, payload) {
+  for (const id of ids) {
+    say(`${color(35, 'send'.padEnd(12))} ${base(id)}${name}/set ${color(1, payload)}`);
+    view.publish(`${base(id)}${name}/set`, payload, { qos: 1 });
+  }
+}
+
+// ---- the end: Ctrl-C, or --duration
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  say(`${color(1, 'stop')} ${interpreter ? 'the interpreter is killed: the broker sends its will' : `the node${nodes > 1 ? 's' : ''} shut${nodes > 1 ? '' : 's'} down (E.on('kill'))`}: expect a retained offline`);
+  demoTimers.forEach(clearTimeout);
+  for (const s of sims) {
+    clearInterval(s.timer);
+    s.box.kill();
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  for (const s of sims) s.box.close();
+  if (interpreter) {
+    // the interpreter is killed outright: no goodbye, so the broker publishes the will (retained offline)
+    interpreter.control.stop();
+    await interpreter.done;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  await view.endAsync();
+  await new Promise((r) => broker.close(r));
+  server.close();
+  say('done');
+  process.exit(0);
+}
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+if (duration) setTimeout(stop, duration * 1000);
+else say(color(90, 'Ctrl-C to stop'));
+
+async function listen(wanted) {
+  for (const p of wanted ? [wanted, 0] : [0]) {
+    try {
+      await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(p, '127.0.0.1', resolve);
+      });
+      if (p !== wanted) say(`port ${wanted} is taken: using ${server.address().port} instead (--port chooses)`);
+      return server.address().port;
+    } catch (e) {
+      if (e.code !== 'EADDRINUSE' || p === 0) fail(`cannot listen on 127.0.0.1:${p}: ${e.message}`);
+    }
+  }
+}
+
+function fail(msg) {
+  console.error(`npm start: ${msg}`);
+  process.exit(1);
+}

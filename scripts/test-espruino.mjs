@@ -10,7 +10,7 @@ import selfsigned from 'selfsigned';
 import { bootLines, interpreters, run, scratch } from './espruino.mjs';
 
 const bins = interpreters();
-const lib = readFileSync('dist/espruino-mqtt.js', 'utf8');
+const lib = readFileSync('dist/espruino-mqtt.js', 'latin1');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // A broker that can be killed and restarted with its state, and a proxy that can go silent or cut.

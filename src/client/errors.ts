@@ -17,8 +17,17 @@ export const enum ClientErr {
   OFFLINE = 36, // a QoS 0 publish while disconnected, with offlineQos0: 'drop'
 }
 
-// The readable reason for each code, in code order; one string, split only when an error is made.
-const REASONS =
+export interface MqttError extends Error {
+  code: number;
+  topic?: string;
+  qos?: number;
+  size?: number;
+}
+
+export function mqttError(code: Err | ClientErr, detail?: string): MqttError {
+  // The readable reason for each code, in code order. A local, not a top-level constant: a string held at
+  // top level costs its length in RAM for the board's whole life; here it stays in flash until an error.
+  const REASONS =
   '|packet larger than the buffer|string over 65535 bytes|character above 0xFF in a byte string|ill-formed UTF-8' +
   '|U+0000 in a string|empty topic|wildcard in a topic name|bad topic filter|QoS must be 0, 1 or 2' +
   '|bad packet id|clean=false needs a client id|password without username|keepalive must be 0-65535 s' +
@@ -28,15 +37,6 @@ const REASONS =
   '|refused: bad user name or password|refused: not authorized|no CONNACK in time|no PINGRESP in time' +
   '|socket error|subscription refused|outbox full|client ended|protocol violation|handler threw|no transport' +
   '|out of memory for a received payload|offline: QoS 0 message not queued';
-
-export interface MqttError extends Error {
-  code: number;
-  topic?: string;
-  qos?: number;
-  size?: number;
-}
-
-export function mqttError(code: Err | ClientErr, detail?: string): MqttError {
   // the code-th '|'-separated reason, found without splitting the whole string (slow on the board)
   let at = 0;
   for (let i = 0; i < code && at >= 0; i++) at = REASONS.indexOf('|', at) + 1;

@@ -29,8 +29,8 @@ export interface Actuator {
   pin: number;
   inverted?: boolean;
   freq?: number; // pwm: Hz
-  level: number; // relay: 0 or 1; pwm: 0..100
-  on: boolean;
+  on?: boolean;
+  level?: number; // pwm: 0..100, kept while off so ON restores it
 }
 
 // Plausible bounds: a loose wire or a missing chip reads as garbage, which is reported, never published.

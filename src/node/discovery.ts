@@ -50,6 +50,6 @@ function message(cfg: NodeConfig, id: string, model: string, component: string, 
   return [
     cfg.discovery + '/' + component + '/' + id + '/' + object + '/config',
     '{"~":"' + cfg.prefix + '/' + id + '","name":"' + label + '","uniq_id":"' + id + '_' + object + '",' + body +
-      ',"avty_t":"~/status","dev":{"ids":"' + id + '","name":"' + cfg.name + '","mdl":"' + model + '","mf":"Espruino","sw":"espruino-mqtt"}}',
+      ',"avty_t":"~/status","dev":{"ids":"' + id + '","name":"' + cfg.name + '","mdl":"' + model + '"}}',
   ];
 }

@@ -1,0 +1,37 @@
+// `npm start`, the main job, as a user runs it (built already by `npm test`): a broker, simulated nodes, the
+// live view, the scripted command, and a clean end.
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+
+function start(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['scripts/start.mjs', '--no-build', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+describe('npm start', () => {
+  it('runs two simulated nodes against its own broker, shows readings, a command echo and discovery, and ends cleanly', async () => {
+    const { code, out } = await start(['--nodes', '2', '--duration', '12']);
+    expect(code).toBe(0);
+    for (const id of ['kitchen-1', 'kitchen-2']) {
+      expect(out).toMatch(new RegExp(`availability +espruino/${id}/status online`));
+      expect(out).toMatch(new RegExp(`reading +espruino/${id}/climate \\{"temperature":[0-9.]+,"humidity":[0-9.]+\\}`));
+      expect(out).toMatch(new RegExp(`discovery +homeassistant/sensor/${id}/climate_temperature/config`));
+      expect(out).toMatch(new RegExp(`state +espruino/${id}/pump ON \\(pin 26 = 1\\)`));
+      expect(out).toMatch(new RegExp(`state +espruino/${id}/lamp \\{"state":"ON","brightness":40\\} \\(pin 27 duty 0.40\\)`));
+      expect(out).toMatch(new RegExp(`error +espruino/${id}/error \\{"source":"pump","error":"invalid command","payload":"FLIP"\\}`));
+      expect(out).toMatch(new RegExp(`availability +espruino/${id}/status offline`));
+    }
+    expect(out.trim().split('\n').pop()).toMatch(/done$/);
+  }, 30000);
+
+  it('says what is wrong with a bad option instead of starting', async () => {
+    const { code, out } = await start(['--board', 'esp31']);
+    expect(code).toBe(1);
+    expect(out).toMatch(/--board must be esp32 or esp8266/);
+  });
+});
