@@ -1,4 +1,5 @@
 import { Client, Options, Payload } from '../client/client';
+import { ClientErr, MqttError } from '../client/errors';
 import { readAnalog } from '../drivers/analog';
 import { readBme280 } from '../drivers/bme280';
 import { readDht22 } from '../drivers/dht22';
@@ -150,7 +151,16 @@ function homeAssistantStatus(_topic: string, payload: Payload): void {
   if (String(payload) === 'online') announce();
 }
 
-function announceNext(): void {
+function announceNext(err?: Error): void {
+  if (err) {
+    announcing = false;
+    if ((err as MqttError).code !== ClientErr.OUTBOX_FULL) return; // the client was ended: the round is over
+    // pushed out by readings: the same message again, once the outbox has had time to drain
+    if (nextEntity) nextEntity--; // (unless a new round began meanwhile)
+    announcing = true;
+    setTimeout(announceNext, 1000);
+    return;
+  }
   const m = discoveryMessage(config, id, model, nextEntity);
   announcing = !!m;
   if (!m) return;

@@ -66,12 +66,12 @@ describe('the node configuration check', () => {
   it('refuses a configuration whose discovery messages would not fit the board transmit buffer', () => {
     const raw = example();
     raw.board = 'esp8266';
-    raw.node.name = 'A rather long device name for the garden shed';
+    raw.node.name = 'A rather long device name for the garden shed, north side';
     raw.sensors = [{ type: 'dht22', name: 'greenhouse_climate_north', pin: 4, period: 30 }];
     raw.actuators = [];
     const { errors } = checkConfig(raw);
     expect(errors.length).toBe(2);
-    expect(errors[0]).toMatch(/^discovery: the Home Assistant config for homeassistant\/sensor\/kitchen\/greenhouse_climate_north_temperature\/config is \d+ bytes, more than the ESP8266 transmit buffer \(384\)/);
+    expect(errors[0]).toMatch(/^discovery: the Home Assistant config for homeassistant\/sensor\/kitchen\/greenhouse_climate_north_temperature\/config is \d+ bytes, more than the ESP8266 transmit buffer \(448\)/);
   });
 
   it('never shows a password', () => {
