@@ -153,8 +153,9 @@ export function checkConfig(raw, boardName) {
     named(s, path);
     const o = { type: s.type, name: s.name };
     if (s.type === 'bme280') {
-      o.sda = pinOf(s, 'sda', path, 'output');
-      o.scl = pinOf(s, 'scl', path, 'output');
+      // the board's usual I2C pins unless given
+      o.sda = pinOf({ sda: board.i2c.sda, ...s }, 'sda', path, 'output');
+      o.scl = pinOf({ scl: board.i2c.scl, ...s }, 'scl', path, 'output');
       const bus = `i2c:${o.sda}/${o.scl}`;
       if (o.sda !== undefined) claim(o.sda, `${path}.sda`, bus);
       if (o.scl !== undefined) claim(o.scl, `${path}.scl`, bus);
@@ -229,7 +230,20 @@ export function checkConfig(raw, boardName) {
   });
 
   if (!errors.length) checkSizes(out, board, err);
-  return { config: out, board, errors };
+  const ram = estimateBlocks(out, board);
+  if (!errors.length && ram + board.budget.headroom > board.blocks)
+    err('sensors', `this node needs about ${ram} of the ${board.blocks} blocks of RAM an ${board.name} has, and ${board.budget.headroom} more for bursts: leave out a sensor (a BME280 or DS18B20 costs about ${board.budget.sensor + board.budget.modules.bme280}, a DHT22 ${board.budget.sensor + board.budget.modules.dht22}, an analog or digital input ${board.budget.sensor}) or use an ESP32`);
+  return { config: out, board, errors, ram };
+}
+
+// RAM when connected, in blocks, from figures measured on the interpreter (npm run bench:memory, the
+// "node" rows): the firmware with a connected client, plus each sensor and actuator, plus the code of the
+// Espruino module a sensor needs (minified, loaded from Storage).
+export function estimateBlocks(cfg, board) {
+  const b = board.budget;
+  let n = b.connected + cfg.actuators.length * b.actuator;
+  for (const s of cfg.sensors) n += b.sensor + (b.modules[s.type] || 0);
+  return n;
 }
 
 // Every message the node sends must fit the board's transmit buffer; the discovery configs are the largest.
@@ -287,12 +301,14 @@ const isInt = (x, lo, hi) => Number.isInteger(x) && x >= lo && x <= hi;
 
 // What may be shown of a configuration: no passwords.
 export function describe(cfg, boardName) {
+  const board = loadBoard(boardName);
   const lines = [`board ${boardName}, node ${cfg.id || '(from the board serial)'} "${cfg.name}", topics ${cfg.prefix}/<id>/, readings ${cfg.format} QoS ${cfg.qos}`];
   lines.push(`broker ${cfg.mqtt.servers.map((s) => `${s.protocol}://${s.host}:${s.port}`).join(', ')}${cfg.mqtt.username ? `, user ${cfg.mqtt.username}` : ''}${cfg.mqtt.password ? ', password set' : ''}`);
   if (cfg.wifi) lines.push(`Wi-Fi "${cfg.wifi.ssid}"${cfg.wifi.password ? ', password set' : ', open'}`);
   for (const s of cfg.sensors) lines.push(`sensor ${s.name}: ${s.type} ${s.pin !== undefined ? `pin ${s.pin}` : `sda ${s.sda} scl ${s.scl}`}${s.period ? `, every ${s.period} s` : ', on change'}`);
   for (const a of cfg.actuators) lines.push(`actuator ${a.name}: ${a.type} pin ${a.pin}`);
   lines.push(cfg.discovery ? `Home Assistant discovery under ${cfg.discovery}/` : 'no Home Assistant discovery');
+  lines.push(`RAM when connected: about ${estimateBlocks(cfg, board)} of ${board.blocks} blocks`);
   return lines;
 }
 

@@ -74,6 +74,25 @@ describe('the node configuration check', () => {
     expect(errors[0]).toMatch(/^discovery: the Home Assistant config for homeassistant\/sensor\/kitchen\/greenhouse_climate_north_temperature\/config is \d+ bytes, more than the ESP8266 transmit buffer \(448\)/);
   });
 
+  it('refuses a node that would not fit the board RAM, and says what each part costs', () => {
+    const raw = example();
+    raw.board = 'esp8266';
+    raw.sensors = [
+      { type: 'dht22', name: 'climate', pin: 12, period: 30 },
+      { type: 'ds18b20', name: 'water', pin: 13, period: 60 },
+      { type: 'bme280', name: 'air', period: 60 }, // on the board's usual I2C pins, 4 and 5
+    ];
+    raw.actuators = [];
+    const { errors } = checkConfig(raw);
+    expect(errors).toEqual([
+      'sensors: this node needs about 1530 of the 1600 blocks of RAM an ESP8266 has, and 100 more for bursts: leave out a sensor (a BME280 or DS18B20 costs about 166, a DHT22 79, an analog or digital input 36) or use an ESP32',
+    ]);
+    raw.sensors.pop();
+    const fits = checkConfig(raw);
+    expect(fits.errors).toEqual([]);
+    expect(fits.ram).toBe(1364);
+  });
+
   it('never shows a password', () => {
     const raw = example();
     raw.mqtt.username = 'node';
