@@ -6,12 +6,10 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { Aedes } from 'aedes';
 import { bootLines, interpreters, run, scratch } from '../scripts/espruino.mjs';
+import { loadBoard } from '../scripts/node-config.mjs';
 
-// Default buffers per board, as boards/esp32.ts and boards/esp8266.ts set them.
-const PROFILES = {
-  ESP32: { rxBuffer: 1024, txBuffer: 1024, outboxBytes: 2048, outboxMessages: 32 },
-  ESP8266: { rxBuffer: 256, txBuffer: 256, outboxBytes: 512, outboxMessages: 8 },
-};
+// Default buffers per board, from the board definitions the firmware is built with.
+const PROFILES = { ESP32: loadBoard('esp32'), ESP8266: loadBoard('esp8266') };
 const ANCHOR = { ESP32: 626, ESP8266: 628 }; // Espruino's own MQTT module, connected and subscribed (ESPRUINO.md)
 
 const bins = interpreters();

@@ -8,6 +8,8 @@ import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import selfsigned from 'selfsigned';
 import { bootLines, interpreters, run, scratch } from './espruino.mjs';
+import { nodeLines } from './espruino-node.mjs';
+import { checkConfig } from './node-config.mjs';
 
 const bins = interpreters();
 const lib = readFileSync('dist/espruino-mqtt.js', 'latin1');
@@ -156,6 +158,75 @@ for (const bin of bins) {
     rows.push([bin.split('/').pop(), s.name, ok ? 'pass' : 'FAIL', `${Date.now() - started} ms`, JSON.stringify(marks)]);
   }
 }
+// The sensor-node firmware itself (dist/esp32.js or dist/esp8266.js as boot code, node.json in Storage):
+// it comes online, announces itself, publishes readings, obeys a command, refuses a bad one, and when the
+// interpreter dies the broker publishes its retained offline.
+async function nodeScenario(bin, board) {
+  const raw = JSON.parse(readFileSync('node.example.json', 'utf8'));
+  raw.board = board;
+  raw.mqtt = { url: `mqtt://127.0.0.1:${port}`, keepalive: 10 };
+  raw.node.id = `node-${board}`; // its own topics: the broker keeps what earlier runs left retained
+  const base = `espruino/node-${board}/`;
+  if (board === 'esp8266') {
+    raw.sensors = [
+      { type: 'dht22', name: 'climate', pin: 12, period: 2 },
+      { type: 'analog', name: 'battery', pin: 'A0', period: 2 },
+      { type: 'digital', name: 'motion', pin: 14 },
+    ];
+    raw.actuators = [{ type: 'relay', name: 'pump', pin: 15 }, { type: 'pwm', name: 'lamp', pin: 13 }];
+  }
+  const { config, errors } = checkConfig(raw);
+  if (errors.length) throw new Error(errors.join('; '));
+  for (const x of config.sensors) if (x.period) x.period = 1;
+  const seen = [];
+  const watch = await mqtt.connectAsync({ host: '127.0.0.1', port, protocolVersion: 4 });
+  watch.on('message', (topic, payload, packet) => seen.push({ topic, payload: payload.toString('utf8'), retain: packet.retain }));
+  await watch.subscribeAsync(['espruino/#', 'homeassistant/#'], { qos: 1 });
+  const last = (t) => [...seen].reverse().find((m) => m.topic === t);
+  const entities = config.sensors.reduce((n, x) => n + ({ dht22: 2, bme280: 3 }[x.type] || 1), 0) + config.actuators.length;
+  const box = scratch();
+  const control = {};
+  const running = run(bin, box.dir, nodeLines(readFileSync(`dist/${board}.js`, 'latin1'), config), 60000, () => {}, control);
+  const marks = {};
+  try {
+    await until(() => last(`${base}status`)?.payload === 'online', 15000);
+    await until(() => new Set(seen.filter((m) => m.topic.endsWith('/config') && m.topic.includes(`/node-${board}/`)).map((m) => m.topic)).size === entities);
+    marks.discovery = entities;
+    await until(() => /^\{"temperature":[0-9.]+,"humidity":[0-9.]+\}$/.test(last(`${base}climate`)?.payload || ''));
+    marks.reading = last(`${base}climate`).payload;
+    await watch.publishAsync(`${base}pump/set`, 'ON', { qos: 1 });
+    await until(() => last(`${base}pump`)?.payload === 'ON');
+    marks.command = 'ON';
+    await watch.publishAsync(`${base}pump/set`, 'MAYBE', { qos: 1 });
+    await until(() => last(`${base}error`)?.payload === '{"source":"pump","error":"invalid command","payload":"MAYBE"}');
+    marks.refused = 'MAYBE';
+    control.stop();
+    await until(() => last(`${base}status`)?.payload === 'offline', 15000);
+    marks.will = 'offline';
+  } catch (e) {
+    marks.__during = `${e.message} after ${Object.keys(marks).join(', ') || 'nothing'}`;
+  }
+  control.stop();
+  const result = await running;
+  if (marks.__during) marks.__output = result.output.slice(-300);
+  box.remove();
+  await watch.endAsync(true);
+  if (/OUT OF MEMORY|Uncaught/.test(result.why)) marks.__end = result.why;
+  return marks;
+}
+
+for (const bin of bins) {
+  const probe = scratch();
+  const total = Number(((await run(bin, probe.dir, ['console.log("@"+"@total", process.memory().total);'], 10000)).marks.find((m) => m[0] === 'total') || [])[1]);
+  probe.remove();
+  const board = total >= 4000 ? 'esp32' : 'esp8266';
+  const started = Date.now();
+  const marks = await nodeScenario(bin, board);
+  const ok = !marks.__during && !marks.__end && marks.will === 'offline';
+  if (!ok) failed++;
+  rows.push([bin.split('/').pop(), `sensor node (${board}.js): discovery, readings, command, will`, ok ? 'pass' : 'FAIL', `${Date.now() - started} ms`, JSON.stringify(marks)]);
+}
+
 console.log('\nreal interpreter scenarios (boot code from flash, Aedes on 127.0.0.1)');
 for (const r of rows) console.log(`${r[2].padEnd(5)} ${r[0].padEnd(18)} ${r[1].padEnd(62)} ${r[3].padStart(8)}  ${r[2] === 'pass' ? '' : r[4]}`);
 console.log(`${rows.length - failed} passed, ${failed} failed`);

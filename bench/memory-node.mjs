@@ -1,0 +1,86 @@
+// RAM of the sensor-node firmware in blocks, on the real interpreter (ESPRUINO_BIN, see scripts/espruino.mjs):
+// the board bundle as boot code, node.json in Storage, connected to Aedes on 127.0.0.1. For each board
+// profile: no sensors, then one of each sensor and actuator alone, so the rows give the figures of the RAM
+// budget in boards/*.json (`budget`: connected, sensor, actuator). Sensor modules are stand-ins here
+// (scripts/espruino-node.mjs); with ESPRUINO_MODULES=/path/to/EspruinoDocs/devices the real modules'
+// own cost is measured too (`budget.modules`), minified and loaded from Storage as an upload leaves them.
+import net from 'node:net';
+import { existsSync, readFileSync } from 'node:fs';
+import { Aedes } from 'aedes';
+import { minify } from 'terser';
+import { interpreters, run, scratch } from '../scripts/espruino.mjs';
+import { nodeLines } from '../scripts/espruino-node.mjs';
+import { checkConfig, loadBoard } from '../scripts/node-config.mjs';
+
+const bins = interpreters();
+const broker = await Aedes.createBroker();
+const server = net.createServer(broker.handle);
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const port = server.address().port;
+
+// Each variant: the committed example cut down to the parts named.
+const VARIANTS = ['none', 'dht22', 'bme280', 'ds18b20', 'analog', 'digital', 'relay', 'pwm'];
+function configFor(board, variant) {
+  const raw = JSON.parse(readFileSync('node.example.json', 'utf8'));
+  raw.board = board;
+  raw.mqtt = { url: `mqtt://127.0.0.1:${port}` };
+  const pins = board === 'esp8266' ? { dht22: 12, ds18b20: 13, analog: 'A0', digital: 14, relay: 15, pwm: 0 } : {};
+  raw.sensors = raw.sensors.filter((s) => s.type === variant).map((s) => (pins[s.type] !== undefined ? { ...s, pin: pins[s.type] } : s));
+  raw.actuators = raw.actuators.filter((a) => a.type === variant).map((a) => (pins[a.type] !== undefined ? { ...a, pin: pins[a.type] } : a));
+  if (board === 'esp8266') for (const s of raw.sensors) if (s.type === 'bme280') delete s.sda, delete s.scl;
+  const { config, errors } = checkConfig(raw);
+  if (errors.length) throw new Error(`${board} ${variant}: ${errors.join('; ')}`);
+  return config;
+}
+
+// After 4 s connected (discovery and first readings done): the steady usage, and the highest usage seen
+// every 5 ms until then.
+const PROBE = `var __mx = 0, __iv = setInterval(function () { var u = process.memory().usage; if (u > __mx) __mx = u; }, 5);
+setTimeout(function () { clearInterval(__iv); console.log("@" + "@mem " + process.memory().usage + " " + __mx); console.log("@" + "@done"); }, 4000);`;
+
+const rows = [];
+for (const bin of bins) {
+  const probe = await run(bin, scratch().dir, ['console.log("@"+"@total", process.memory().total);'], 10000);
+  const total = Number((probe.marks.find((m) => m[0] === 'total') || [])[1]);
+  const board = total >= 4000 ? 'esp32' : 'esp8266';
+  const bundle = readFileSync(`dist/${board}.js`, 'latin1');
+  for (const variant of VARIANTS) {
+    const box = scratch();
+    const r = await run(bin, box.dir, nodeLines(bundle, configFor(board, variant), PROBE), 30000);
+    box.remove();
+    const m = r.marks.find((x) => x[0] === 'mem');
+    rows.push({ board, total, variant, steady: m ? Number(m[1]) : null, peak: m ? Number(m[2]) : null, why: r.why });
+  }
+  const devices = process.env.ESPRUINO_MODULES;
+  if (devices) {
+    for (const [name, use] of [
+      ['DHT22', 'require("DHT22").connect(4)'],
+      ['BME280', 'var i=new I2C();i.setup({sda:12,scl:13});try{require("BME280").connect(i)}catch(e){}'],
+      ['DS18B20', 'try{require("DS18B20").connect(new OneWire(5))}catch(e){}'],
+    ]) {
+      const file = `${devices}/${name}.js`;
+      if (!existsSync(file)) continue;
+      const code = (await minify(readFileSync(file, 'latin1'), { ecma: 5 })).code;
+      const box = scratch();
+      const lines = [`require("Storage").write(${JSON.stringify(name)}, ${JSON.stringify(code)});`, 'load();', 'var m0=process.memory().usage;', `${use};console.log("@"+"@module "+(process.memory().usage-m0));`, 'console.log("@"+"@done")'];
+      const r = await run(bin, box.dir, lines, 15000);
+      box.remove();
+      const m = r.marks.find((x) => x[0] === 'module');
+      rows.push({ board, total, variant: `module ${name}`, steady: m ? Number(m[1]) : null, peak: null, why: r.why });
+    }
+  }
+}
+server.close();
+await new Promise((r) => broker.close(r));
+
+console.log('\nSensor-node firmware RAM in blocks (process.memory().usage), boot code, connected, discovery and first readings done');
+console.log('board    total  parts            steady   peak   cost   budget in boards/*.json');
+for (const r of rows) {
+  const none = rows.find((x) => x.board === r.board && x.variant === 'none');
+  const b = loadBoard(r.board).budget;
+  const isModule = r.variant.startsWith('module');
+  const cost = r.steady == null ? '' : r.variant === 'none' ? '' : String(isModule ? r.steady : r.steady - none.steady);
+  const budget = r.variant === 'none' ? b.connected : isModule ? b.modules[r.variant.slice(7).toLowerCase()] : ['relay', 'pwm'].includes(r.variant) ? b.actuator : b.sensor;
+  const shown = r.steady == null ? `failed (${r.why})` : `${String(r.steady).padStart(6)} ${String(r.peak ?? '').padStart(6)} ${cost.padStart(6)}`;
+  console.log(`${r.board.padEnd(8)} ${String(r.total).padStart(5)}  ${r.variant.padEnd(15)} ${shown}   ${budget}`);
+}
