@@ -29,6 +29,20 @@ describe('npm start', () => {
     expect(out.trim().split('\n').pop()).toMatch(/done$/);
   }, 30000);
 
+  it('ends cleanly on Ctrl-C: the node says offline, then everything stops', async () => {
+    const child = spawn(process.execPath, ['scripts/start.mjs', '--no-build', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const deadline = Date.now() + 15000;
+    while (!/reading +espruino\/kitchen\/climate/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out).toMatch(/availability +espruino\/kitchen\/status offline/);
+    expect(out.trim().split('\n').pop()).toMatch(/done$/);
+  }, 30000);
+
   it('says what is wrong with a bad option instead of starting', async () => {
     const { code, out } = await start(['--board', 'esp31']);
     expect(code).toBe(1);
