@@ -157,6 +157,9 @@ export function createSandbox(opts = {}) {
       timers.delete(t);
     },
     getSerial: () => opts.serial || '3c71bf0a1b2c',
+    // base64 of byte strings, as the interpreter's
+    atob: (b64) => Buffer.from(String(b64), 'base64').toString('latin1'),
+    btoa: (bytes) => Buffer.from(String(bytes), 'latin1').toString('base64'),
     // Not a measurement: blocks are counted only by the real interpreter (npm run bench:memory).
     process: { memory: () => ({ free: esp8266 ? 1600 : 16383, usage: 0, total: esp8266 ? 1600 : 16383, blocksize: esp8266 ? 12 : 14 }), version: '2v29', env: { BOARD: esp8266 ? 'ESP8266_4MB' : 'ESP32' } },
     Pin: function (n) {
@@ -263,8 +266,17 @@ export function createSandbox(opts = {}) {
       }
     },
     read: (name) => storage[name],
-    write: (name, data) => {
-      storage[name] = String(data);
+    // write(name, data) replaces a file; write(name, data, 0, size) makes one of `size` bytes (unwritten bytes
+    // read as 0xFF, as erased flash) and later writes fill it at their offsets
+    write: (name, data, offset, size) => {
+      const d = String(data);
+      if (offset === undefined) storage[name] = d;
+      else {
+        let f = size !== undefined ? '\xff'.repeat(size) : storage[name];
+        if (f === undefined || offset + d.length > f.length) throw new (vm.runInContext('Error', context))(`Storage.write: ${name} is not that big`);
+        f = f.slice(0, offset) + d + f.slice(offset + d.length);
+        storage[name] = f;
+      }
       return true;
     },
     erase: (name) => {
@@ -305,7 +317,15 @@ export function createSandbox(opts = {}) {
       };
     },
   };
+  // As on the board, a module stored in Storage under its name (as npm run flash leaves them) comes first.
+  const stored = {};
   context.require = (name) => {
+    if (name in stored) return stored[name];
+    if (name in storage && !name.startsWith('.')) {
+      const module = { exports: vm.runInContext('({})', context) };
+      vm.runInContext(`(function (exports, module) {${storage[name]}\n})`, context)(module.exports, module);
+      return (stored[name] = module.exports);
+    }
     if (name in modules) return modules[name];
     if (name === 'espruino-mqtt') {
       const exports = {};

@@ -1,0 +1,143 @@
+// npm run flash: builds the firmware for a board, checks a node's configuration against it, and writes both
+// to the board with the espruino CLI (a dependency of this project) in the way that costs the board least
+// RAM: the bundle as boot code (.bootcde, run from flash), node.json and the sensor modules it needs as
+// Storage files (where require() finds them), then load() reboots into it. Works offline: the CLI gets a
+// local board file and fetches nothing.
+//
+//   npm run flash -- --board esp32 --port /dev/ttyUSB0 [--baud 115200] [--config node.json]
+//                    [--modules DIR] [--dry-run] [--timeout SECONDS] [--no-build]
+//
+// --port also takes tcp://HOST:PORT (a board on the network, or a test device). --modules is where the
+// Espruino modules for the configured sensors are (DHT22.min.js or DHT22.js, ...; default ./modules).
+// --dry-run writes what would be sent to dist/flash/<board>/upload.js instead of connecting.
+import { execSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { minify } from 'terser';
+import { BOARDS, checkConfig, describe, loadBoard } from './node-config.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const k = args.indexOf(`--${name}`);
+  return k >= 0 && args[k + 1] !== undefined && !args[k + 1].startsWith('--') ? args[k + 1] : fallback;
+};
+const flag = (name) => args.includes(`--${name}`);
+const fail = (msg) => {
+  console.error(`\nnpm run flash: ${msg}`);
+  process.exit(1);
+};
+let stepNo = 0;
+const step = (what) => console.log(`[${++stepNo}/5] ${what}`);
+
+// The Espruino modules each sensor type needs, by the name the firmware requires.
+const MODULES = { dht22: 'DHT22', bme280: 'BME280', ds18b20: 'DS18B20' };
+
+const boardName = opt('board');
+const port = opt('port');
+const baud = Number(opt('baud', 115200));
+const configFile = opt('config', 'node.json');
+const modulesDir = opt('modules', 'modules');
+const dryRun = flag('dry-run');
+if (!BOARDS.includes(boardName)) fail(`--board must be one of ${BOARDS.join(', ')}`);
+if (!dryRun && !port) fail('--port is missing: the serial port of the board (e.g. /dev/ttyUSB0), or tcp://HOST:PORT');
+if (port && !port.startsWith('tcp://') && !existsSync(port)) fail(`no such port: ${port} (is the board plugged in? ls /dev/ttyUSB* /dev/ttyACM*)`);
+if (!Number.isInteger(baud) || baud <= 0) fail(`--baud must be a number, not ${opt('baud')}`);
+const board = loadBoard(boardName);
+const out = `dist/flash/${boardName}`;
+
+step('building the firmware');
+if (!flag('no-build')) execSync('npm run --silent build', { stdio: ['ignore', 'ignore', 'inherit'] });
+const bundle = readFileSync(`dist/${boardName}.js`, 'latin1');
+
+step(`checking ${configFile} for ${board.name}`);
+if (!existsSync(configFile)) fail(`${configFile} not found: copy node.example.json to node.json and edit it`);
+let raw;
+try {
+  raw = JSON.parse(readFileSync(configFile, 'utf8'));
+} catch (e) {
+  fail(`${configFile} is not valid JSON: ${e.message}`);
+}
+const { config, errors, ram } = checkConfig(raw, boardName);
+if (errors.length) fail(`${configFile}: ${errors.length} problem${errors.length > 1 ? 's' : ''}:\n  ${errors.join('\n  ')}`);
+for (const line of describe(config, boardName)) console.log(`      ${line}`);
+
+step('finding the Espruino modules the sensors need');
+const files = []; // [Storage name, contents as bytes]
+const missing = [];
+for (const type of [...new Set(config.sensors.map((s) => s.type))]) {
+  const name = MODULES[type];
+  if (!name) continue;
+  const found = [`${modulesDir}/${name}.min.js`, `${modulesDir}/${name}.js`].find(existsSync);
+  if (!found) {
+    missing.push(name);
+    continue;
+  }
+  const text = readFileSync(found, 'latin1');
+  // what the board keeps in RAM while a module is in use is its code: send it minified
+  const code = found.endsWith('.min.js') ? text : (await minify(text, { ecma: 5, format: { ascii_only: false } })).code;
+  files.push([name, code]);
+  console.log(`      ${name} from ${found} (${code.length} B)`);
+}
+if (missing.length)
+  fail(
+    `missing Espruino module${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, needed by the configured sensors.\n` +
+      `  Download ${missing.map((m) => `https://www.espruino.com/modules/${m}.min.js`).join(', ')}\n` +
+      `  into ${modulesDir}/ (or pass --modules DIR); this command fetches nothing itself.`,
+  );
+if (!files.length) console.log('      none needed');
+const nodeJson = JSON.stringify(config);
+files.push(['node.json', nodeJson]);
+files.push(['.bootcde', bundle]);
+
+step(`checking the budget of the ${board.name}`);
+const bytes = files.reduce((n, f) => n + f[1].length, 0);
+console.log(`      RAM when connected: about ${ram} of ${board.blocks} blocks; flash: ${bytes} B of Storage (${board.storage} B)`);
+if (bytes > board.storage) fail(`${bytes} B do not fit the ${board.storage} B of Storage on ${board.name}`);
+
+// A board file for the CLI: it then asks the board nothing and fetches nothing; the firmware's own
+// require()s are inside the uploaded data, so the CLI adds no modules of its own.
+mkdirSync(out, { recursive: true });
+writeFileSync(`${out}/board.json`, JSON.stringify({ info: { name: board.name, binary_version: board.firmware, builtin_modules: board.builtinModules } }));
+const cliArgs = ['--board', `${out}/board.json`];
+for (const [name, data] of files) {
+  const file = `${out}/${name === '.bootcde' ? 'bootcde.js' : name}`;
+  writeFileSync(file, data, 'latin1');
+  cliArgs.push('--storage', `${name}:${file}`);
+}
+cliArgs.push('-e', 'load()'); // reboot into the new boot code
+const cli = createRequire(import.meta.url).resolve('espruino/bin/espruino-cli.js');
+
+if (dryRun) {
+  step(`dry run: writing what would be sent to ${out}/upload.js`);
+  execSync(`${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} -n -o ${out}/upload.js ${cliArgs.map((a) => JSON.stringify(a)).join(' ')}`, { stdio: 'ignore' });
+  console.log(`      ${readFileSync(`${out}/upload.js`).length} B of REPL input`);
+  process.exit(0);
+}
+
+step(`uploading to ${port} at ${baud} baud`);
+// Base64 in the upload makes it about 4/3 of the bytes; at 10 bits a byte on the wire, plus the time the
+// board takes to write flash.
+const limit = Number(opt('timeout', 0)) || Math.ceil(20 + (bytes * 1.5 * 10) / baud + bytes / 2000);
+const child = spawn(process.execPath, [cli, '--no-ble', '-p', port, '-b', String(baud), ...cliArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+let log = '';
+let sawPrompt = false;
+const show = (d) => {
+  const text = d.toString('latin1');
+  log += text;
+  if (/Connected|Upload Complete|Uploading/i.test(text)) sawPrompt = true;
+  for (const line of text.split('\n')) if (/Connect|Upload|Progress|Error|error|not found|Sending/i.test(line)) console.log(`      ${line.trim()}`);
+};
+child.stdout.on('data', show);
+child.stderr.on('data', show);
+const timer = setTimeout(() => {
+  child.kill('SIGKILL');
+  fail(
+    sawPrompt
+      ? `the upload did not finish within ${limit} s (the board stopped answering); try a lower --baud or --timeout`
+      : `the board on ${port} does not answer (no Espruino prompt within ${limit} s): is it running Espruino, at ${baud} baud?`,
+  );
+}, limit * 1000);
+const code = await new Promise((resolve) => child.on('exit', resolve));
+clearTimeout(timer);
+if (code !== 0 || /Unable to open|Error:/.test(log)) fail(`the espruino CLI failed (exit ${code}):\n${log.trim().split('\n').slice(-8).join('\n')}`);
+console.log(`\nwrote ${files.map(([n, d]) => `${n} (${d.length} B)`).join(', ')} to ${board.name} on ${port}; it rebooted into the firmware`);
