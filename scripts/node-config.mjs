@@ -90,7 +90,7 @@ export function checkConfig(raw, boardName) {
   const n = raw.node === undefined ? {} : raw.node;
   if (!isObject(n)) err('node', 'must be an object');
   else {
-    unknownKeys(n, ['id', 'name', 'prefix', 'format', 'qos'], 'node.', err);
+    unknownKeys(n, ['id', 'name', 'prefix', 'format', 'qos', 'seq'], 'node.', err);
     if (n.id !== undefined && n.id !== 'auto') {
       if (typeof n.id !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(n.id)) err('node.id', 'must be 1 to 32 letters, digits, "_" or "-" (or "auto": from the board serial)');
       else out.id = n.id;
@@ -106,6 +106,11 @@ export function checkConfig(raw, boardName) {
     if (n.format !== undefined) {
       if (n.format !== 'json' && n.format !== 'plain') err('node.format', 'must be "json" (one message per sensor) or "plain" (one topic per value)');
       else out.format = n.format;
+    }
+    if (n.seq !== undefined) {
+      if (typeof n.seq !== 'boolean') err('node.seq', 'must be true or false');
+      else if (n.seq && out.format !== 'json') err('node.seq', 'needs the json format');
+      else if (n.seq) out.seq = true;
     }
     if (n.qos !== undefined) {
       if (n.qos !== 0 && n.qos !== 1) err('node.qos', 'must be 0 or 1 (the QoS of readings)');

@@ -11,7 +11,7 @@ import net from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import { checkConfig, describe } from './node-config.mjs';
-import { createSandbox } from './sandbox.mjs';
+import { simulateNode } from './sim-node.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -87,27 +87,9 @@ for (let i = 0; i < nodes; i++) {
   const serial = `3c71bf0a1b${(0x2c + i).toString(16).padStart(2, '0')}`;
   ids.push(cfg.id || `esp${serial}`);
   if (espruino) interpreter = await runOnInterpreter(cfg);
-  else sims.push(simulate(cfg, serial, ids[i]));
+  else sims.push(simulateNode(board, cfg, serial));
 }
 say(`${color(1, 'node')} ${nodes} simulated ${board.toUpperCase()} node${nodes > 1 ? 's' : ''} (${espruino ? `real interpreter ${espruino}` : 'Espruino sandbox'}): ${ids.join(', ')}`);
-
-// A bundle in its own sandbox realm, with sensors that drift and a PIR that sees someone now and then.
-function simulate(cfg, serial, id) {
-  const box = createSandbox({ board: board === 'esp8266' ? 'ESP8266' : 'ESP32', serial, storage: { 'node.json': JSON.stringify(cfg) } });
-  const drift = () => {
-    const t = (Date.now() - t0) / 20000;
-    for (const s of cfg.sensors) {
-      if (s.type === 'dht22') box.sensors[s.pin] = { temp: 21 + 2 * Math.sin(t), rh: 45 + 5 * Math.cos(t) };
-      if (s.type === 'ds18b20') box.sensors[s.pin] = 17 + Math.sin(t / 2);
-      if (s.type === 'bme280') box.sensors[s.sda] = { temp: 20 + Math.sin(t), pressure: 1013 + 3 * Math.cos(t), humidity: 50 + 4 * Math.sin(t) };
-      if (s.type === 'analog') box.pins.analog[s.pin] = 0.62 - 0.01 * t;
-    }
-  };
-  drift();
-  const timer = setInterval(drift, 1000);
-  box.load(`dist/${board}.js`);
-  return { box, timer, cfg, id };
-}
 
 async function runOnInterpreter(cfg) {
   const { run, scratch } = await import('./espruino.mjs');
@@ -151,12 +133,9 @@ async function stop() {
   stopping = true;
   say(`${color(1, 'stop')} ${interpreter ? 'the interpreter is killed: the broker sends its will' : `the node${nodes > 1 ? 's' : ''} shut${nodes > 1 ? '' : 's'} down (E.on('kill'))`}: expect a retained offline`);
   demoTimers.forEach(clearTimeout);
-  for (const s of sims) {
-    clearInterval(s.timer);
-    s.box.kill();
-  }
+  for (const s of sims) s.shutdown();
   await new Promise((r) => setTimeout(r, 500));
-  for (const s of sims) s.box.close();
+  for (const s of sims) s.close();
   if (interpreter) {
     // the interpreter is killed outright: no goodbye, so the broker publishes the will (retained offline)
     interpreter.control.stop();

@@ -9,6 +9,7 @@ export interface NodeConfig {
   prefix: string; // topics live under <prefix>/<id>/
   format: string; // readings as 'json' ({"temperature":21.5,...}) or 'plain' (one topic per quantity)
   qos: number; // of readings
+  seq?: boolean; // json readings carry "seq": 1, 2, ... per sensor (for testing a node, npm run hil)
   discovery: string; // Home Assistant discovery prefix, '' for none
   wifi?: { ssid: string; password?: string };
   mqtt: { servers: Server[]; username?: string; password?: string; keepalive?: number; clientId?: string; ca?: string };
@@ -20,6 +21,7 @@ export interface NodeSensor extends Sensor {
   unit?: string; // analog: unit of measurement
   class?: string; // analog: Home Assistant device class (voltage, ...); digital: binary_sensor class (motion, door, ...)
   decimals?: number;
+  _seq?: number;
 }
 
 // What the node needs from its board definition (boards/*.json).

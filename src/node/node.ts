@@ -27,6 +27,7 @@ let base: string; // '<prefix>/<id>/'
 let model: string;
 let nextEntity = 0; // the next discovery message to send
 let announcing = false; // a discovery round is under way
+let announced = false; // since boot
 let timers: unknown[] = [];
 
 // The node id: the configured one, or the board's serial with anything not topic-friendly removed.
@@ -61,6 +62,7 @@ export function runNode(c: Client, cfg: NodeConfig, boardName: string): void {
   model = boardName;
   nextEntity = 0;
   announcing = false;
+  announced = false;
   timers = [];
   for (let i = 0; i < cfg.actuators.length; i++) drive(cfg.actuators[i]);
   c.on('connect', online);
@@ -81,12 +83,21 @@ export function stopNode(done?: () => void): void {
   client.end(false, done);
 }
 
-// On every connection: availability, actuator states, and discovery (the broker may have lost retained
-// messages since the last one).
+// On every connection: availability and actuator states. Discovery goes out on the first connection after
+// boot, and whenever Home Assistant says it is online (it does after every reconnection of its own, e.g.
+// to a restarted broker): re-announcing on every reconnection of ours would crowd the queued readings out
+// of a small outbox.
 function online(): void {
-  client.publish(base + 'status', 'online', { qos: 1, retain: true });
+  client.publish(base + 'status', 'online', { qos: 1, retain: true }, onlineSent);
   for (let i = 0; i < config.actuators.length; i++) report(config.actuators[i]);
-  announce();
+  if (!announced) announce();
+  announced = true;
+}
+
+// Availability must get through: when a full outbox (every message in flight just after a reconnection)
+// refuses it, it is tried again, with the actuator states, half a second later.
+function onlineSent(err?: Error): void {
+  if (err && (err as MqttError).code === ClientErr.OUTBOX_FULL) setTimeout(online, 500);
 }
 
 // ---- readings
@@ -109,6 +120,8 @@ function reported(s: NodeSensor, error: string | null, values?: number[]): void 
     if (json) body += (i ? ',"' : '{"') + qs[i] + '":' + (s.type === 'digital' ? '"' + v + '"' : v);
     else client.publish(base + s.name + (qs.length > 1 ? '/' + qs[i] : ''), v, opts);
   }
+  // a per-sensor sequence number lets a tester see a reading that never arrived
+  if (config.seq) body += ',"seq":' + (s._seq = (s._seq || 0) + 1);
   if (json) client.publish(base + s.name, body + '}', opts);
 }
 
@@ -138,8 +151,8 @@ function report(a: Actuator): void {
   client.publish(base + a.name, a.type === 'pwm' ? '{"state":"' + state + '","brightness":' + a.level + '}' : state, { qos: 1, retain: true });
 }
 
-// ---- discovery, one message at a time: each is sent when the previous one is acknowledged (or given
-// up), so a round never takes more of the outbox than one message.
+// ---- discovery, one message at a time and at the lowest priority: each waits until the outbox is empty
+// (so it never pushes a reading out) and is sent when the previous one is acknowledged (or given up).
 
 function announce(): void {
   if (!config.discovery) return;
@@ -155,15 +168,15 @@ function announceNext(err?: Error): void {
   if (err) {
     announcing = false;
     if ((err as MqttError).code !== ClientErr.OUTBOX_FULL) return; // the client was ended: the round is over
-    // pushed out by readings: the same message again, once the outbox has had time to drain
-    if (nextEntity) nextEntity--; // (unless a new round began meanwhile)
-    announcing = true;
-    setTimeout(announceNext, 1000);
-    return;
+    if (nextEntity) nextEntity--; // pushed out after all: the same one again (unless a new round began)
   }
   const m = discoveryMessage(config, id, model, nextEntity);
   announcing = !!m;
   if (!m) return;
+  if (client.queued() || !client.connected) {
+    setTimeout(announceNext, 500);
+    return;
+  }
   nextEntity++;
   client.publish(m[0], m[1], { qos: 1, retain: true }, announceNext);
 }

@@ -93,7 +93,7 @@ describe('the sensor node in the Espruino sandbox, against Aedes', () => {
     // what a late subscriber (Home Assistant starting after the node) gets: all retained
     const late = await watcher();
     await until(() => late.seen.filter((m) => m.topic.startsWith('homeassistant/')).length === 10, 5000, 'retained discovery');
-    expect(late.seen.every((m) => m.retain)).toBe(true);
+    expect(late.seen.filter((m) => m.topic.startsWith('homeassistant/')).every((m) => m.retain)).toBe(true); // (a live reading may arrive too)
     const temp = JSON.parse(late.last('homeassistant/sensor/kitchen/climate_temperature/config')!.payload);
     expect(temp).toMatchObject({
       '~': 'espruino/kitchen',
