@@ -153,6 +153,8 @@ for (const bin of bins) {
     await during;
     box.remove();
     if (result.why !== 'done') marks.__end = result.why;
+    // what the peer receives may still be on its way through the broker when the interpreter is done
+    await until(() => s.check(marks), 2000).catch(() => {});
     const ok = !marks.__during && !marks.__end && s.check(marks);
     if (!ok) failed++;
     rows.push([bin.split('/').pop(), s.name, ok ? 'pass' : 'FAIL', `${Date.now() - started} ms`, JSON.stringify(marks)]);
