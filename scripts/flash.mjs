@@ -118,6 +118,13 @@ step(`uploading to ${port} at ${baud} baud`);
 // Base64 in the upload makes it about 4/3 of the bytes; at 10 bits a byte on the wire, plus the time the
 // board takes to write flash.
 const limit = Number(opt('timeout', 0)) || Math.ceil(20 + (bytes * 1.5 * 10) / baud + bytes / 2000);
+const expected = Math.ceil((bytes * 1.4 * 10) / baud + bytes / 4000);
+console.log(`      ${bytes} B as base64 REPL input, about ${expected} s at ${baud} baud`);
+const started = Date.now();
+const progress = setInterval(() => {
+  const s = Math.round((Date.now() - started) / 1000);
+  console.log(`      ... ${s} s${expected ? ` (about ${Math.min(99, Math.round((100 * s) / Math.max(expected, 1)))}%)` : ''}`);
+}, 5000);
 const child = spawn(process.execPath, [cli, '--no-ble', '-p', port, '-b', String(baud), ...cliArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
 let log = '';
 let sawPrompt = false;
@@ -130,6 +137,7 @@ const show = (d) => {
 child.stdout.on('data', show);
 child.stderr.on('data', show);
 const timer = setTimeout(() => {
+  clearInterval(progress);
   child.kill('SIGKILL');
   fail(
     sawPrompt
@@ -139,5 +147,6 @@ const timer = setTimeout(() => {
 }, limit * 1000);
 const code = await new Promise((resolve) => child.on('exit', resolve));
 clearTimeout(timer);
+clearInterval(progress);
 if (code !== 0 || /Unable to open|Error:/.test(log)) fail(`the espruino CLI failed (exit ${code}):\n${log.trim().split('\n').slice(-8).join('\n')}`);
 console.log(`\nwrote ${files.map(([n, d]) => `${n} (${d.length} B)`).join(', ')} to ${board.name} on ${port}; it rebooted into the firmware`);

@@ -93,6 +93,7 @@ describe('npm run flash', () => {
     const { code, out } = await flash(['--board', 'esp8266', '--port', `tcp://127.0.0.1:${dev.port}`, '--config', ws.config, '--modules', ws.dir, '--baud', '115200']);
     expect(code, out).toBe(0);
     expect(out).toMatch(/\[5\/5\] uploading to tcp:\/\/127\.0\.0\.1:\d+ at 115200 baud/);
+    expect(out).toMatch(/\d+ B as base64 REPL input, about \d+ s at 115200 baud/);
     expect(out).toMatch(/wrote .*\.bootcde \(\d+ B\).* to ESP8266/);
     expect(out).not.toMatch(/broker-secret|not-a-real-secret/); // secrets never in the output
     const storage = dev.box.storage;
