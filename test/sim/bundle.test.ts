@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { readFileSync } from 'node:fs';
 import selfsigned from 'selfsigned';
-import { startBroker, startProxy, type TestBroker } from '../helpers/broker';
+import { startProxy } from '../helpers/broker';
+import { KINDS, startKind, type AnyBroker } from '../helpers/brokers';
 import { sleep, until } from '../helpers/host-client';
 import { createSandbox } from '../../scripts/sandbox.mjs';
 
@@ -19,14 +20,9 @@ interface BoardClient {
   queued(): number;
 }
 
-let broker: TestBroker;
+let broker: AnyBroker;
 let box: Sandbox;
 const cleanup: (() => unknown)[] = [];
-
-beforeEach(async () => {
-  broker = await startBroker();
-  box = createSandbox();
-});
 
 afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!();
@@ -51,7 +47,12 @@ async function peer(opts: mqtt.IClientOptions = {}) {
   return c;
 }
 
-describe('the bundle in the Espruino sandbox, against Aedes', () => {
+for (const kind of KINDS) describe(`the bundle in the Espruino sandbox, against ${kind === 'aedes' ? 'Aedes' : 'Mosquitto'}`, () => {
+  beforeEach(async () => {
+    broker = await startKind(kind);
+    box = createSandbox();
+  });
+
   it('knows it runs on 8-bit strings: text is sent as the bytes it holds', async () => {
     const c = board({ clientId: 'bytes' });
     await connected(c);
@@ -131,8 +132,8 @@ describe('the bundle in the Espruino sandbox, against Aedes', () => {
     for (let i = 0; i < TOTAL; i++) {
       while (c.queued() >= 30) await sleep(2);
       if (i === 200) {
-        broker.kill();
-        setTimeout(() => broker.restart(), 300);
+        const b = broker;
+        Promise.resolve(b.kill()).then(() => setTimeout(() => b.restart(), 300));
       }
       expect(c.publish('sim/stream', String(i), { qos: 1 }, (err) => !err && acked++)).toBe(true);
     }
@@ -157,18 +158,15 @@ describe('the bundle in the Espruino sandbox, against Aedes', () => {
   });
 
   it('reports wrong credentials by name and waits the backoff maximum between attempts', async () => {
+    const pems = await selfsigned.generate([{ name: 'commonName', value: '127.0.0.1' }], { keySize: 2048 });
     await broker.close();
-    broker = await startBroker({
-      authenticate: (_c, username, password, done) => {
-        const ok = username === 'node' && String(password) === 'right';
-        done(ok ? null : Object.assign(new Error('bad credentials'), { returnCode: 4 }), ok);
-      },
-    });
-    const c = board({ clientId: 'sim-creds', username: 'node', password: 'wrong', reconnect: { min: 50, max: 1000, jitter: 0 } });
+    broker = await startKind(kind, { secure: kind === 'mosquitto' ? { key: pems.private, cert: pems.cert } : undefined, users: { node: 'right' } });
+    const c = board({ clientId: 'sim-creds', port: broker.authPort, protocol: broker.authProtocol, ca: pems.cert, username: 'node', password: 'wrong', reconnect: { min: 50, max: 1000, jitter: 0 } });
     const errors: { code: number; message: string }[] = [];
     c.on('error', (e: { code: number; message: string }) => errors.push(e));
     await sleep(2200);
-    expect(errors[0]).toMatchObject({ code: 24, message: 'refused: bad user name or password' });
+    // Aedes answers 4 (bad user name or password), Mosquitto 5 (not authorized)
+    expect(errors[0]).toMatchObject(kind === 'aedes' ? { code: 24, message: 'refused: bad user name or password' } : { code: 25, message: 'refused: not authorized' });
     expect(errors.length).toBeGreaterThanOrEqual(2);
     expect(errors.length).toBeLessThanOrEqual(3); // at 0, 1 s and 2 s
     expect(c.connected).toBe(false);
@@ -220,8 +218,8 @@ describe('the bundle in the Espruino sandbox, against Aedes', () => {
   it('connects over tls on the ESP32 profile; the ESP8266 profile has no tls', async () => {
     const pems = await selfsigned.generate([{ name: 'commonName', value: '127.0.0.1' }], { keySize: 2048 });
     await broker.close();
-    broker = await startBroker({}, { key: pems.private, cert: pems.cert });
-    const c = board({ clientId: 'sim-tls', protocol: 'mqtts', ca: pems.cert });
+    broker = await startKind(kind, { secure: { key: pems.private, cert: pems.cert }, users: { node: 'right' } });
+    const c = board({ clientId: 'sim-tls', port: broker.tlsPort, protocol: 'mqtts', ca: pems.cert, username: 'node', password: 'right' });
     await connected(c);
     const got: string[] = [];
     c.subscribe('tls/t', { handler: (_t: string, p: string) => got.push(p) });

@@ -1,0 +1,96 @@
+// A real Mosquitto on 127.0.0.1 for interop tests: a generated config in a temporary directory, ephemeral
+// ports, a plain listener (anonymous allowed) and, when asked, a TLS listener with a password file. It can
+// be killed and started again on the same ports (with persistence on, it keeps sessions and queued messages
+// across that, as a real installation does). Needs the `mosquitto` package (.ci/run installs it).
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface TestMosquitto {
+  port: number;
+  tlsPort: number;
+  kill(): Promise<void>; // SIGTERM: it saves its state when persistence is on
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function binary(name: string): string {
+  for (const dir of ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin']) {
+    try {
+      execFileSync('test', ['-x', join(dir, name)]);
+      return join(dir, name);
+    } catch {
+      // next
+    }
+  }
+  throw new Error(`${name} is not installed: run \`apt-get install mosquitto\` (.ci/run installs it); the interop tests need a real Mosquitto`);
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function reachable(port: number, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const c = net.connect(port, '127.0.0.1', () => (c.destroy(), resolve(true)));
+      c.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > end) throw new Error(`mosquitto did not listen on ${port} within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 30));
+  }
+}
+
+export async function startMosquitto(opts: { persistence?: boolean; tls?: { key: string; cert: string }; users?: Record<string, string> } = {}): Promise<TestMosquitto> {
+  const exe = binary('mosquitto');
+  const dir = mkdtempSync(join(tmpdir(), 'mosquitto-'));
+  const port = await freePort();
+  const tlsPort = opts.tls ? await freePort() : 0;
+  // Run as root, Mosquitto drops to its own user, which cannot read this private directory: stay root.
+  // It keeps at most 1000 messages for an offline subscriber by default; a stream test queues more.
+  const lines = [...(process.getuid && process.getuid() === 0 ? ['user root'] : []), 'per_listener_settings true', 'max_queued_messages 100000', `persistence ${opts.persistence ? 'true' : 'false'}`, `persistence_location ${dir}/`, 'log_dest none', `listener ${port} 127.0.0.1`, 'allow_anonymous true'];
+  if (opts.tls) {
+    writeFileSync(join(dir, 'key.pem'), opts.tls.key);
+    writeFileSync(join(dir, 'cert.pem'), opts.tls.cert);
+    const passwords = join(dir, 'passwords');
+    writeFileSync(passwords, '');
+    for (const [user, password] of Object.entries(opts.users || {})) execFileSync(binary('mosquitto_passwd'), ['-b', passwords, user, password]);
+    lines.push(`listener ${tlsPort} 127.0.0.1`, `certfile ${dir}/cert.pem`, `keyfile ${dir}/key.pem`, `password_file ${passwords}`, 'allow_anonymous false');
+  }
+  writeFileSync(join(dir, 'mosquitto.conf'), lines.join('\n') + '\n');
+  let child: ChildProcess | null = null;
+  const t: TestMosquitto = {
+    port,
+    tlsPort,
+    async restart() {
+      child = spawn(exe, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr!.on('data', (d) => (err += d));
+      child.on('exit', (code) => code && !err.includes('terminating') && (err += ` (exit ${code})`));
+      await reachable(port, 5000).catch((e) => {
+        throw new Error(`${e.message}: ${err}`);
+      });
+      if (tlsPort) await reachable(tlsPort, 5000);
+    },
+    async kill() {
+      const c = child;
+      child = null;
+      if (!c || c.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        c.on('exit', () => resolve());
+        c.kill('SIGTERM');
+      });
+    },
+    close: () => t.kill(),
+  };
+  await t.restart();
+  return t;
+}
