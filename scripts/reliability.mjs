@@ -1,0 +1,255 @@
+// npm run reliability [-- --quick]: the client (dist/host.cjs) against faults injected on loopback, with an
+// Aedes broker and MQTT.js as the subscriber, and one table of figures: sent, delivered, duplicated, lost per
+// fault; detection times against keep-alive; attempts under bad credentials and a broker that never answers.
+// --quick runs smaller numbers (npm test runs it so).
+import net from 'node:net';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Aedes } from 'aedes';
+import mqtt from 'mqtt';
+
+const host = createRequire(import.meta.url)('../dist/host.cjs');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function until(cond, ms) {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) return false;
+    await sleep(5);
+  }
+  return true;
+}
+
+// A broker that can be killed and restarted with its state, and a proxy in front of it that can go silent
+// or cut every connection after a given number of bytes in one direction (in the middle of a packet).
+async function rig(authenticate) {
+  const aedes = await Aedes.createBroker(authenticate ? { authenticate } : {});
+  let server;
+  const socks = new Set();
+  const listen = async (port = 0) => {
+    server = net.createServer(aedes.handle);
+    server.on('connection', (s) => {
+      socks.add(s);
+      s.on('close', () => socks.delete(s));
+    });
+    await new Promise((r) => server.listen(port, '127.0.0.1', r));
+    return server.address().port;
+  };
+  const port = await listen();
+  const proxy = { silent: false, cutAfter: null, pairs: new Set() };
+  const pserver = net.createServer((down) => {
+    const up = net.connect(port, '127.0.0.1');
+    const pair = [down, up];
+    proxy.pairs.add(pair);
+    const pass = (from, to, dir) => (d) => {
+      if (proxy.silent) return;
+      const cut = proxy.cutAfter && proxy.cutAfter.dir === dir ? proxy.cutAfter : null;
+      if (cut) {
+        const room = cut.bytes - cut.seen;
+        if (d.length >= room) {
+          to.write(d.subarray(0, room)); // part of a packet, then the line dies
+          proxy.cutAfter = null;
+          setImmediate(() => (down.destroy(), up.destroy()));
+          return;
+        }
+        cut.seen += d.length;
+      }
+      to.write(d);
+    };
+    down.on('data', pass(down, up, 'up'));
+    up.on('data', pass(up, down, 'down'));
+    const end = () => {
+      proxy.pairs.delete(pair);
+      if (!proxy.silent) (down.destroy(), up.destroy());
+    };
+    down.on('close', end).on('error', () => {});
+    up.on('close', end).on('error', () => {});
+  });
+  await new Promise((r) => pserver.listen(0, '127.0.0.1', r));
+  return {
+    port,
+    proxyPort: pserver.address().port,
+    proxy,
+    kill: () => (server.close(), socks.forEach((s) => s.destroy())),
+    restart: () => listen(port),
+    async close() {
+      proxy.silent = false;
+      for (const [a, b] of proxy.pairs) (a.destroy(), b.destroy());
+      pserver.close();
+      server.close();
+      socks.forEach((s) => s.destroy());
+      await new Promise((r) => aedes.close(r));
+    },
+  };
+}
+
+// A stream of numbered QoS 1 messages from our client to an MQTT.js subscriber while `fault` strikes;
+// payloads carry their number and a check, so a corrupt delivery is counted, not just a missing one.
+async function stream(r, { total, port, fault, opts = {} }) {
+  const sub = await mqtt.connectAsync({ host: '127.0.0.1', port: r.port, protocolVersion: 4, clientId: `sub-${Math.random()}`, clean: false, reconnectPeriod: 50 });
+  await sub.subscribeAsync('stream', { qos: 1 });
+  const seen = new Map();
+  let corrupt = 0;
+  let outOfOrder = 0;
+  let last = -1;
+  sub.on('message', (_t, payload) => {
+    const [n, check] = String(payload).split(':');
+    if (check !== String((Number(n) * 7919) % 65521)) return corrupt++;
+    const k = Number(n);
+    if (k < last && !seen.has(k)) outOfOrder++; // a first delivery behind a later one (a resend is not)
+    last = Math.max(last, k);
+    seen.set(k, (seen.get(k) || 0) + 1);
+  });
+  const pub = host.connect({ host: '127.0.0.1', port, clientId: `pub-${Math.random()}`, keepalive: 2, outboxMessages: 64, outboxBytes: 8192, overflow: 'reject-new', reconnect: { min: 50, max: 500, jitter: 0 }, ...opts });
+  pub.on('error', () => {});
+  await until(() => pub.connected, 5000);
+  let acked = 0;
+  let dropped = 0;
+  for (let i = 0; i < total; i++) {
+    while (pub.queued() >= 60) await sleep(1);
+    await fault(i);
+    if (!pub.publish('stream', `${i}:${(i * 7919) % 65521}`, { qos: 1 }, (err) => (err ? dropped++ : acked++))) dropped++;
+  }
+  await until(() => acked + dropped >= total, 60000);
+  await until(() => seen.size >= acked, 10000);
+  await new Promise((res) => pub.end(true, res));
+  await sub.endAsync(true);
+  const dup = [...seen.values()].reduce((a, n) => a + n - 1, 0);
+  return { sent: total, delivered: seen.size, duplicates: dup, lost: total - seen.size - dropped, dropped, corrupt, outOfOrder };
+}
+
+export async function reliability({ quick = false } = {}) {
+  const rows = [];
+  const N = quick ? 1000 : 10000;
+  const KILLS = quick ? 3 : 20;
+
+  // 1. Broker killed and restarted KILLS times during N QoS 1 messages.
+  {
+    const r = await rig();
+    const every = Math.floor(N / (KILLS + 1));
+    const res = await stream(r, {
+      total: N,
+      port: r.port,
+      fault: async (i) => {
+        if (i && i % every === 0 && i / every <= KILLS) {
+          r.kill();
+          await sleep(100);
+          await r.restart();
+        }
+      },
+    });
+    rows.push({ fault: `broker killed and restarted ${KILLS}x`, ...res });
+    await r.close();
+  }
+
+  // 2. The line cut in the middle of a packet, client to broker and broker to client, again and again.
+  {
+    const r = await rig();
+    let cuts = 0;
+    const res = await stream(r, {
+      total: N,
+      port: r.proxyPort,
+      fault: async (i) => {
+        if (i && i % Math.floor(N / 10) === 0) {
+          r.proxy.cutAfter = { dir: cuts++ % 2 ? 'down' : 'up', bytes: 7 + (i % 13), seen: 0 };
+          await sleep(20);
+        }
+      },
+    });
+    rows.push({ fault: `line cut mid-packet ${cuts}x (both directions)`, ...res });
+    await r.close();
+  }
+
+  // 3. A long outage while publishing goes on: the outbox keeps its bound, every give-up is reported.
+  {
+    const r = await rig();
+    let heapBefore = 0;
+    const res = await stream(r, {
+      total: N,
+      port: r.port,
+      opts: { outboxMessages: 32, outboxBytes: 2048, overflow: 'drop-oldest' },
+      fault: async (i) => {
+        if (i === Math.floor(N / 4)) {
+          if (globalThis.gc) globalThis.gc();
+          heapBefore = process.memoryUsage().heapUsed;
+          r.kill();
+        }
+        if (i === Math.floor(N / 2)) await r.restart();
+      },
+    });
+    if (globalThis.gc) globalThis.gc();
+    const heap = globalThis.gc ? `heap ${((process.memoryUsage().heapUsed - heapBefore) / 1048576).toFixed(1)} MiB from the outage's start to the end` : '';
+    rows.push({ fault: 'outage for half the stream (drop-oldest, outbox 32)', ...res, note: heap });
+    await r.close();
+  }
+
+  // 4. The link goes silent without closing: detection against keep-alive (2 s).
+  {
+    const r = await rig();
+    const c = host.connect({ host: '127.0.0.1', port: r.proxyPort, keepalive: 2, reconnect: { min: 50, max: 500, jitter: 0 } });
+    c.on('error', () => {});
+    await until(() => c.connected, 5000);
+    const times = [];
+    for (let k = 0; k < (quick ? 2 : 5); k++) {
+      const t = Date.now();
+      r.proxy.silent = true;
+      await until(() => !c.connected, 10000);
+      times.push(Date.now() - t);
+      r.proxy.silent = false;
+      for (const [a, b] of r.proxy.pairs) (a.destroy(), b.destroy());
+      await until(() => c.connected, 10000);
+    }
+    await new Promise((res) => c.end(true, res));
+    rows.push({ fault: 'silent link, keep-alive 2 s', note: `detected in ${Math.min(...times)}-${Math.max(...times)} ms (limit 3000)`, detectMs: Math.max(...times) });
+    await r.close();
+  }
+
+  // 5. A broker that accepts TCP and never answers (or trickles a byte now and then): connect timeout, backoff.
+  {
+    const conns = [];
+    const slow = net.createServer((s) => {
+      conns.push(s);
+      s.on('error', () => {});
+      const t = setInterval(() => !s.destroyed && s.write(Buffer.from([0x20])), 700); // a CONNACK that never completes
+      s.on('close', () => clearInterval(t));
+    });
+    await new Promise((res) => slow.listen(0, '127.0.0.1', res));
+    const ms = quick ? 4000 : 20000;
+    const c = host.connect({ host: '127.0.0.1', port: slow.address().port, connectTimeout: 1000, reconnect: { min: 500, max: 2000, jitter: 0 } });
+    let timeouts = 0;
+    c.on('error', (e) => e.code === 26 && timeouts++);
+    await sleep(ms);
+    await new Promise((res) => c.end(true, res));
+    conns.forEach((s) => s.destroy());
+    slow.close();
+    rows.push({ fault: `slow broker (never a whole CONNACK) for ${ms / 1000} s`, note: `${conns.length} connections, ${timeouts} connect timeouts (1 s timeout, backoff 0.5-2 s)`, attempts: conns.length });
+  }
+
+  // 6. Wrong credentials: attempts stay within the backoff schedule (refusals wait the backoff maximum).
+  {
+    const r = await rig((_c, u, p, done) => done(Object.assign(new Error('no'), { returnCode: 4 }), false));
+    const ms = quick ? 6000 : 60000;
+    let attempts = 0;
+    const c = host.connect({ host: '127.0.0.1', port: r.port, username: 'node', password: 'wrong', reconnect: { min: 100, max: 2000, jitter: 0 } });
+    c.on('error', (e) => e.code === 24 && attempts++);
+    await sleep(ms);
+    await new Promise((res) => c.end(true, res));
+    rows.push({ fault: `wrong credentials for ${ms / 1000} s`, note: `${attempts} attempts (schedule: one per 2 s backoff maximum, at most ${Math.floor(ms / 2000) + 1})`, attempts, maxAttempts: Math.floor(ms / 2000) + 1 });
+    await r.close();
+  }
+  return rows;
+}
+
+function table(rows) {
+  const out = ['| fault | sent | delivered | duplicates | lost | given up (reported) | corrupt | notes |', '|---|---|---|---|---|---|---|---|'];
+  for (const r of rows) out.push(`| ${r.fault} | ${r.sent ?? ''} | ${r.delivered ?? ''} | ${r.duplicates ?? ''} | ${r.lost ?? ''} | ${r.dropped ?? ''} | ${r.corrupt ?? ''} | ${r.note || (r.outOfOrder ? `${r.outOfOrder} out of order` : '')} |`);
+  return out.join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const quick = process.argv.includes('--quick');
+  const t = Date.now();
+  const rows = await reliability({ quick });
+  console.log(table(rows));
+  console.log(`\n(npm run reliability${quick ? ' -- --quick' : ''}, ${((Date.now() - t) / 1000).toFixed(0)} s; fuzzing: npm run fuzz)`);
+  process.exit(0);
+}

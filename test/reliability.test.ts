@@ -1,0 +1,25 @@
+// A quick run of npm run reliability: the client against faults injected on loopback (Aedes, MQTT.js).
+import { describe, expect, it } from 'vitest';
+import { reliability } from '../scripts/reliability.mjs';
+
+describe('reliability under faults (npm run reliability -- --quick)', () => {
+  it('loses nothing, delivers nothing corrupt, reports every give-up, detects silence and paces its attempts', async () => {
+    const rows = await reliability({ quick: true });
+    const row = (prefix: string) => rows.find((r: { fault: string }) => r.fault.startsWith(prefix));
+    for (const name of ['broker killed', 'line cut', 'outage']) {
+      const r = row(name);
+      expect(r.lost, name).toBe(0);
+      expect(r.corrupt, name).toBe(0);
+      expect(r.delivered + r.dropped, name).toBe(r.sent);
+    }
+    expect(row('broker killed').dropped).toBe(0); // reject-new with room to spare: nothing given up
+    expect(row('line cut').dropped).toBe(0);
+    expect(row('outage').dropped).toBeGreaterThan(0); // the bound held, and said so
+    expect(row('silent link').detectMs).toBeLessThanOrEqual(3000 + 500); // 1.5x keep-alive, plus timer slack
+    expect(row('slow broker').attempts).toBeGreaterThanOrEqual(2); // the connect timeout fired, and it tried again
+    expect(row('slow broker').attempts).toBeLessThanOrEqual(5);
+    const creds = row('wrong credentials');
+    expect(creds.attempts).toBeGreaterThanOrEqual(2);
+    expect(creds.attempts).toBeLessThanOrEqual(creds.maxAttempts);
+  }, 60000);
+});
