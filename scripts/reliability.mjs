@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
+import { fuzz } from './fuzz.mjs';
 
 const host = createRequire(import.meta.url)('../dist/host.cjs');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -216,6 +217,8 @@ export async function reliability({ quick = false } = {}) {
     });
     await new Promise((res) => slow.listen(0, '127.0.0.1', res));
     const ms = quick ? 4000 : 20000;
+    if (globalThis.gc) globalThis.gc();
+    const heapBefore = process.memoryUsage().heapUsed;
     const c = host.connect({ host: '127.0.0.1', port: slow.address().port, connectTimeout: 1000, reconnect: { min: 500, max: 2000, jitter: 0 } });
     let timeouts = 0;
     c.on('error', (e) => e.code === 26 && timeouts++);
@@ -223,7 +226,9 @@ export async function reliability({ quick = false } = {}) {
     await new Promise((res) => c.end(true, res));
     conns.forEach((s) => s.destroy());
     slow.close();
-    rows.push({ fault: `slow broker (never a whole CONNACK) for ${ms / 1000} s`, note: `${conns.length} connections, ${timeouts} connect timeouts (1 s timeout, backoff 0.5-2 s)`, attempts: conns.length });
+    if (globalThis.gc) globalThis.gc();
+    const heap = globalThis.gc ? `, heap ${((process.memoryUsage().heapUsed - heapBefore) / 1048576).toFixed(1)} MiB change` : '';
+    rows.push({ fault: `slow broker (never a whole CONNACK) for ${ms / 1000} s`, note: `${conns.length} connections, ${timeouts} connect timeouts (1 s timeout, backoff 0.5-2 s)${heap}`, attempts: conns.length });
   }
 
   // 6. Wrong credentials: attempts stay within the backoff schedule (refusals wait the backoff maximum).
@@ -237,6 +242,12 @@ export async function reliability({ quick = false } = {}) {
     await new Promise((res) => c.end(true, res));
     rows.push({ fault: `wrong credentials for ${ms / 1000} s`, note: `${attempts} attempts (schedule: one per 2 s backoff maximum, at most ${Math.floor(ms / 2000) + 1})`, attempts, maxAttempts: Math.floor(ms / 2000) + 1 });
     await r.close();
+  }
+  // 7. Random and mutated frames through the decoder and a client (npm run fuzz runs more).
+  {
+    const count = quick ? 5000 : 100000;
+    const f = fuzz({ count, seed: 7 });
+    rows.push({ fault: `fuzz: ${count} random and mutated frames`, note: `${f.escaped.length} exceptions escaped; ${f.decodeErrors} malformed inputs reported; ${f.reconnects} reconnections`, escaped: f.escaped.length });
   }
   return rows;
 }

@@ -21,5 +21,6 @@ describe('reliability under faults (npm run reliability -- --quick)', () => {
     const creds = row('wrong credentials');
     expect(creds.attempts).toBeGreaterThanOrEqual(2);
     expect(creds.attempts).toBeLessThanOrEqual(creds.maxAttempts);
+    expect(row('fuzz').escaped).toBe(0);
   }, 60000);
 });
