@@ -14,14 +14,10 @@ import { execSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { minify } from 'terser';
+import { commandLine } from './args.mjs';
 import { BOARDS, checkConfig, describe, loadBoard } from './node-config.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const k = args.indexOf(`--${name}`);
-  return k >= 0 && args[k + 1] !== undefined && !args[k + 1].startsWith('--') ? args[k + 1] : fallback;
-};
-const flag = (name) => args.includes(`--${name}`);
+const { opt, flag } = commandLine();
 const fail = (msg) => {
   console.error(`\nnpm run flash: ${msg}`);
   process.exit(1);

@@ -10,21 +10,17 @@
 // the broker address for you. Without --simulate, the power-loss scenario asks the operator to unplug the
 // node (--yes answers nothing and skips it).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import readline from 'node:readline';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
-import { checkConfig } from './node-config.mjs';
+import { commandLine } from './args.mjs';
+import { configAt } from './node-config.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const k = args.indexOf(`--${name}`);
-  return k >= 0 && args[k + 1] !== undefined && !args[k + 1].startsWith('--') ? args[k + 1] : fallback;
-};
-const flag = (name) => args.includes(`--${name}`);
+const { opt, flag } = commandLine();
 const fail = (msg) => {
   console.error(`npm run hil: ${msg}`);
   process.exit(2);
@@ -58,17 +54,12 @@ const lanAddress = simulate ? '127.0.0.1' : lan();
 console.log(`broker: Aedes on ${host}:${port}; the node must use mqtt://${lanAddress}:${port}`);
 
 // ---- the node's configuration, pointed at this broker, with sequence numbers on
-let raw;
+let config, errors, raw;
 try {
-  raw = JSON.parse(readFileSync(configFile, 'utf8'));
+  ({ config, errors, raw } = configAt(configFile, board, `mqtt://${lanAddress}:${port}`, { format: 'json', seq: true, qos: 1 }));
 } catch (e) {
   fail(`${configFile}: ${e.message}`);
 }
-raw.board = board;
-raw.mqtt = { ...(raw.mqtt || {}), url: `mqtt://${lanAddress}:${port}` };
-delete raw.mqtt.urls;
-raw.node = { ...(raw.node || {}), format: 'json', seq: true, qos: 1 };
-const { config, errors } = checkConfig(raw);
 if (errors.length) fail(`${configFile}:\n  ${errors.join('\n  ')}`);
 if (simulate) {
   // a simulation need not wait real periods and keep-alives

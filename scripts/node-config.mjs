@@ -304,6 +304,17 @@ function unknownKeys(o, known, prefix, err) {
 const isObject = (x) => !!x && typeof x === 'object' && !Array.isArray(x);
 const isInt = (x, lo, hi) => Number.isInteger(x) && x >= lo && x <= hi;
 
+// A node's configuration file for a board, pointed at a broker (`node` fields override the file's): what
+// npm start and npm run hil run. Throws when the file cannot be read as JSON.
+export function configAt(file, board, url, node = {}) {
+  const raw = JSON.parse(readFileSync(file, 'utf8'));
+  raw.board = board;
+  raw.mqtt = { ...(raw.mqtt || {}), url };
+  delete raw.mqtt.urls;
+  raw.node = { ...(raw.node || {}), ...node };
+  return { ...checkConfig(raw), raw };
+}
+
 // What may be shown of a configuration: no passwords.
 export function describe(cfg, boardName) {
   const board = loadBoard(boardName);

@@ -10,15 +10,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
-import { checkConfig, describe } from './node-config.mjs';
+import { commandLine } from './args.mjs';
+import { configAt, describe } from './node-config.mjs';
 import { simulateNode } from './sim-node.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const k = args.indexOf(`--${name}`);
-  return k >= 0 && args[k + 1] !== undefined ? args[k + 1] : fallback;
-};
-const flag = (name) => args.includes(`--${name}`);
+const { opt, flag } = commandLine();
 const board = opt('board', 'esp32');
 const nodes = Math.max(1, Math.min(50, Number(opt('nodes', 1)) || 1));
 const duration = Number(opt('duration', 0));
@@ -42,16 +38,12 @@ const port = await listen(Number(opt('port', 1883)));
 say(`${color(1, 'broker')} Aedes on mqtt://127.0.0.1:${port}   (watch it too: mosquitto_sub -p ${port} -t '#' -v)`);
 
 // ---- the node's configuration, pointed at this broker
-let raw;
+let config, errors;
 try {
-  raw = JSON.parse(readFileSync(configFile, 'utf8'));
+  ({ config, errors } = configAt(configFile, board, `mqtt://127.0.0.1:${port}`));
 } catch (e) {
   fail(`${configFile}: ${e.message}`);
 }
-raw.board = board;
-raw.mqtt = { ...(raw.mqtt || {}), url: `mqtt://127.0.0.1:${port}`, urls: undefined };
-delete raw.mqtt.urls;
-const { config, errors } = checkConfig(raw);
 if (errors.length) fail(`${configFile} for ${board}:\n  ${errors.join('\n  ')}`);
 if (!flag('real-periods')) config.sensors.forEach((s, i) => s.period && (s.period = Math.min(s.period, 3 + i)));
 say(`${color(1, 'config')} ${configFile}: ${describe(config, board).join('; ')}`);
