@@ -243,7 +243,45 @@ export async function reliability({ quick = false } = {}) {
     rows.push({ fault: `wrong credentials for ${ms / 1000} s`, note: `${attempts} attempts (schedule: one per 2 s backoff maximum, at most ${Math.floor(ms / 2000) + 1})`, attempts, maxAttempts: Math.floor(ms / 2000) + 1 });
     await r.close();
   }
-  // 7. Random and mutated frames through the decoder and a client (npm run fuzz runs more).
+  // 7. A broker that answers with malformed packets: bad flags, a bad length, an ill-formed UTF-8 topic, an ack
+  // for an id never used, a second CONNACK. Each must close the connection cleanly; then a sound one works.
+  {
+    const BAD = [
+      [0x41, 0x02, 0x00, 0x01], // PUBACK with reserved flags set
+      [0x30, 0xff, 0xff, 0xff, 0xff, 0x7f], // a remaining length past the limit
+      [0x30, 0x05, 0x00, 0x02, 0xc0, 0x80, 0x78], // PUBLISH whose topic is ill-formed UTF-8 (an overlong NUL)
+      [0x40, 0x02, 0x12, 0x34], // PUBACK for a packet id never sent
+      [0x20, 0x02, 0x00, 0x00], // a second CONNACK
+    ];
+    let n = 0;
+    const conns = [];
+    const bad = net.createServer((sock) => {
+      conns.push(sock);
+      const k = n++;
+      sock.on('error', () => {});
+      sock.once('data', () => {
+        sock.write(Buffer.from([0x20, 0x02, 0x00, 0x00])); // CONNACK, accepted
+        if (k < BAD.length) setTimeout(() => !sock.destroyed && sock.write(Buffer.from(BAD[k])), 20);
+      });
+    });
+    await new Promise((res) => bad.listen(0, '127.0.0.1', res));
+    const c = host.connect({ host: '127.0.0.1', port: bad.address().port, reconnect: { min: 20, max: 100, jitter: 0 } });
+    const codes = [];
+    c.on('error', (e) => codes.push(e.code));
+    let threw = 0;
+    const caught = () => threw++;
+    process.on('uncaughtException', caught);
+    await until(() => n > BAD.length && c.connected, 10000);
+    await sleep(200);
+    const sound = c.connected;
+    process.off('uncaughtException', caught);
+    await new Promise((res) => c.end(true, res));
+    conns.forEach((x) => x.destroy());
+    bad.close();
+    rows.push({ fault: 'malformed packets from the broker (5 kinds)', note: `${BAD.length} closed cleanly (error codes ${codes.join(', ')}), ${threw} exceptions, then ${sound ? 'a sound connection stayed up' : 'NO sound connection'}`, malformedClosed: codes.length, sound, threw });
+  }
+
+  // 8. Random and mutated frames through the decoder and a client (npm run fuzz runs more).
   {
     const count = quick ? 5000 : 100000;
     const f = fuzz({ count, seed: 7 });

@@ -22,5 +22,9 @@ describe('reliability under faults (npm run reliability -- --quick)', () => {
     expect(creds.attempts).toBeGreaterThanOrEqual(2);
     expect(creds.attempts).toBeLessThanOrEqual(creds.maxAttempts);
     expect(row('fuzz').escaped).toBe(0);
+    const bad = row('malformed packets');
+    expect(bad.malformedClosed).toBe(5);
+    expect(bad.threw).toBe(0);
+    expect(bad.sound).toBe(true);
   }, 60000);
 });
