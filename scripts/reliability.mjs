@@ -291,8 +291,8 @@ export async function reliability({ quick = false } = {}) {
 }
 
 function table(rows) {
-  const out = ['| fault | sent | delivered | duplicates | lost | given up (reported) | corrupt | notes |', '|---|---|---|---|---|---|---|---|'];
-  for (const r of rows) out.push(`| ${r.fault} | ${r.sent ?? ''} | ${r.delivered ?? ''} | ${r.duplicates ?? ''} | ${r.lost ?? ''} | ${r.dropped ?? ''} | ${r.corrupt ?? ''} | ${r.note || (r.outOfOrder ? `${r.outOfOrder} out of order` : '')} |`);
+  const out = ['| fault | sent | delivered | duplicates | lost | given up (reported) | corrupt | out of order | notes |', '|---|---|---|---|---|---|---|---|---|'];
+  for (const r of rows) out.push(`| ${r.fault} | ${r.sent ?? ''} | ${r.delivered ?? ''} | ${r.duplicates ?? ''} | ${r.lost ?? ''} | ${r.dropped ?? ''} | ${r.corrupt ?? ''} | ${r.outOfOrder ?? ''} | ${r.note || ''} |`);
   return out.join('\n');
 }
 
