@@ -2,7 +2,6 @@
 // what it is sent in the Espruino sandbox, so the test sees exactly what would reach a board's Storage, then
 // reboots it into the uploaded firmware against a real broker.
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,7 @@ import mqtt from 'mqtt';
 import { createSandbox } from '../scripts/sandbox.mjs';
 import { startBroker } from './helpers/broker';
 import { until } from './helpers/host-client';
+import { runScript } from './helpers/run-script';
 
 type Sandbox = ReturnType<typeof createSandbox>;
 const cleanup: (() => unknown)[] = [];
@@ -57,15 +57,7 @@ async function fakeBoard(board: 'ESP32' | 'ESP8266') {
   return { ...state, state, port: (server.address() as net.AddressInfo).port };
 }
 
-function flash(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['scripts/flash.mjs', '--no-build', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code) => resolve({ code, out }));
-  });
-}
+const flash = (args: string[]) => runScript('flash.mjs', ['--no-build', ...args]);
 
 // A node for the ESP8266 with a DHT22, and our own stand-in for the DHT22 module (Espruino's is not ours to
 // commit); the broker is a real one on loopback.

@@ -1,19 +1,11 @@
 // npm run hil with the simulated node of npm start standing in for the board, on 127.0.0.1.
+import { runScript } from './helpers/run-script';
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-function hil(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['scripts/hil.mjs', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code) => resolve({ code, out }));
-  });
-}
+const hil = (args: string[]) => runScript('hil.mjs', args);
 
 describe('npm run hil', () => {
   it('runs every scenario against a simulated ESP8266 node and writes the report', async () => {

@@ -1,17 +1,10 @@
 // `npm start`, the main job, as a user runs it (built already by `npm test`): a broker, simulated nodes, the
 // live view, the scripted command, and a clean end.
+import { runScript } from './helpers/run-script';
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 
-function start(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['scripts/start.mjs', '--no-build', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code) => resolve({ code, out }));
-  });
-}
+const start = (args: string[]) => runScript('start.mjs', ['--no-build', '--port', '0', ...args]);
 
 describe('npm start', () => {
   it('runs two simulated nodes against its own broker, shows readings, a command echo and discovery, and ends cleanly', async () => {

@@ -38,15 +38,16 @@ export function nodeId(cfg: NodeConfig): string {
 // The client options of a node: its will is the retained `offline` of its availability topic.
 export function nodeOptions(cfg: NodeConfig, board: BoardInfo): Options {
   const m = cfg.mqtt;
+  const node = nodeId(cfg);
   return {
     host: '',
     servers: m.servers,
-    clientId: m.clientId || nodeId(cfg),
+    clientId: m.clientId || node,
     username: m.username,
     password: m.password,
     keepalive: m.keepalive,
     ca: m.ca,
-    will: { topic: cfg.prefix + '/' + nodeId(cfg) + '/status', payload: 'offline', qos: 1, retain: true },
+    will: { topic: cfg.prefix + '/' + node + '/status', payload: 'offline', qos: 1, retain: true },
     rxBuffer: board.rxBuffer,
     txBuffer: board.txBuffer,
     outboxBytes: board.outboxBytes,
