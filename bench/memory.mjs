@@ -20,33 +20,40 @@ const port = server.address().port;
 const lib = readFileSync('dist/espruino-mqtt.js', 'latin1');
 
 // The scenario, as the interpreter runs it. "@"+"@" keeps the marker out of the REPL's echo of this text.
+// "base" is taken once the scenario's own helpers exist, so the client is measured without them. Marks
+// named "*_in" are taken inside the client's callbacks (the call stack's scopes still hold blocks: the
+// peak); the others from a fresh timer once everything has returned (the steady state).
 function scenario(profile, id) {
   return `(function(){
+console.log("@"+"@loaded " + (process.memory().usage - __m0) + " " + process.memory().total);
 var mark = function (k, v, w) { console.log("@"+"@" + k + " " + v + (w === undefined ? "" : " " + w)); };
 var used = function () { return process.memory().usage - __m0; };
-mark("loaded", used(), process.memory().total);
-var c = mqtt.connect({ host: "127.0.0.1", port: ${port}, clientId: "${id}", keepalive: 30,
+var later = function (k, then) { setTimeout(function () { mark(k, used()); then(); }, 20); };
+var c, got = 0, dropped = 0;
+var batch = function (n, qos, size, then) {
+  var sent = 0, start = got, body = "";
+  while (body.length < size) body += "x";
+  var more = function () {
+    while (sent < n && c.queued() < ${Math.max(2, profile.outboxMessages - 2)}) { c.publish("bench/t", body, { qos: qos }); sent++; }
+    if (got - start < n) setTimeout(more, 1); else then();
+  };
+  more();
+};
+mark("base", used());
+c = mqtt.connect({ host: "127.0.0.1", port: ${port}, clientId: "${id}", keepalive: 30,
   rxBuffer: ${profile.rxBuffer}, txBuffer: ${profile.txBuffer}, outboxBytes: ${profile.outboxBytes}, outboxMessages: ${profile.outboxMessages} });
-var got = 0, dropped = 0;
 c.on("error", function (e) { mark("error", e.code); });
 c.on("drop", function () { dropped++; });
 c.on("message", function () { got++; });
-function batch(n, qos, size, then) {
-  var sent = 0, start = got, body = "";
-  while (body.length < size) body += "x";
-  function more() {
-    while (sent < n && c.queued() < ${Math.max(2, profile.outboxMessages - 2)}) { c.publish("bench/t", body, { qos: qos }); sent++; }
-    if (got - start < n) setTimeout(more, 1); else then();
-  }
-  more();
-}
 c.on("connect", function () {
+  mark("connect_in", used());
   c.subscribe("bench/t", { qos: 1 }, function () {
-    mark("subscribed", used());
-    batch(100, 0, 16, function () { mark("qos0_100", used());
-    batch(900, 0, 16, function () { mark("qos0_1000", used());
-    batch(100, 1, 16, function () { mark("qos1_100", used());
-    batch(900, 1, 16, function () { mark("qos1_1000", used());
+    mark("subscribed_in", used());
+    later("subscribed", function () {
+    batch(100, 0, 16, function () { later("qos0_100", function () {
+    batch(900, 0, 16, function () { later("qos0_1000", function () {
+    batch(100, 1, 16, function () { later("qos1_100", function () {
+    batch(900, 1, 16, function () { later("qos1_1000", function () {
       var body = ""; while (body.length < 200) body += "y";
       var accepted = 0;
       for (var i = 0; i < 1000; i++) if (c.publish("bench/burst", body)) accepted++;
@@ -54,10 +61,12 @@ c.on("connect", function () {
       var wait = setInterval(function () {
         if (c.queued()) return;
         clearInterval(wait);
-        mark("burst_done", used(), dropped);
-        c.end(function () { mark("done", 0); });
+        later("burst_done", function () {
+          mark("burst_dropped", dropped);
+          c.end(function () { mark("done", 0); });
+        });
       }, 5);
-    }); }); }); });
+    }); }); }); }); }); }); }); }); });
   });
 });
 })();`;
@@ -67,18 +76,14 @@ const rows = [];
 for (const bin of bins) {
   for (const mode of ['boot', 'require']) {
     const box = scratch();
-    let lines;
     const head = 'var __m0 = process.memory().usage;';
-    if (mode === 'boot') {
-      // top level, from flash: `exports` as the module's exports object
-      lines = bootLines(`${head}\nvar exports = {};\n${lib}\nvar mqtt = exports;\n${scenario(PROFILES.ESP32, 'probe')}`.replace(/mqtt\.connect\(\{[^}]*\}\)/, 'null'));
-    }
     // The profile is known once the interpreter reports its total blocks: ask first, then run for real.
     const probe = await run(bin, box.dir, ['console.log("@"+"@total", process.memory().total);'], 10000);
     const total = Number((probe.marks.find((m) => m[0] === 'total') || [])[1]);
     const board = total >= 4000 ? 'ESP32' : 'ESP8266';
     const scen = scenario(PROFILES[board], `mem-${board}-${mode}`);
-    lines =
+    // boot: top level, from flash, with `exports` as the module's exports object
+    const lines =
       mode === 'boot'
         ? bootLines(`${head}\nvar exports = {};\n${lib}\nvar mqtt = exports;\n${scen}`)
         : [head, 'var mqtt = require("espruino-mqtt");', scen.replace(/\n/g, ' ')];
@@ -102,18 +107,28 @@ server.close();
 await new Promise((r) => broker.close(r));
 
 console.log('\nRAM in blocks (process.memory().usage above the empty interpreter), Espruino ' + bins.length + ' build(s)');
-console.log('board    deploy   total  loaded  conn+sub  qos0 100->1000  qos1 100->1000  burst 1000x200B       anchor');
+console.log('module: the library loaded; client: one client connected and subscribed, steady (its scenario\'s own');
+console.log('helpers excluded); peak: the most seen inside the client\'s callbacks; the anchor is Espruino\'s own module.');
+console.log('board    deploy   total  module  client  module+client  peak  qos0 100->1000  qos1 100->1000  burst 1000x200B                anchor');
 for (const r of rows) {
   if (r.failed) {
     console.log(`${r.board.padEnd(8)} ${r.mode.padEnd(8)} ${String(r.total).padStart(5)}  ${r.failed}`);
     continue;
   }
   const m = r.m;
-  const f = (k) => (m[k] ? String(m[k][0]) : '-');
-  const burst = m.burst_done ? `${m.burst_queued[1]} queued, ${m.burst_done[1]} dropped, ${m.burst_done[0]} blocks` : `did not finish (${r.why})`;
-  const share = m.subscribed ? ` (${Math.round((100 * m.subscribed[0]) / r.anchor)}% of ${r.anchor})` : '';
+  const base = m.base[0];
+  const module = m.loaded[0];
+  // module + client, in the units of the steady marks: everything above the empty interpreter but the helpers
+  const f = (k) => (m[k] ? String(m[k][0] - base + module) : '-');
+  const peak = Math.max(m.connect_in ? m.connect_in[0] : 0, m.subscribed_in ? m.subscribed_in[0] : 0) - base + module;
+  const burst = m.burst_done
+    ? `${m.burst_queued[1]} queued, ${m.burst_dropped[0]} dropped, ${f('burst_done')} blocks`
+    : `did not finish (${r.why})`;
+  const client = m.subscribed[0] - base;
+  const share = ` (${Math.round((100 * (module + client)) / r.anchor)}% of ${r.anchor})`;
   console.log(
-    `${r.board.padEnd(8)} ${r.mode.padEnd(8)} ${String(r.total).padStart(5)}  ${f('loaded').padStart(6)}  ${f('subscribed').padStart(8)}` +
+    `${r.board.padEnd(8)} ${r.mode.padEnd(8)} ${String(r.total).padStart(5)}  ${String(module).padStart(6)}  ${String(client).padStart(6)}` +
+      `  ${String(module + client).padStart(13)}  ${String(peak).padStart(4)}` +
       `  ${(f('qos0_100') + '->' + f('qos0_1000')).padStart(14)}  ${(f('qos1_100') + '->' + f('qos1_1000')).padStart(14)}  ${burst.padEnd(40)}${share}` +
       (m.error ? `  errors: ${m.error}` : ''),
   );
