@@ -4,7 +4,7 @@ import { espruinoTransport } from './transport/espruino';
 
 // Opens a client; on Espruino it talks through require('net') / require('tls') unless options.transport
 // says otherwise (on a host pass nodeTransport from src/transport/node.ts).
-// Made once, at load: a transport made per client would be a closure, copied into RAM for each.
+// Made once, at load: a transport made per client would be a new closure, in RAM, for each.
 const onBoard = typeof E !== 'undefined' ? espruinoTransport(require) : undefined;
 
 export function connect(options: Options): Client {

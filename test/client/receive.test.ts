@@ -1,6 +1,6 @@
 // Receiving: acknowledgements after the handler, exactly-once QoS 2, dispatch to per-filter handlers,
 // subscriptions remembered and renewed, malformed and oversized input.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import mqttPacket from 'mqtt-packet';
 import { ClientErr } from '../../src/client/errors';
 import { Err } from '../../src/codec/constants';
@@ -88,6 +88,28 @@ describe('receiving', () => {
     link.receive(publish('q', 'x', 1, 1));
     expect(link.take('puback').length).toBe(1);
     expect(t.errors()).toEqual([ClientErr.HANDLER]);
+  });
+
+  it('survives an error listener that throws on a handler report: its own throw is logged, not re-reported', () => {
+    const t = setup();
+    const link = t.online();
+    link.take();
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    let calls = 0;
+    t.client.on('error', () => {
+      calls++;
+      throw new Error('listener broke');
+    });
+    t.client.on('message', () => {
+      throw new Error('boom');
+    });
+    link.receive(publish('q', 'x', 1, 1));
+    const logged = log.mock.calls.map((c) => String(c[0]));
+    log.mockRestore();
+    expect(link.take('puback').length).toBe(1);
+    expect(calls).toBe(1);
+    expect(t.errors()).toEqual([ClientErr.HANDLER]);
+    expect(logged).toEqual(['mqtt: handler threw: Error: listener broke']);
   });
 
   it('handles 1000 packets arriving in one chunk', () => {
