@@ -11,7 +11,8 @@ const terserOptions = {
   // inline: 1 (no inlining of functions with arguments): the higher levels turn parameters into a `var`
   // declared after its first use, which the interpreter, having no hoisting, resolves to an outer binding.
   // test/bundle.test.ts checks every bundle for any use before definition.
-  compress: { passes: 3, pure_getters: true, inline: 1 },
+  // BYTE_STRINGS: these bundles run only where strings are 8-bit (src/codec/strings.ts).
+  compress: { passes: 3, pure_getters: true, inline: 1, global_defs: { BYTE_STRINGS: true } },
   // Internal state fields are named _x in src/ and mangled to a letter or two: on Espruino every property
   // name is RAM in each object that has it. Public names (options, API, events, packets) are kept.
   // Board bundles run as top-level boot code, where mangled names are globals: never one the board has

@@ -3,18 +3,25 @@ import { Err } from './constants';
 // The codec's strings are byte strings: one character per byte, codes 0-255. On Espruino every JS string
 // already is one (its strings are 8-bit and literals are stored as their UTF-8 bytes); V8 strings are UTF-16,
 // so host code converts at the API edge with toBytes/fromBytes. The check runs once at load: Espruino
-// truncates a character code to 8 bits.
-const WIDE = String.fromCharCode(256).charCodeAt(0) === 256;
+// truncates a character code to 8 bits. The Espruino bundles are built with BYTE_STRINGS defined: there the
+// check is known and only String() is left of the conversions below.
+declare const BYTE_STRINGS: boolean;
+const WIDE = typeof BYTE_STRINGS === 'undefined' && String.fromCharCode(256).charCodeAt(0) === 256;
 
 // Text to the bytes MQTT puts on the wire. Throws URIError on a lone surrogate (ill-formed UTF-16).
-export function toBytes(s: string): string {
-  return WIDE ? unescape(encodeURIComponent(s)) : s;
-}
+// With 8-bit strings both are the interpreter's own String(): a function of ours would cost 5 blocks.
+export const toBytes: (s: string) => string = WIDE
+  ? function (s) {
+      return unescape(encodeURIComponent(s));
+    }
+  : String;
 
 // Bytes from the wire to text; call only on bytes that passed utf8Error.
-export function fromBytes(b: string): string {
-  return WIDE ? decodeURIComponent(escape(b)) : b;
-}
+export const fromBytes: (b: string) => string = WIDE
+  ? function (b) {
+      return decodeURIComponent(escape(b));
+    }
+  : String;
 
 export function bytesToString(b: Uint8Array, start: number, end: number): string {
   let s = '';
