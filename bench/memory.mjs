@@ -2,8 +2,12 @@
 // scripts/espruino.mjs): before loading, after loading, connected and subscribed, after 1,000 QoS 0 and 1,000
 // QoS 1 messages through an Aedes broker, and a burst of 1,000 200-byte publishes. Two deployments: the
 // module loaded with require() from a file, and the same code stored as boot code, run from flash.
+// With ESPRUINO_MQTT=/path/to/EspruinoDocs/modules/MQTT.js, Espruino's own MQTT module (the anchor of the
+// targets) is measured the same way, minified here as an upload would: nothing of it is kept in this project.
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { minify } from 'terser';
 import { Aedes } from 'aedes';
 import { bootLines, interpreters, run, scratch } from '../scripts/espruino.mjs';
 import { loadBoard } from '../scripts/node-config.mjs';
@@ -19,12 +23,15 @@ await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const port = server.address().port;
 const lib = readFileSync('dist/espruino-mqtt.js', 'latin1');
 
-// The scenario, as the interpreter runs it. "@"+"@" keeps the marker out of the REPL's echo of this text.
-// "base" is taken once the scenario's own helpers exist, so the client is measured without them. Marks
-// named "*_in" are taken inside the client's callbacks (the call stack's scopes still hold blocks: the
-// peak); the others from a fresh timer once everything has returned (the steady state).
+// The scenario, as the interpreter runs it: defined first, before the empty-interpreter mark, and called
+// with a short line once the library is loaded (a long REPL line is RAM until it has run). "@"+"@" keeps
+// the marker out of the REPL's echo of this text. "base" is taken once everything the scenario itself needs
+// exists (its helpers, listeners and options), so the client's figure is the client's. No // comments
+// inside: the require run types it as one line. Marks named "*_in" are taken inside the client's callbacks
+// (the call stack's scopes still hold blocks: the peak); the others from a fresh timer once everything has
+// returned (the steady state).
 function scenario(profile, id) {
-  return `(function(){
+  return `var __scen = function () {
 console.log("@"+"@loaded " + (process.memory().usage - __m0) + " " + process.memory().total);
 var mark = function (k, v, w) { console.log("@"+"@" + k + " " + v + (w === undefined ? "" : " " + w)); };
 var used = function () { return process.memory().usage - __m0; };
@@ -39,54 +46,93 @@ var batch = function (n, qos, size, then) {
   };
   more();
 };
+var phases = function () {
+  batch(100, 0, 16, function () { later("qos0_100", function () {
+  batch(900, 0, 16, function () { later("qos0_1000", function () {
+  batch(100, 1, 16, function () { later("qos1_100", function () {
+  batch(900, 1, 16, function () { later("qos1_1000", function () {
+    var body = ""; while (body.length < 200) body += "y";
+    var accepted = 0;
+    for (var i = 0; i < 1000; i++) if (c.publish("bench/burst", body)) accepted++;
+    mark("burst_queued", used(), accepted);
+    var wait = setInterval(function () {
+      if (c.queued()) return;
+      clearInterval(wait);
+      later("burst_done", function () {
+        mark("burst_dropped", dropped);
+        c.end(function () { mark("done", 0); });
+      });
+    }, 5);
+  }); }); }); }); }); }); }); });
+};
+var onSubscribed = function () { mark("subscribed_in", used()); later("subscribed", phases); };
+var onConnect = function () { mark("connect_in", used()); c.subscribe("bench/t", { qos: 1 }, onSubscribed); };
+var onError = function (e) { mark("error", e.code); };
+var onDrop = function () { dropped++; };
+var onMessage = function () { got++; };
+var options = { host: "127.0.0.1", port: ${port}, clientId: "${id}", keepalive: 30,
+  rxBuffer: ${profile.rxBuffer}, txBuffer: ${profile.txBuffer}, outboxBytes: ${profile.outboxBytes}, outboxMessages: ${profile.outboxMessages} };
 mark("base", used());
-c = mqtt.connect({ host: "127.0.0.1", port: ${port}, clientId: "${id}", keepalive: 30,
-  rxBuffer: ${profile.rxBuffer}, txBuffer: ${profile.txBuffer}, outboxBytes: ${profile.outboxBytes}, outboxMessages: ${profile.outboxMessages} });
-c.on("error", function (e) { mark("error", e.code); });
-c.on("drop", function () { dropped++; });
-c.on("message", function () { got++; });
-c.on("connect", function () {
-  mark("connect_in", used());
-  c.subscribe("bench/t", { qos: 1 }, function () {
-    mark("subscribed_in", used());
-    later("subscribed", function () {
-    batch(100, 0, 16, function () { later("qos0_100", function () {
-    batch(900, 0, 16, function () { later("qos0_1000", function () {
-    batch(100, 1, 16, function () { later("qos1_100", function () {
-    batch(900, 1, 16, function () { later("qos1_1000", function () {
-      var body = ""; while (body.length < 200) body += "y";
-      var accepted = 0;
-      for (var i = 0; i < 1000; i++) if (c.publish("bench/burst", body)) accepted++;
-      mark("burst_queued", used(), accepted);
-      var wait = setInterval(function () {
-        if (c.queued()) return;
-        clearInterval(wait);
-        later("burst_done", function () {
-          mark("burst_dropped", dropped);
-          c.end(function () { mark("done", 0); });
-        });
-      }, 5);
-    }); }); }); }); }); }); }); }); });
-  });
-});
-})();`;
+c = mqtt.connect(options);
+c.on("error", onError);
+c.on("drop", onDrop);
+c.on("message", onMessage);
+c.on("connect", onConnect);
+};`;
 }
 
+
+// Espruino's module, connected and subscribed, steady: its API is create(server, options), 'connected',
+// subscribe(topic), 'subscribed'.
+function anchorScenario() {
+  return `var __scen = function () {
+console.log("@"+"@loaded " + (process.memory().usage - __m0));
+var used = function () { return process.memory().usage - __m0; };
+var mark = function (k, v) { console.log("@"+"@" + k + " " + v); };
+var c;
+var onSubscribed = function () { setTimeout(function () { mark("subscribed", used()); console.log("@"+"@done"); }, 300); };
+var onConnected = function () { c.subscribe("bench/t"); };
+mark("base", used());
+c = __MQTT.create("127.0.0.1", { port: ${port}, client_id: "anchor" });
+c.on("connected", onConnected);
+c.on("subscribed", onSubscribed);
+c.connect();
+};`;
+}
+
+async function measureAnchor(bin, mode, source) {
+  const box = scratch();
+  writeFileSync(join(box.dir, 'node_modules', 'MQTT.js'), source);
+  const head = 'var __m0 = process.memory().usage;';
+  const lines =
+    mode === 'boot'
+      ? bootLines(`${anchorScenario()}\n${head}\nvar exports = {};\n${source}\nvar __MQTT = exports;\n__scen();`)
+      : [anchorScenario().replace(/\n/g, ' '), head, 'var __MQTT = require("MQTT");', '__scen();'];
+  const result = await run(bin, box.dir, lines, 30000);
+  box.remove();
+  const m = Object.fromEntries(result.marks.map((x) => [x[0], x.slice(1).map(Number)]));
+  return m.subscribed ? m.loaded[0] + m.subscribed[0] - m.base[0] : /MEMORY|not found/i.test(result.output) ? 'out of memory' : result.why;
+}
+
+const anchorFile = process.env.ESPRUINO_MQTT;
+const anchorSource = anchorFile ? (await minify(readFileSync(anchorFile, 'latin1'), { ecma: 5 })).code : null;
+const anchors = [];
 const rows = [];
 for (const bin of bins) {
-  for (const mode of ['boot', 'require']) {
+  for (const mode of (process.env.MODES || 'boot,require').split(',')) {
     const box = scratch();
     const head = 'var __m0 = process.memory().usage;';
     // The profile is known once the interpreter reports its total blocks: ask first, then run for real.
     const probe = await run(bin, box.dir, ['console.log("@"+"@total", process.memory().total);'], 10000);
     const total = Number((probe.marks.find((m) => m[0] === 'total') || [])[1]);
     const board = total >= 4000 ? 'ESP32' : 'ESP8266';
+    if (anchorSource) anchors.push({ board, mode, blocks: await measureAnchor(bin, mode, anchorSource) });
     const scen = scenario(PROFILES[board], `mem-${board}-${mode}`);
     // boot: top level, from flash, with `exports` as the module's exports object
     const lines =
       mode === 'boot'
-        ? bootLines(`${head}\nvar exports = {};\n${lib}\nvar mqtt = exports;\n${scen}`)
-        : [head, 'var mqtt = require("espruino-mqtt");', scen.replace(/\n/g, ' ')];
+        ? bootLines(`${scen}\n${head}\nvar exports = {};\n${lib}\nvar mqtt = exports;\n__scen();`)
+        : [scen.replace(/\n/g, ' '), head, 'var mqtt = require("espruino-mqtt");', '__scen();'];
     const result = await run(bin, box.dir, lines, 120000);
     box.remove();
     const m = Object.fromEntries(result.marks.map((x) => [x[0], x.slice(1).map(Number)]));
@@ -132,4 +178,8 @@ for (const r of rows) {
       `  ${(f('qos0_100') + '->' + f('qos0_1000')).padStart(14)}  ${(f('qos1_100') + '->' + f('qos1_1000')).padStart(14)}  ${burst.padEnd(40)}${share}` +
       (m.error ? `  errors: ${m.error}` : ''),
   );
+}
+if (anchorSource) {
+  console.log(`\nEspruino's own MQTT module (${anchorFile}, minified: ${anchorSource.length} B), connected and subscribed, the same way:`);
+  for (const a of anchors) console.log(`${a.board.padEnd(8)} ${a.mode.padEnd(8)} ${a.blocks}${typeof a.blocks === 'number' ? ' blocks' : ''}`);
 }
