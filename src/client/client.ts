@@ -105,7 +105,7 @@ interface Request {
 // The client's whole state. Its behaviour is top-level functions over this object, never functions
 // defined per client: on Espruino a nested function is a new closure (about 10 blocks; under require() its
 // text is copied into RAM too) each time its outer function runs, while a top-level one run from flash
-// costs 3 blocks plus 1 per parameter, whatever its length.
+// costs 4 blocks plus 1 per parameter, whatever its length.
 interface Session extends Client {
   _clock: Clock;
   _transport: Transport;

@@ -19,7 +19,8 @@ import { formatValue, quantities } from './quantities';
 //   <base><actuator>    its state, retained                       <base><actuator>/set   commands to it
 
 // One node per board: its state is top-level variables, and every function is top-level. (A closure costs
-// about 10 blocks each time it is made; a top-level function stays in flash and costs 3 plus its parameters.)
+// about 10 blocks each time it is made; a top-level function stays in flash and costs 4 blocks plus 1 per
+// parameter.)
 let client: Client;
 let config: NodeConfig;
 let id: string;
