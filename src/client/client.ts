@@ -635,6 +635,7 @@ function onMalformed(this: Session, code: number): void {
 function onPublish(s: Session, p: Packet): void {
   const qos = p.qos;
   const id = p.id;
+  const fresh = qos < 2 || s._q2.indexOf(id) < 0; // not a resent QoS 2 message already delivered
   if (p.error) {
     // Too large for the receive buffer: skipped, reported, and still acknowledged [MQTT-4.5.0-2].
     const err = mqttError(p.error);
@@ -642,18 +643,17 @@ function onPublish(s: Session, p: Packet): void {
     err.qos = qos;
     err.size = p.length;
     emit(s, 'drop', err);
-  } else if (qos < 2 || s._q2.indexOf(id) < 0) {
+  } else if (fresh) {
     deliver(s, p);
   }
   // Acknowledged after the handlers ran, in the order received [MQTT-4.3.2-2] [MQTT-4.6.0-2] [MQTT-4.6.0-3];
   // a QoS 2 id is remembered until its PUBREL, so a resent PUBLISH is not delivered twice [MQTT-4.3.3-2].
-  if (qos === 2 && s._q2.indexOf(id) < 0) {
+  if (qos === 2 && fresh) {
     s._q2[s._q2next] = id;
     s._q2next = (s._q2next + 1) % s._q2.length;
   }
   if (qos) send(s, encodeAck(s._tx, qos === 1 ? Type.PUBACK : Type.PUBREC, id));
 }
-
 
 function deliver(s: Session, p: Packet): void {
   const topic = fromBytes(p.topic);
