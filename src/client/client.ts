@@ -662,7 +662,11 @@ function deliver(s: Session, p: Packet): void {
   const payload: Payload =
     typeof E !== 'undefined' ? E.toString(body) : typeof Buffer !== 'undefined' ? Buffer.from(body) : body.slice();
   if (payload === undefined) {
-    // E.toString gives undefined when the board has no room: report it, never hand a handler `undefined`
+    // E.toString gives undefined when the board has no room: report it, never hand a handler `undefined`.
+    // The message is still acknowledged: the client elects not to process it [MQTT-4.5.0-2]. Closing the
+    // connection instead, as for a transient error [MQTT-4.8.0-2], would have the broker resend it into the
+    // same shortage (a payload that fits the receive buffer and still finds no room is not passing), and
+    // would drop what else was in flight.
     const err = mqttError(ClientErr.NO_MEMORY);
     err.topic = topic;
     err.qos = p.qos;

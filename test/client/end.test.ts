@@ -22,7 +22,7 @@ describe('end()', () => {
     expect(t.clock.pending()).toBe(0);
   });
 
-  it('forced, sends DISCONNECT at once and reports what it gives up', () => {
+  it('forced, sends DISCONNECT at once, reports what it gives up, and sends nothing after [MQTT-3.14.4-2]', () => {
     const t = setup();
     const link = t.online();
     link.drain();
@@ -31,6 +31,10 @@ describe('end()', () => {
     t.client.end(true);
     expect(link.take().map((p) => p.cmd)).toEqual(['connect', 'publish', 'disconnect']);
     expect(gaveUp!.code).toBe(ClientErr.CLOSED);
+    // nothing more on that connection after DISCONNECT [MQTT-3.14.4-2]
+    expect(t.client.publish('b', '2')).toBe(false);
+    t.clock.advance(120000);
+    expect(link.take()).toEqual([]);
     expect(t.of('drop').length).toBe(1);
     expect(t.clock.pending()).toBe(0);
   });

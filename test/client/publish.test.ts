@@ -34,12 +34,14 @@ describe('publishing QoS 0', () => {
     expect(String(c.payload)).toBe('21.5');
   });
 
-  it('queues while offline and flushes in order on connect', () => {
+  it('queues while offline and flushes in order on connect, with QoS 0 and DUP 0 [MQTT-4.3.1-1]', () => {
     const t = setup();
     for (let i = 0; i < 5; i++) t.client.publish('q', String(i));
     expect(t.client.queued()).toBe(5);
     const link = t.online();
-    expect(bodies(link.take('publish'))).toEqual(['0', '1', '2', '3', '4']);
+    const sent = pubs(link.take('publish'));
+    expect(bodies(sent)).toEqual(['0', '1', '2', '3', '4']);
+    expect(sent.every((p) => p.qos === 0 && !p.dup)).toBe(true);
     expect(t.client.queued()).toBe(0);
   });
 
@@ -81,7 +83,7 @@ describe('publishing QoS 1 and 2', () => {
     expect(bodies(sent)).toEqual(['3']);
   });
 
-  it('resends every unacknowledged message on reconnect, in the original order, with DUP set [MQTT-3.3.1-1] [MQTT-4.6.0-1]', () => {
+  it('resends every unacknowledged message on reconnect, in the original order, with DUP set and the same id [MQTT-3.3.1-1] [MQTT-4.6.0-1] [MQTT-2.3.1-3] [MQTT-4.3.2-1]', () => {
     const t = setup({ window: 2 });
     let link = t.online();
     for (let i = 0; i < 4; i++) t.client.publish('r', String(i), { qos: 1 });

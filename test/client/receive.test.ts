@@ -27,7 +27,7 @@ describe('receiving', () => {
     expect(packet).toMatchObject({ topic: 'a/\u00e9', qos: 1, retain: true, dup: false, messageId: 7 });
   });
 
-  it('acknowledges QoS 1 with PUBACK after the handler ran [MQTT-4.3.2-2]', () => {
+  it('acknowledges QoS 1 with PUBACK after the handler ran [MQTT-4.3.2-2] [MQTT-3.3.4-1]', () => {
     const t = setup();
     const link = t.online();
     link.take();
@@ -46,7 +46,7 @@ describe('receiving', () => {
     expect(link.take('puback').map((p) => (p as { messageId: number }).messageId)).toEqual([5, 3, 9]);
   });
 
-  it('delivers QoS 2 exactly once: PUBREC, a resent PUBLISH ignored, PUBCOMP on PUBREL [MQTT-4.3.3-2]', () => {
+  it('delivers QoS 2 exactly once: PUBREC, a resent PUBLISH ignored, PUBCOMP on PUBREL [MQTT-4.3.3-2] [MQTT-3.3.4-1]', () => {
     const t = setup();
     const link = t.online();
     link.take();

@@ -45,7 +45,7 @@ describe('encoders refuse bad input before writing a byte', () => {
     expect(encodeConnect(new Uint8Array(64), { ...connect, username: 'u', password: '\u0101' })).toBe(-Err.NOT_BYTES);
   });
 
-  it('ill-formed UTF-8 is refused: overlong, surrogate, above U+10FFFF, truncated, stray continuation [MQTT-1.5.3-1]', () => {
+  it('ill-formed UTF-8 is refused in topics, filters, client id, will topic and user name: overlong, surrogate, above U+10FFFF, truncated, stray continuation [MQTT-1.5.3-1] [MQTT-3.8.3-1] [MQTT-3.10.3-1] [MQTT-3.1.3-4] [MQTT-3.1.3-10]', () => {
     for (const bad of [
       bytes(0xc0, 0x80),
       bytes(0xe0, 0x80, 0x80),
@@ -59,6 +59,11 @@ describe('encoders refuse bad input before writing a byte', () => {
     ]) {
       expect(utf8Error(bad)).toBe(Err.BAD_UTF8);
       refuses((b) => encodePublish(b, bad, '', 0, false, false, 0), Err.BAD_UTF8);
+      refuses((b) => encodeSubscribe(b, 1, ['ok', bad], [0, 0]), Err.BAD_UTF8);
+      refuses((b) => encodeSubscribe(b, 1, [bad], null), Err.BAD_UTF8); // UNSUBSCRIBE
+      refuses((b) => encodeConnect(b, { ...connect, clientId: bad }), Err.BAD_UTF8);
+      refuses((b) => encodeConnect(b, { ...connect, will: { topic: bad, payload: 'x', qos: 0 } }), Err.BAD_UTF8);
+      refuses((b) => encodeConnect(b, { ...connect, username: bad }), Err.BAD_UTF8);
     }
     for (const good of ['caf\u00e9', '\u20ac', '\ud83d\ude00', '\ufeffbom', '\u07ff\uffff\udbff\udfff']) {
       expect(utf8Error(toBytes(good))).toBe(0);
@@ -118,6 +123,36 @@ describe('encoders refuse bad input before writing a byte', () => {
 
   it('a password without a username is refused [MQTT-3.1.2-22]', () => {
     refuses((b) => encodeConnect(b, { ...connect, password: 'p' }), Err.PASSWORD_WITHOUT_USERNAME);
+  });
+
+  it('CONNECT sets each flag exactly when its field is present, and writes only those fields [MQTT-3.1.2-9] [MQTT-3.1.2-11] [MQTT-3.1.2-13] [MQTT-3.1.2-15] [MQTT-3.1.2-18] [MQTT-3.1.2-19] [MQTT-3.1.2-20] [MQTT-3.1.2-21]', () => {
+    const will = { topic: 'w', payload: 'gone', qos: 2, retain: true };
+    for (const w of [undefined, will, { ...will, qos: 0, retain: false }]) {
+      for (const user of [undefined, 'u']) {
+        for (const pass of user ? [undefined, 'p'] : [undefined]) {
+          const buf = new Uint8Array(64);
+          const n = encodeConnect(buf, { ...connect, clean: false, will: w, username: user, password: pass });
+          const flags = buf[9]; // after the 2-byte fixed header, "MQTT" with its length, and the level
+          expect(flags & 1, 'reserved').toBe(0);
+          expect(!!(flags & 4), 'will flag').toBe(!!w);
+          expect((flags >> 3) & 3, 'will QoS').toBe(w ? w.qos : 0);
+          expect(!!(flags & 32), 'will retain').toBe(!!(w && w.retain));
+          expect(!!(flags & 128), 'user name flag').toBe(user !== undefined);
+          expect(!!(flags & 64), 'password flag').toBe(pass !== undefined);
+          const parsed: mqttPacket.Packet[] = [];
+          const parser = mqttPacket.parser({ protocolVersion: 4 });
+          parser.on('packet', (x) => parsed.push(x));
+          parser.parse(Buffer.from(buf.subarray(0, n)));
+          const p = parsed[0] as mqttPacket.IConnectPacket;
+          expect(p.will ? p.will.topic : undefined).toBe(w && w.topic);
+          expect(p.username).toBe(user);
+          expect(p.password === undefined ? undefined : p.password.toString()).toBe(pass);
+          // nothing beyond the fields the flags announce: the packet ends with the last of them
+          const fields = 2 + 1 + (w ? 2 + 1 + 2 + 4 : 0) + (user ? 3 : 0) + (pass ? 3 : 0);
+          expect(n).toBe(2 + 10 + fields);
+        }
+      }
+    }
   });
 
   it('a keep-alive outside 0..65535 seconds is refused', () => {
