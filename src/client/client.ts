@@ -258,7 +258,8 @@ function lose(s: Session, code: number, detail?: string, longWait?: boolean): vo
   s._pingAt = -1;
   s._state = State.CLOSED;
   s.connected = false;
-  // What was in flight is resent on the next connection, in order, with DUP set [MQTT-3.3.1-1]
+  // Session state outlives the connection [MQTT-4.1.0-1]: what was in flight is resent on the next
+  // connection, in order, with DUP set and the same packet id [MQTT-3.3.1-1] [MQTT-2.3.1-3]
   // [MQTT-4.4.0-1] [MQTT-4.6.0-1]; a released QoS 2 message resends its PUBREL instead.
   for (let k = 0; k < box._count; k++) {
     if (box._stage[k] === Stage.SENT) {
