@@ -4,6 +4,7 @@
 // module loaded with require() from a file, and the same code stored as boot code, run from flash.
 // With ESPRUINO_MQTT=/path/to/EspruinoDocs/modules/MQTT.js, Espruino's own MQTT module (the anchor of the
 // targets) is measured the same way, minified here as an upload would: nothing of it is kept in this project.
+// MODES=boot (or require) runs one deployment only.
 import net from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -81,6 +82,14 @@ c.on("connect", onConnect);
 };`;
 }
 
+// The REPL lines that define a scenario, mark the empty interpreter, load `source` as `name` (boot: at top
+// level from flash, `exports` as its exports; require: from node_modules/<module>.js) and run the scenario.
+function deployLines(mode, scen, source, name, module) {
+  const head = 'var __m0 = process.memory().usage;';
+  return mode === 'boot'
+    ? bootLines(`${scen}\n${head}\nvar exports = {};\n${source}\nvar ${name} = exports;\n__scen();`)
+    : [scen.replace(/\n/g, ' '), head, `var ${name} = require("${module}");`, '__scen();'];
+}
 
 // Espruino's module, connected and subscribed, steady: its API is create(server, options), 'connected',
 // subscribe(topic), 'subscribed'.
@@ -103,12 +112,7 @@ c.connect();
 async function measureAnchor(bin, mode, source) {
   const box = scratch();
   writeFileSync(join(box.dir, 'node_modules', 'MQTT.js'), source);
-  const head = 'var __m0 = process.memory().usage;';
-  const lines =
-    mode === 'boot'
-      ? bootLines(`${anchorScenario()}\n${head}\nvar exports = {};\n${source}\nvar __MQTT = exports;\n__scen();`)
-      : [anchorScenario().replace(/\n/g, ' '), head, 'var __MQTT = require("MQTT");', '__scen();'];
-  const result = await run(bin, box.dir, lines, 30000);
+  const result = await run(bin, box.dir, deployLines(mode, anchorScenario(), source, '__MQTT', 'MQTT'), 30000);
   box.remove();
   const m = Object.fromEntries(result.marks.map((x) => [x[0], x.slice(1).map(Number)]));
   return m.subscribed ? m.loaded[0] + m.subscribed[0] - m.base[0] : /MEMORY|not found/i.test(result.output) ? 'out of memory' : result.why;
@@ -121,19 +125,13 @@ const rows = [];
 for (const bin of bins) {
   for (const mode of (process.env.MODES || 'boot,require').split(',')) {
     const box = scratch();
-    const head = 'var __m0 = process.memory().usage;';
     // The profile is known once the interpreter reports its total blocks: ask first, then run for real.
     const probe = await run(bin, box.dir, ['console.log("@"+"@total", process.memory().total);'], 10000);
     const total = Number((probe.marks.find((m) => m[0] === 'total') || [])[1]);
     const board = total >= 4000 ? 'ESP32' : 'ESP8266';
     if (anchorSource) anchors.push({ board, mode, blocks: await measureAnchor(bin, mode, anchorSource) });
     const scen = scenario(PROFILES[board], `mem-${board}-${mode}`);
-    // boot: top level, from flash, with `exports` as the module's exports object
-    const lines =
-      mode === 'boot'
-        ? bootLines(`${scen}\n${head}\nvar exports = {};\n${lib}\nvar mqtt = exports;\n__scen();`)
-        : [scen.replace(/\n/g, ' '), head, 'var mqtt = require("espruino-mqtt");', '__scen();'];
-    const result = await run(bin, box.dir, lines, 120000);
+    const result = await run(bin, box.dir, deployLines(mode, scen, lib, 'mqtt', 'espruino-mqtt'), 120000);
     box.remove();
     const m = Object.fromEntries(result.marks.map((x) => [x[0], x.slice(1).map(Number)]));
     if (!m.loaded) {
