@@ -13,7 +13,9 @@ export function interpreters() {
       "ESPRUINO_BIN is not set. Build the Espruino Linux interpreter from Espruino's own repository (espruino/Espruino:" +
         '\n' +
         '`make BOARD=LINUX`; for board-sized memory give the board file a fixed `variables` count, 16383 for ESP32\n' +
-        'or 1600 for ESP8266, and drop ESPR_UNICODE_SUPPORT so strings are 8-bit as on the boards), then\n' +
+        'or 1600 for ESP8266, and drop ESPR_UNICODE_SUPPORT so strings are 8-bit as on the boards; for the\n' +
+        "ESP8266's 12-byte blocks build it 32-bit: CFLAGS+=-m32 LDFLAGS+=-m32 -DUSE_CALLFUNCTION_HACK, with\n" +
+        'gcc-multilib and g++-multilib), then\n' +
         'ESPRUINO_BIN=/path/espruino_esp32,/path/espruino_esp8266 npm run test:espruino',
     );
     process.exit(2);

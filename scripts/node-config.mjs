@@ -237,20 +237,19 @@ export function checkConfig(raw, boardName) {
   if (!errors.length) checkSizes(out, board, err);
   const ram = estimateBlocks(out, board);
   if (!errors.length && ram + board.budget.headroom > board.blocks)
-    err('sensors', `this node needs about ${ram} of the ${board.blocks} blocks of RAM an ${board.name} has, and ${board.budget.headroom} more for bursts: leave out a sensor (a BME280 or DS18B20 costs about ${board.budget.sensor + board.budget.modules.bme280}, a DHT22 ${board.budget.sensor + board.budget.modules.dht22}, an analog or digital input ${board.budget.sensor}) or use an ESP32`);
+    err('sensors', `this node needs about ${ram} of the ${board.blocks} blocks of RAM an ${board.name} has, and ${board.budget.headroom} more for its peaks (discovery, bursts): leave out a sensor (a BME280 or DS18B20 costs about ${board.budget.sensor + board.budget.modules.bme280}, a DHT22 ${board.budget.sensor + board.budget.modules.dht22}, an analog or digital input ${board.budget.sensor}) or use an ESP32`);
   return { config: out, board, errors, ram };
 }
 
 // RAM when connected, in blocks, from figures measured on the interpreter (npm run bench:memory, the
 // "node" rows): the firmware with a connected client, plus each sensor and actuator, plus the code of the
-// Espruino module a sensor needs (minified, loaded from Storage). Those figures come from the Linux
-// interpreter, whose blocks are 16 bytes; the board's are smaller (board.blockSize), so its fixed buffers
-// take more of them: a byte costs 1/blockSize of a block there instead of 1/16.
-const MEASURED_BLOCK_SIZE = 16;
+// Espruino module a sensor needs (minified, loaded from Storage). budget.blockSize is the block size of the
+// interpreter build they were measured on; where it is larger than the board's own (a 64-bit Linux build has
+// 16-byte blocks, an ESP32 14), the board's fixed buffers take more blocks than measured, and that is added.
 export function estimateBlocks(cfg, board) {
   const b = board.budget;
   const buffers = board.rxBuffer + board.txBuffer + board.outboxBytes;
-  let n = b.connected + Math.ceil(buffers / board.blockSize - buffers / MEASURED_BLOCK_SIZE) + cfg.actuators.length * b.actuator;
+  let n = b.connected + Math.ceil(buffers / board.blockSize - buffers / b.blockSize) + cfg.actuators.length * b.actuator;
   for (const s of cfg.sensors) n += b.sensor + (b.modules[s.type] || 0);
   return n;
 }

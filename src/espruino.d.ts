@@ -6,7 +6,7 @@ declare const E: {
 };
 declare const console: { log(...args: unknown[]): void };
 declare function require(name: string): any; // eslint-disable-line @typescript-eslint/no-explicit-any
-declare function setTimeout(fn: (arg: any) => void, ms: number, arg?: unknown): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+declare function setTimeout(fn: (a?: any, b?: any) => void, ms: number, a?: unknown, b?: unknown): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
 declare function clearTimeout(id: unknown): void;
 declare function getSerial(): string;
 interface EspruinoSocket {

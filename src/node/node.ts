@@ -30,6 +30,7 @@ let nextEntity = 0; // the next discovery message to send
 let announcing = false; // a discovery round is under way
 let announced = false; // since boot
 let timers: unknown[] = [];
+let dropped = 0; // messages the outbox gave up on (full during an outage), since boot
 
 // The node id: the configured one, or the board's serial with anything not topic-friendly removed.
 export function nodeId(cfg: NodeConfig): string {
@@ -66,8 +67,10 @@ export function runNode(c: Client, cfg: NodeConfig, boardName: string): void {
   announcing = false;
   announced = false;
   timers = [];
+  dropped = 0;
   for (let i = 0; i < cfg.actuators.length; i++) drive(cfg.actuators[i]);
   c.on('connect', online);
+  c.on('drop', countDrop);
   c.subscribe(base + '+/set', { qos: 1, handler: command });
   if (cfg.discovery) c.subscribe(cfg.discovery + '/status', { handler: homeAssistantStatus });
   for (let i = 0; i < cfg.sensors.length; i++) {
@@ -122,9 +125,14 @@ function reported(s: NodeSensor, error: string | null, values?: number[]): void 
     if (json) body += (i ? ',"' : '{"') + qs[i] + '":' + (s.type === 'digital' ? '"' + v + '"' : v);
     else client.publish(base + s.name + (qs.length > 1 ? '/' + qs[i] : ''), v, opts);
   }
-  // a per-sensor sequence number lets a tester see a reading that never arrived
-  if (config.seq) body += ',"seq":' + (s._seq = (s._seq || 0) + 1);
+  // a per-sensor sequence number lets a tester see a reading that never arrived, and the count of messages
+  // given up tells a gap the node reported from one it did not
+  if (config.seq) body += ',"seq":' + (s._seq = (s._seq || 0) + 1) + ',"dropped":' + dropped;
   if (json) client.publish(base + s.name, body + '}', opts);
+}
+
+function countDrop(): void {
+  dropped++;
 }
 
 // Why something failed, on <base>error: never a number that is not a reading.
@@ -166,7 +174,14 @@ function homeAssistantStatus(_topic: string, payload: Payload): void {
   if (String(payload) === 'online') announce();
 }
 
-function announceNext(err?: Error): void {
+function announceNext(err?: Error, now?: boolean): void {
+  // Each message is built on a fresh stack: called back by its PUBACK, this runs deep inside the socket's
+  // data callback, whose frames and received chunk hold about 200 more blocks (measured in 12-byte blocks:
+  // enough to run an ESP8266 out of memory while writing the next message).
+  if (!now) {
+    setTimeout(announceNext, 0, err, true);
+    return;
+  }
   if (err) {
     announcing = false;
     if ((err as MqttError).code !== ClientErr.OUTBOX_FULL) return; // the client was ended: the round is over
