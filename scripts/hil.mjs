@@ -72,6 +72,12 @@ const keepalive = config.mqtt.keepalive ?? 60;
 const watch = await mqtt.connectAsync({ host: '127.0.0.1', port, protocolVersion: 4, clientId: 'hil-watch', reconnectPeriod: 200, clean: false });
 const seen = [];
 watch.on('message', (topic, payload, packet) => seen.push({ at: Date.now(), topic, payload: payload.toString('utf8'), retain: packet.retain }));
+// What the broker itself accepted from clients: whether the node delivered a reading does not depend on the
+// watcher's own session getting through the broker's restarts.
+const accepted = [];
+aedes.on('publish', (packet, client) => {
+  if (client && client.id !== 'hil-watch') accepted.push({ at: Date.now(), topic: packet.topic, payload: packet.payload.toString('utf8') });
+});
 await watch.subscribeAsync('#', { qos: 1 });
 
 let node;
@@ -113,9 +119,12 @@ console.log(`node ${id} is online (${Date.now() - birthStart} ms after the broke
 const periodic = config.sensors.filter((s) => s.period);
 const relay = config.actuators.find((a) => a.type === 'relay') || config.actuators[0];
 const readingsOf = (s, t = 0) =>
-  from(t)
-    .filter((m) => m.topic === `${b}${s.name}`)
-    .map((m) => ({ ...m, seq: JSON.parse(m.payload).seq, dropped: JSON.parse(m.payload).dropped || 0 }));
+  accepted
+    .filter((m) => m.at >= t && m.topic === `${b}${s.name}`)
+    .map((m) => {
+      const r = JSON.parse(m.payload);
+      return { ...m, seq: r.seq, dropped: r.dropped || 0 };
+    });
 const results = [];
 async function scenario(name, fn) {
   const t = Date.now();

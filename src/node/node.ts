@@ -176,9 +176,10 @@ function homeAssistantStatus(_topic: string, payload: Payload): void {
 
 function announceNext(err?: Error, now?: boolean): void {
   // Each message is built on a fresh stack: called back by its PUBACK, this runs deep inside the socket's
-  // data callback, whose frames and received chunk hold about 200 more blocks (measured in 12-byte blocks:
-  // enough to run an ESP8266 out of memory while writing the next message).
+  // data callback, whose frames and received chunk are still held (in 12-byte blocks a five-part ESP8266
+  // node ran out of memory there, building the next message; from a timer it does not).
   if (!now) {
+    announcing = true; // from here: an announce() meanwhile restarts this round, never starts a second
     setTimeout(announceNext, 0, err, true);
     return;
   }
