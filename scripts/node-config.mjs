@@ -246,6 +246,8 @@ export function checkConfig(raw, boardName) {
 // Espruino module a sensor needs (minified, loaded from Storage). budget.blockSize is the block size of the
 // interpreter build they were measured on; where it is larger than the board's own (a 64-bit Linux build has
 // 16-byte blocks, an ESP32 14), the board's fixed buffers take more blocks than measured, and that is added.
+// It is a lower bound: strings grow too (on the ESP8266, 31 blocks for its buffers of ~100 in all), which is
+// why the ESP8266's budget is measured in its own 12-byte blocks; the ESP32's 16383 leave room to spare.
 export function estimateBlocks(cfg, board) {
   const b = board.budget;
   const buffers = board.rxBuffer + board.txBuffer + board.outboxBytes;
