@@ -668,7 +668,7 @@ function deliver(s: Session, p: Packet): void {
     // connection instead, as for a transient error [MQTT-4.8.0-2], would have the broker resend it into the
     // same shortage (a payload that fits the receive buffer and still finds no room is not passing), and
     // would drop what else was in flight.
-    const err = mqttError(ClientErr.NO_MEMORY);
+    const err = mqttError(Err.NO_MEMORY);
     err.topic = topic;
     err.qos = p.qos;
     err.size = p.end - p.start;

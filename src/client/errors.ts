@@ -13,8 +13,13 @@ export const enum ClientErr {
   PROTOCOL = 32, // a packet the session does not allow: a second CONNACK, an ack for an unknown id
   HANDLER = 33, // a message handler or listener threw
   NO_TRANSPORT = 34,
-  NO_MEMORY = 35, // the board could not allocate a received payload
+  // 35 is Err.NO_MEMORY: the board could not allocate
   OFFLINE = 36, // a QoS 0 publish while disconnected, with offlineQos0: 'drop'
+  BAD_OPTION = 37, // connect() options the board cannot honour; the detail names the option
+  ACK_MISMATCH = 38, // a SUBACK/UNSUBACK that does not answer its request (count or kind)
+  REQUESTS_FULL = 39, // more (un)subscribe requests pending than `requests` allows
+  NO_ID = 40, // every packet id is taken
+  SESSION_PRESENT = 41, // Session Present = 1 in reply to a clean CONNECT [MQTT-3.2.2-1]
 }
 
 export interface MqttError extends Error {
@@ -36,7 +41,8 @@ export function mqttError(code: Err | ClientErr, detail?: string): MqttError {
   '|refused: unacceptable protocol version|refused: identifier rejected|refused: server unavailable' +
   '|refused: bad user name or password|refused: not authorized|no CONNACK in time|no PINGRESP in time' +
   '|socket error|subscription refused|outbox full|client ended|protocol violation|handler threw|no transport' +
-  '|out of memory for a received payload|offline: QoS 0 message not queued';
+  '|out of memory|offline: QoS 0 message not queued|bad option|acknowledgement does not match its request' +
+  '|too many pending requests|no free packet id|session present after a clean CONNECT';
   // the code-th '|'-separated reason, found without splitting the whole string (slow on the board)
   let at = 0;
   for (let i = 0; i < code && at >= 0; i++) at = REASONS.indexOf('|', at) + 1;

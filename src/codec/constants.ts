@@ -42,6 +42,9 @@ export const enum Err {
   BAD_SUBACK = 19, // a return code other than 0, 1, 2, 0x80
   // not fatal: a PUBLISH larger than the receive buffer, skipped whole and reported
   TOO_LARGE = 20,
+  // The board could not allocate (a received chunk's or payload's copy): numbered in the client's range,
+  // where it was first used; the code space is one (../client/errors.ts).
+  NO_MEMORY = 35,
 }
 
 // CONNECT flags (3.1.2.2 - 3.1.2.9)
