@@ -66,8 +66,14 @@ async function rig(authenticate) {
     up.on('close', end).on('error', () => {});
   });
   await new Promise((r) => pserver.listen(0, '127.0.0.1', r));
+  // The watching subscriber has a listener of its own that no fault touches: were it cut off too, Aedes would
+  // replay its stored messages interleaved with live ones when it came back (moscajs/aedes#649), and the
+  // order column would measure the broker, not the client.
+  const watch = net.createServer(aedes.handle);
+  await new Promise((r) => watch.listen(0, '127.0.0.1', r));
   return {
     port,
+    watchPort: watch.address().port,
     proxyPort: pserver.address().port,
     proxy,
     kill: () => (server.close(), socks.forEach((s) => s.destroy())),
@@ -76,6 +82,7 @@ async function rig(authenticate) {
       proxy.silent = false;
       for (const [a, b] of proxy.pairs) (a.destroy(), b.destroy());
       pserver.close();
+      watch.close();
       server.close();
       socks.forEach((s) => s.destroy());
       await new Promise((r) => aedes.close(r));
@@ -86,7 +93,7 @@ async function rig(authenticate) {
 // A stream of numbered QoS 1 messages from our client to an MQTT.js subscriber while `fault` strikes;
 // payloads carry their number and a check, so a corrupt delivery is counted, not just a missing one.
 async function stream(r, { total, port, fault, opts = {}, pace = 0 }) {
-  const sub = await mqtt.connectAsync({ host: '127.0.0.1', port: r.port, protocolVersion: 4, clientId: `sub-${Math.random()}`, clean: false, reconnectPeriod: 50 });
+  const sub = await mqtt.connectAsync({ host: '127.0.0.1', port: r.watchPort, protocolVersion: 4, clientId: `sub-${Math.random()}`, clean: false, reconnectPeriod: 50 });
   await sub.subscribeAsync('stream', { qos: 1 });
   const seen = new Map();
   let corrupt = 0;
@@ -109,7 +116,9 @@ async function stream(r, { total, port, fault, opts = {}, pace = 0 }) {
     while (pub.queued() >= 60) await sleep(1);
     await fault(i);
     if (pace) await sleep(pace);
-    if (!pub.publish('stream', `${i}:${(i * 7919) % 65521}`, { qos: 1 }, (err) => (err ? dropped++ : acked++))) dropped++;
+    // every message gets its callback: an error for one given up or refused (false alone may also mean
+    // "taken, and the outbox is now full")
+    pub.publish('stream', `${i}:${(i * 7919) % 65521}`, { qos: 1 }, (err) => (err ? dropped++ : acked++));
   }
   await until(() => acked + dropped >= total, 60000);
   await until(() => seen.size >= acked, 10000);

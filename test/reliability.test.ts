@@ -15,6 +15,7 @@ describe('reliability under faults (npm run reliability -- --quick)', () => {
     expect(row('broker killed').dropped).toBe(0); // reject-new with room to spare: nothing given up
     expect(row('broker killed').outOfOrder).toBe(0); // no first delivery behind a later message: order kept but for resends
     expect(row('line cut').outOfOrder).toBe(0);
+    expect(row('outage').outOfOrder).toBe(0);
     expect(row('line cut').dropped).toBe(0);
     expect(row('outage').dropped).toBeGreaterThan(0); // the bound held, and said so
     expect(row('silent link').detectMs).toBeLessThanOrEqual(3000 + 500); // 1.5x keep-alive, plus timer slack

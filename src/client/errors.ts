@@ -27,6 +27,7 @@ export interface MqttError extends Error {
   topic?: string;
   qos?: number;
   size?: number;
+  _gone?: boolean; // reports a message the client gave up on (see flush in events.ts)
 }
 
 export function mqttError(code: Err | ClientErr, detail?: string): MqttError {

@@ -112,20 +112,42 @@ describe('connecting', () => {
     }
   });
 
-  it('resets the backoff after a successful connection', () => {
-    const t = setup();
+  it('resets the backoff only after a connection that lasted one keep-alive period', () => {
+    const t = setup({ keepalive: 10 });
     t.clock.advance(0);
     t.mock.last().close({ message: 'refused' });
     t.clock.advance(1000);
     t.mock.last().close({ message: 'refused' });
     t.clock.advance(2000);
     t.mock.last().connack();
+    t.clock.advance(9999); // up, but not for a whole keep-alive period
     t.mock.last().close();
-    const before = t.mock.links.length;
+    let before = t.mock.links.length;
+    t.clock.advance(3999);
+    expect(t.mock.links.length).toBe(before); // the backoff went on growing: 1 s, 2 s, now 4 s
+    t.clock.advance(1);
+    expect(t.mock.links.length).toBe(before + 1);
+    t.mock.last().connack();
+    t.clock.advance(10000); // up for a whole period
+    t.mock.last().close();
+    before = t.mock.links.length;
     t.clock.advance(999);
     expect(t.mock.links.length).toBe(before);
     t.clock.advance(1);
     expect(t.mock.links.length).toBe(before + 1);
+  });
+
+  it('meets a broker that accepts and then drops the client at once with a growing wait, not a storm', () => {
+    const t = setup({ reconnect: { min: 1000, max: 8000, factor: 2, jitter: 0 } });
+    t.clock.advance(0);
+    const at: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      t.mock.last().connack();
+      at.push(t.clock.now());
+      t.mock.last().close(); // a duplicate client id, an ACL kick
+      while (t.mock.links.length < i + 2) t.clock.advance(100);
+    }
+    expect(at.slice(1).map((x, i) => x - at[i])).toEqual([1000, 2000, 4000, 8000]);
   });
 
   it('applies jitter within its bound', () => {

@@ -1,0 +1,83 @@
+import { Client, Listener } from './client';
+import { ClientErr, MqttError, mqttError } from './errors';
+import { Session } from './state';
+
+// Events and the application's callbacks never run inside a state change: they are queued, and the queue
+// runs when the socket event, timer or API call that caused them has finished changing the state (as
+// Espruino's own emit is queued). A listener may then call any public method, end() included: what that
+// call queues runs after it, from the same loop, never nested, so no listener can recurse the client into
+// a stack overflow. What a listener throws is reported once, as an 'error', and changes nothing else.
+
+export function emit(s: Session, event: string, a?: unknown, b?: unknown, c?: unknown): void {
+  s._queue.push(event, a, b, c);
+}
+
+// Queues a callback of the application's (a done, a handler); nothing when there is none.
+export function later(s: Session, fn: Listener | undefined, a?: unknown, b?: unknown, c?: unknown): void {
+  if (fn) s._queue.push(fn, a, b, c);
+}
+
+// Runs what is queued, unless it is running already (a listener's call returns here, and its events run
+// next in the same loop).
+export function flush(s: Session): void {
+  if (s._flushing) return;
+  s._flushing = true;
+  // in batches: what the listeners queue goes into a fresh array, and each batch is freed once it has run
+  while (s._queue.length) {
+    const q = s._queue;
+    s._queue = [];
+    for (let i = 0; i < q.length; i += 4) {
+      const what = q[i];
+      const a = q[i + 1] as MqttError;
+      // A publish from a drop report (or from a given-up message's callback) never gives up another
+      // message to make room: a report that evicts the next report would never end.
+      s._inDrop = what === 'drop' || !!(a && a._gone);
+      if (typeof what === 'string') {
+        const l = s._listeners[what];
+        // an error nobody listens for is still seen
+        if (what === 'error' && (!l || !l.length)) console.log('mqtt: ' + a.message);
+        for (let k = 0; l && k < l.length; k++) run(s, l[k], a, q[i + 2], q[i + 3]);
+      } else {
+        run(s, what as Listener, a, q[i + 2], q[i + 3]);
+      }
+    }
+  }
+  s._inDrop = false;
+  s._flushing = false;
+}
+
+function run(s: Session, fn: Listener, a: unknown, b: unknown, c: unknown): void {
+  try {
+    fn(a, b, c);
+  } catch (e) {
+    // an error listener that throws on this very report is logged, not handed its own throw forever
+    if (a && (a as MqttError).code === ClientErr.HANDLER) console.log('mqtt: handler threw: ' + e);
+    else emit(s, 'error', mqttError(ClientErr.HANDLER, String(e)));
+  }
+}
+
+// Ends a public method: runs what it queued (unless a listener called it), then returns its result.
+export function settle<T>(s: Session, result: T): T {
+  flush(s);
+  return result;
+}
+
+// Refuses a call's input: the callback gets the error, or else the 'error' event does.
+export function refuse(s: Session, code: number, done?: Listener): false {
+  const err = mqttError(code);
+  if (done) later(s, done, err);
+  else emit(s, 'error', err);
+  return settle(s, false);
+}
+
+export function on(this: Session, event: string, fn: Listener): Client {
+  (this._listeners[event] || (this._listeners[event] = [])).push(fn);
+  return this;
+}
+
+export function removeListener(this: Session, event: string, fn: Listener): Client {
+  const l = this._listeners[event];
+  const k = l ? l.indexOf(fn) : -1;
+  if (k >= 0) l.splice(k, 1);
+  return this;
+}

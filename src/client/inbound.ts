@@ -1,0 +1,105 @@
+import { Err, Type } from '../codec/constants';
+import { Packet } from '../codec/reader';
+import { fromBytes } from '../codec/strings';
+import { encodeAck } from '../codec/writer';
+import { Message, Payload } from './client';
+import { ClientErr, mqttError } from './errors';
+import { emit, later } from './events';
+import { Stage, findId, remove } from './outbox';
+import { pump, send } from './outbound';
+import { lose, onConnack } from './session';
+import { Session, State } from './state';
+import { dispatch, onSuback } from './subscriptions';
+
+// Reading: socket bytes -> reader -> here -> the session, the outbox, the subscriptions.
+
+export function onPacket(this: Session, p: Packet): void {
+  const s = this;
+  const type = p.type;
+  s._lastHeard = s._clock.now();
+  s._pingAt = -1; // any packet proves the broker alive
+  if (type === Type.CONNACK) {
+    if (s._state === State.CONNECTING) onConnack(s, p);
+    else lose(s, ClientErr.PROTOCOL, 'second CONNACK');
+  } else if (s._state !== State.CONNECTED) {
+    lose(s, ClientErr.PROTOCOL, 'packet before CONNACK');
+  } else if (type === Type.PUBLISH) {
+    onPublish(s, p);
+  } else if (type === Type.PUBACK || type === Type.PUBREC || type === Type.PUBCOMP) {
+    onAck(s, type, p.id);
+  } else if (type === Type.PUBREL) {
+    for (let i = 0; i < s._q2.length; i++) if (s._q2[i] === p.id) s._q2[i] = 0; // exactly once: forget the id
+    send(s, encodeAck(s._tx, Type.PUBCOMP, p.id)); // also for an id we do not know
+  } else if (type === Type.SUBACK || type === Type.UNSUBACK) {
+    onSuback(s, p);
+  }
+}
+
+// Malformed input: close, then reconnect [MQTT-4.8.0-1].
+export function onMalformed(this: Session, code: number): void {
+  lose(this, code);
+}
+
+function onPublish(s: Session, p: Packet): void {
+  const qos = p.qos;
+  const id = p.id;
+  const fresh = qos < 2 || s._q2.indexOf(id) < 0; // not a resent QoS 2 message already delivered
+  if (p.error) {
+    // Too large for the receive buffer: skipped, reported, and still acknowledged [MQTT-4.5.0-2].
+    const err = mqttError(p.error);
+    err.topic = fromBytes(p.topic);
+    err.qos = qos;
+    err.size = p.length;
+    emit(s, 'drop', err);
+  } else if (fresh) {
+    deliver(s, p);
+  }
+  // Acknowledged once the message is the application's (its copy made, its handlers queued), in the order
+  // received [MQTT-4.3.2-2] [MQTT-4.6.0-2] [MQTT-4.6.0-3]; a QoS 2 id is remembered until its PUBREL, so a
+  // resent PUBLISH is not delivered twice [MQTT-4.3.3-2].
+  if (qos === 2 && fresh) {
+    s._q2[s._q2next] = id;
+    s._q2next = (s._q2next + 1) % s._q2.length;
+  }
+  if (qos) send(s, encodeAck(s._tx, qos === 1 ? Type.PUBACK : Type.PUBREC, id));
+}
+
+function deliver(s: Session, p: Packet): void {
+  const topic = fromBytes(p.topic);
+  const body = p.buf.subarray(p.start, p.end);
+  // Espruino: a byte string; Node: a Buffer; elsewhere a Uint8Array copy.
+  const payload: Payload =
+    typeof E !== 'undefined' ? E.toString(body) : typeof Buffer !== 'undefined' ? Buffer.from(body) : body.slice();
+  if (payload === undefined) {
+    // E.toString gives undefined when the board has no room: report it, never hand a handler `undefined`.
+    // The message is still acknowledged: the client elects not to process it [MQTT-4.5.0-2]. Closing the
+    // connection instead, as for a transient error [MQTT-4.8.0-2], would have the broker resend it into the
+    // same shortage (a payload that fits the receive buffer and still finds no room is not passing), and
+    // would drop what else was in flight.
+    const err = mqttError(Err.NO_MEMORY);
+    err.topic = topic;
+    err.qos = p.qos;
+    err.size = p.end - p.start;
+    return emit(s, 'drop', err);
+  }
+  const msg: Message = { topic: topic, payload: payload, qos: p.qos, retain: p.retain, dup: p.dup, messageId: p.id };
+  dispatch(s, topic, payload, msg, p.topic);
+}
+
+function onAck(s: Session, type: Type, id: number): void {
+  const box = s._box;
+  const k = findId(box, id);
+  const stage = k < 0 ? -1 : box._stage[k];
+  // PUBACK answers a QoS 1 PUBLISH, PUBREC a QoS 2 one, PUBCOMP a PUBREL [MQTT-2.3.1-6]
+  if (type === Type.PUBCOMP ? stage !== Stage.RELEASED : stage !== Stage.SENT || box._qos[k] !== (type === Type.PUBACK ? 1 : 2)) {
+    return lose(s, ClientErr.PROTOCOL, 'acknowledgement for unknown packet id ' + id);
+  }
+  if (type === Type.PUBREC) {
+    box._stage[k] = Stage.RELEASE;
+  } else {
+    const done = box._done[k];
+    remove(box, k);
+    later(s, done);
+  }
+  pump(s);
+}

@@ -1,0 +1,177 @@
+import { Err, Type } from '../codec/constants';
+import { fromBytes, toBytes } from '../codec/strings';
+import { Bytes, encodeAck, encodeEmpty, encodePublish, isQos } from '../codec/writer';
+import { ClientErr, MqttError, mqttError } from './errors';
+import { emit, later, refuse, settle } from './events';
+import { Done, Stage, byteOf, findId, remove, room, store } from './outbox';
+import { finish } from './session';
+import { State, Session } from './state';
+import { sendRequests } from './subscriptions';
+
+// Publishing: into the outbox, out through the window and the socket, given up when the outbox overflows.
+
+// What publish() accepts as a payload, as bytes: strings are text (UTF-8 on the wire), numbers and the
+// rest are sent as their string form.
+export function payloadBytes(p: unknown): Bytes {
+  return p instanceof Uint8Array ? p : toBytes(p == null ? '' : String(p));
+}
+
+// Returns false when the caller should stop (Node's stream convention): the message was refused, or it was
+// taken and a message as large would not fit any more. 'drain' follows once one would.
+export function publish(this: Session, topic: string, payload: unknown, opts?: { qos?: number; retain?: boolean } | Done, done?: Done): boolean {
+  const s = this;
+  const box = s._box;
+  if (typeof opts === 'function') {
+    done = opts;
+    opts = undefined;
+  }
+  const qos = (opts && opts.qos) || 0;
+  if (s._state === State.ENDED || s._ending) return refuse(s, ClientErr.CLOSED, done);
+  if (!isQos(qos)) return refuse(s, Err.BAD_QOS, done);
+  let t: string;
+  let p: Bytes;
+  try {
+    t = toBytes(String(topic));
+    p = payloadBytes(payload);
+  } catch (e) {
+    return refuse(s, Err.BAD_UTF8, done); // a lone surrogate in host text
+  }
+  // Encoding into the transmit buffer validates everything and gives the exact bytes to queue.
+  const id = qos ? nextId(s) : 0;
+  if (qos && !id) return refuse(s, ClientErr.NO_ID, done);
+  const n = encodePublish(s._tx, t, p, qos, !!(opts && opts.retain), false, id);
+  if (n < 0) return refuse(s, -n, done);
+  if (!qos && s._state !== State.CONNECTED && s._dropOffline) {
+    later(s, done, dropped(s, ClientErr.OFFLINE, -1, t, 0));
+    return settle(s, false);
+  }
+  if (n > box._bytes.length) return refuse(s, Err.BUFFER_TOO_SHORT, done); // would never fit: evict nothing
+  // Full: give up the oldest messages not yet written, as few as make room (drop-oldest), or refuse the
+  // new one (reject-new, and always for a publish from a drop report: see flush in events.ts).
+  for (let k = 0; !room(box, n) && !s._rejectNew && !s._inDrop && k < box._count; ) {
+    if (box._stage[k] !== Stage.QUEUED) {
+      k++;
+      continue;
+    }
+    const gone = box._done[k];
+    const err = dropped(s, ClientErr.OUTBOX_FULL, k);
+    remove(box, k);
+    later(s, gone, err);
+  }
+  if (!room(box, n)) {
+    s._wantRoom = n;
+    if (s._inDrop) return refuse(s, ClientErr.OUTBOX_FULL, done);
+    later(s, done, dropped(s, ClientErr.OUTBOX_FULL, -1, t, qos));
+    return settle(s, false);
+  }
+  s._seq = (s._seq + 1) | 0;
+  store(box, s._tx, n, id, qos, s._seq, done);
+  pump(s);
+  const more = room(box, n);
+  if (!more) s._wantRoom = n;
+  return settle(s, more);
+}
+
+// Reports a message the client gives up on: outbox message k, or (k < 0) the one described by topic
+// and qos.
+export function dropped(s: Session, code: number, k: number, topic?: string, qos?: number): MqttError {
+  const err = mqttError(code);
+  if (k >= 0) {
+    // read the topic back from the stored PUBLISH: after the fixed header, a 2-byte length
+    const box = s._box;
+    let p = 1;
+    while (byteOf(box, k, p++) & 128);
+    topic = '';
+    for (let i = p + 2, e = p + 2 + ((byteOf(box, k, p) << 8) | byteOf(box, k, p + 1)); i < e; i++) topic += String.fromCharCode(byteOf(box, k, i));
+    qos = box._qos[k];
+  }
+  err.topic = fromBytes(topic!);
+  err.qos = qos;
+  err._gone = true;
+  emit(s, 'drop', err);
+  return err;
+}
+
+export function send(s: Session, n: number): void {
+  if (!s._link || n < 0) return;
+  s._link.write(s._tx, 0, n);
+  s._lastSent = s._clock.now();
+  s._unflushed += n;
+}
+
+// A packet id: 1..65535, never 0 [MQTT-2.3.1-1], never one still in use [MQTT-2.3.1-2]; 0 when every one
+// is. Of any n + 1 ids in a row at most n are in use, so the search ends within that many tries.
+export function nextId(s: Session): number {
+  const inUse = s._box._count + s._reqs.length;
+  for (let tries = 0; tries <= inUse && tries < 65535; tries++) {
+    const id = (s._lastId = (s._lastId % 65535) + 1);
+    let used = findId(s._box, id) >= 0;
+    for (let i = 0; i < s._reqs.length && !used; i++) used = s._reqs[i]._id === id;
+    if (!used) return id;
+  }
+  return 0;
+}
+
+// Writes what is queued in the order the application called: publishes while the window and the socket
+// allow, each (un)subscribe once the publishes called before it are written.
+export function pump(s: Session): void {
+  const box = s._box;
+  const cap = box._bytes.length;
+  if (s._pumping) {
+    s._repump = true;
+    return;
+  }
+  s._pumping = true;
+  do {
+    s._repump = false;
+    let inflight = 0;
+    let k = 0;
+    for (; k < box._count && s._link && s._state === State.CONNECTED; k++) {
+      const stage = box._stage[k];
+      const qos = box._qos[k];
+      if (stage === Stage.SENT || stage === Stage.RELEASED) {
+        inflight++;
+        continue;
+      }
+      if (stage === Stage.QUEUED) sendRequests(s, k);
+      if (stage === Stage.QUEUED && qos && inflight >= s._window) break;
+      const n = stage === Stage.RELEASE ? 4 : box._len[k];
+      // Never run more than one transmit buffer ahead of the socket: Espruino buffers writes without limit.
+      if (s._unflushed && s._unflushed + n > s._tx.length) break;
+      if (stage === Stage.RELEASE) {
+        send(s, encodeAck(s._tx, Type.PUBREL, box._id[k])); // in the order of the PUBRECs [MQTT-4.6.0-4]
+        box._stage[k] = Stage.RELEASED;
+        inflight++;
+        continue;
+      }
+      const at = box._at[k];
+      // a message that runs past the end of the ring goes in two writes
+      s._link.write(box._bytes, at, at + n <= cap ? at + n : cap);
+      if (at + n > cap) s._link.write(box._bytes, 0, at + n - cap);
+      s._lastSent = s._clock.now();
+      s._unflushed += n;
+      if (qos) {
+        box._stage[k] = Stage.SENT;
+        inflight++;
+      } else {
+        const done = box._done[k];
+        remove(box, k--);
+        later(s, done);
+      }
+    }
+    if (k === box._count && s._link && s._state === State.CONNECTED) sendRequests(s, k);
+  } while (s._repump);
+  s._pumping = false;
+  if (s._wantRoom && room(box, s._wantRoom) && s._state !== State.ENDED && !s._ending) {
+    s._wantRoom = 0;
+    emit(s, 'drain');
+  }
+  if (s._ending && s._state === State.CONNECTED && !box._count && !s._unflushed) {
+    send(s, encodeEmpty(s._tx, Type.DISCONNECT));
+    finish(s);
+  }
+}
+
+export function queued(this: Session): number {
+  return this._box._count;
+}

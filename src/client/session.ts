@@ -1,0 +1,228 @@
+import { Err, Type } from '../codec/constants';
+import { Packet } from '../codec/reader';
+import { encodeConnect, encodeEmpty } from '../codec/writer';
+import { LinkEvent } from '../transport/transport';
+import { ClientErr, mqttError } from './errors';
+import { emit, flush, later, settle } from './events';
+import { Stage, remove } from './outbox';
+import { dropped, pump, send } from './outbound';
+import { Events, Session, State, Wake } from './state';
+import { failRequests, renew } from './subscriptions';
+
+// The connection's life: opening it, CONNACK and the session rules, keep-alive, losing it and backing off,
+// reconnecting, ending. Every socket event and timer enters the client here, and the events they cause
+// run (events.ts) once the state change is complete.
+
+// ---- the timer: one at a time, for whatever the current state waits on
+
+export function arm(s: Session, ms: number, wake: Wake): void {
+  disarm(s);
+  s._wake = wake;
+  s._timer = s._clock.set(onTimer, ms > 0 ? ms : 0, s);
+}
+
+function disarm(s: Session): void {
+  if (s._timer != null) s._clock.clear(s._timer);
+  s._timer = null;
+}
+
+function onTimer(s: Session): void {
+  const wake = s._wake;
+  s._timer = null;
+  if (wake === Wake.CONNACK) lose(s, ClientErr.CONNECT_TIMEOUT);
+  else if (wake === Wake.PING) keepAlive(s);
+  else {
+    // open a connection: the first one, or after the backoff
+    if (wake === Wake.RETRY) emit(s, 'reconnect');
+    s._state = State.CONNECTING;
+    arm(s, s._connectTimeout, Wake.CONNACK);
+    const ev: Events = { _client: s, _gen: ++s._gen, notify: onLink };
+    try {
+      s._link = s._transport(s._servers[s._server], ev);
+    } catch (e) {
+      lose(s, ClientErr.SOCKET, String(e));
+    }
+  }
+  flush(s);
+}
+
+// What the transport reports about the link it opened; a report from an older link is ignored. Nothing
+// thrown here reaches the socket: whatever fails (on the board, an allocation when memory is short) closes
+// the connection, which is then reconnected.
+function onLink(this: Events, event: LinkEvent, arg?: any): void { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const s = this._client;
+  if (this._gen !== s._gen) return;
+  try {
+    if (event === LinkEvent.DATA) {
+      s._reader.push(arg);
+    } else if (event === LinkEvent.CONNECT) {
+      s._reader.reset();
+      s._lastSent = s._lastHeard = s._clock.now();
+      send(s, encodeConnect(s._tx, s._fields)); // the first packet on a connection [MQTT-3.1.0-1]
+    } else if (event === LinkEvent.DRAIN) {
+      s._unflushed = 0;
+      pump(s);
+    } else {
+      lose(s, arg || s._state === State.CONNECTING ? ClientErr.SOCKET : 0, arg ? arg.message || String(arg.code) : 'connection closed');
+    }
+  } catch (e) {
+    lose(s, Err.NO_MEMORY, String(e));
+  }
+  flush(s);
+}
+
+// ---- connection lifecycle
+
+// The end of a connection attempt or session, whatever ended it (a timeout, a malformed packet, a refusal,
+// the socket closing): the link is dropped at once and a reconnect is scheduled. What was in flight stays
+// in the outbox as it was: the next CONNACK decides what becomes of it (beginSession).
+export function lose(s: Session, code: number, detail?: string, longWait?: boolean): void {
+  if (s._state === State.CLOSED || s._state === State.ENDED) return; // nothing live to lose
+  const l = s._link;
+  const was = s._state;
+  s._link = null;
+  s._gen++;
+  if (l) l.end(true); // at once: no old send buffer lives on beside the next connection
+  disarm(s);
+  s._reader.reset();
+  s._unflushed = 0;
+  s._pingAt = -1;
+  s._state = State.CLOSED;
+  s.connected = false;
+  for (let i = 0; i < s._reqs.length; i++) s._reqs[i]._sent = false;
+  if (code) emit(s, 'error', mqttError(code, detail));
+  emit(s, 'close');
+  if (was === State.CONNECTED) {
+    emit(s, 'offline');
+    // The backoff starts again only after a connection that lasted: a broker that accepts and then drops
+    // the client (a duplicate client id, an ACL kick) meets a growing wait, not a reconnect storm.
+    if (s._clock.now() - s._upAt >= (s._fields.keepalive || 60) * 1000) s._attempt = 0;
+  } else {
+    s._server = (s._server + 1) % s._servers.length; // failover: the next server
+  }
+  if (s._ending || !s._retry) return finish(s);
+  // exponential backoff with jitter; a refusal of credentials waits the longest [CONNACK 4, 5]
+  const base = longWait ? s._rmax : Math.min(s._rmax, s._rmin * Math.pow(s._rfactor, s._attempt));
+  s._attempt++;
+  arm(s, base * (1 - s._jitter * Math.random()), Wake.RETRY);
+}
+
+export function onConnack(s: Session, p: Packet): void {
+  if (p.code) return lose(s, ClientErr.REFUSED + p.code, '', p.code === 4 || p.code === 5);
+  disarm(s); // the connect timeout
+  s._state = State.CONNECTED;
+  s.connected = true;
+  s._upAt = s._clock.now();
+  beginSession(s, p.sessionPresent);
+  keepAlive(s);
+  emit(s, 'connect', p.sessionPresent);
+  pump(s);
+}
+
+// The session rules, in one place: what of the client's state goes on, by what the broker kept.
+// - The broker kept the session (Session Present = 1 on a CONNECT with clean = false): every message in flight
+//   is resent in order with DUP set and its packet id [MQTT-3.3.1-1] [MQTT-2.3.1-3] [MQTT-4.4.0-1]
+//   [MQTT-4.6.0-1], a QoS 2 message that reached PUBREC resends its PUBREL, and pending requests go again
+//   with their ids.
+// - A new session (Session Present = 0, always so for clean = true [MQTT-3.1.2-6]): the broker has none of
+//   it. Subscriptions are renewed, received QoS 2 ids forgotten, and every unfinished message is sent again
+//   as a new message of this session: a PUBLISH with DUP 0, a QoS 2 one from its start even if it had reached
+//   PUBREC, since a PUBREL would be answered PUBCOMP by a broker that never delivered it. So such a
+//   message may arrive twice, never not at all.
+// - Session Present = 1 in reply to clean = true is the broker's violation [MQTT-3.2.2-1]: reported, and the
+//   session is treated as new.
+function beginSession(s: Session, present: boolean): void {
+  const box = s._box;
+  if (present && s._fields.clean) {
+    emit(s, 'error', mqttError(ClientErr.SESSION_PRESENT));
+    present = false;
+  }
+  for (let k = 0; k < box._count; k++) {
+    const stage = box._stage[k];
+    if (present) {
+      if (stage === Stage.SENT) box._bytes[box._at[k]] |= 8;
+      if (stage !== Stage.RELEASE && stage !== Stage.RELEASED) box._stage[k] = Stage.QUEUED;
+      else box._stage[k] = Stage.RELEASE;
+    } else {
+      box._bytes[box._at[k]] &= ~8;
+      box._stage[k] = Stage.QUEUED;
+    }
+  }
+  if (!present) {
+    s._q2.fill(0);
+    renew(s);
+  }
+}
+
+// Keep-alive: a PINGREQ when nothing was sent or received for keepalive seconds [MQTT-3.1.2-23]; no
+// answer within half of that and the link is dead, so a silent broker is noticed within 1.5x keepalive.
+function keepAlive(s: Session): void {
+  const k = s._fields.keepalive * 1000;
+  if (!k || s._state !== State.CONNECTED) return;
+  const t = s._clock.now();
+  if (s._pingAt >= 0) {
+    if (t - s._pingAt >= k / 2) return lose(s, ClientErr.PING_TIMEOUT);
+  } else if (t - s._lastSent >= k || t - s._lastHeard >= k) {
+    send(s, encodeEmpty(s._tx, Type.PINGREQ));
+    s._pingAt = t;
+  }
+  arm(s, (s._pingAt >= 0 ? s._pingAt + k / 2 : Math.min(s._lastSent, s._lastHeard) + k) - t, Wake.PING);
+}
+
+// Drops the current link, if any, and connects again now with the backoff reset; nothing after end().
+export function reconnect(this: Session): void {
+  const s = this;
+  if (s._state === State.ENDED || s._ending) return;
+  const retry = s._retry;
+  s._retry = true; // asked for, even where automatic reconnection is off
+  lose(s, 0);
+  s._retry = retry;
+  s._attempt = 0;
+  if (!(s._wake === Wake.OPEN && s._timer != null)) arm(s, 0, Wake.RETRY);
+  flush(s);
+}
+
+export function end(this: Session, force?: boolean | (() => void), done?: () => void): void {
+  const s = this;
+  if (typeof force === 'function') {
+    done = force;
+    force = false;
+  }
+  if (done) s._endDone.push(done);
+  if (s._state !== State.ENDED) {
+    s._ending = true;
+    if (s._state === State.CONNECTED) {
+      if (!force) return settle(s, pump(s)); // DISCONNECT once the outbox is empty and the socket drained
+      send(s, encodeEmpty(s._tx, Type.DISCONNECT));
+    }
+  }
+  finish(s);
+  flush(s);
+}
+
+// The end: no link, no timer, nothing left pending; what was not delivered is reported dropped.
+export function finish(s: Session): void {
+  const l = s._link;
+  const box = s._box;
+  disarm(s);
+  s._link = null;
+  s._gen++;
+  s._state = State.ENDED;
+  s.connected = false;
+  if (l) {
+    // after a DISCONNECT the client closes the connection [MQTT-3.14.4-1]; at once if the socket has not
+    // taken what was written before (a dead link)
+    l.end(s._unflushed > 2);
+    emit(s, 'close');
+  }
+  while (box._count) {
+    const done = box._done[0];
+    const err = dropped(s, ClientErr.CLOSED, 0);
+    remove(box, 0);
+    later(s, done, err);
+  }
+  failRequests(s, ClientErr.CLOSED);
+  if (s._ending) emit(s, 'end');
+  s._ending = false;
+  while (s._endDone.length) later(s, s._endDone.shift());
+}

@@ -1,0 +1,98 @@
+import { Reader } from '../codec/reader';
+import { ConnectFields } from '../codec/writer';
+import { Endpoint, Link, LinkEvents, Transport } from '../transport/transport';
+import { Client, Clock, Handler, SubscribeDone } from './client';
+import { Outbox } from './outbox';
+
+// The client's whole state, shared by the files of src/client/. Its behaviour is top-level functions over
+// this object, never functions defined per client: on Espruino a nested function is a new closure (about
+// 10 blocks; under require() its text is copied into RAM too) each time its outer function runs, while a
+// top-level one run from flash costs 4 blocks plus 1 per parameter, whatever its length. Fields are named
+// _x: the board bundles mangle them to a letter or two (rollup.config.mjs).
+
+export const enum State {
+  CLOSED, // no connection; a reconnect may be scheduled
+  CONNECTING, // socket opening or CONNECT sent, waiting for CONNACK
+  CONNECTED,
+  ENDED,
+}
+
+// What the one timer is waiting for.
+export const enum Wake {
+  OPEN, // the first connection, once the caller has added listeners
+  CONNACK, // the connect timeout
+  PING, // the keep-alive
+  RETRY, // the backoff before a reconnect
+}
+
+export interface Subscription {
+  _filter: string; // bytes
+  _qos: number;
+  _handler?: Handler;
+}
+
+// A SUBSCRIBE or UNSUBSCRIBE waiting for its acknowledgement, sent again (same id) on every new connection
+// until then.
+export interface Request {
+  _id: number;
+  _filters: string[]; // bytes
+  _qos: number[] | null; // SUBSCRIBE: the QoS asked for each filter; UNSUBSCRIBE: null
+  _done?: SubscribeDone;
+  _after: number; // sent only once every publish the application made before it was written
+  _sent: boolean; // on this connection
+  _renewal: boolean; // made by the client to renew subscriptions, not counted against `pendingRequests`
+}
+
+export interface Session extends Client {
+  _clock: Clock;
+  _transport: Transport;
+  _connectTimeout: number;
+  _retry: boolean; // reconnect at all
+  _rmin: number;
+  _rmax: number;
+  _rfactor: number;
+  _jitter: number;
+  _tx: Uint8Array;
+  _box: Outbox;
+  _window: number;
+  _rejectNew: boolean;
+  _dropOffline: boolean;
+  _maxRequests: number;
+  _q2: Uint16Array; // a ring of inbound QoS 2 packet ids; 0 is never an id
+  _q2next: number;
+  _servers: Endpoint[];
+  _fields: ConnectFields;
+  _reader: Reader;
+  _listeners: { [event: string]: ((a?: unknown, b?: unknown, c?: unknown) => void)[] };
+  // events and callbacks waiting to run, four entries each: an event name or a function, then its arguments
+  _queue: unknown[];
+  _flushing: boolean;
+  _inDrop: boolean; // a drop report or a given-up message's callback is running
+  _subs: Subscription[];
+  _reqs: Request[];
+  _seq: number; // the order of the application's publishes and requests
+  _wantRoom: number; // bytes a publish found no room for after it returned false; 'drain' when they fit
+  _endDone: (() => void)[];
+  _state: State;
+  _ending: boolean;
+  _link: Link | null;
+  _gen: number; // bumped whenever a link is dropped, so its late events are ignored
+  _server: number;
+  _attempt: number;
+  _upAt: number; // when the current connection was accepted
+  _timer: unknown;
+  _wake: Wake;
+  _lastSent: number;
+  _lastHeard: number;
+  _pingAt: number; // when the unanswered PINGREQ went out, -1 when none is
+  _unflushed: number; // bytes written since the socket last drained
+  _lastId: number;
+  _pumping: boolean;
+  _repump: boolean;
+}
+
+// The events of one link: the client, and the generation the link belongs to.
+export interface Events extends LinkEvents {
+  _client: Session;
+  _gen: number;
+}

@@ -1,0 +1,144 @@
+// Listeners run only after the state change that caused them is complete, and may call any public method.
+import { describe, expect, it } from 'vitest';
+import { ClientErr } from '../../src/client/errors';
+import { setup, type Setup } from './setup';
+
+// Drives a client into each event, with `end` called from its listener.
+const scenarios: [string, (t: Setup) => void][] = [
+  ['close', (t) => t.online().close()],
+  ['offline', (t) => t.online().close()],
+  ['error', (t) => t.online().close({ message: 'ECONNRESET' })],
+  ['reconnect', (t) => {
+    t.online().close();
+    t.clock.advance(1000);
+  }],
+  ['drop', (t) => {
+    t.online().close();
+    t.client.publish('x', '1', { qos: 1 });
+    t.client.publish('x', '2', { qos: 1 }); // outboxMessages: 1
+  }],
+];
+
+describe('end() from a listener', () => {
+  for (const [event, cause] of scenarios) {
+    for (const force of [false, true]) {
+      it(`ends the client for good when called from a '${event}' listener${force ? ', forced' : ''}`, () => {
+        const t = setup({ outboxMessages: 1 });
+        let calls = 0;
+        t.client.on(event, () => {
+          calls++;
+          t.client.end(force);
+        });
+        cause(t);
+        expect(calls).toBe(event === 'drop' ? 2 : 1); // drop: the message given up, then the one end() gives up
+        const links = t.mock.links.length;
+        t.clock.advance(3600 * 1000);
+        expect(t.mock.links.length).toBe(links); // no reconnect follows
+        expect(t.mock.links.every((l) => l.ended)).toBe(true);
+        expect(t.client.connected).toBe(false);
+        expect(t.of('end').length).toBe(1);
+        expect(t.clock.pending()).toBe(0);
+        let refused: { code: number } | undefined;
+        expect(t.client.publish('later', 'x', (e) => (refused = e as never))).toBe(false);
+        expect(refused!.code).toBe(ClientErr.CLOSED);
+      });
+    }
+  }
+
+  it('finds the client in a state that makes sense: connected is already false in close and offline', () => {
+    const t = setup();
+    const seen: string[] = [];
+    t.client.on('close', () => seen.push(`close ${t.client.connected}`));
+    t.client.on('offline', () => seen.push(`offline ${t.client.connected}`));
+    t.client.on('connect', () => seen.push(`connect ${t.client.connected}`));
+    const link = t.online();
+    link.close();
+    expect(seen).toEqual(['connect true', 'close false', 'offline false']);
+  });
+});
+
+describe('a drop listener that publishes', () => {
+  for (const overflow of ['drop-oldest', 'reject-new'] as const) {
+    it(`loses nothing silently and never recurses, however full the outbox (${overflow})`, () => {
+      const t = setup({ outboxMessages: 200, outboxBytes: 65535, overflow });
+      const dropped: string[] = [];
+      const called: string[] = [];
+      const reports: boolean[] = [];
+      t.client.on('drop', (e: { topic: string }) => {
+        dropped.push(e.topic);
+        reports.push(t.client.publish('report', 'lost ' + e.topic, { qos: 1 }));
+      });
+      let accepted = 0;
+      for (let i = 0; i < 1000; i++) {
+        t.client.publish(`m/${i}`, 'x', { qos: 1 }, (e) => {
+          called.push(`m/${i}`);
+          if (!e) accepted++;
+        });
+      }
+      // every message given up: exactly one drop and one callback
+      expect(new Set(dropped).size).toBe(dropped.length);
+      expect(dropped.filter((d) => d.startsWith('m/')).sort()).toEqual(called.slice().sort());
+      expect(called.length).toBe(1000 - t.client.queued() + dropped.filter((d) => d === 'report').length);
+      expect(t.client.queued()).toBeLessThanOrEqual(200);
+      expect(reports.every((r) => r === false)).toBe(true); // a full outbox takes no report
+      // and what stayed is delivered
+      const link = t.online();
+      for (let i = 0; i < 1000 && t.client.queued(); i++) {
+        link.drain();
+        for (const p of link.take('publish')) link.receive({ cmd: 'puback', messageId: p.messageId });
+      }
+      expect(t.client.queued()).toBe(0);
+      expect(accepted + dropped.filter((d) => d.startsWith('m/')).length).toBe(1000);
+    });
+  }
+});
+
+describe('a listener that throws', () => {
+  it('is reported once and changes nothing else', () => {
+    const t = setup();
+    t.client.on('connect', () => {
+      throw new Error('boom');
+    });
+    const link = t.online();
+    expect(t.errors()).toEqual([ClientErr.HANDLER]);
+    expect(t.client.connected).toBe(true);
+    expect(t.of('connect').length).toBe(1); // the other listeners still ran
+    t.client.publish('a', '1', { qos: 1 });
+    expect(link.take('publish').length).toBe(1);
+    expect(link.ended).toBe(false);
+  });
+
+  it('in a message handler still lets the message be acknowledged and the next one delivered', () => {
+    const t = setup();
+    const link = t.online();
+    let n = 0;
+    t.client.subscribe('t', {
+      handler: () => {
+        n++;
+        throw new Error('bad handler');
+      },
+    });
+    link.take();
+    link.receive({ cmd: 'publish', topic: 't', payload: Buffer.from('1'), qos: 1, messageId: 5 }, { cmd: 'publish', topic: 't', payload: Buffer.from('2'), qos: 1, messageId: 6 });
+    expect(n).toBe(2);
+    expect(link.take('puback').map((p) => p.messageId)).toEqual([5, 6]);
+    expect(t.errors()).toEqual([ClientErr.HANDLER, ClientErr.HANDLER]);
+  });
+});
+
+describe('public methods called from listeners', () => {
+  it('subscribe, publish and reconnect from connect and message listeners all take effect, in order', () => {
+    const t = setup();
+    t.client.on('connect', () => {
+      t.client.subscribe('in');
+      t.client.publish('hello', 'x');
+    });
+    const link = t.online();
+    expect(link.take().map((p) => p.cmd)).toEqual(['connect', 'subscribe', 'publish']);
+    t.client.on('message', () => t.client.reconnect());
+    link.receive({ cmd: 'publish', topic: 'in', payload: Buffer.from('x'), qos: 0 });
+    expect(link.ended).toBe(true);
+    t.clock.advance(0);
+    expect(t.mock.links.length).toBe(2);
+  });
+});
