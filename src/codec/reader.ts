@@ -170,8 +170,14 @@ function push(this: ReaderState, chunk: string | Uint8Array): void {
   const r = this;
   const buf = r._buf;
   const size = r._size;
-  // On the board, one native copy beats charCodeAt, which walks Espruino's block-linked strings.
+  // On the board, one native copy beats charCodeAt, which walks Espruino's block-linked strings. The copy
+  // is undefined when the board is short of memory: fail the stream (the client closes and reconnects)
+  // rather than throw into the socket's callback.
   if (typeof chunk === 'string' && typeof E !== 'undefined') chunk = E.toUint8Array(chunk);
+  if (chunk == null || typeof chunk.length !== 'number') {
+    if (r._state !== State.FAILED) fail(r, Err.NO_MEMORY);
+    return;
+  }
   const str = typeof chunk === 'string';
   const n = chunk.length;
   const gen = r._gen;
