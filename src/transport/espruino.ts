@@ -13,6 +13,8 @@ interface EspruinoLink extends Link {
 
 interface Sock extends EspruinoSocket {
   _l: EspruinoLink;
+  dSnd?: string; // the interpreter's send buffer (libs/network/socketserver.c)
+  clsNow?: boolean; // close at the next idle-loop pass, sending nothing more
 }
 
 // Espruino's net and (ESP32) tls modules, loaded through `load` (the interpreter's require; tls only when
@@ -87,9 +89,17 @@ function write(this: EspruinoLink, buf: Uint8Array, start: number, stop: number)
   }
 }
 
-function end(this: EspruinoLink): void {
+function end(this: EspruinoLink, force?: boolean): void {
+  const sock = this._sock;
   try {
-    if (this._sock) this._sock.end();
+    if (sock && force) {
+      // end() alone sends the whole (unbounded) send buffer first, beside the next connection: drop it
+      // and close now; later writes are no-ops
+      this._sock = null;
+      delete sock.dSnd;
+      sock.clsNow = true;
+    }
+    if (sock) sock.end();
   } catch (e) {
     // already closed
   }

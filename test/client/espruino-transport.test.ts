@@ -9,6 +9,8 @@ class FakeSocket {
   listeners: Record<string, Listener[]> = {};
   written: string[] = [];
   closed = false;
+  dSnd?: string; // the interpreter's send buffer: what write() queued and the idle loop has yet to send
+  clsNow?: boolean;
   on(ev: string, fn: Listener) {
     if (ev === 'connect') throw new Error('on("connect") with a connect callback trips an interpreter assertion');
     (this.listeners[ev] ||= []).push(fn);
@@ -19,6 +21,7 @@ class FakeSocket {
   write(x: unknown) {
     if (this.closed) throw new Error('This socket is closed');
     this.written.push(String(x)); // exactly what the interpreter does with its argument
+    this.dSnd = (this.dSnd || '') + String(x);
     return false;
   }
   end() {
@@ -112,6 +115,27 @@ describe('the Espruino transport', () => {
     sockets[0].emit('close');
     await new Promise((r) => setTimeout(r, 5));
     expect(e.log.filter((l) => l.startsWith('close'))).toEqual(['close This socket is closed']);
+  });
+
+  it('end(true) drops the unsent data and closes now; end() leaves it to be sent first', async () => {
+    const e = events();
+    const forced = espruinoTransport(load)({ host: 'h', port: 1883, protocol: 'mqtt' }, e.on);
+    const gentle = espruinoTransport(load)({ host: 'h', port: 1883, protocol: 'mqtt' }, events().on);
+    forced.write(new Uint8Array([0xc0, 0x00]), 0, 2);
+    gentle.write(new Uint8Array([0xc0, 0x00]), 0, 2);
+    forced.end(true);
+    gentle.end();
+    expect(sockets[0].dSnd).toBeFalsy();
+    expect(sockets[0].clsNow).toBe(true);
+    expect(sockets[0].closed).toBe(true);
+    expect(sockets[1].dSnd).toBe('\xc0\x00');
+    expect(sockets[1].clsNow).toBeUndefined();
+    expect(sockets[1].closed).toBe(true);
+    // a write after a forced end is a no-op: nothing written, nothing thrown, no close reported for it
+    expect(() => forced.write(new Uint8Array([0xe0, 0x00]), 0, 2)).not.toThrow();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(sockets[0].written).toEqual(['\xc0\x00']);
+    expect(e.log.filter((l) => l.startsWith('close'))).toEqual([]);
   });
 
   it('passes the socket error to close, in the interpreter order error, close', () => {
