@@ -135,12 +135,11 @@ function countDrop(): void {
   dropped++;
 }
 
-// Why something failed, on <base>error: never a number that is not a reading.
+// Why something failed, on <base>error: never a number that is not a reading. The source can be a topic
+// level anyone may publish to (<base>a"b/set), so the whole message is built by JSON.stringify (which
+// leaves out an undefined payload).
 function fault(source: string, error: string, payload?: string): void {
-  client.publish(
-    base + 'error',
-    '{"source":"' + source + '","error":"' + error + '"' + (payload == null ? '' : ',"payload":' + JSON.stringify(payload.substr(0, 40))) + '}',
-  );
+  client.publish(base + 'error', JSON.stringify({ source: source, error: error, payload: payload && payload.substr(0, 40) }));
 }
 
 // ---- commands

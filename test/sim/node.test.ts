@@ -163,6 +163,15 @@ describe('the sensor node in the Espruino sandbox, against Aedes', () => {
     expect(box.pins.pwm[27].duty).toBe(0);
   });
 
+  it('says a command to a topic level with a quote in it on the error topic as valid JSON', async () => {
+    const w = await watcher('espruino/#');
+    bootNode(nodeConfig());
+    await until(() => w.last('espruino/kitchen/status')?.payload === 'online', 5000, 'online');
+    await w.c.publishAsync('espruino/kitchen/a"b/set', 'x"y\\');
+    await until(() => !!w.last('espruino/kitchen/error'), 5000, 'an error');
+    expect(JSON.parse(w.last('espruino/kitchen/error')!.payload)).toEqual({ source: 'a"b', error: 'unknown actuator', payload: 'x"y\\' });
+  });
+
   it('reports a failing sensor on the error topic, publishes no number for it, and keeps the others going', async () => {
     const w = await watcher('espruino/#');
     const box = bootNode(nodeConfig());
