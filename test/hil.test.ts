@@ -17,7 +17,7 @@ describe('npm run hil', () => {
     const r = JSON.parse(readFileSync(report, 'utf8'));
     expect(r).toMatchObject({ board: 'esp8266', simulated: true, passed: 6, failed: 0, skipped: 0 });
     expect(r.scenarios.find((s: { name: string }) => s.name.startsWith('QoS 1')).detail).toMatch(/missing none/);
-  }, 90000);
+  }, 180000);
 
   it('exits non-zero and says why when the node never comes online', async () => {
     const { code, out } = await hil(['--board', 'esp32']);

@@ -1,0 +1,110 @@
+// The bounded outbox, done right: drop-oldest gives up only what it must, and a producer that stops on
+// publish() === false and resumes on 'drain' (Node's stream convention) never loses a message.
+import { describe, expect, it } from 'vitest';
+import { ClientErr } from '../../src/client/errors';
+import { startBroker, type TestBroker } from '../helpers/broker';
+import { hostClient, until } from '../helpers/host-client';
+import { setup } from './setup';
+
+// The ESP8266 profile (boards/esp8266.json)
+const ESP8266 = { rxBuffer: 256, txBuffer: 448, outboxBytes: 768, outboxMessages: 16 };
+const payload = (i: number) => String(i).padStart(6, '0') + ':' + 'x'.repeat(193); // 200 bytes
+
+describe('drop-oldest', () => {
+  it('gives up only as many queued messages as it must, even when unacknowledged messages sit at the head', () => {
+    const t = setup({ outboxBytes: 300, outboxMessages: 16, window: 2 });
+    const link = t.online();
+    t.client.publish('h', 'a'.repeat(40), { qos: 1 });
+    t.client.publish('h', 'b'.repeat(40), { qos: 1 }); // both in flight on a silent link: the head
+    for (let i = 0; i < 4; i++) t.client.publish('q', String(i).repeat(40), { qos: 1 }); // queued behind them
+    expect(t.client.queued()).toBe(6);
+    link.take();
+    t.client.publish('q', 'n'.repeat(40), { qos: 1 }); // 46 bytes more than room for: one must go
+    expect(t.of('drop').map((e) => (e.args[0] as { code: number }).code)).toEqual([ClientErr.OUTBOX_FULL]);
+    expect(t.client.queued()).toBe(6);
+    t.client.publish('q', 'm'.repeat(120), { qos: 1 }); // needs three
+    expect(t.of('drop').length).toBe(4);
+    expect(t.client.queued()).toBe(4);
+  });
+});
+
+describe('backpressure', () => {
+  it('publish() returns false once a message as large would not fit, and drain fires once room comes back', () => {
+    const t = setup({ outboxBytes: 100, outboxMessages: 16 });
+    let drains = 0;
+    t.client.on('drain', () => drains++);
+    const results: boolean[] = [];
+    for (let i = 0; i < 3; i++) results.push(t.client.publish('b', 'x'.repeat(20), { qos: 1 })); // 27 bytes each
+    expect(results).toEqual([true, true, false]); // the third is taken, and leaves no room for a fourth
+    expect(t.client.queued()).toBe(3);
+    expect(t.of('drop')).toEqual([]);
+    const link = t.online();
+    expect(drains).toBe(0); // written, but not yet acknowledged: still no room
+    const [p] = link.take('publish');
+    link.receive({ cmd: 'puback', messageId: p.messageId });
+    expect(drains).toBe(1);
+    link.receive({ cmd: 'puback', messageId: (p.messageId as number) + 1 });
+    expect(drains).toBe(1); // once per false
+  });
+
+  for (const overflow of ['drop-oldest', 'reject-new'] as const) {
+    for (const qos of [0, 1]) {
+      it(`a producer that stops on false and resumes on drain delivers 10,000 x 200 B with nothing given up (ESP8266 profile, ${overflow}, QoS ${qos})`, () => {
+        const t = setup({ ...ESP8266, overflow });
+        t.client.on('drain', produce);
+        let next = 0;
+        function produce() {
+          while (next < 10000 && t.client.publish('burst', payload(next++), { qos })) {
+            // until false
+          }
+        }
+        const link = t.online();
+        produce();
+        const got: string[] = [];
+        for (let round = 0; round < 100000 && got.length < 10000; round++) {
+          link.drain();
+          for (const p of link.take('publish')) {
+            got.push(String(p.payload).slice(0, 6));
+            if (qos) link.receive({ cmd: 'puback', messageId: p.messageId });
+          }
+        }
+        expect(t.of('drop')).toEqual([]);
+        expect(t.errors()).toEqual([]);
+        expect(got.length).toBe(10000);
+        expect(got.every((g, i) => Number(g) === i)).toBe(true);
+      });
+    }
+  }
+});
+
+describe('backpressure against a real broker', () => {
+  it('a producer paced by false and drain gets 10,000 x 200 B QoS 1 through Aedes, in order, nothing given up (ESP8266 profile)', async () => {
+    const b: TestBroker = await startBroker();
+    try {
+      const sub = hostClient({ port: b.port, clientId: 'bp-sub' });
+      const got: number[] = [];
+      sub.subscribe('burst', { qos: 1 });
+      sub.on('message', (_t: string, p: Buffer) => got.push(Number(String(p).slice(0, 6))));
+      await until(() => sub.connected, 5000);
+      await new Promise((r) => setTimeout(r, 100));
+      const pub = hostClient({ port: b.port, clientId: 'bp-pub', ...ESP8266 });
+      const drops: unknown[] = [];
+      pub.on('drop', (e) => drops.push(e));
+      let next = 0;
+      const produce = () => {
+        while (next < 10000 && pub.publish('burst', payload(next++), { qos: 1 })) {
+          // until false
+        }
+      };
+      pub.on('drain', produce);
+      pub.on('connect', produce);
+      await until(() => got.length >= 10000, 60000, '10,000 messages');
+      expect(drops).toEqual([]);
+      expect(got.every((g, i) => g === i)).toBe(true);
+      await new Promise<void>((r) => pub.end(() => r()));
+      await new Promise<void>((r) => sub.end(() => r()));
+    } finally {
+      await b.close();
+    }
+  }, 90000);
+});
