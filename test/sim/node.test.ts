@@ -211,13 +211,29 @@ describe('the sensor node in the Espruino sandbox, against Aedes', () => {
     const box = bootNode(nodeConfig());
     const w = await watcher('espruino/kitchen/status');
     await until(() => w.last('espruino/kitchen/status')?.payload === 'online');
+    // the broker turns the node away until released, so what it left retained can be read while it is gone
+    let held = true;
+    let turnedAway = 0;
+    broker.broker.preConnect = (_client, packet, done) => {
+      const away = held && packet.clientId === 'kitchen';
+      if (away) turnedAway++;
+      done(away ? new Error('held back by the test') : null, !away); // an error closes the connection
+    };
     for (const s of box.sockets) s.real.destroy(); // abrupt: no DISCONNECT, the broker sends the will
     await until(() => w.last('espruino/kitchen/status')?.payload === 'offline', 5000, 'the will');
-    const late = await watcher('espruino/kitchen/status');
-    await until(() => late.seen.length > 0);
-    expect(['offline', 'online']).toContain(late.seen[0].payload);
-    expect(late.seen[0].retain).toBe(true);
+    await until(() => turnedAway > 0, 5000, 'a reconnection turned away');
+    const gone = await watcher('espruino/kitchen/status');
+    await until(() => gone.seen.length > 0);
+    await sleep(100); // while the node is away: the will, retained, and nothing else
+    expect(gone.seen).toEqual([{ topic: 'espruino/kitchen/status', payload: 'offline', retain: true }]);
+    held = false;
     await until(() => w.last('espruino/kitchen/status')?.payload === 'online', 5000, 'back online');
+    expect(w.seen.map((m) => m.payload)).toEqual(['online', 'offline', 'online']);
+    // once back, its online replaces the will as the retained value
+    const back = await watcher('espruino/kitchen/status');
+    await until(() => back.seen.length > 0);
+    await sleep(100);
+    expect(back.seen).toEqual([{ topic: 'espruino/kitchen/status', payload: 'online', retain: true }]);
   });
 
   it('says offline itself on an orderly shutdown (a reset)', async () => {
