@@ -69,13 +69,30 @@ describe('receiving', () => {
     expect(t.errors()).toEqual([]);
   });
 
-  it('remembers a bounded number of QoS 2 ids', () => {
-    const t = setup({ qos2Ids: 4 });
-    const link = t.online();
-    for (let id = 1; id <= 10; id++) link.receive(publish('two', 'x', 2, id));
+  it('remembers the last qos2Ids QoS 2 ids and forgets the ones before [MQTT-4.3.3-2]', () => {
+    const N = 4;
+    // ids 1..10 received and not yet released: 7..10 are the last N
+    const received = () => {
+      const t = setup({ qos2Ids: N });
+      const link = t.online();
+      for (let id = 1; id <= 10; id++) link.receive(publish('two', `first ${id}`, 2, id));
+      expect(t.of('message').length).toBe(10);
+      link.take();
+      return { t, link };
+    };
+    // each of the last N, resent: acknowledged again, not delivered twice
+    const { t, link } = received();
+    for (const id of [7, 8, 9, 10]) link.receive(publish('two', `again ${id}`, 2, id, true));
     expect(t.of('message').length).toBe(10);
-    link.receive(publish('two', 'x', 2, 10, true)); // still remembered
-    expect(t.of('message').length).toBe(10);
+    expect(link.take().map((p) => `${p.cmd}:${(p as { messageId: number }).messageId}`)).toEqual(['pubrec:7', 'pubrec:8', 'pubrec:9', 'pubrec:10']);
+    // each before them is forgotten: delivered again (each on a fresh client, since delivering one makes it the
+    // newest and pushes out the oldest remembered)
+    for (let id = 1; id <= 10 - N; id++) {
+      const f = received();
+      f.link.receive(publish('two', `again ${id}`, 2, id, true));
+      expect(f.t.of('message').map((e) => String(e.args[1]))).toEqual([...Array.from({ length: 10 }, (_, i) => `first ${i + 1}`), `again ${id}`]);
+      expect(f.link.take().map((p) => `${p.cmd}:${(p as { messageId: number }).messageId}`)).toEqual([`pubrec:${id}`]);
+    }
   });
 
   it('still acknowledges a message whose handler throws, and reports the throw', () => {
