@@ -26,6 +26,7 @@ const cleanup: (() => unknown)[] = [];
 
 afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!();
+  errorsOf.clear();
   box.close();
   await broker.close();
 });
@@ -35,9 +36,13 @@ function board(opts: object, sandbox = box): BoardClient {
   const c = lib.connect({ host: '127.0.0.1', port: broker.port, reconnect: { min: 50, max: 500, jitter: 0 }, ...opts });
   const errors: number[] = [];
   c.on('error', (e: { code: number }) => errors.push(e.code));
+  errorsOf.set(c, errors);
   cleanup.push(() => new Promise<void>((r) => c.end(true, () => r())));
   return c;
 }
+
+// The codes of the errors a board client reported, in order.
+const errorsOf = new Map<BoardClient, number[]>();
 
 const connected = (c: BoardClient) => until(() => c.connected, 5000, 'connect');
 
@@ -64,6 +69,7 @@ for (const kind of KINDS) describe(`the bundle in the Espruino sandbox, against 
     c.publish('sim/caf\xc3\xa9', 'd\xc3\xa9j\xc3\xa0 vu', { qos: 1 });
     await until(() => got.length === 1);
     expect(got).toEqual(['sim/caf\u00e9=d\u00e9j\u00e0 vu']);
+    expect(errorsOf.get(c)).toEqual([]);
   });
 
   for (const chunk of [536, 268]) {
@@ -86,6 +92,7 @@ for (const kind of KINDS) describe(`the bundle in the Espruino sandbox, against 
       c.publish('rt/x', 'to mqtt.js', { qos: 1 });
       await until(() => seen.length === 1);
       expect(seen).toEqual(['to mqtt.js']);
+      expect(errorsOf.get(c)).toEqual([]);
     });
   }
 
@@ -105,6 +112,9 @@ for (const kind of KINDS) describe(`the bundle in the Espruino sandbox, against 
     await new Promise<void>((r) => b.end(false, () => r()));
     await sleep(300);
     expect(wills).toEqual(['offline']);
+    // a line cut and a clean end are closes, not errors
+    expect(errorsOf.get(a)).toEqual([]);
+    expect(errorsOf.get(b)).toEqual([]);
   });
 
   it('notices a silent broker within 1.5x keepalive and reconnects', async () => {
@@ -118,6 +128,7 @@ for (const kind of KINDS) describe(`the bundle in the Espruino sandbox, against 
     expect(Date.now() - start).toBeLessThanOrEqual(1500 + 400); // 1.5x keepalive, plus timer slack
     proxy.silent = false;
     await connected(c);
+    expect(errorsOf.get(c)).toEqual([27]); // ClientErr.PING_TIMEOUT, once
   });
 
   it('loses no QoS 1 message when the broker is killed and restarted mid-stream', async () => {
@@ -127,6 +138,10 @@ for (const kind of KINDS) describe(`the bundle in the Espruino sandbox, against 
     sub.on('message', (_t, p) => seen.add(Number(String(p))));
     const c = board({ clientId: 'sim-pub', outboxMessages: 32, outboxBytes: 2048, overflow: 'reject-new', keepalive: 2 });
     await connected(c);
+    let attempts = 0;
+    c.on('reconnect', () => attempts++);
+    const messages: string[] = [];
+    c.on('error', (e: { message: string }) => messages.push(e.message.replace(/ 127\.0\.0\.1:\d+$/, '')));
     let acked = 0;
     const TOTAL = 500;
     for (let i = 0; i < TOTAL; i++) {
@@ -138,6 +153,13 @@ for (const kind of KINDS) describe(`the bundle in the Espruino sandbox, against 
       expect(c.publish('sim/stream', String(i), { qos: 1 }, (err) => !err && acked++)).toBe(true);
     }
     await until(() => acked === TOTAL && seen.size === TOTAL, 20000, 'all acknowledged and delivered');
+    // Each reconnection refused while the broker was down is a socket error (ClientErr.SOCKET); the last one
+    // got through. The kill itself is a close: Aedes closes the line; Mosquitto, stopped mid-stream with our
+    // data unread, may reset it, a socket error too.
+    expect(attempts).toBeGreaterThanOrEqual(2);
+    const reset = kind === 'mosquitto' && messages[0] === 'socket error: read ECONNRESET' ? 1 : 0;
+    expect(messages).toEqual([...Array(reset).fill('socket error: read ECONNRESET'), ...Array(attempts - 1).fill('socket error: connect ECONNREFUSED')]);
+    expect(errorsOf.get(c)).toEqual(Array(reset + attempts - 1).fill(28));
   });
 
   it('acknowledges an oversized PUBLISH, reports it dropped, and reads on', async () => {
@@ -155,6 +177,7 @@ for (const kind of KINDS) describe(`the bundle in the Espruino sandbox, against 
     expect(got).toEqual(['small']);
     expect(drops[0]).toMatchObject({ code: 20, topic: 'big/a' });
     expect(c.connected).toBe(true);
+    expect(errorsOf.get(c)).toEqual([]); // dropped, not an error
   });
 
   it('reports wrong credentials by name and waits the backoff maximum between attempts', async () => {
@@ -169,6 +192,7 @@ for (const kind of KINDS) describe(`the bundle in the Espruino sandbox, against 
     expect(errors[0]).toMatchObject(kind === 'aedes' ? { code: 24, message: 'refused: bad user name or password' } : { code: 25, message: 'refused: not authorized' });
     expect(errors.length).toBeGreaterThanOrEqual(2);
     expect(errors.length).toBeLessThanOrEqual(3); // at 0, 1 s and 2 s
+    expect(errorsOf.get(c)).toEqual(Array(errors.length).fill(kind === 'aedes' ? 24 : 25)); // every attempt, the same refusal
     expect(c.connected).toBe(false);
   });
 
@@ -188,6 +212,7 @@ for (const kind of KINDS) describe(`the bundle in the Espruino sandbox, against 
     await until(() => got.length === 1);
     expect(got).toEqual(['fits']);
     expect(drops).toEqual([expect.objectContaining({ code: 35, topic: 'oom/a', size: 300 })]);
+    expect(errorsOf.get(c)).toEqual([]); // dropped, not an error
   });
 
   it('refuses bad input before anything is sent', async () => {
@@ -199,6 +224,7 @@ for (const kind of KINDS) describe(`the bundle in the Espruino sandbox, against 
     expect(c.publish('a\xc0\x80', 'x', {}, (e) => errs.push(e!.code))).toBe(false); // overlong NUL: ill-formed
     expect(c.subscribe('a/#/b', {}, (e) => errs.push((e as { code: number }).code))).toBe(false);
     expect(errs).toEqual([7, 9, 4, 8]);
+    expect(errorsOf.get(c)).toEqual([]); // each refusal went to its callback, not to the error event
     expect(c.queued()).toBe(0);
   });
 
@@ -227,6 +253,7 @@ for (const kind of KINDS) describe(`the bundle in the Espruino sandbox, against 
     c.publish('tls/t', 'sealed', { qos: 1 });
     await until(() => got.length === 1);
     expect(got).toEqual(['sealed']);
+    expect(errorsOf.get(c)).toEqual([]);
     const small = createSandbox({ board: 'ESP8266' });
     expect(() => small.require('tls')).toThrow(/not found/);
     small.close();
