@@ -49,7 +49,7 @@ const cut = () => { for (const [a, b] of proxy.pairs) { a.destroy(); b.destroy()
 const peer = await mqtt.connectAsync({ host: '127.0.0.1', port, protocolVersion: 4, clientId: 'peer', clean: false, reconnectPeriod: 100 });
 const inbox = [];
 peer.on('message', (topic, payload) => inbox.push([topic, payload.toString('utf8')]));
-await peer.subscribeAsync(['rt/#', 'will/#', 'stream'], { qos: 1 });
+await peer.subscribeAsync(['rt/#', 'will/#', 'stream', 'paced'], { qos: 1 });
 
 // Scenario code runs inside the interpreter; mark(k, v) prints "@@k v". `mqtt` is the library's exports.
 const prelude = `var mark = function (k, v) { console.log("@"+"@" + k + " " + (v === undefined ? "" : v)); };
@@ -104,6 +104,19 @@ const scenarios = [
     check: (m) => m.acked === '300' && new Set(inbox.filter(([t]) => t === 'stream').map(([, p]) => p)).size === 300,
   },
   {
+    // the producer pattern of the README: stop on false, resume on 'drain'
+    name: 'producer paced by false and drain: 10,000 x 200 B, ESP8266 profile, nothing given up',
+    timeout: 150000,
+    code: `var c = mqtt.connect(opts({ clientId: "paced", rxBuffer: 256, txBuffer: 448, outboxBytes: 768, outboxMessages: 16 })), i = 0, ok = 0, bad = 0, drops = 0;
+      var pad = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"; pad = pad + pad;
+      function done(e) { if (e) bad++; else ok++; if (ok + bad === 10000) { mark("ok", ok); mark("bad", bad); mark("drops", drops); c.end(function () { mark("done"); }); } }
+      function produce() { while (i < 10000 && c.publish("paced", (100000 + i++) + pad.substr(6), { qos: 1 }, done)) {} }
+      c.on("drop", function () { drops++; });
+      c.on("drain", produce);
+      c.on("connect", function () { if (!i) produce(); });`,
+    check: (m) => m.ok === '10000' && m.bad === '0' && m.drops === '0' && inbox.filter(([t]) => t === 'paced').length === 10000,
+  },
+  {
     name: 'oversized PUBLISH acknowledged and dropped; the stream reads on',
     code: `var c = mqtt.connect(opts({ clientId: "big", rxBuffer: 64 }));
       c.on("drop", function (d) { mark("drop", d.code + "/" + d.topic + "/" + d.size); });
@@ -147,7 +160,7 @@ for (const bin of bins) {
     const marks = {};
     const lines = bootLines(`var exports = {};\n${lib}\nvar mqtt = exports;\n(function(){\n${prelude}\n${s.code}\n})();`);
     const started = Date.now();
-    const running = run(bin, box.dir, lines, 30000, (k, v) => (marks[k] = v));
+    const running = run(bin, box.dir, lines, s.timeout || 30000, (k, v) => (marks[k] = v));
     const during = s.during ? s.during(marks).catch((e) => (marks.__during = String(e.message))) : null;
     const result = await running;
     await during;
