@@ -7,7 +7,7 @@ import { emit, flush, later, settle } from './events';
 import { Stage, remove } from './outbox';
 import { dropped, pump, send } from './outbound';
 import { Events, Session, State, Wake } from './state';
-import { failRequests, renew } from './subscriptions';
+import { renew } from './subscriptions';
 
 // The connection's life: opening it, CONNACK and the session rules, keep-alive, losing it and backing off,
 // reconnecting, ending. Every socket event and timer enters the client here, and the events they cause
@@ -221,7 +221,7 @@ export function finish(s: Session): void {
     remove(box, 0);
     later(s, done, err);
   }
-  failRequests(s, ClientErr.CLOSED);
+  while (s._reqs.length) later(s, s._reqs.shift()!._done, mqttError(ClientErr.CLOSED));
   if (s._ending) emit(s, 'end');
   s._ending = false;
   while (s._endDone.length) later(s, s._endDone.shift());

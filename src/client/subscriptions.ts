@@ -172,11 +172,6 @@ function pending(s: Session, f: string): boolean {
   return false;
 }
 
-// Every pending request fails with this code.
-export function failRequests(s: Session, code: number): void {
-  while (s._reqs.length) later(s, s._reqs.shift()!._done, mqttError(code));
-}
-
 // A SUBACK or UNSUBACK: it must answer a pending request of its kind, a SUBACK with one code per filter.
 // One that does not is a protocol violation: the request fails (it is not sent again, to be answered
 // wrongly again) and the connection closes.

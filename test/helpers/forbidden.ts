@@ -11,6 +11,9 @@ export const FORBIDDEN: [RegExp, string][] = [
   [/__extends|__spreadArray|__assign|__awaiter|__generator|__read|__values/, 'a TypeScript helper that breaks or bloats on the board'],
   // Espruino strings are 8-bit: a \u escape is truncated to one byte, so text must ship as UTF-8 bytes.
   [/\\u[0-9a-fA-F]{4}|\\u\{/, 'a \\u escape, truncated to one byte on Espruino'],
+  // Measured on 2v29: `for(function(r){...}(r),x;c;)` is a SyntaxError ("Got '(' expected ID"), raised only
+  // when that function runs; terser makes it when it inlines a single-use function into a loop's init.
+  [/for\(function\b/, 'a function expression opening a for-loop init, which Espruino cannot parse'],
 ];
 
 export function forbiddenIn(code: string): string[] {
