@@ -91,6 +91,22 @@ describe('a kept session (clean: false)', () => {
     expect(t.errors()).toEqual([]);
   });
 
+  it('a message resent with DUP to a kept session goes as new (DUP 0) to a session the broker then lost', () => {
+    const t = setup({ clean: false });
+    let link = t.online();
+    t.client.publish('a', '1', { qos: 1 });
+    link.close();
+    t.clock.advance(1000);
+    link = t.mock.last();
+    link.connack(0, true);
+    expect((link.take('publish') as unknown as Pub[]).map((p) => p.dup)).toEqual([true]);
+    link.close();
+    t.clock.advance(2000);
+    link = t.mock.last();
+    link.connack(0, false);
+    expect((link.take('publish') as unknown as Pub[]).map((p) => p.dup)).toEqual([false]);
+  });
+
   it('with Session Present = 0 (the broker lost it) starts over as with a clean session', () => {
     const t = setup({ clean: false });
     let link = t.online();
