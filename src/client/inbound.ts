@@ -4,7 +4,7 @@ import { fromBytes } from '../codec/strings';
 import { encodeAck } from '../codec/writer';
 import { Message, Payload } from './client';
 import { ClientErr, mqttError } from './errors';
-import { emit, later } from './events';
+import { emit, flush, later } from './events';
 import { Stage, findId, remove } from './outbox';
 import { pump, send } from './outbound';
 import { lose, onConnack } from './session';
@@ -33,6 +33,10 @@ export function onPacket(this: Session, p: Packet): void {
   } else if (type === Type.SUBACK || type === Type.UNSUBACK) {
     onSuback(s, p);
   }
+  // Each packet's events run before the next packet is read: the reader is between packets, and on the board
+  // a chunk of many small messages must not hold all their copies at once. A listener that ends or
+  // reconnects the client stops the reader (its reset), so nothing more of this chunk is read.
+  flush(s);
 }
 
 // Malformed input: close, then reconnect [MQTT-4.8.0-1].
