@@ -8,13 +8,10 @@ import { Session } from './state';
 // call queues runs after it, from the same loop, never nested, so no listener can recurse the client into
 // a stack overflow. What a listener throws is reported once, as an 'error', and changes nothing else.
 
-export function emit(s: Session, event: string, a?: unknown, b?: unknown, c?: unknown): void {
-  s._queue.push(event, a, b, c);
-}
-
-// Queues a callback of the application's (a done, a handler); nothing when there is none.
-export function later(s: Session, fn: Listener | undefined, a?: unknown, b?: unknown, c?: unknown): void {
-  if (fn) s._queue.push(fn, a, b, c);
+// Queues an event (by name) or a callback of the application's (a done, a handler; nothing when there is
+// none).
+export function emit(s: Session, what: string | Listener | undefined, a?: unknown, b?: unknown, c?: unknown): void {
+  if (what) s._queue.push(what, a, b, c);
 }
 
 // Runs what is queued, unless it is running already (a listener's call returns here, and its events run
@@ -65,8 +62,7 @@ export function settle<T>(s: Session, result: T): T {
 // Refuses a call's input: the callback gets the error, or else the 'error' event does.
 export function refuse(s: Session, code: number, done?: Listener): false {
   const err = mqttError(code);
-  if (done) later(s, done, err);
-  else emit(s, 'error', err);
+  emit(s, done || 'error', err);
   return settle(s, false);
 }
 

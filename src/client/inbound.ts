@@ -4,7 +4,7 @@ import { fromBytes } from '../codec/strings';
 import { encodeAck } from '../codec/writer';
 import { Message, Payload } from './client';
 import { ClientErr, mqttError } from './errors';
-import { emit, flush, later } from './events';
+import { emit, flush } from './events';
 import { Stage, findId, remove } from './outbox';
 import { pump, send } from './outbound';
 import { lose, onConnack } from './session';
@@ -103,7 +103,7 @@ function onAck(s: Session, type: Type, id: number): void {
   } else {
     const done = box._done[k];
     remove(box, k);
-    later(s, done);
+    emit(s, done);
   }
   pump(s);
 }

@@ -2,7 +2,7 @@ import { Err, Type } from '../codec/constants';
 import { fromBytes, toBytes } from '../codec/strings';
 import { Bytes, encodeAck, encodeEmpty, encodePublish, isQos } from '../codec/writer';
 import { ClientErr, MqttError, mqttError } from './errors';
-import { emit, later, refuse, settle } from './events';
+import { emit, refuse, settle } from './events';
 import { Done, Stage, byteOf, findId, remove, room, store } from './outbox';
 import { finish } from './session';
 import { State, Session } from './state';
@@ -42,7 +42,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: {
   const n = encodePublish(s._tx, t, p, qos, !!(opts && opts.retain), false, id);
   if (n < 0) return refuse(s, -n, done);
   if (!qos && s._state !== State.CONNECTED && s._dropOffline) {
-    later(s, done, dropped(s, ClientErr.OFFLINE, -1, t, 0));
+    emit(s, done, dropped(s, ClientErr.OFFLINE, -1, t, 0));
     return settle(s, false);
   }
   if (n > box._bytes.length) return refuse(s, Err.BUFFER_TOO_SHORT, done); // would never fit: evict nothing
@@ -56,12 +56,12 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: {
     const gone = box._done[k];
     const err = dropped(s, ClientErr.OUTBOX_FULL, k);
     remove(box, k);
-    later(s, gone, err);
+    emit(s, gone, err);
   }
   if (!room(box, n)) {
     s._wantRoom = n;
     if (s._inDrop) return refuse(s, ClientErr.OUTBOX_FULL, done);
-    later(s, done, dropped(s, ClientErr.OUTBOX_FULL, -1, t, qos));
+    emit(s, done, dropped(s, ClientErr.OUTBOX_FULL, -1, t, qos));
     return settle(s, false);
   }
   s._seq = (s._seq + 1) | 0;
@@ -156,7 +156,7 @@ export function pump(s: Session): void {
       } else {
         const done = box._done[k];
         remove(box, k--);
-        later(s, done);
+        emit(s, done);
       }
     }
     if (k === box._count && s._link && s._state === State.CONNECTED) sendRequests(s, k);

@@ -3,7 +3,7 @@ import { Packet } from '../codec/reader';
 import { encodeConnect, encodeEmpty } from '../codec/writer';
 import { LinkEvent } from '../transport/transport';
 import { ClientErr, mqttError } from './errors';
-import { emit, flush, later, settle } from './events';
+import { emit, flush, settle } from './events';
 import { Stage, remove } from './outbox';
 import { dropped, pump, send } from './outbound';
 import { Events, Session, State, Wake } from './state';
@@ -219,10 +219,10 @@ export function finish(s: Session): void {
     const done = box._done[0];
     const err = dropped(s, ClientErr.CLOSED, 0);
     remove(box, 0);
-    later(s, done, err);
+    emit(s, done, err);
   }
-  while (s._reqs.length) later(s, s._reqs.shift()!._done, mqttError(ClientErr.CLOSED));
+  while (s._reqs.length) emit(s, s._reqs.shift()!._done, mqttError(ClientErr.CLOSED));
   if (s._ending) emit(s, 'end');
   s._ending = false;
-  while (s._endDone.length) later(s, s._endDone.shift());
+  while (s._endDone.length) emit(s, s._endDone.shift());
 }

@@ -4,7 +4,7 @@ import { fromBytes, toBytes, topicFilterError } from '../codec/strings';
 import { encodeSubscribe, isQos } from '../codec/writer';
 import { Handler, Message, Payload, SubscribeDone } from './client';
 import { ClientErr, MqttError, mqttError } from './errors';
-import { emit, later, refuse, settle } from './events';
+import { emit, refuse, settle } from './events';
 import { Done } from './outbox';
 import { nextId, send } from './outbound';
 import { lose } from './session';
@@ -59,10 +59,10 @@ export function unsubscribe(this: Session, filter: string | string[], done?: Don
       }
       if (!r._filters.length) {
         s._reqs.splice(i--, 1);
-        later(s, r._done, undefined, []); // nothing left of it to subscribe
+        emit(s, r._done, undefined, []); // nothing left of it to subscribe
       }
     }
-    later(s, done);
+    emit(s, done);
     return settle(s, true);
   }
   const r = request(s, fs, null, done);
@@ -185,10 +185,10 @@ export function onSuback(s: Session, p: Packet): void {
   if (p.type === Type.SUBACK ? !r._qos || codes !== r._filters.length : r._qos) {
     const err = mqttError(ClientErr.ACK_MISMATCH, 'packet id ' + p.id);
     if (r._qos) forget(s, r._filters);
-    if (r._done) later(s, r._done, err);
+    if (r._done) emit(s, r._done, err);
     return lose(s, ClientErr.ACK_MISMATCH, 'packet id ' + p.id);
   }
-  if (!r._qos) return later(s, r._done);
+  if (!r._qos) return emit(s, r._done);
   const granted: { topic: string; qos: number }[] = [];
   let err: MqttError | undefined;
   for (let i = 0; i < codes; i++) {
@@ -203,14 +203,14 @@ export function onSuback(s: Session, p: Packet): void {
       if (!r._done) emit(s, 'error', err);
     }
   }
-  later(s, r._done, err, granted);
+  emit(s, r._done, err, granted);
 }
 
 // A received message to the handlers of the filters it matches, then to 'message'.
 export function dispatch(s: Session, topic: string, payload: Payload, msg: Message, topicBytes: string): void {
   for (let i = 0; i < s._subs.length; i++) {
     const sub = s._subs[i];
-    if (sub._handler && matchTopic(sub._filter, topicBytes)) later(s, sub._handler, topic, payload, msg);
+    if (sub._handler && matchTopic(sub._filter, topicBytes)) emit(s, sub._handler, topic, payload, msg);
   }
   emit(s, 'message', topic, payload, msg);
 }
