@@ -31,23 +31,23 @@ export interface MqttError extends Error {
 }
 
 export function mqttError(code: Err | ClientErr, detail?: string): MqttError {
-  // The readable reason for each code, in code order. A local, not a top-level constant: a string held at
-  // top level costs its length in RAM for the board's whole life; here it stays in flash until an error.
-  const REASONS =
-  '|packet larger than the buffer|string over 65535 bytes|character above 0xFF in a byte string|ill-formed UTF-8' +
-  '|U+0000 in a string|empty topic|wildcard in a topic name|bad topic filter|QoS must be 0, 1 or 2' +
-  '|bad packet id|clean=false needs a client id|password without username|keepalive must be 0-65535 s' +
-  '|no topic filters|unexpected packet type|bad fixed-header flags|bad remaining length|bad CONNACK' +
-  '|bad SUBACK code|inbound PUBLISH larger than the receive buffer' +
-  '|refused: unacceptable protocol version|refused: identifier rejected|refused: server unavailable' +
-  '|refused: bad user name or password|refused: not authorized|no CONNACK in time|no PINGRESP in time' +
-  '|socket error|subscription refused|outbox full|client ended|protocol violation|handler threw|no transport' +
-  '|out of memory|offline: QoS 0 message not queued|bad option|acknowledgement does not match its request' +
-  '|too many pending requests|no free packet id|session present after a clean CONNECT';
-  // the code-th '|'-separated reason, found without splitting the whole string (slow on the board)
+  // The readable reason for each code, in code order, ten to a string: only the one string that holds the
+  // reason is made when this runs (on the board a literal becomes a string in RAM, and one of all of them
+  // would need some 60 blocks in one piece, which a fragmented heap may not have when an error is due).
+  // Locals, not top-level constants: at top level they would be RAM for the board's whole life.
+  const group = code > 30 ? 3 : code > 20 ? 2 : code > 10 ? 1 : 0;
+  const reasons =
+    group === 0
+      ? '|packet larger than the buffer|string over 65535 bytes|character above 0xFF in a byte string|ill-formed UTF-8|U+0000 in a string|empty topic|wildcard in a topic name|bad topic filter|QoS must be 0, 1 or 2|bad packet id'
+      : group === 1
+        ? '|clean=false needs a client id|password without username|keepalive must be 0-65535 s|no topic filters|unexpected packet type|bad fixed-header flags|bad remaining length|bad CONNACK|bad SUBACK code|inbound PUBLISH larger than the receive buffer'
+        : group === 2
+          ? '|refused: unacceptable protocol version|refused: identifier rejected|refused: server unavailable|refused: bad user name or password|refused: not authorized|no CONNACK in time|no PINGRESP in time|socket error|subscription refused|outbox full'
+          : '|client ended|protocol violation|handler threw|no transport|out of memory|offline: QoS 0 message not queued|bad option|acknowledgement does not match its request|too many pending requests|no free packet id|session present after a clean CONNECT';
+  // the n-th '|'-separated reason, found without splitting the string (slow on the board)
   let at = 0;
-  for (let i = 0; i < code && at >= 0; i++) at = REASONS.indexOf('|', at) + 1;
-  const reason = REASONS.substring(at, REASONS.indexOf('|', at) >>> 0);
+  for (let i = code - 10 * group; i > 0 && at >= 0; i--) at = reasons.indexOf('|', at) + 1;
+  const reason = reasons.substring(at, reasons.indexOf('|', at) >>> 0);
   const e = new Error(reason + (detail ? ': ' + detail : '')) as MqttError;
   e.code = code;
   return e;
