@@ -48,7 +48,10 @@ export function mqttError(code: Err | ClientErr, detail?: string): MqttError {
   let at = 0;
   for (let i = code - 10 * group; i > 0 && at >= 0; i--) at = reasons.indexOf('|', at) + 1;
   const reason = reasons.substring(at, reasons.indexOf('|', at) >>> 0);
-  const e = new Error(reason + (detail ? ': ' + detail : '')) as MqttError;
+  // An Error without running its constructor: on Espruino `new Error` records a stack trace with an excerpt
+  // of the source of every frame, some 100 blocks, which a report (held until its listener runs) never needs.
+  const e = Object.create(Error.prototype) as MqttError;
+  e.message = reason + (detail ? ': ' + detail : '');
   e.code = code;
   return e;
 }
