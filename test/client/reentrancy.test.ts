@@ -142,3 +142,23 @@ describe('public methods called from listeners', () => {
     expect(t.mock.links.length).toBe(2);
   });
 });
+
+describe('end(true) on a dead link', () => {
+  it('closes the socket at once (forced), so no old send buffer lives on beside a new connection', () => {
+    const t = setup();
+    const link = t.online();
+    link.drain();
+    t.client.publish('a', 'x'.repeat(100), { qos: 1 }); // written, never taken by the socket
+    t.client.end(true);
+    expect(link.ended && link.forced).toBe(true);
+  });
+
+  it('on a healthy link sends DISCONNECT and closes after it, not forced [MQTT-3.14.4-1]', () => {
+    const t = setup();
+    const link = t.online();
+    link.drain();
+    t.client.end(true);
+    expect(link.take('disconnect').length).toBe(1);
+    expect(link.ended && !link.forced).toBe(true);
+  });
+});
