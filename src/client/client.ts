@@ -164,6 +164,7 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     _lastHeard: 0,
     _pingAt: -1,
     _unflushed: 0,
+    _unflushedSince: 0,
     _lastId: 0,
     _pumping: false,
     _repump: false,

@@ -12,7 +12,7 @@ export function checkOptions(o: Options): void {
     'qos2Ids 1 65535 pendingRequests 1 4096 connectTimeout 1 2147483647 min 1 2147483647 max 1 2147483647 ' +
     '~factor 1 1000 ~jitter 0 1';
   const l = LIMITS.split(' ');
-  const backoff = o.reconnect || {};
+  const backoff = typeof o.reconnect === 'object' && o.reconnect ? o.reconnect : {};
   for (let i = 0; i < l.length; i += 3) {
     const whole = l[i].charAt(0) !== '~';
     const name = whole ? l[i] : l[i].substr(1);

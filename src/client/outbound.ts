@@ -43,13 +43,15 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: {
   if (n < 0) return refuse(s, -n, done);
   if (!qos && s._state !== State.CONNECTED && s._dropOffline) {
     emit(s, done, dropped(s, ClientErr.OFFLINE, -1, t, 0));
+    s._wantRoom = n; // 'drain' once connected again
     return settle(s, false);
   }
   if (n > box._bytes.length) return refuse(s, Err.BUFFER_TOO_SHORT, done); // would never fit: evict nothing
   // Full: give up the oldest messages not yet written, as few as make room (drop-oldest), or refuse the
   // new one (reject-new, and always for a publish from a drop report: see flush in events.ts).
   for (let k = 0; !room(box, n) && !s._rejectNew && !s._inDrop && k < box._count; ) {
-    if (box._stage[k] !== Stage.QUEUED) {
+    // never one in flight, nor one sent before (DUP set: the broker may hold it, and its id)
+    if (box._stage[k] !== Stage.QUEUED || box._bytes[box._at[k]] & 8) {
       k++;
       continue;
     }
@@ -95,7 +97,14 @@ export function dropped(s: Session, code: number, k: number, topic?: string, qos
 export function send(s: Session, n: number): void {
   if (!s._link || n < 0) return;
   s._link.write(s._tx, 0, n);
-  s._lastSent = s._clock.now();
+  wrote(s, n);
+}
+
+// Counts n bytes written and not yet taken by the socket.
+function wrote(s: Session, n: number): void {
+  const now = s._clock.now();
+  if (!s._unflushed) s._unflushedSince = now;
+  s._lastSent = now;
   s._unflushed += n;
 }
 
@@ -148,8 +157,7 @@ export function pump(s: Session): void {
       // a message that runs past the end of the ring goes in two writes
       s._link.write(box._bytes, at, at + n <= cap ? at + n : cap);
       if (at + n > cap) s._link.write(box._bytes, 0, at + n - cap);
-      s._lastSent = s._clock.now();
-      s._unflushed += n;
+      wrote(s, n);
       if (qos) {
         box._stage[k] = Stage.SENT;
         inflight++;

@@ -113,9 +113,9 @@ export function onConnack(s: Session, p: Packet): void {
   s._state = State.CONNECTED;
   s.connected = true;
   s._upAt = s._clock.now();
-  beginSession(s, p.sessionPresent);
+  const present = beginSession(s, p.sessionPresent);
   keepAlive(s);
-  emit(s, 'connect', p.sessionPresent);
+  emit(s, 'connect', present);
   pump(s);
 }
 
@@ -131,7 +131,7 @@ export function onConnack(s: Session, p: Packet): void {
 //   message may arrive twice, never not at all.
 // - Session Present = 1 in reply to clean = true is the broker's violation [MQTT-3.2.2-1]: reported, and the
 //   session is treated as new.
-function beginSession(s: Session, present: boolean): void {
+function beginSession(s: Session, present: boolean): boolean {
   const box = s._box;
   if (present && s._fields.clean) {
     emit(s, 'error', mqttError(ClientErr.SESSION_PRESENT));
@@ -152,6 +152,7 @@ function beginSession(s: Session, present: boolean): void {
     s._q2.fill(0);
     renew(s);
   }
+  return present;
 }
 
 // Keep-alive: a PINGREQ when nothing was sent or received for keepalive seconds [MQTT-3.1.2-23]; no
@@ -209,10 +210,11 @@ export function finish(s: Session): void {
   s._gen++;
   s._state = State.ENDED;
   s.connected = false;
+  s._reader.reset(); // nothing more of a chunk being read is handled
   if (l) {
-    // after a DISCONNECT the client closes the connection [MQTT-3.14.4-1]; at once if the socket has not
-    // taken what was written before (a dead link)
-    l.end(s._unflushed > 2);
+    // after a DISCONNECT the client closes the connection [MQTT-3.14.4-1]; at once if what was written has
+    // waited a second or more for the socket to take it (a dead link)
+    l.end(s._unflushed > 0 && s._clock.now() - s._unflushedSince >= 1000);
     emit(s, 'close');
   }
   while (box._count) {

@@ -86,6 +86,7 @@ export interface Session extends Client {
   _lastHeard: number;
   _pingAt: number; // when the unanswered PINGREQ went out, -1 when none is
   _unflushed: number; // bytes written since the socket last drained
+  _unflushedSince: number; // when the oldest of them was written
   _lastId: number;
   _pumping: boolean;
   _repump: boolean;

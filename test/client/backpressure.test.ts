@@ -28,7 +28,36 @@ describe('drop-oldest', () => {
   });
 });
 
+describe('drop-oldest and a kept session', () => {
+  it('never gives up a message sent before (DUP set): the broker may hold it, and its packet id', () => {
+    const t = setup({ clean: false, txBuffer: 70, outboxBytes: 150, outboxMessages: 16 });
+    let link = t.online();
+    link.drain();
+    t.client.publish('s', '1'.repeat(40), { qos: 1 }); // 47 bytes each
+    link.drain();
+    t.client.publish('s', '2'.repeat(40), { qos: 1 });
+    expect(link.take('publish').length).toBe(2);
+    link.close();
+    t.clock.advance(1000);
+    link = t.mock.last();
+    link.connack(0, true); // CONNECT (18) and the first resend fill the 70-byte write-ahead: the second waits, DUP set
+    expect(link.take('publish').map((p) => p.dup)).toEqual([true]);
+    t.client.publish('q', 'a'.repeat(40), { qos: 1 });
+    t.client.publish('q', 'b'.repeat(40), { qos: 1 }); // full: the oldest never sent goes, not the waiting resend
+    expect(t.of('drop').map((e) => (e.args[0] as { topic: string }).topic)).toEqual(['q']);
+  });
+});
+
 describe('backpressure', () => {
+  it('after a QoS 0 publish dropped offline (offlineQos0: drop), drain comes once connected', () => {
+    const t = setup({ offlineQos0: 'drop' });
+    let drains = 0;
+    t.client.on('drain', () => drains++);
+    expect(t.client.publish('x', '1')).toBe(false);
+    t.online();
+    expect(drains).toBe(1);
+  });
+
   it('publish() returns false once a message as large would not fit, and drain fires once room comes back', () => {
     const t = setup({ outboxBytes: 100, outboxMessages: 16 });
     let drains = 0;

@@ -37,7 +37,7 @@ describe('connecting', () => {
   });
 
   it('emits connect with sessionPresent once CONNACK accepts', () => {
-    const t = setup();
+    const t = setup({ clean: false });
     t.online(true);
     expect(t.of('connect').map((e) => e.args[0])).toEqual([true]);
     expect(t.client.connected).toBe(true);

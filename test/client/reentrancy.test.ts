@@ -149,8 +149,20 @@ describe('end(true) on a dead link', () => {
     const link = t.online();
     link.drain();
     t.client.publish('a', 'x'.repeat(100), { qos: 1 }); // written, never taken by the socket
+    t.clock.advance(1000);
     t.client.end(true);
     expect(link.ended && link.forced).toBe(true);
+  });
+
+  it('a goodbye written just before it on a healthy link is not thrown away', () => {
+    const t = setup();
+    const link = t.online();
+    link.drain();
+    link.take();
+    t.client.publish('status', 'offline', { retain: true });
+    t.client.end(true);
+    expect(link.take().map((p) => p.cmd)).toEqual(['publish', 'disconnect']);
+    expect(link.ended && !link.forced).toBe(true);
   });
 
   it('on a healthy link sends DISCONNECT and closes after it, not forced [MQTT-3.14.4-1]', () => {
@@ -160,5 +172,20 @@ describe('end(true) on a dead link', () => {
     t.client.end(true);
     expect(link.take('disconnect').length).toBe(1);
     expect(link.ended && !link.forced).toBe(true);
+  });
+});
+
+describe('listeners', () => {
+  it('one that removes itself does not make the next miss the event (there is no once() on Espruino)', () => {
+    const t = setup();
+    const seen: string[] = [];
+    const a = () => {
+      seen.push('a');
+      t.client.removeListener('connect', a);
+    };
+    t.client.on('connect', a);
+    t.client.on('connect', () => seen.push('b'));
+    t.online();
+    expect(seen).toEqual(['a', 'b']);
   });
 });

@@ -178,6 +178,9 @@ describe('options the board cannot honour', () => {
       expect(make(bad)).toThrow(expect.objectContaining({ code: ClientErr.BAD_OPTION, message: expect.stringContaining(name) }));
     });
   }
+  it('accepts reconnect: true as the default backoff', () => {
+    expect(make({ reconnect: true as unknown as Options['reconnect'] })()).toBe(1);
+  });
   it('accepts the largest buffers the board can address', () => {
     expect(make({ outboxBytes: 65535, rxBuffer: 65535, txBuffer: 65535 })()).toBe(1);
   });

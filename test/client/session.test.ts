@@ -60,6 +60,7 @@ describe('a clean session is a new session [MQTT-3.1.2-6]', () => {
     link = t.mock.last();
     link.connack(0, true);
     expect(t.errors()).toContain(ClientErr.SESSION_PRESENT);
+    expect(t.of('connect').map((e) => e.args[0])).toEqual([false, false]); // the application is told: new
     expect(link.ended).toBe(false);
     // subscriptions renewed, received QoS 2 ids forgotten
     expect(link.take('subscribe').map((p) => (p as unknown as { subscriptions: { topic: string }[] }).subscriptions.map((s) => s.topic))).toEqual([['cmd/#']]);
