@@ -195,7 +195,6 @@ async function nodeScenario(bin, board) {
     raw.sensors = [
       { type: 'dht22', name: 'climate', pin: 12, period: 2 },
       { type: 'analog', name: 'battery', pin: 'A0', period: 2 },
-      { type: 'digital', name: 'motion', pin: 14 },
     ];
     raw.actuators = [{ type: 'relay', name: 'pump', pin: 15 }, { type: 'pwm', name: 'lamp', pin: 13 }];
   }
