@@ -30,8 +30,10 @@ export function flush(s: Session): void {
       // message to make room: a report that evicts the next report would never end.
       s._inDrop = what === 'drop' || !!(a && a._gone);
       if (typeof what === 'string') {
-        // a copy: a listener that removes itself (there is no once() on Espruino) must not make the next miss it
-        const l = s._listeners[what] ? s._listeners[what].slice() : null;
+        // a copy when there are several: a listener that removes itself (there is no once() on Espruino) must
+        // not make the next miss it; one listener, the usual case, costs no copy per event
+        const all = s._listeners[what];
+        const l = all && all.length > 1 ? all.slice() : all;
         // an error nobody listens for is still seen
         if (what === 'error' && (!l || !l.length)) console.log('mqtt: ' + a.message);
         for (let k = 0; l && k < l.length; k++) run(s, l[k], a, q[i + 2], q[i + 3]);

@@ -185,7 +185,7 @@ export function onSuback(s: Session, p: Packet): void {
   if (p.type === Type.SUBACK ? !r._qos || codes !== r._filters.length : r._qos) {
     const err = mqttError(ClientErr.ACK_MISMATCH, 'packet id ' + p.id);
     if (r._qos) forget(s, r._filters);
-    if (r._done) emit(s, r._done, err);
+    emit(s, r._done, err);
     return lose(s, ClientErr.ACK_MISMATCH, 'packet id ' + p.id);
   }
   if (!r._qos) return emit(s, r._done);
