@@ -1,0 +1,186 @@
+// Speed on the real interpreter (ESPRUINO_BIN, see scripts/espruino.mjs), side by side with the modules this
+// client means to replace. One client publishes N 16-byte messages to a topic it subscribes to, through an
+// Aedes broker on 127.0.0.1, timed inside the interpreter (getTime) from the first publish to the last receipt.
+// Pacings: at most 8 unanswered (topped up from the message handler), one at a time, and all N at once
+// (our outbox sized to hold them). Every run is a fresh interpreter with the library loaded by require() from
+// a file (the same for every library); runs alternate between libraries; each cell is the median of RUNS
+// (default 3) with min and max, and the ratio is ours over Espruino's module's median.
+// With ESPRUINO_MQTT=path/MQTT.js and ESPRUINO_TINYMQTT=path/tinyMQTT.js (from espruino/EspruinoDocs'
+// modules/, supplied by the user; minified here as an upload would: nothing of them is kept in this project)
+// those modules run in the same session. ROWS=name,name picks rows; N=1000 sets the message count.
+import net from 'node:net';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { minify } from 'terser';
+import { Aedes } from 'aedes';
+import { interpreters, run, scratch } from '../scripts/espruino.mjs';
+
+const RUNS = Number(process.env.RUNS || 3);
+const N = Number(process.env.N || 1000);
+const BODY = '0123456789abcdef'; // 16 bytes
+const TOPIC = 'bench/t';
+
+// The libraries, each as the lines that connect, subscribe and call `ready()` once subscribed, route every
+// received message to `got()`, and define `pub()`. Our outbox holds every message of the largest row.
+const LIBS = {
+  'espruino-mqtt': {
+    file: 'dist/espruino-mqtt.js',
+    qos: [0, 1],
+    setup: (port, qos) => `var c = LIB.connect({ host: "127.0.0.1", port: ${port}, clientId: "bench", keepalive: 60,
+  outboxMessages: ${N + 8}, outboxBytes: ${Math.min(65535, (N + 8) * 40)} });
+c.on("message", function () { got(); });
+c.on("connect", function () { c.subscribe("${TOPIC}", { qos: ${qos} }, function () { ready(); }); });
+var opts = { qos: ${qos} };
+pub = function () { c.publish("${TOPIC}", BODY, opts); };`,
+  },
+  MQTT: {
+    env: 'ESPRUINO_MQTT',
+    qos: [0, 1],
+    setup: (port, qos) => `var c = LIB.create("127.0.0.1", { port: ${port}, client_id: "bench" });
+c.on("publish", function () { got(); });
+c.on("connected", function () { c.subscribe("${TOPIC}", { qos: ${qos} }); });
+c.on("subscribed", function () { ready(); });
+var opts = { qos: ${qos} };
+pub = function () { c.publish("${TOPIC}", BODY, opts); };
+c.connect();`,
+  },
+  tinyMQTT: {
+    env: 'ESPRUINO_TINYMQTT',
+    qos: [0],
+    // no SUBACK handling: ready once the subscription has surely been taken
+    setup: (port) => `var c = LIB.create("127.0.0.1", { port: ${port}, reconnect_interval: 50 });
+c.on("message", function () { got(); });
+c.on("connected", function () { c.subscribe("${TOPIC}"); setTimeout(ready, 300); });
+pub = function () { c.publish("${TOPIC}", BODY); };
+c.connect();`,
+  },
+};
+
+// The rows: name, QoS, messages, and how many may be unanswered at once.
+const ROWS = [
+  { name: 'qos0-window8', qos: 0, n: N, window: 8, label: 'QoS 0, at most 8 unanswered' },
+  { name: 'qos0-one', qos: 0, n: N, window: 1, label: 'QoS 0, one at a time' },
+  { name: 'qos0-all', qos: 0, n: N, window: N, label: `QoS 0, all ${N} at once` },
+  { name: 'qos1-window8', qos: 1, n: N, window: 8, label: 'QoS 1, at most 8 unanswered' },
+  { name: 'qos1-one', qos: 1, n: N, window: 1, label: 'QoS 1, one at a time' },
+  // the cost of a message against the depth of the queue: all at once, 10 and 100 (1000 is qos0-all)
+  { name: 'qos0-all10', qos: 0, n: 10, window: 10, label: 'QoS 0, all 10 at once' },
+  { name: 'qos0-all100', qos: 0, n: 100, window: 100, label: 'QoS 0, all 100 at once' },
+].filter((r) => !process.env.ROWS || process.env.ROWS.split(',').includes(r.name));
+
+// The program the interpreter runs: the library's setup, then the paced producer. A stall of 3 s without a
+// receipt ends the run and reports what arrived ("@"+"@" keeps the marker out of the REPL's echo).
+function program(lib, port, row) {
+  return `var __run = function () {
+var BODY = "${BODY}", N = ${row.n}, W = ${row.window}, sent = 0, recv = 0, t0 = 0, t1 = 0, last = 0, pub;
+var finish = function () { console.log("@"+"@result " + ((t1 - t0) * 1000).toFixed(1) + " " + recv); console.log("@"+"@done"); };
+var top = function () { while (sent < N && sent - recv < W) { sent++; pub(); } };
+var got = function () { if (!t0) return; recv++; t1 = getTime(); last = t1; if (recv >= N) finish(); else top(); };
+var ready = function () {
+  t0 = getTime(); last = t0; top();
+  var watch = setInterval(function () { if (getTime() - last > 3) { clearInterval(watch); if (!t1) t1 = t0; finish(); } }, 500);
+};
+${lib.setup(port, row.qos)}
+};`;
+}
+
+async function sourceOf(name, lib) {
+  if (lib.file) return readFileSync(lib.file, 'latin1');
+  const file = process.env[lib.env];
+  if (!file) return null;
+  return (await minify(readFileSync(file, 'latin1'), { ecma: 5 })).code;
+}
+
+const bins = interpreters();
+// The ESP32 profile: the largest outbox row does not fit an ESP8266's heap with any library's buffers.
+let bin = null;
+for (const b of bins) {
+  const box = scratch();
+  const probe = await run(b, box.dir, ['console.log("@"+"@total", process.memory().total);'], 10000);
+  box.remove();
+  const total = Number((probe.marks.find((m) => m[0] === 'total') || [])[1]);
+  if (total >= 4000) bin = b;
+}
+if (!bin) {
+  console.error('bench:espruino needs an ESP32-profile interpreter (16383 blocks) in ESPRUINO_BIN');
+  process.exit(2);
+}
+
+const sources = {};
+for (const [name, lib] of Object.entries(LIBS)) {
+  const src = await sourceOf(name, lib);
+  if (src) sources[name] = src;
+  else console.log(`(${name}: set ${lib.env}=path/to/${name}.js to measure it in the same run)`);
+}
+
+const broker = await Aedes.createBroker();
+// no Nagle on the broker side: its small acks must not wait for ours (a board's own stack is not measured here)
+const server = net.createServer((s) => { s.setNoDelay(true); broker.handle(s); });
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const port = server.address().port;
+
+async function once(name, row) {
+  const box = scratch();
+  writeFileSync(join(box.dir, 'node_modules', `bench-${name}.js`), sources[name]);
+  const lines = [program(LIBS[name], port, row).replace(/\n/g, ' '), `var LIB = require("bench-${name}");`, '__run();'];
+  const result = await run(bin, box.dir, lines, 60000 + row.n * 60);
+  box.remove();
+  const r = result.marks.find((m) => m[0] === 'result');
+  if (!r) return { fail: /MEMORY/.test(result.output) ? 'out of memory' : result.why };
+  const ms = Number(r[1]);
+  const recv = Number(r[2]);
+  return recv < row.n ? { fail: `lost ${row.n - recv} of ${row.n}` } : { ms };
+}
+
+const results = {}; // row -> lib -> [ms...] or failure
+for (let i = 0; i < RUNS; i++) {
+  for (const row of ROWS) {
+    for (const name of Object.keys(sources)) {
+      if (!LIBS[name].qos.includes(row.qos)) continue;
+      const cell = ((results[row.name] ||= {})[name] ||= { ms: [], fail: null });
+      if (cell.fail) continue; // a library that loses messages in a row is not timed again
+      const r = await once(name, row);
+      if (r.fail) cell.fail = r.fail;
+      else cell.ms.push(r.ms);
+      process.stderr.write(`run ${i + 1}/${RUNS} ${row.name} ${name}: ${r.fail || r.ms + ' ms'}\n`);
+    }
+  }
+}
+server.close();
+await new Promise((r) => broker.close(r));
+
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+const fmt = (cell) => {
+  if (!cell) return '-';
+  if (cell.fail) return cell.fail;
+  const s = [...cell.ms].sort((x, y) => x - y);
+  return `${(median(s) / 1000).toFixed(2)} s (${(s[0] / 1000).toFixed(2)}-${(s[s.length - 1] / 1000).toFixed(2)})`;
+};
+const names = Object.keys(sources);
+console.log(`\nSpeed on the real interpreter (${bin}), require() from a file, ${RUNS} runs alternated, median (min-max);`);
+console.log(`ratio: espruino-mqtt's median over Espruino's MQTT module's (<= 1.00 is the target). ${BODY.length}-byte messages to itself via Aedes.`);
+console.log(`\n| row | ${names.join(' | ')} | ratio |`);
+console.log(`|---|${names.map(() => '---').join('|')}|---|`);
+for (const row of ROWS) {
+  const cells = results[row.name] || {};
+  const ours = cells['espruino-mqtt'];
+  const theirs = cells.MQTT;
+  const ratio = ours && theirs && ours.ms.length && theirs.ms.length && !ours.fail && !theirs.fail
+    ? (median(ours.ms) / median(theirs.ms)).toFixed(2) : '-';
+  console.log(`| ${row.label} | ${names.map((n) => fmt(cells[n])).join(' | ')} | ${ratio} |`);
+}
+// per-message cost against queue depth, and QoS 1 against QoS 0, for this client
+const per = (row) => {
+  const c = results[row] && results[row]['espruino-mqtt'];
+  return c && c.ms.length && !c.fail ? median(c.ms) / (ROWS.find((r) => r.name === row).n) : null;
+};
+const depth = ['qos0-all10', 'qos0-all100', 'qos0-all'].map((r) => [r, per(r)]).filter((x) => x[1] != null);
+if (depth.length > 1) {
+  console.log(`\nespruino-mqtt, ms per message, all at once: ${depth.map(([r, v]) => `${ROWS.find((x) => x.name === r).n}: ${v.toFixed(2)}`).join(', ')}` +
+    ` (largest/smallest ${(Math.max(...depth.map((d) => d[1])) / Math.min(...depth.map((d) => d[1]))).toFixed(2)})`);
+}
+for (const p of ['window8', 'one']) {
+  const q0 = per(`qos0-${p}`);
+  const q1 = per(`qos1-${p}`);
+  if (q0 && q1) console.log(`espruino-mqtt, QoS 1 over QoS 0 (${p}): ${(q1 / q0).toFixed(2)}`);
+}
