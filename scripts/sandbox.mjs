@@ -200,7 +200,13 @@ export function createSandbox(opts = {}) {
     `for (const name of ['Map', 'Set', 'WeakMap', 'WeakSet', 'Proxy', 'Reflect', 'TextEncoder', 'TextDecoder', 'Symbol', 'escape', 'unescape']) delete globalThis[name];
      delete Array.from; delete Array.of; delete Object.freeze; delete Object.seal;
      delete Number.isInteger; delete Number.isNaN; delete Math.trunc; delete Math.imul;
-     delete String.prototype.codePointAt; delete Promise.prototype.finally;`,
+     delete String.prototype.codePointAt; delete Promise.prototype.finally;
+     // Espruino's typed-array set() also takes a string, as its bytes (V8 reads it as NaNs), stopping at the end
+     const typed = Object.getPrototypeOf(Uint8Array.prototype), set = typed.set;
+     typed.set = function (a, at) {
+       if (typeof a !== 'string') return set.call(this, a, at);
+       for (let i = 0; i < a.length && (at | 0) + i < this.length; i++) this[(at | 0) + i] = a.charCodeAt(i) & 255;
+     };`,
     context,
   );
   // Espruino's strings are 8-bit: a character code is truncated to a byte.

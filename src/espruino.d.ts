@@ -1,3 +1,5 @@
+// Defined (true) by the build of the Espruino bundles, where strings are 8-bit: see src/codec/strings.ts.
+declare const BYTE_STRINGS: boolean;
 // The parts of Espruino's global API that src/ calls where it exists (checked with typeof first).
 declare const E: {
   toUint8Array(...args: unknown[]): Uint8Array;

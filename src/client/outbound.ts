@@ -49,7 +49,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: {
   if (n > box._bytes.length) return refuse(s, Err.BUFFER_TOO_SHORT, done); // would never fit: evict nothing
   // Full: give up the oldest messages not yet written, as few as make room (drop-oldest), or refuse the
   // new one (reject-new, and always for a publish from a drop report: see flush in events.ts).
-  for (let k = 0; !room(box, n) && !s._rejectNew && !s._inDrop && k < box._count; ) {
+  for (let k = box._head; !room(box, n) && !s._rejectNew && !s._inDrop && k < box._end; ) {
     // never one in flight, nor one sent before (DUP set: the broker may hold it, and its id)
     if (box._stage[k] !== Stage.QUEUED || box._bytes[box._at[k]] & 8) {
       k++;
@@ -57,7 +57,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: {
     }
     const gone = box._done[k];
     const err = dropped(s, ClientErr.OUTBOX_FULL, k);
-    remove(box, k);
+    k = remove(box, k);
     emit(s, gone, err);
   }
   if (!room(box, n)) {
@@ -111,7 +111,7 @@ function wrote(s: Session, n: number): void {
 // A packet id: 1..65535, never 0 [MQTT-2.3.1-1], never one still in use [MQTT-2.3.1-2]; 0 when every one
 // is. Of any n + 1 ids in a row at most n are in use, so the search ends within that many tries.
 export function nextId(s: Session): number {
-  const inUse = s._box._count + s._reqs.length;
+  const inUse = s._box._end - s._box._head + s._reqs.length;
   for (let tries = 0; tries <= inUse && tries < 65535; tries++) {
     const id = (s._lastId = (s._lastId % 65535) + 1);
     let used = findId(s._box, id) >= 0;
@@ -134,8 +134,8 @@ export function pump(s: Session): void {
   do {
     s._repump = false;
     let inflight = 0;
-    let k = 0;
-    for (; k < box._count && s._link && s._state === State.CONNECTED; k++) {
+    let k = box._head;
+    for (; k < box._end && s._link && s._state === State.CONNECTED; k++) {
       const stage = box._stage[k];
       const qos = box._qos[k];
       if (stage === Stage.SENT || stage === Stage.RELEASED) {
@@ -163,23 +163,23 @@ export function pump(s: Session): void {
         inflight++;
       } else {
         const done = box._done[k];
-        remove(box, k--);
+        k = remove(box, k) - 1;
         emit(s, done);
       }
     }
-    if (k === box._count && s._link && s._state === State.CONNECTED) sendRequests(s, k);
+    if (k === box._end && s._link && s._state === State.CONNECTED) sendRequests(s, k);
   } while (s._repump);
   s._pumping = false;
   if (s._wantRoom && room(box, s._wantRoom) && s._state !== State.ENDED && !s._ending) {
     s._wantRoom = 0;
     emit(s, 'drain');
   }
-  if (s._ending && s._state === State.CONNECTED && !box._count && !s._unflushed) {
+  if (s._ending && s._state === State.CONNECTED && box._head === box._end && !s._unflushed) {
     send(s, encodeEmpty(s._tx, Type.DISCONNECT));
     finish(s);
   }
 }
 
 export function queued(this: Session): number {
-  return this._box._count;
+  return this._box._end - this._box._head;
 }

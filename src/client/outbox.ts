@@ -15,9 +15,14 @@ export type Done = (err?: Error) => void;
 export interface Outbox {
   _bytes: Uint8Array;
   _used: number; // bytes held by messages
-  _count: number;
-  // per message, index 0 the oldest: offset and length of its PUBLISH in the ring, packet id, QoS, stage,
-  // and its place in the order of the application's calls (see Request._after in state.ts)
+  // The messages are slots _head.._end-1, oldest first (none when _head = _end). Taking the oldest
+  // moves nothing (the head advances); the slots move down, in one native copy, only when the last one is
+  // needed. So a message costs the same whether 10 or 1,000 are queued.
+  _head: number;
+  _end: number;
+  // per slot: offset and length of its PUBLISH in the ring, packet id (0 in a free slot, so that a native
+  // indexOf finds an id), QoS, stage, and its place in the order of the application's calls (see
+  // Request._after in state.ts)
   _at: Int32Array;
   _len: Int32Array;
   _id: Uint16Array;
@@ -31,7 +36,8 @@ export function createOutbox(capacity: number, slots: number): Outbox {
   return {
     _bytes: new Uint8Array(capacity),
     _used: 0,
-    _count: 0,
+    _head: 0,
+    _end: 0,
     _at: new Int32Array(slots),
     _len: new Int32Array(slots),
     _id: new Uint16Array(slots),
@@ -48,24 +54,26 @@ export function createOutbox(capacity: number, slots: number): Outbox {
 
 // Whether a message of n bytes can be stored now.
 export function room(box: Outbox, n: number): boolean {
-  return box._count < box._at.length && box._bytes.length - box._used >= n;
+  return (box._end < box._at.length || box._head > 0) && box._bytes.length - box._used >= n;
 }
 
 // Stores n bytes of src as the newest message; the caller has checked room().
 export function store(box: Outbox, src: Uint8Array, n: number, id: number, qos: number, seq: number, done: Done | undefined): void {
   const cap = box._bytes.length;
-  const k = box._count;
+  if (box._head === box._end) box._head = box._end = 0;
+  else if (box._end === box._at.length) slide(box);
+  const k = box._end;
   let at = 0;
   if (k) {
     at = (box._at[k - 1] + box._len[k - 1]) % cap;
     // bytes from the oldest to the end of the newest, gaps included
-    const span = (at - box._at[0] + cap) % cap || cap;
+    const span = (at - box._at[box._head] + cap) % cap || cap;
     if (cap - span < n) at = compact(box);
   }
   const first = cap - at < n ? cap - at : n;
   box._bytes.set(first < n ? src.subarray(0, first) : src.subarray(0, n), at);
   if (first < n) box._bytes.set(src.subarray(first, n), 0);
-  box._count = k + 1;
+  box._end = k + 1;
   box._used += n;
   box._at[k] = at;
   box._len[k] = n;
@@ -76,14 +84,31 @@ export function store(box: Outbox, src: Uint8Array, n: number, id: number, qos: 
   box._done[k] = done;
 }
 
+// Moves slots from..end-1 down by `by`, native copies (set() copies overlapping ranges as memmove does).
+function shift(box: Outbox, from: number, by: number): void {
+  const end = box._end;
+  const a = [box._at, box._len, box._id, box._qos, box._stage, box._seq] as Int32Array[];
+  for (let i = 0; i < 6; i++) a[i].set(a[i].subarray(from, end), from - by);
+  box._done.splice(from - by, by);
+  box._end = end - by;
+  box._id.fill(0, end - by, end);
+}
+
+// Frees the slots before the head.
+function slide(box: Outbox): void {
+  const h = box._head;
+  box._head = 0;
+  shift(box, h, h);
+}
+
 // Moves every message next to the one before it, from the oldest on; returns where the newest ends. Each
 // moves back in ring order, never past an unmoved one, so copying forward is safe (set() copies
 // overlapping ranges as memmove does, on Espruino too).
 function compact(box: Outbox): number {
   const cap = box._bytes.length;
   const b = box._bytes;
-  let to = box._at[0];
-  for (let k = 0; k < box._count; k++) {
+  let to = box._at[box._head];
+  for (let k = box._head; k < box._end; k++) {
     let from = box._at[k];
     let n = box._len[k];
     box._at[k] = to;
@@ -106,24 +131,19 @@ export function byteOf(box: Outbox, k: number, i: number): number {
   return box._bytes[(box._at[k] + i) % box._bytes.length];
 }
 
-// Takes message k out, keeping the others in order.
-export function remove(box: Outbox, k: number): void {
-  const last = box._count - 1;
+// Takes message k out, keeping the others in order; returns the slot of the message that followed it.
+export function remove(box: Outbox, k: number): number {
   box._used -= box._len[k];
-  for (let i = k; i < last; i++) {
-    box._at[i] = box._at[i + 1];
-    box._len[i] = box._len[i + 1];
-    box._id[i] = box._id[i + 1];
-    box._qos[i] = box._qos[i + 1];
-    box._stage[i] = box._stage[i + 1];
-    box._seq[i] = box._seq[i + 1];
-    box._done[i] = box._done[i + 1];
+  box._id[k] = 0;
+  if (k > box._head) {
+    shift(box, k + 1, 1);
+    return k;
   }
-  box._done[last] = undefined;
-  box._count = last;
+  box._done[k] = undefined;
+  return (box._head = k + 1);
 }
 
+// The slot of the message with packet id `id` (1..65535), or -1.
 export function findId(box: Outbox, id: number): number {
-  for (let k = 0; k < box._count; k++) if (box._qos[k] && box._id[k] === id) return k;
-  return -1;
+  return box._id.indexOf(id);
 }

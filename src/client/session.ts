@@ -137,7 +137,7 @@ function beginSession(s: Session, present: boolean): boolean {
     emit(s, 'error', mqttError(ClientErr.SESSION_PRESENT));
     present = false;
   }
-  for (let k = 0; k < box._count; k++) {
+  for (let k = box._head; k < box._end; k++) {
     const stage = box._stage[k];
     if (present) {
       if (stage === Stage.SENT) box._bytes[box._at[k]] |= 8;
@@ -217,10 +217,10 @@ export function finish(s: Session): void {
     l.end(s._unflushed > 0 && s._clock.now() - s._unflushedSince >= 1000);
     emit(s, 'close');
   }
-  while (box._count) {
-    const done = box._done[0];
-    const err = dropped(s, ClientErr.CLOSED, 0);
-    remove(box, 0);
+  while (box._head < box._end) {
+    const done = box._done[box._head];
+    const err = dropped(s, ClientErr.CLOSED, box._head);
+    remove(box, box._head);
     emit(s, done, err);
   }
   while (s._reqs.length) emit(s, s._reqs.shift()!._done, mqttError(ClientErr.CLOSED));

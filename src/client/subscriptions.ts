@@ -123,7 +123,7 @@ function request(s: Session, fs: string[], qs: number[] | null, done?: Subscribe
 function sendNow(s: Session, r: Request): true {
   const box = s._box;
   let waiting = false;
-  for (let k = 0; k < box._count && !waiting; k++) waiting = box._stage[k] === 0; // Stage.QUEUED
+  for (let k = box._head; k < box._end && !waiting; k++) waiting = box._stage[k] === 0; // Stage.QUEUED
   if (s._state === State.CONNECTED && !waiting) {
     send(s, encodeSubscribe(s._tx, r._id, r._filters, r._qos));
     r._sent = true;
@@ -137,7 +137,7 @@ export function sendRequests(s: Session, k: number): void {
   const box = s._box;
   for (let i = 0; i < s._reqs.length; i++) {
     const r = s._reqs[i];
-    if (!r._sent && (k >= box._count || ((r._after - box._seq[k]) | 0) < 0)) {
+    if (!r._sent && (k >= box._end || ((r._after - box._seq[k]) | 0) < 0)) {
       send(s, encodeSubscribe(s._tx, r._id, r._filters, r._qos));
       r._sent = true;
     }

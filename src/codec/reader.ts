@@ -133,6 +133,7 @@ function check(r: ReaderState): number {
     if (q > len) return Err.BAD_LENGTH;
     if (topicEnd <= size) {
       p.topic = bytesToString(buf, 2, topicEnd);
+      if (p.topic == null) return Err.NO_MEMORY;
       const err = topicNameError(p.topic); // [MQTT-3.3.2-1] [MQTT-3.3.2-2] [MQTT-1.5.3-1]
       if (err) return err;
     }
@@ -166,81 +167,88 @@ function finish(r: ReaderState): void {
   r._onPacket.call(r._ctx, r._p);
 }
 
-function push(this: ReaderState, chunk: string | Uint8Array): void {
+function push(this: ReaderState, input: string | Uint8Array): void {
   const r = this;
   const buf = r._buf;
   const size = r._size;
-  // On the board, one native copy beats charCodeAt, which walks Espruino's block-linked strings. The copy
-  // is undefined when the board is short of memory: fail the stream (the client closes and reconnects)
-  // rather than throw into the socket's callback.
-  if (typeof chunk === 'string' && typeof E !== 'undefined') chunk = E.toUint8Array(chunk);
+  // Bytes in a typed array, read and copied natively. On the board one native copy of the chunk beats
+  // charCodeAt, which walks Espruino's block-linked strings; it is undefined when the board is short of
+  // memory: fail the stream (the client closes and reconnects) rather than throw into the socket's callback.
+  const chunk = typeof input !== 'string' ? input : typeof BYTE_STRINGS !== 'undefined' ? E.toUint8Array(input) : hostBytes(input);
   if (chunk == null || typeof chunk.length !== 'number') {
     if (r._state !== State.FAILED) fail(r, Err.NO_MEMORY);
     return;
   }
-  const str = typeof chunk === 'string';
   const n = chunk.length;
   const gen = r._gen;
   let i = 0;
   // Names used in more than one branch are declared once, here: the interpreter does not hoist, and a
   // `var` that the compiler leaves in one branch would be unbound in the other.
   let type = 0;
-  let j = 0;
+  let b = 0;
+  // On the board every token of this loop is read again on each pass: a small packet takes two passes,
+  // its fixed header in one, its body in the next.
   while (i < n && r._state !== State.FAILED && gen === r._gen) {
     if (r._state === State.BODY) {
       const got = r._got;
       const k = r._len - got < n - i ? r._len - got : n - i;
       const fit = got < size ? (size - got < k ? size - got : k) : 0;
-      if (str) {
-        for (j = 0; j < fit; j++) buf[got + j] = (chunk as string).charCodeAt(i + j);
-      } else if (fit > 32) {
-        buf.set((chunk as Uint8Array).subarray(i, i + fit), got);
-      } else {
-        for (j = 0; j < fit; j++) buf[got + j] = (chunk as Uint8Array)[i + j]; // cheaper than a view when short
-      }
-      if (fit < k && r._first >> 4 === Type.PUBLISH) {
-        // Skipping past the buffer: keep only the packet id, 2 bytes after the topic.
-        const idAt = 2 + ((buf[0] << 8) | buf[1]);
-        for (let o = got + fit > idAt ? got + fit : idAt; o <= idAt + 1 && o < got + k; o++) {
-          const byte = str ? (chunk as string).charCodeAt(i + o - got) : (chunk as Uint8Array)[i + o - got];
-          if (o === idAt) r._idHi = byte;
-          else r._idLo = byte;
-        }
-      }
+      if (fit) buf.set(chunk.subarray(i, i + fit), got);
+      if (fit < k && r._first >> 4 === Type.PUBLISH) skipped(r, chunk, i - got, got + fit, got + k);
       r._got = got + k;
       i += k;
       if (r._got === r._len) finish(r);
       continue;
     }
-    const b = str ? (chunk as string).charCodeAt(i) : (chunk as Uint8Array)[i];
-    i++;
+    b = chunk[i++];
     if (r._state === State.HEAD) {
       type = b >> 4;
       const flags = FLAGS.charAt(type);
-      if (flags === 'x') fail(r, Err.BAD_TYPE);
-      else if (type === Type.PUBLISH ? (b & 6) === 6 : (b & 15) !== +flags) {
-        fail(r, type === Type.PUBLISH ? Err.BAD_QOS : Err.BAD_FLAGS); // [MQTT-3.3.1-4] [MQTT-2.2.2-2]
-      } else {
-        r._first = b;
-        r._len = r._lenBytes = r._got = r._idHi = r._idLo = 0;
-        r._state = State.LENGTH;
-      }
-    } else {
-      // Remaining length: 7 bits a byte, least significant first, at most 4 bytes (2.2.3).
-      r._len += (b & 127) * Math.pow(128, r._lenBytes++);
-      if (b & 128) {
-        if (r._lenBytes === 4) fail(r, Err.BAD_LENGTH);
+      if (flags === 'x') {
+        fail(r, Err.BAD_TYPE);
         continue;
       }
-      type = r._first >> 4;
-      const fixed = LENGTH.charAt(type);
-      // PUBLISH: topic length and at least one topic byte, plus the packet id above QoS 0; SUBACK: id and a code
-      if (fixed !== 'v' ? r._len !== +fixed : r._len < (r._first & 6 ? 5 : 3)) fail(r, Err.BAD_LENGTH);
-      else if (r._len > size && type !== Type.PUBLISH) fail(r, Err.TOO_LARGE);
-      else if (r._len) r._state = State.BODY;
-      else finish(r);
+      if (type === Type.PUBLISH ? (b & 6) === 6 : (b & 15) !== +flags) {
+        fail(r, type === Type.PUBLISH ? Err.BAD_QOS : Err.BAD_FLAGS); // [MQTT-3.3.1-4] [MQTT-2.2.2-2]
+        continue;
+      }
+      r._first = b;
+      r._len = r._lenBytes = r._got = r._idHi = r._idLo = 0;
+      r._state = State.LENGTH;
+      if (i === n) continue;
+      b = chunk[i++]; // the remaining length follows at once
     }
+    // Remaining length: 7 bits a byte, least significant first, at most 4 bytes (2.2.3).
+    r._len += (b & 127) << (7 * r._lenBytes++);
+    if (b & 128) {
+      if (r._lenBytes === 4) fail(r, Err.BAD_LENGTH);
+      continue;
+    }
+    type = r._first >> 4;
+    const fixed = LENGTH.charAt(type);
+    // PUBLISH: topic length and at least one topic byte, plus the packet id above QoS 0; SUBACK: id and a code
+    if (fixed !== 'v' ? r._len !== +fixed : r._len < (r._first & 6 ? 5 : 3)) fail(r, Err.BAD_LENGTH);
+    else if (r._len > size && type !== Type.PUBLISH) fail(r, Err.TOO_LARGE);
+    else if (r._len) r._state = State.BODY;
+    else finish(r);
   }
+}
+
+// A PUBLISH runs past the buffer: of body bytes from..to (chunk[base + o] is body byte o), keep only the
+// packet id, 2 bytes after the topic.
+function skipped(r: ReaderState, chunk: Uint8Array, base: number, from: number, to: number): void {
+  const idAt = 2 + ((r._buf[0] << 8) | r._buf[1]);
+  for (let o = from > idAt ? from : idAt; o <= idAt + 1 && o < to; o++) {
+    if (o === idAt) r._idHi = chunk[base + o];
+    else r._idLo = chunk[base + o];
+  }
+}
+
+// A host string of bytes (tests feed them), as a typed array.
+function hostBytes(s: string): Uint8Array {
+  const u = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
+  return u;
 }
 
 function reset(this: ReaderState): void {

@@ -5,7 +5,6 @@ import { Err } from './constants';
 // so host code converts at the API edge with toBytes/fromBytes. The check runs once at load: Espruino
 // truncates a character code to 8 bits. The Espruino bundles are built with BYTE_STRINGS defined: there the
 // check is known and only String() is left of the conversions below.
-declare const BYTE_STRINGS: boolean;
 const WIDE = typeof BYTE_STRINGS === 'undefined' && String.fromCharCode(256).charCodeAt(0) === 256;
 
 // Text to the bytes MQTT puts on the wire. Throws URIError on a lone surrogate (ill-formed UTF-16).
@@ -23,7 +22,12 @@ export const fromBytes: (b: string) => string = WIDE
     }
   : String;
 
+// On Espruino a loop over bytes costs thousands of times a native call, so where strings are 8-bit (the
+// Espruino bundles) the codec's byte work is done by the interpreter's own methods: E.toString of a view
+// here, typed-array set() from a string in writer.ts, a regular expression below. Undefined when the
+// board has no room for the copy.
 export function bytesToString(b: Uint8Array, start: number, end: number): string {
+  if (typeof BYTE_STRINGS !== 'undefined') return E.toString(b.subarray(start, end));
   let s = '';
   while (start < end) s += String.fromCharCode(b[start++]);
   return s;
@@ -35,6 +39,7 @@ export function bytesToString(b: Uint8Array, start: number, end: number): string
 export function utf8Error(s: string): number {
   const n = s.length;
   if (n > 65535) return Err.STRING_TOO_LONG;
+  if (!/[^\x01-\x7f]/.test(s)) return 0; // ASCII without NUL, the usual case: one native scan
   let i = 0;
   while (i < n) {
     const c = s.charCodeAt(i++);

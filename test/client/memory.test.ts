@@ -8,6 +8,7 @@ const g = globalThis as Record<string, unknown>;
 
 afterEach(() => {
   delete g.E;
+  delete g.BYTE_STRINGS;
 });
 
 describe('a received chunk the board cannot copy', () => {
@@ -15,10 +16,12 @@ describe('a received chunk the board cannot copy', () => {
     const t = setup();
     const link = t.online();
     expect(t.client.connected).toBe(true);
-    // only what the reader calls: a string chunk is copied with E.toUint8Array
+    // as in the board build (BYTE_STRINGS), where a string chunk is copied with E.toUint8Array
+    g.BYTE_STRINGS = true;
     g.E = { toUint8Array: () => undefined };
     expect(() => link.receiveBytes('\xd0\x00')).not.toThrow();
     delete g.E;
+    delete g.BYTE_STRINGS;
     expect(t.errors()).toEqual([Err.NO_MEMORY]);
     expect(link.ended).toBe(true);
     expect(t.client.connected).toBe(false);

@@ -2,10 +2,11 @@
 // is accepted whenever the free bytes and a free slot allow, gaps and the end of the buffer notwithstanding.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { byteOf, createOutbox, remove, room, store } from '../../src/client/outbox';
+import { byteOf, createOutbox, findId, remove, room, store } from '../../src/client/outbox';
 
 describe('the outbox ring', () => {
-  it('keeps every stored message intact and in order through any stores and removals', () => {
+  // Slots are _head.._end-1; k below counts from the oldest.
+  it('keeps every stored message intact, in order and found by its id through any stores and removals', () => {
     const op = fc.oneof(
       fc.record({ add: fc.integer({ min: 1, max: 90 }) }),
       fc.record({ del: fc.nat() }),
@@ -14,7 +15,7 @@ describe('the outbox ring', () => {
     fc.assert(
       fc.property(fc.integer({ min: 64, max: 400 }), fc.integer({ min: 1, max: 12 }), fc.array(op, { maxLength: 200 }), (cap, slots, ops) => {
         const box = createOutbox(cap, slots);
-        const model: { len: number; tag: number }[] = [];
+        const model: { len: number; tag: number; id: number }[] = [];
         let tag = 1;
         for (const o of ops) {
           if ('add' in o) {
@@ -23,17 +24,21 @@ describe('the outbox ring', () => {
             expect(room(box, o.add)).toBe(fits);
             if (!fits) continue;
             const src = new Uint8Array(o.add).fill(tag & 255);
-            store(box, src, o.add, 0, 0, tag, undefined);
-            model.push({ len: o.add, tag: tag++ & 255 });
+            const id = tag % 3 ? tag : 0; // some QoS 0 (no id)
+            store(box, src, o.add, id, id ? 1 : 0, tag, undefined);
+            model.push({ len: o.add, tag: tag++ & 255, id: id });
           } else if (model.length) {
             const k = 'del' in o ? o.del % model.length : 0;
-            remove(box, k);
+            const removed = model[k].id;
+            remove(box, box._head + k);
             model.splice(k, 1);
+            if (removed) expect(findId(box, removed)).toBe(-1);
           }
-          expect(box._count).toBe(model.length);
+          expect(box._end - box._head).toBe(model.length);
           model.forEach((m, k) => {
-            expect(box._len[k]).toBe(m.len);
-            for (let i = 0; i < m.len; i++) expect(byteOf(box, k, i)).toBe(m.tag);
+            expect(box._len[box._head + k]).toBe(m.len);
+            if (m.id) expect(findId(box, m.id)).toBe(box._head + k);
+            for (let i = 0; i < m.len; i++) expect(byteOf(box, box._head + k, i)).toBe(m.tag);
           });
         }
       }),
@@ -50,8 +55,24 @@ describe('the outbox ring', () => {
     expect(room(box, 40)).toBe(true);
     store(box, bytes(40, 4), 40, 0, 0, 4, undefined);
     expect([0, 1, 2].map((k) => byteOf(box, k, 0))).toEqual([1, 3, 4]);
-    remove(box, 0);
+    expect(remove(box, 0)).toBe(1); // the oldest: nothing moves, the head advances
     store(box, bytes(25, 5), 25, 0, 0, 5, undefined); // wraps past the end
-    expect([0, 1, 2].map((k) => [byteOf(box, k, 0), byteOf(box, k, box._len[k] - 1)])).toEqual([[3, 3], [4, 4], [5, 5]]);
+    expect([1, 2, 3].map((k) => [byteOf(box, k, 0), byteOf(box, k, box._len[k] - 1)])).toEqual([[3, 3], [4, 4], [5, 5]]);
+  });
+
+  it('takes the oldest without moving the others, and moves the slots down only when the last is needed', () => {
+    const box = createOutbox(1000, 4);
+    const one = new Uint8Array(10);
+    for (let id = 1; id <= 4; id++) store(box, one, 10, id, 1, id, undefined);
+    expect(room(box, 10)).toBe(false); // every slot taken
+    expect(remove(box, 0)).toBe(1);
+    expect(remove(box, 1)).toBe(2);
+    expect([box._head, box._end, findId(box, 1), findId(box, 3)]).toEqual([2, 4, -1, 2]);
+    expect(room(box, 10)).toBe(true);
+    store(box, one, 10, 5, 1, 5, undefined); // slides ids 3 and 4 to slots 0 and 1
+    expect([box._head, box._end, findId(box, 3), findId(box, 4), findId(box, 5)]).toEqual([0, 3, 0, 1, 2]);
+    expect(Array.from(box._id)).toEqual([3, 4, 5, 0]); // vacated slots hold no id
+    expect(remove(box, 1)).toBe(1); // from the middle: the next moves into its slot
+    expect(Array.from(box._id)).toEqual([3, 5, 0, 0]);
   });
 });

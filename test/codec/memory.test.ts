@@ -6,10 +6,12 @@ const g = globalThis as Record<string, unknown>;
 
 afterEach(() => {
   delete g.E;
+  delete g.BYTE_STRINGS;
 });
 
 describe('the reader when the board has no memory for a chunk', () => {
   it('reports NO_MEMORY once through onError and does not throw', () => {
+    g.BYTE_STRINGS = true; // as in the board build, where a string chunk is copied with E.toUint8Array
     g.E = { toUint8Array: () => undefined };
     const errors: number[] = [];
     const packets: unknown[] = [];
@@ -22,6 +24,7 @@ describe('the reader when the board has no memory for a chunk', () => {
     expect(errors).toEqual([Err.NO_MEMORY]);
     // a new connection decodes again once memory is back
     delete g.E;
+    delete g.BYTE_STRINGS;
     r.reset();
     r.push('\xd0\x00'); // PINGRESP
     expect(packets.length).toBe(1);
