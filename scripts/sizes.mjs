@@ -2,10 +2,12 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
-// The library as top-level boot code (see README, "Deploying"): its functions stay in flash, and the
-// application that follows it in the same boot code finds the client at `mqtt`.
-const lib = readFileSync('dist/espruino-mqtt.js', 'utf8');
-writeFileSync('dist/espruino-mqtt-boot.js', `var exports = {};\n${lib}\nvar mqtt = exports;\n`);
+import { bootBuild } from './boot-build.mjs';
+
+// The library as top-level boot code (see README, "Deploying" and scripts/boot-build.mjs): its functions
+// stay in flash, the application that follows it in the same boot code finds the client at `mqtt`, and the
+// library's own names live in `__mqtt`, so that the application may use any other name.
+writeFileSync('dist/espruino-mqtt-boot.js', bootBuild(readFileSync('dist/espruino-mqtt.js', 'latin1')), 'latin1');
 
 const sizes = {};
 for (const file of readdirSync('dist').filter((f) => f.endsWith('.js')).sort()) {

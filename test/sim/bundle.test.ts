@@ -230,8 +230,20 @@ for (const kind of KINDS) describe(`the bundle in the Espruino sandbox, against 
     expect(c.queued()).toBe(0);
   });
 
-  it('runs as top-level boot code too (dist/espruino-mqtt-boot.js), with the client at `mqtt`', async () => {
-    box.run(readFileSync('dist/espruino-mqtt-boot.js', 'utf8'));
+  it('runs as top-level boot code too (dist/espruino-mqtt-boot.js), with the client at `mqtt`, beside code that uses every short name', async () => {
+    const before = new Set(box.run('Object.keys(this)') as string[]);
+    box.run(readFileSync('dist/espruino-mqtt-boot.js', 'latin1'));
+    // the library takes two global names, documented: `mqtt` and `__mqtt`
+    expect((box.run('Object.keys(this)') as string[]).filter((k) => !before.has(k)).sort()).toEqual(['__mqtt', 'mqtt']);
+    // the application, in the same boot code, uses every one- and two-letter name (as minified code would)
+    const first = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$';
+    const names: string[] = [];
+    for (const a of first) {
+      names.push(a);
+      for (const b of first + '0123456789') names.push(a + b);
+    }
+    const reserved = ['do', 'if', 'in', 'E', 'D0', 'A0'];
+    box.run(names.filter((n) => !reserved.includes(n) && !/^[A-Z][0-9]$/.test(n)).map((n) => `var ${n} = 0;`).join('\n'));
     const c = box.run(`mqtt.connect({ host: "127.0.0.1", port: ${broker.port}, clientId: "boot" })`) as BoardClient;
     cleanup.push(() => new Promise<void>((r) => c.end(true, () => r())));
     await connected(c);
