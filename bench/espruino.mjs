@@ -33,6 +33,13 @@ c.on("connect", function () { c.subscribe("${TOPIC}", { qos: ${qos} }, function 
 var opts = { qos: ${qos} };
 pub = function () { c.publish("${TOPIC}", BODY, opts); };`,
   },
+  // ESPRUINO_MQTT_BEFORE=path/espruino-mqtt.js: an earlier build of this library, for before/after in one run
+  'espruino-mqtt before': {
+    env: 'ESPRUINO_MQTT_BEFORE',
+    raw: true,
+    qos: [0, 1],
+    setup: (port, qos) => LIBS['espruino-mqtt'].setup(port, qos),
+  },
   MQTT: {
     env: 'ESPRUINO_MQTT',
     qos: [0, 1],
@@ -88,6 +95,7 @@ async function sourceOf(name, lib) {
   if (lib.file) return readFileSync(lib.file, 'latin1');
   const file = process.env[lib.env];
   if (!file) return null;
+  if (lib.raw) return readFileSync(file, 'latin1'); // built by this project: already minified
   return (await minify(readFileSync(file, 'latin1'), { ecma: 5 })).code;
 }
 
@@ -110,7 +118,7 @@ const sources = {};
 for (const [name, lib] of Object.entries(LIBS)) {
   const src = await sourceOf(name, lib);
   if (src) sources[name] = src;
-  else console.log(`(${name}: set ${lib.env}=path/to/${name}.js to measure it in the same run)`);
+  else if (!lib.raw) console.log(`(${name}: set ${lib.env}=path/to/${name}.js to measure it in the same run)`);
 }
 
 const broker = await Aedes.createBroker();
@@ -121,8 +129,9 @@ const port = server.address().port;
 
 async function once(name, row) {
   const box = scratch();
-  writeFileSync(join(box.dir, 'node_modules', `bench-${name}.js`), sources[name]);
-  const lines = [program(LIBS[name], port, row).replace(/\n/g, ' '), `var LIB = require("bench-${name}");`, '__run();'];
+  const file = `bench-${name.replace(/ /g, '-')}`;
+  writeFileSync(join(box.dir, 'node_modules', `${file}.js`), sources[name]);
+  const lines = [program(LIBS[name], port, row).replace(/\n/g, ' '), `var LIB = require("${file}");`, '__run();'];
   const result = await run(bin, box.dir, lines, 60000 + row.n * 60);
   box.remove();
   const r = result.marks.find((m) => m[0] === 'result');

@@ -42,8 +42,10 @@ setTimeout(function () { clearInterval(__iv); console.log("@" + "@mem " + proces
 
 const rows = [];
 for (const bin of bins) {
-  const probe = await run(bin, scratch().dir, ['console.log("@"+"@total", process.memory().total);'], 10000);
-  const total = Number((probe.marks.find((m) => m[0] === 'total') || [])[1]);
+  const probe = await run(bin, scratch().dir, ['console.log("@"+"@total", process.memory().total, process.memory().blocksize);'], 10000);
+  const mark = probe.marks.find((m) => m[0] === 'total') || [];
+  const total = Number(mark[1]);
+  const blocksize = Number(mark[2]);
   const board = total >= 4000 ? 'esp32' : 'esp8266';
   const bundle = readFileSync(`dist/${board}.js`, 'latin1');
   for (const variant of VARIANTS) {
@@ -51,7 +53,7 @@ for (const bin of bins) {
     const r = await run(bin, box.dir, nodeLines(bundle, configFor(board, variant), PROBE), 30000);
     box.remove();
     const m = r.marks.find((x) => x[0] === 'mem');
-    rows.push({ board, total, variant, steady: m ? Number(m[1]) : null, peak: m ? Number(m[2]) : null, why: r.why });
+    rows.push({ bin, blocksize, board, total, variant, steady: m ? Number(m[1]) : null, peak: m ? Number(m[2]) : null, why: r.why });
   }
   const devices = process.env.ESPRUINO_MODULES;
   if (devices) {
@@ -68,7 +70,7 @@ for (const bin of bins) {
       const r = await run(bin, box.dir, lines, 15000);
       box.remove();
       const m = r.marks.find((x) => x[0] === 'module');
-      rows.push({ board, total, variant: `module ${name}`, steady: m ? Number(m[1]) : null, peak: null, why: r.why });
+      rows.push({ bin, blocksize, board, total, variant: `module ${name}`, steady: m ? Number(m[1]) : null, peak: null, why: r.why });
     }
   }
 }
@@ -76,13 +78,15 @@ server.close();
 await new Promise((r) => broker.close(r));
 
 console.log('\nSensor-node firmware RAM in blocks (process.memory().usage), boot code, connected, discovery and first readings done');
-console.log('board    total  parts            steady   peak   cost   budget in boards/*.json');
+console.log('board        total  parts            steady   peak   cost   budget in boards/*.json');
 for (const r of rows) {
-  const none = rows.find((x) => x.board === r.board && x.variant === 'none');
+  // a part's cost against the same interpreter's baseline: two builds of one board (16- and 12-byte
+  // blocks) have different ones
+  const none = rows.find((x) => x.bin === r.bin && x.variant === 'none');
   const b = loadBoard(r.board).budget;
   const isModule = r.variant.startsWith('module');
-  const cost = r.steady == null ? '' : r.variant === 'none' ? '' : String(isModule ? r.steady : r.steady - none.steady);
+  const cost = r.steady == null ? '' : r.variant === 'none' ? '' : isModule ? String(r.steady) : none.steady == null ? '?' : String(r.steady - none.steady);
   const budget = r.variant === 'none' ? b.connected : isModule ? b.modules[r.variant.slice(7).toLowerCase()] : ['relay', 'pwm'].includes(r.variant) ? b.actuator : b.sensor;
   const shown = r.steady == null ? `failed (${r.why})` : `${String(r.steady).padStart(6)} ${String(r.peak ?? '').padStart(6)} ${cost.padStart(6)}`;
-  console.log(`${r.board.padEnd(8)} ${String(r.total).padStart(5)}  ${r.variant.padEnd(15)} ${shown}   ${budget}`);
+  console.log(`${`${r.board}/${r.blocksize}B`.padEnd(12)} ${String(r.total).padStart(5)}  ${r.variant.padEnd(15)} ${shown}   ${budget}`);
 }

@@ -115,7 +115,15 @@ async function measureAnchor(bin, mode, source) {
   const result = await run(bin, box.dir, deployLines(mode, anchorScenario(), source, '__MQTT', 'MQTT'), 30000);
   box.remove();
   const m = Object.fromEntries(result.marks.map((x) => [x[0], x.slice(1).map(Number)]));
-  return m.subscribed ? m.loaded[0] + m.subscribed[0] - m.base[0] : /MEMORY|not found/i.test(result.output) ? 'out of memory' : result.why;
+  return m.subscribed ? m.loaded[0] + m.subscribed[0] - m.base[0] : failure(result);
+}
+
+// Why a run ended without its figures, from what the interpreter printed: "Module ... not found" means this
+// build has no file system for require() to read (not a lack of memory), so that deployment is not measured.
+function failure(result) {
+  if (/OUT OF MEMORY|out of memory/.test(result.output)) return 'out of memory';
+  if (/Module \S+ not found/.test(result.output)) return 'not measured: require() found no file (a build without a file system)';
+  return `no output (${result.why})`;
 }
 
 const anchorFile = process.env.ESPRUINO_MQTT;
@@ -135,8 +143,7 @@ for (const bin of bins) {
     box.remove();
     const m = Object.fromEntries(result.marks.map((x) => [x[0], x.slice(1).map(Number)]));
     if (!m.loaded) {
-      const oom = /MEMORY|not found/i.test(result.output);
-      rows.push({ board, mode, total, failed: oom ? 'out of memory loading the module' : `no output (${result.why})` });
+      rows.push({ board, mode, total, failed: `${failure(result)}, loading the module` });
       continue;
     }
     if (!m.subscribed) {

@@ -86,6 +86,22 @@ describe('the built bundles', () => {
   });
 });
 
+describe('the static budget of the bundles (boards/bundles.json)', () => {
+  // What CI can see of the board's cost: bytes, top-level functions and parameters. A change that grows a
+  // bundle must say so by updating the record; a gain is recorded so that it is kept.
+  const budget = JSON.parse(readFileSync('boards/bundles.json', 'utf8'));
+  for (const f of ['esp32.js', 'esp8266.js', 'espruino-mqtt.js', 'espruino-mqtt-boot.js']) {
+    it(`${f} is within its recorded bytes, functions and parameters`, () => {
+      for (const k of ['bytes', 'functions', 'params']) {
+        const now = sizes[f][k];
+        const was = budget[f][k];
+        expect(now, `${f} ${k}: ${now} > ${was} recorded in boards/bundles.json`).toBeLessThanOrEqual(was);
+        expect(now, `${f} ${k}: ${now}, well under ${was}: record the gain in boards/bundles.json`).toBeGreaterThanOrEqual(Math.floor(was * 0.98));
+      }
+    });
+  }
+});
+
 describe('the sources', () => {
   // A "\xe9" in source is one byte on the board but U+00E9 (two UTF-8 bytes once encoded) on the host:
   // binary must be built from numbers, text written as itself.
