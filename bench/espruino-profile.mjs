@@ -1,0 +1,74 @@
+// Where one message's time goes on the real interpreter (ESPRUINO_BIN; the first binary is used): the
+// library's parts timed alone from a probe build (bench/probe-entry.ts, built like dist/espruino-mqtt.js
+// with the same terser settings, but fields keep their names so that the sizes below can be read), and the whole client over a link that answers in place (no socket), per
+// operation in microseconds. Where the blocks go: E.getSizeOf of the connected client's fields.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { rollup } from 'rollup';
+import typescript from '@rollup/plugin-typescript';
+import terser from '@rollup/plugin-terser';
+import { interpreters, run, scratch } from '../scripts/espruino.mjs';
+
+const bundle = await rollup({
+  input: 'bench/probe-entry.ts',
+  plugins: [
+    typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts', 'bench/probe-entry.ts'], noEmitOnError: true, outputToFilesystem: false }),
+    terser({ ecma: 5, compress: { passes: 3, pure_getters: true, inline: 1, global_defs: { BYTE_STRINGS: true } }, mangle: { reserved: ['E'] }, format: { ascii_only: false } }),
+  ],
+  onwarn() {},
+});
+const { output } = await bundle.generate({ format: 'cjs', esModule: false, strict: false, generatedCode: 'es5' });
+const probe = output[0].code;
+
+// "@"+"@" keeps the marks out of the REPL's echo; each line is typed on its own.
+const program = `var P = require("probe");
+var T = function (name, n, fn) { var t = getTime(); for (var i = 0; i < n; i++) fn(i); console.log("@"+"@t " + name.replace(/ /g, "_") + " " + ((getTime() - t) * 1e6 / n).toFixed(0)); };
+var tx = new Uint8Array(512), body = "0123456789abcdef", topic = "bench/t", pk = "\\x30\\x19\\x00\\x07bench/t" + body, pk1 = "\\x32\\x1b\\x00\\x07bench/t\\x00\\x05" + body;
+var r = P.createReader(512, function () {}, function (e) { console.log("@"+"@error " + e); }, {});
+var ev, link = { write: function () {}, end: function () {} };
+var c = P.connect({ host: "x", clientId: "p", transport: function (to, on) { ev = on; return link; }, outboxMessages: 20 });
+c.on("message", function () {});
+var parts = function () {
+T("reader: PUBLISH 16 B", 300, function () { r.push(pk); });
+T("reader: PUBACK", 300, function () { r.push("\\x40\\x02\\x00\\x01"); });
+T("reader: PINGRESP", 300, function () { r.push("\\xd0\\x00"); });
+T("E.toUint8Array of the chunk", 300, function () { E.toUint8Array(pk); });
+T("encodePublish", 300, function () { P.encodePublish(tx, topic, body, 0, false, false, 0); });
+T("encodeAck", 300, function () { P.encodeAck(tx, 4, 7); });
+T("topicNameError", 300, function () { P.topicNameError(topic); });
+T("bytesToString topic", 300, function () { P.bytesToString(tx, 2, 9); });
+T("matchTopic exact", 300, function () { P.matchTopic("bench/t", topic); });
+T("matchTopic +", 300, function () { P.matchTopic("bench/+", topic); });
+};
+var whole = function () {
+T("client: publish QoS 0 + drain", 300, function () { c.publish(topic, body); ev.notify(2); });
+T("client: publish QoS 1 + drain + PUBACK", 300, function (i) { c.publish(topic, body, { qos: 1 }); ev.notify(2); ev.notify(1, "\\x40\\x02" + String.fromCharCode((i + 1) >> 8, (i + 1) & 255)); });
+T("client: receive QoS 0", 300, function () { ev.notify(1, pk); });
+T("client: receive QoS 1 (PUBACK sent)", 300, function () { ev.notify(1, pk1); ev.notify(2); });
+var size = function (v, d) {
+  if (typeof v === "function" || v === c && d) return 0;
+  if (!v || typeof v !== "object" || v.buffer) return E.getSizeOf(v);
+  var n = 1, j;
+  for (j in v) n += 1 + size(v[j], d + 1);
+  return n;
+};
+var k;
+for (k in c) if (typeof c[k] !== "function") console.log("@"+"@size " + k + " " + size(c[k], 1));
+console.log("@"+"@size (client,_without_functions) " + size(c, 0));
+console.log("@"+"@done");
+};
+setTimeout(function () { parts(); ev.notify(0); ev.notify(1, "\\x20\\x02\\x00\\x00"); setTimeout(whole, 20); }, 20);`;
+
+const bin = interpreters()[0];
+const box = scratch();
+writeFileSync(join(box.dir, 'node_modules', 'probe.js'), probe);
+writeFileSync(join(box.dir, 'profile.js'), program);
+const result = await run(bin, box.dir, ['eval(require("fs").readFileSync("profile.js"))'], 60000);
+box.remove();
+if (result.why !== 'done') console.log(`(ended: ${result.why})`);
+console.log(`Profile on ${bin}: microseconds per operation (300 each), probe build ${probe.length} B`);
+for (const m of result.marks.filter((x) => x[0] === 't')) console.log(`${m[1].replace(/_/g, ' ').padEnd(44)} ${m[2].padStart(6)} us`);
+console.log('\nBlocks held by the connected client, field by field (E.getSizeOf of data; functions, which live in the\nlibrary, not counted; an object shared by two fields counts in each)');
+const sizes = result.marks.filter((x) => x[0] === 'size').map((m) => [m[1], Number(m[2])]).sort((a, b) => b[1] - a[1]);
+for (const [k, v] of sizes) console.log(`${k.replace(/_without_/g, ' without ').padEnd(20)} ${String(v).padStart(5)}`);
+for (const m of result.marks.filter((x) => x[0] === 'error')) console.log(`reader error ${m[1]}`);

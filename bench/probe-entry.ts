@@ -1,0 +1,8 @@
+// The library's internals, exported for bench/espruino-profile.mjs only (never shipped): built the same way
+// as dist/espruino-mqtt.js, so each part can be timed alone on the interpreter.
+export { createReader } from '../src/codec/reader';
+export { encodePublish, encodeAck } from '../src/codec/writer';
+export { utf8Error, topicNameError, bytesToString } from '../src/codec/strings';
+export { matchTopic } from '../src/client/topics';
+export { createOutbox, store, remove, findId } from '../src/client/outbox';
+export { connect } from '../src/index';
