@@ -60,8 +60,13 @@ export function room(box: Outbox, n: number): boolean {
 // Stores n bytes of src as the newest message; the caller has checked room().
 export function store(box: Outbox, src: Uint8Array, n: number, id: number, qos: number, seq: number, done: Done | undefined): void {
   const cap = box._bytes.length;
-  if (box._head === box._end) box._head = box._end = 0;
-  else if (box._end === box._at.length) slide(box);
+  const h = box._head;
+  if (h === box._end) box._head = box._end = 0;
+  else if (box._end === box._at.length) {
+    // every slot taken or left behind the head: free those behind it
+    box._head = 0;
+    shift(box, h, h);
+  }
   const k = box._end;
   let at = 0;
   if (k) {
@@ -92,13 +97,6 @@ function shift(box: Outbox, from: number, by: number): void {
   box._done.splice(from - by, by);
   box._end = end - by;
   box._id.fill(0, end - by, end);
-}
-
-// Frees the slots before the head.
-function slide(box: Outbox): void {
-  const h = box._head;
-  box._head = 0;
-  shift(box, h, h);
 }
 
 // Moves every message next to the one before it, from the oldest on; returns where the newest ends. Each

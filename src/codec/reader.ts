@@ -194,7 +194,14 @@ function push(this: ReaderState, input: string | Uint8Array): void {
       const k = r._len - got < n - i ? r._len - got : n - i;
       const fit = got < size ? (size - got < k ? size - got : k) : 0;
       if (fit) buf.set(chunk.subarray(i, i + fit), got);
-      if (fit < k && r._first >> 4 === Type.PUBLISH) skipped(r, chunk, i - got, got + fit, got + k);
+      if (fit < k && r._first >> 4 === Type.PUBLISH) {
+        // Skipping past the buffer: keep only the packet id, 2 bytes after the topic.
+        const idAt = 2 + ((buf[0] << 8) | buf[1]);
+        for (let o = got + fit > idAt ? got + fit : idAt; o <= idAt + 1 && o < got + k; o++) {
+          if (o === idAt) r._idHi = chunk[i + o - got];
+          else r._idLo = chunk[i + o - got];
+        }
+      }
       r._got = got + k;
       i += k;
       if (r._got === r._len) finish(r);
@@ -231,16 +238,6 @@ function push(this: ReaderState, input: string | Uint8Array): void {
     else if (r._len > size && type !== Type.PUBLISH) fail(r, Err.TOO_LARGE);
     else if (r._len) r._state = State.BODY;
     else finish(r);
-  }
-}
-
-// A PUBLISH runs past the buffer: of body bytes from..to (chunk[base + o] is body byte o), keep only the
-// packet id, 2 bytes after the topic.
-function skipped(r: ReaderState, chunk: Uint8Array, base: number, from: number, to: number): void {
-  const idAt = 2 + ((r._buf[0] << 8) | r._buf[1]);
-  for (let o = from > idAt ? from : idAt; o <= idAt + 1 && o < to; o++) {
-    if (o === idAt) r._idHi = chunk[base + o];
-    else r._idLo = chunk[base + o];
   }
 }
 
