@@ -12,7 +12,8 @@ import { nodeLines } from './espruino-node.mjs';
 import { checkConfig } from './node-config.mjs';
 
 const bins = interpreters();
-const lib = readFileSync('dist/espruino-mqtt.js', 'latin1');
+// the boot build as shipped: the client at `mqtt`, the library's own names in `__mqtt`
+const boot = readFileSync('dist/espruino-mqtt-boot.js', 'latin1');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // A broker that can be killed and restarted with its state, and a proxy that can go silent or cut.
@@ -167,7 +168,7 @@ for (const bin of bins) {
     inbox.length = 0;
     const box = scratch();
     const marks = {};
-    const lines = bootLines(`var exports = {};\n${lib}\nvar mqtt = exports;\n(function(){\n${prelude}\n${s.code}\n})();`);
+    const lines = bootLines(`${boot}(function(){\n${prelude}\n${s.code}\n})();`);
     const started = Date.now();
     const running = run(bin, box.dir, lines, s.timeout || 30000, (k, v) => (marks[k] = v));
     const during = s.during ? s.during(marks).catch((e) => (marks.__during = String(e.message))) : null;

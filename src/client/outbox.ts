@@ -137,7 +137,7 @@ export function remove(box: Outbox, k: number): number {
     shift(box, k + 1, 1);
     return k;
   }
-  box._done[k] = undefined;
+  delete box._done[k]; // an element set to undefined would still hold a block
   return (box._head = k + 1);
 }
 
