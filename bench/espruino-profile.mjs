@@ -39,11 +39,18 @@ T("topicNameError", 300, function () { P.topicNameError(topic); });
 T("bytesToString topic", 300, function () { P.bytesToString(tx, 2, 9); });
 T("matchTopic exact", 300, function () { P.matchTopic("bench/t", topic); });
 T("matchTopic +", 300, function () { P.matchTopic("bench/+", topic); });
+var es = { _queue: [], _listeners: { message: [function () {}] }, _flushing: false, _inDrop: false };
+T("emit + flush, one listener", 300, function () { P.emit(es, "message", topic, body, es); P.flush(es); });
+T("message object", 300, function () { var m = { topic: topic, payload: body, qos: 0, retain: false, dup: false, messageId: 0 }; });
+T("Date.now", 300, function () { Date.now(); });
 };
 var whole = function () {
 T("client: publish QoS 0 + drain", 300, function () { c.publish(topic, body); ev.notify(2); });
 T("client: publish QoS 1 + drain + PUBACK", 300, function (i) { c.publish(topic, body, { qos: 1 }); ev.notify(2); ev.notify(1, "\\x40\\x02" + String.fromCharCode((i + 1) >> 8, (i + 1) & 255)); });
 T("client: receive QoS 0", 300, function () { ev.notify(1, pk); });
+var pbuf = E.toUint8Array(pk.substr(2));
+var pkt = { type: 3, length: 23, id: 0, qos: 0, dup: false, retain: false, topic: topic, buf: pbuf, start: 9, end: 25, code: 0, sessionPresent: false, error: 0 };
+T("client: onPacket(PUBLISH QoS 0) alone", 300, function () { P.onPacket.call(c, pkt); });
 T("client: receive QoS 1 (PUBACK sent)", 300, function () { ev.notify(1, pk1); ev.notify(2); });
 var size = function (v, d) {
   if (typeof v === "function" || v === c && d) return 0;

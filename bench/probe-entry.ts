@@ -6,3 +6,5 @@ export { utf8Error, topicNameError, bytesToString } from '../src/codec/strings';
 export { matchTopic } from '../src/client/topics';
 export { createOutbox, store, remove, findId } from '../src/client/outbox';
 export { connect } from '../src/index';
+export { emit, flush } from '../src/client/events';
+export { onPacket } from '../src/client/inbound';

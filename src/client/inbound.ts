@@ -3,7 +3,7 @@ import { Packet } from '../codec/reader';
 import { fromBytes } from '../codec/strings';
 import { encodeAck } from '../codec/writer';
 import { Message, Payload } from './client';
-import { ClientErr, mqttError } from './errors';
+import { ClientErr, MqttError, mqttError } from './errors';
 import { emit, flush } from './events';
 import { Stage, findId, remove } from './outbox';
 import { pump, send } from './outbound';
@@ -24,7 +24,7 @@ export function onPacket(this: Session, p: Packet): void {
   } else if (s._state !== State.CONNECTED) {
     lose(s, ClientErr.PROTOCOL, 'packet before CONNACK');
   } else if (type === Type.PUBLISH) {
-    onPublish(s, p);
+    /*#__NOINLINE__*/ onPublish(s, p);
   } else if (type === Type.PUBACK || type === Type.PUBREC || type === Type.PUBCOMP) {
     onAck(s, type, p.id);
   } else if (type === Type.PUBREL) {
@@ -44,19 +44,39 @@ export function onMalformed(this: Session, code: number): void {
   lose(this, code);
 }
 
+// One function with delivery in it: on the board a call, and a function, cost more than the lines.
 function onPublish(s: Session, p: Packet): void {
   const qos = p.qos;
   const id = p.id;
   const fresh = qos < 2 || s._q2.indexOf(id) < 0; // not a resent QoS 2 message already delivered
+  const topic = fromBytes(p.topic);
+  let err: MqttError | null = null;
   if (p.error) {
     // Too large for the receive buffer: skipped, reported, and still acknowledged [MQTT-4.5.0-2].
-    const err = mqttError(p.error);
-    err.topic = fromBytes(p.topic);
-    err.qos = qos;
+    err = mqttError(p.error);
     err.size = p.length;
-    emit(s, 'drop', err);
   } else if (fresh) {
-    deliver(s, p);
+    const body = p.buf.subarray(p.start, p.end);
+    // Espruino: a byte string; Node: a Buffer; elsewhere a Uint8Array copy.
+    const payload: Payload =
+      typeof E !== 'undefined' ? E.toString(body) : typeof Buffer !== 'undefined' ? Buffer.from(body) : body.slice();
+    if (payload === undefined) {
+      // E.toString gives undefined when the board has no room: report it, never hand a handler `undefined`.
+      // The message is still acknowledged: the client elects not to process it [MQTT-4.5.0-2]. Closing the
+      // connection instead, as for a transient error [MQTT-4.8.0-2], would have the broker resend it into the
+      // same shortage (a payload that fits the receive buffer and still finds no room is not passing), and
+      // would drop what else was in flight.
+      err = mqttError(Err.NO_MEMORY);
+      err.size = p.end - p.start;
+    } else {
+      const msg: Message = { topic: topic, payload: payload, qos: qos, retain: p.retain, dup: p.dup, messageId: id };
+      dispatch(s, topic, payload, msg, p.topic);
+    }
+  }
+  if (err) {
+    err.topic = topic;
+    err.qos = qos;
+    emit(s, 'drop', err);
   }
   // Acknowledged once the message is the application's (its copy made, its handlers queued), in the order
   // received [MQTT-4.3.2-2] [MQTT-4.6.0-2] [MQTT-4.6.0-3]; a QoS 2 id is remembered until its PUBREL, so a
@@ -66,28 +86,6 @@ function onPublish(s: Session, p: Packet): void {
     s._q2next = (s._q2next + 1) % s._q2.length;
   }
   if (qos) send(s, encodeAck(s._tx, qos === 1 ? Type.PUBACK : Type.PUBREC, id));
-}
-
-function deliver(s: Session, p: Packet): void {
-  const topic = fromBytes(p.topic);
-  const body = p.buf.subarray(p.start, p.end);
-  // Espruino: a byte string; Node: a Buffer; elsewhere a Uint8Array copy.
-  const payload: Payload =
-    typeof E !== 'undefined' ? E.toString(body) : typeof Buffer !== 'undefined' ? Buffer.from(body) : body.slice();
-  if (payload === undefined) {
-    // E.toString gives undefined when the board has no room: report it, never hand a handler `undefined`.
-    // The message is still acknowledged: the client elects not to process it [MQTT-4.5.0-2]. Closing the
-    // connection instead, as for a transient error [MQTT-4.8.0-2], would have the broker resend it into the
-    // same shortage (a payload that fits the receive buffer and still finds no room is not passing), and
-    // would drop what else was in flight.
-    const err = mqttError(Err.NO_MEMORY);
-    err.topic = topic;
-    err.qos = p.qos;
-    err.size = p.end - p.start;
-    return emit(s, 'drop', err);
-  }
-  const msg: Message = { topic: topic, payload: payload, qos: p.qos, retain: p.retain, dup: p.dup, messageId: p.id };
-  dispatch(s, topic, payload, msg, p.topic);
 }
 
 function onAck(s: Session, type: Type, id: number): void {

@@ -102,8 +102,9 @@ function fail(r: ReaderState, code: number): void {
   r._onError.call(r._ctx, code);
 }
 
-// Checks the complete packet in buf: 0, or an error code.
-function check(r: ReaderState): number {
+// A packet is complete: check it (one function: on the board each call and each function costs), then
+// hand it on, or fail the stream.
+function finish(r: ReaderState): void {
   const buf = r._buf;
   const p = r._p;
   const size = r._size;
@@ -118,7 +119,7 @@ function check(r: ReaderState): number {
   p.start = p.end = 0;
   if (type === Type.CONNACK) {
     // reserved bits of the acknowledge flags, and return codes 6-255 are reserved
-    if (buf[0] & 0xfe || buf[1] > 5) return Err.BAD_CONNACK;
+    if (buf[0] & 0xfe || buf[1] > 5) return fail(r, Err.BAD_CONNACK);
     p.sessionPresent = buf[0] === 1;
     p.code = buf[1];
   } else if (type === Type.PUBLISH) {
@@ -130,41 +131,34 @@ function check(r: ReaderState): number {
     p.retain = (first & 1) !== 0;
     p.topic = '';
     if (qos) q += 2;
-    if (q > len) return Err.BAD_LENGTH;
+    if (q > len) return fail(r, Err.BAD_LENGTH);
     if (topicEnd <= size) {
-      p.topic = bytesToString(buf, 2, topicEnd);
-      if (p.topic == null) return Err.NO_MEMORY;
+      p.topic = typeof BYTE_STRINGS !== 'undefined' ? E.toString(buf.subarray(2, topicEnd)) : bytesToString(buf, 2, topicEnd);
+      if (p.topic == null) return fail(r, Err.NO_MEMORY);
       const err = topicNameError(p.topic); // [MQTT-3.3.2-1] [MQTT-3.3.2-2] [MQTT-1.5.3-1]
-      if (err) return err;
+      if (err) return fail(r, err);
     }
     if (qos) {
       p.id = ((topicEnd < size ? buf[topicEnd] : r._idHi) << 8) | (topicEnd + 1 < size ? buf[topicEnd + 1] : r._idLo);
-      if (!p.id) return Err.BAD_ID; // [MQTT-2.3.1-1]
+      if (!p.id) return fail(r, Err.BAD_ID); // [MQTT-2.3.1-1]
     }
     p.end = n;
     p.start = len > size ? n : q;
     if (len > size) p.error = Err.TOO_LARGE;
   } else if (type !== Type.PINGRESP) {
     p.id = (buf[0] << 8) | buf[1];
-    if (!p.id) return Err.BAD_ID;
+    if (!p.id) return fail(r, Err.BAD_ID);
     if (type === Type.SUBACK) {
       p.start = 2;
       p.end = len;
       for (let i = 2; i < len; i++) {
         const c = buf[i];
-        if (c > 2 && c !== 0x80) return Err.BAD_SUBACK;
+        if (c > 2 && c !== 0x80) return fail(r, Err.BAD_SUBACK);
       }
     }
   }
-  return 0;
-}
-
-// A packet is complete: hand it on, or fail the stream.
-function finish(r: ReaderState): void {
-  const err = check(r);
-  if (err) return fail(r, err);
   r._state = State.HEAD;
-  r._onPacket.call(r._ctx, r._p);
+  r._onPacket.call(r._ctx, p);
 }
 
 function push(this: ReaderState, input: string | Uint8Array): void {
