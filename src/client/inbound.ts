@@ -26,7 +26,7 @@ export function onPacket(this: Session, p: Packet): void {
   } else if (type === Type.PUBLISH) {
     /*#__NOINLINE__*/ onPublish(s, p);
   } else if (type === Type.PUBACK || type === Type.PUBREC || type === Type.PUBCOMP) {
-    onAck(s, type, p.id);
+    /*#__NOINLINE__*/ onAck(s, type, p.id);
   } else if (type === Type.PUBREL) {
     for (let i = 0; i < s._q2.length; i++) if (s._q2[i] === p.id) s._q2[i] = 0; // exactly once: forget the id
     send(s, encodeAck(s._tx, Type.PUBCOMP, p.id)); // also for an id we do not know
