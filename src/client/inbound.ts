@@ -13,6 +13,8 @@ import { dispatch, onSuback } from './subscriptions';
 
 // Reading: socket bytes -> reader -> here -> the session, the outbox, the subscriptions.
 
+// One function for every packet type, each handled in place: on the board a call costs, a function costs
+// blocks, and one that the compiler inlines as a closure is made anew for every packet.
 export function onPacket(this: Session, p: Packet): void {
   const s = this;
   const type = p.type;
@@ -24,9 +26,63 @@ export function onPacket(this: Session, p: Packet): void {
   } else if (s._state !== State.CONNECTED) {
     lose(s, ClientErr.PROTOCOL, 'packet before CONNACK');
   } else if (type === Type.PUBLISH) {
-    /*#__NOINLINE__*/ onPublish(s, p);
+    const qos = p.qos;
+    const id = p.id;
+    const fresh = qos < 2 || s._q2.indexOf(id) < 0; // not a resent QoS 2 message already delivered
+    const topic = fromBytes(p.topic);
+    let err: MqttError | null = null;
+    if (p.error) {
+      // Too large for the receive buffer: skipped, reported, and still acknowledged [MQTT-4.5.0-2].
+      err = mqttError(p.error);
+      err.size = p.length;
+    } else if (fresh) {
+      const body = p.buf.subarray(p.start, p.end);
+      // Espruino: a byte string; Node: a Buffer; elsewhere a Uint8Array copy.
+      const payload: Payload =
+        typeof E !== 'undefined' ? E.toString(body) : typeof Buffer !== 'undefined' ? Buffer.from(body) : body.slice();
+      if (payload === undefined) {
+        // E.toString gives undefined when the board has no room: report it, never hand a handler `undefined`.
+        // The message is still acknowledged: the client elects not to process it [MQTT-4.5.0-2]. Closing the
+        // connection instead, as for a transient error [MQTT-4.8.0-2], would have the broker resend it into the
+        // same shortage (a payload that fits the receive buffer and still finds no room is not passing), and
+        // would drop what else was in flight.
+        err = mqttError(Err.NO_MEMORY);
+        err.size = p.end - p.start;
+      } else {
+        const msg: Message = { topic: topic, payload: payload, qos: qos, retain: p.retain, dup: p.dup, messageId: id };
+        dispatch(s, topic, payload, msg, p.topic);
+      }
+    }
+    if (err) {
+      err.topic = topic;
+      err.qos = qos;
+      emit(s, 'drop', err);
+    }
+    // Acknowledged once the message is the application's (its copy made, its handlers queued), in the order
+    // received [MQTT-4.3.2-2] [MQTT-4.6.0-2] [MQTT-4.6.0-3]; a QoS 2 id is remembered until its PUBREL, so a
+    // resent PUBLISH is not delivered twice [MQTT-4.3.3-2].
+    if (qos === 2 && fresh) {
+      s._q2[s._q2next] = id;
+      s._q2next = (s._q2next + 1) % s._q2.length;
+    }
+    if (qos) send(s, encodeAck(s._tx, qos === 1 ? Type.PUBACK : Type.PUBREC, id));
   } else if (type === Type.PUBACK || type === Type.PUBREC || type === Type.PUBCOMP) {
-    /*#__NOINLINE__*/ onAck(s, type, p.id);
+    const box = s._box;
+    const k = findId(box, p.id);
+    const stage = k < 0 ? -1 : box._stage[k];
+    // PUBACK answers a QoS 1 PUBLISH, PUBREC a QoS 2 one, PUBCOMP a PUBREL [MQTT-2.3.1-6]
+    if (type === Type.PUBCOMP ? stage !== Stage.RELEASED : stage !== Stage.SENT || box._qos[k] !== (type === Type.PUBACK ? 1 : 2)) {
+      lose(s, ClientErr.PROTOCOL, 'acknowledgement for unknown packet id ' + p.id);
+    } else {
+      if (type === Type.PUBREC) {
+        box._stage[k] = Stage.RELEASE;
+      } else {
+        const done = box._done[k];
+        remove(box, k);
+        emit(s, done);
+      }
+      pump(s);
+    }
   } else if (type === Type.PUBREL) {
     for (let i = 0; i < s._q2.length; i++) if (s._q2[i] === p.id) s._q2[i] = 0; // exactly once: forget the id
     send(s, encodeAck(s._tx, Type.PUBCOMP, p.id)); // also for an id we do not know
@@ -42,66 +98,4 @@ export function onPacket(this: Session, p: Packet): void {
 // Malformed input: close, then reconnect [MQTT-4.8.0-1].
 export function onMalformed(this: Session, code: number): void {
   lose(this, code);
-}
-
-// One function with delivery in it: on the board a call, and a function, cost more than the lines.
-function onPublish(s: Session, p: Packet): void {
-  const qos = p.qos;
-  const id = p.id;
-  const fresh = qos < 2 || s._q2.indexOf(id) < 0; // not a resent QoS 2 message already delivered
-  const topic = fromBytes(p.topic);
-  let err: MqttError | null = null;
-  if (p.error) {
-    // Too large for the receive buffer: skipped, reported, and still acknowledged [MQTT-4.5.0-2].
-    err = mqttError(p.error);
-    err.size = p.length;
-  } else if (fresh) {
-    const body = p.buf.subarray(p.start, p.end);
-    // Espruino: a byte string; Node: a Buffer; elsewhere a Uint8Array copy.
-    const payload: Payload =
-      typeof E !== 'undefined' ? E.toString(body) : typeof Buffer !== 'undefined' ? Buffer.from(body) : body.slice();
-    if (payload === undefined) {
-      // E.toString gives undefined when the board has no room: report it, never hand a handler `undefined`.
-      // The message is still acknowledged: the client elects not to process it [MQTT-4.5.0-2]. Closing the
-      // connection instead, as for a transient error [MQTT-4.8.0-2], would have the broker resend it into the
-      // same shortage (a payload that fits the receive buffer and still finds no room is not passing), and
-      // would drop what else was in flight.
-      err = mqttError(Err.NO_MEMORY);
-      err.size = p.end - p.start;
-    } else {
-      const msg: Message = { topic: topic, payload: payload, qos: qos, retain: p.retain, dup: p.dup, messageId: id };
-      dispatch(s, topic, payload, msg, p.topic);
-    }
-  }
-  if (err) {
-    err.topic = topic;
-    err.qos = qos;
-    emit(s, 'drop', err);
-  }
-  // Acknowledged once the message is the application's (its copy made, its handlers queued), in the order
-  // received [MQTT-4.3.2-2] [MQTT-4.6.0-2] [MQTT-4.6.0-3]; a QoS 2 id is remembered until its PUBREL, so a
-  // resent PUBLISH is not delivered twice [MQTT-4.3.3-2].
-  if (qos === 2 && fresh) {
-    s._q2[s._q2next] = id;
-    s._q2next = (s._q2next + 1) % s._q2.length;
-  }
-  if (qos) send(s, encodeAck(s._tx, qos === 1 ? Type.PUBACK : Type.PUBREC, id));
-}
-
-function onAck(s: Session, type: Type, id: number): void {
-  const box = s._box;
-  const k = findId(box, id);
-  const stage = k < 0 ? -1 : box._stage[k];
-  // PUBACK answers a QoS 1 PUBLISH, PUBREC a QoS 2 one, PUBCOMP a PUBREL [MQTT-2.3.1-6]
-  if (type === Type.PUBCOMP ? stage !== Stage.RELEASED : stage !== Stage.SENT || box._qos[k] !== (type === Type.PUBACK ? 1 : 2)) {
-    return lose(s, ClientErr.PROTOCOL, 'acknowledgement for unknown packet id ' + id);
-  }
-  if (type === Type.PUBREC) {
-    box._stage[k] = Stage.RELEASE;
-  } else {
-    const done = box._done[k];
-    remove(box, k);
-    emit(s, done);
-  }
-  pump(s);
 }

@@ -37,10 +37,11 @@ function connect(load: Load, to: Endpoint, on: LinkEvents): Link {
     ) as Sock;
     sock._l = link;
     link._sock = sock;
+    // two listeners for four events, told apart by their argument: a function costs the board blocks
     sock.on('data', sockData);
-    sock.on('drain', sockDrain);
-    sock.on('error', sockError);
-    sock.on('close', sockClose);
+    sock.on('drain', sockData);
+    sock.on('error', sockEnd);
+    sock.on('close', sockEnd);
   } catch (e) {
     // DNS failure or refusal can throw synchronously on some ports; report it as a closed link, later.
     link._err = e as Error;
@@ -53,20 +54,16 @@ function sockConnect(this: Sock): void {
   if (!this._l._closed) this._l._ev.notify(LinkEvent.CONNECT);
 }
 
-function sockData(this: Sock, data: string): void {
-  this._l._ev.notify(LinkEvent.DATA, data);
+// 'data' brings a byte string, 'drain' nothing.
+function sockData(this: Sock, data?: string): void {
+  this._l._ev.notify(data === undefined ? LinkEvent.DRAIN : LinkEvent.DATA, data);
 }
 
-function sockDrain(this: Sock): void {
-  this._l._ev.notify(LinkEvent.DRAIN);
-}
-
-function sockError(this: Sock, e: { message?: string }): void {
-  this._l._err = e; // the interpreter's order is error, end, close: close reports it
-}
-
-function sockClose(this: Sock): void {
-  report(this._l);
+// 'error' brings {code, message}, 'close' a boolean. The interpreter's order is error, end, close: the
+// error is kept, and close reports it.
+function sockEnd(this: Sock, e: { message?: string } | boolean): void {
+  if (e && typeof e === 'object') this._l._err = e;
+  else report(this._l);
 }
 
 function report(link: EspruinoLink): void {
