@@ -33,7 +33,7 @@ export class SimSocket {
     this.real = secure
       ? tls.connect({ host: opts.host, port: opts.port, ca: opts.ca, checkServerIdentity: () => undefined })
       : net.connect(opts.port, opts.host);
-    this.real.on(secure ? 'secureConnect' : 'connect', () => this.emit('connect'));
+    this.real.on(secure ? 'secureConnect' : 'connect', () => this.emit('connect', this)); // with the socket, as the interpreter
     this.real.on('data', (d) => {
       // deliver as byte strings, in random chunk sizes, as the board does
       for (let i = 0; i < d.length; ) {
@@ -66,7 +66,7 @@ export class SimSocket {
     this.pending += s.length;
     this.real.write(Buffer.from(s, 'latin1'), () => {
       this.pending -= s.length;
-      if (!this.pending) this.emit('drain');
+      if (!this.pending) this.emit('drain', this); // the interpreter passes the socket
     });
     return false;
   }

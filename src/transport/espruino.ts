@@ -54,9 +54,10 @@ function sockConnect(this: Sock): void {
   if (!this._l._closed) this._l._ev.notify(LinkEvent.CONNECT);
 }
 
-// 'data' brings a byte string, 'drain' nothing.
-function sockData(this: Sock, data?: string): void {
-  this._l._ev.notify(data === undefined ? LinkEvent.DRAIN : LinkEvent.DATA, data);
+// 'data' brings a byte string, 'drain' the socket itself (libs/network/socketserver.c).
+function sockData(this: Sock, data: string | Sock): void {
+  if (typeof data === 'string') this._l._ev.notify(LinkEvent.DATA, data);
+  else this._l._ev.notify(LinkEvent.DRAIN);
 }
 
 // 'error' brings {code, message}, 'close' a boolean. The interpreter's order is error, end, close: the
