@@ -43,7 +43,7 @@ for (const [name, ours, theirs, bytes] of cases) {
   // decode: a server sends PUBLISH and PUBACK; CONNECT is never decoded by a client
   if (name === 'CONNECT') continue;
   let seen = 0;
-  const reader = lib.createReader(2048, () => seen++, (code) => { throw new Error('decode error ' + code); });
+  const reader = lib.createReader(2048, () => seen++, (_, code) => { throw new Error('decode error ' + code); });
   const parser = mqttPacket.parser({ protocolVersion: 4 });
   parser.on('packet', () => seen++);
   const u8 = new Uint8Array(bytes);

@@ -24,7 +24,7 @@ const probe = output[0].code;
 const program = `var P = require("probe");
 var T = function (name, n, fn) { var t = getTime(); for (var i = 0; i < n; i++) fn(i); console.log("@"+"@t " + name.replace(/ /g, "_") + " " + ((getTime() - t) * 1e6 / n).toFixed(0)); };
 var tx = new Uint8Array(512), body = "0123456789abcdef", topic = "bench/t", pk = "\\x30\\x19\\x00\\x07bench/t" + body, pk1 = "\\x32\\x1b\\x00\\x07bench/t\\x00\\x05" + body;
-var r = P.createReader(512, function () {}, function (e) { console.log("@"+"@error " + e); }, {});
+var r = P.createReader(512, function () {}, function (c, e) { console.log("@"+"@error " + e); }, {});
 var ev, link = { write: function () {}, end: function () {} };
 var pbuf = E.toUint8Array(pk.substr(2));
 var c = P.connect({ host: "x", clientId: "p", transport: function (to, on) { ev = on; return link; }, outboxMessages: 20 });
@@ -49,10 +49,10 @@ var whole = function () {
 T("client: publish QoS 0 + drain", 300, function () { c.publish(topic, body); ev.notify(2); });
 T("client: publish QoS 1 + drain + PUBACK", 300, function (i) { c.publish(topic, body, { qos: 1 }); ev.notify(2); ev.notify(1, "\\x40\\x02" + String.fromCharCode((i + 1) >> 8, (i + 1) & 255)); });
 var ack = { type: 4, length: 2, id: 0, qos: 0, dup: false, retain: false, topic: "", buf: pbuf, start: 0, end: 0, code: 0, sessionPresent: false, error: 0 };
-T("client: publish QoS 1 + drain + onPacket(PUBACK)", 300, function () { c.publish(topic, body, { qos: 1 }); ev.notify(2); ack.id = c._lastId; P.onPacket.call(c, ack); });
+T("client: publish QoS 1 + drain + onPacket(PUBACK)", 300, function () { c.publish(topic, body, { qos: 1 }); ev.notify(2); ack.id = c._lastId; P.onPacket(c, ack); });
 T("client: receive QoS 0", 300, function () { ev.notify(1, pk); });
 var pkt = { type: 3, length: 23, id: 0, qos: 0, dup: false, retain: false, topic: topic, buf: pbuf, start: 9, end: 25, code: 0, sessionPresent: false, error: 0 };
-T("client: onPacket(PUBLISH QoS 0) alone", 300, function () { P.onPacket.call(c, pkt); });
+T("client: onPacket(PUBLISH QoS 0) alone", 300, function () { P.onPacket(c, pkt); });
 T("client: receive QoS 1 (PUBACK sent)", 300, function () { ev.notify(1, pk1); ev.notify(2); });
 var size = function (v, d) {
   if (typeof v === "function" || v === c && d) return 0;

@@ -4,11 +4,11 @@ import { Bytes, ConnectFields, encodeConnect } from '../codec/writer';
 import { Endpoint, Transport } from '../transport/transport';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { on, removeListener } from './events';
-import { onMalformed, onPacket } from './inbound';
+import { onPacket } from './inbound';
 import { checkOptions } from './options';
 import { Done, createOutbox } from './outbox';
 import { payloadBytes, publish, queued } from './outbound';
-import { arm, end, reconnect } from './session';
+import { arm, end, lose, reconnect } from './session';
 import { Session, State, Wake } from './state';
 import { subscribe, unsubscribe } from './subscriptions';
 
@@ -170,7 +170,8 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     _timer: null,
     _wake: Wake.OPEN,
   };
-  s._reader = createReader(o.rxBuffer || 512, onPacket, onMalformed, s);
+  // malformed input closes the connection, then the client reconnects [MQTT-4.8.0-1]
+  s._reader = createReader(o.rxBuffer || 512, onPacket, lose, s);
   arm(s, 0, Wake.OPEN); // connect once the caller has had a chance to add listeners
   return s;
 }

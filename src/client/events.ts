@@ -17,43 +17,39 @@ export function emit(s: Session, what: string | Listener | undefined, a?: unknow
 // Runs what is queued, unless it is running already (a listener's call returns here, and its events run
 // next in the same loop).
 export function flush(s: Session): void {
-  if (s._flushing) return;
+  if (s._flushing || !s._queue.length) return;
   s._flushing = true;
+  let q: unknown[];
   // in batches: what the listeners queue goes into a fresh array, and each batch is freed once it has run
-  while (s._queue.length) {
-    const q = s._queue;
+  while ((q = s._queue).length) {
     s._queue = [];
     for (let i = 0; i < q.length; i += 4) {
       const what = q[i];
       const a = q[i + 1] as MqttError;
+      // an event's listeners, or the callback itself
+      let l = typeof what === 'string' ? s._listeners[what] : [what as Listener];
       // A publish from a drop report (or from a given-up message's callback) never gives up another
       // message to make room: a report that evicts the next report would never end.
       s._inDrop = what === 'drop' || !!(a && a._gone);
-      if (typeof what === 'string') {
-        // a copy when there are several: a listener that removes itself (there is no once() on Espruino) must
-        // not make the next miss it; one listener, the usual case, costs no copy per event
-        const all = s._listeners[what];
-        const l = all && all.length > 1 ? all.slice() : all;
-        // an error nobody listens for is still seen
-        if (what === 'error' && (!l || !l.length)) console.log('mqtt: ' + a.message);
-        for (let k = 0; l && k < l.length; k++) run(s, l[k], a, q[i + 2], q[i + 3]);
-      } else {
-        run(s, what as Listener, a, q[i + 2], q[i + 3]);
+      // a copy when there are several: a listener that removes itself (there is no once() on Espruino) must
+      // not make the next miss it; one listener, the usual case, costs no copy per event
+      if (l && l.length > 1) l = l.slice();
+      // an error nobody listens for is still seen
+      else if (what === 'error' && (!l || !l.length)) console.log('mqtt: ' + a.message);
+      for (let k = 0; l && k < l.length; k++) {
+        const fn = l[k]; // called as a plain function, never as a method of the array
+        try {
+          fn(a, q[i + 2], q[i + 3]);
+        } catch (e) {
+          // an error listener that throws on this very report is logged, not handed its own throw forever
+          if (a && a.code === ClientErr.HANDLER) console.log('mqtt: handler threw: ' + e);
+          else emit(s, 'error', mqttError(ClientErr.HANDLER, String(e)));
+        }
       }
     }
   }
   s._inDrop = false;
   s._flushing = false;
-}
-
-function run(s: Session, fn: Listener, a: unknown, b: unknown, c: unknown): void {
-  try {
-    fn(a, b, c);
-  } catch (e) {
-    // an error listener that throws on this very report is logged, not handed its own throw forever
-    if (a && (a as MqttError).code === ClientErr.HANDLER) console.log('mqtt: handler threw: ' + e);
-    else emit(s, 'error', mqttError(ClientErr.HANDLER, String(e)));
-  }
 }
 
 // Ends a public method: runs what it queued (unless a listener called it), then returns its result.

@@ -15,8 +15,7 @@ import { dispatch, onSuback } from './subscriptions';
 
 // One function for every packet type, each handled in place: on the board a call costs, a function costs
 // blocks, and one that the compiler inlines as a closure is made anew for every packet.
-export function onPacket(this: Session, p: Packet): void {
-  const s = this;
+export function onPacket(s: Session, p: Packet): void {
   const type = p.type;
   s._lastHeard = s._clock.now();
   s._pingAt = -1; // any packet proves the broker alive
@@ -29,7 +28,7 @@ export function onPacket(this: Session, p: Packet): void {
     const qos = p.qos;
     const id = p.id;
     const fresh = qos < 2 || s._q2.indexOf(id) < 0; // not a resent QoS 2 message already delivered
-    const topic = fromBytes(p.topic);
+    const topic = typeof BYTE_STRINGS !== 'undefined' ? p.topic : fromBytes(p.topic);
     let err: MqttError | null = null;
     if (p.error) {
       // Too large for the receive buffer: skipped, reported, and still acknowledged [MQTT-4.5.0-2].
@@ -39,7 +38,7 @@ export function onPacket(this: Session, p: Packet): void {
       const body = p.buf.subarray(p.start, p.end);
       // Espruino: a byte string; Node: a Buffer; elsewhere a Uint8Array copy.
       const payload: Payload =
-        typeof E !== 'undefined' ? E.toString(body) : typeof Buffer !== 'undefined' ? Buffer.from(body) : body.slice();
+        typeof BYTE_STRINGS !== 'undefined' || typeof E !== 'undefined' ? E.toString(body) : typeof Buffer !== 'undefined' ? Buffer.from(body) : body.slice();
       if (payload === undefined) {
         // E.toString gives undefined when the board has no room: report it, never hand a handler `undefined`.
         // The message is still acknowledged: the client elects not to process it [MQTT-4.5.0-2]. Closing the
@@ -95,7 +94,3 @@ export function onPacket(this: Session, p: Packet): void {
   flush(s);
 }
 
-// Malformed input: close, then reconnect [MQTT-4.8.0-1].
-export function onMalformed(this: Session, code: number): void {
-  lose(this, code);
-}

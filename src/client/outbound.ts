@@ -47,6 +47,13 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: {
     return settle(s, false);
   }
   if (n > box._bytes.length) return refuse(s, Err.BUFFER_TOO_SHORT, done); // would never fit: evict nothing
+  // QoS 0 with nothing queued ahead of it and the socket keeping up: written at once, never stored (what pump
+  // would do after storing it). Requests go out at once when nothing waits (sendNow in subscriptions.ts).
+  if (!qos && s._state === State.CONNECTED && box._head === box._end && s._unflushed + n <= s._tx.length) {
+    send(s, n);
+    emit(s, done);
+    return settle(s, true);
+  }
   // Full: give up the oldest messages not yet written, as few as make room (drop-oldest), or refuse the
   // new one (reject-new, and always for a publish from a drop report: see flush in events.ts).
   for (let k = box._head; !room(box, n) && !s._rejectNew && !s._inDrop && k < box._end; ) {

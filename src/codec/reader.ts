@@ -34,8 +34,8 @@ interface ReaderState extends Reader {
   _buf: Uint8Array;
   _size: number;
   _p: Packet;
-  _onPacket: (p: Packet) => void; // called with `ctx` as this
-  _onError: (code: number) => void;
+  _onPacket: (ctx: any, p: Packet) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
+  _onError: (ctx: any, code: number) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
   _ctx: unknown;
   _state: State;
   _first: number; // the fixed header's first byte
@@ -67,12 +67,13 @@ export const MIN_READ_BUFFER = 8;
 
 // A streaming decoder for the packets a client receives. Complete packets go to onPacket; a malformed
 // stream goes once to onError and the reader ignores input until reset(), since after a protocol
-// violation the connection must close [MQTT-4.8.0-1]. Both callbacks get `ctx` as this.
-export function createReader(
+// violation the connection must close [MQTT-4.8.0-1]. Both callbacks get `ctx` first, as a plain call
+// (on the board cheaper than call() with it as this, and the client's own lose() serves as onError).
+export function createReader<C>(
   size: number,
-  onPacket: (p: Packet) => void,
-  onError: (code: number) => void,
-  ctx?: unknown,
+  onPacket: (ctx: C, p: Packet) => void,
+  onError: (ctx: C, code: number) => void,
+  ctx?: C,
 ): Reader {
   if (size < MIN_READ_BUFFER) size = MIN_READ_BUFFER;
   const buf = new Uint8Array(size);
@@ -99,7 +100,7 @@ export function createReader(
 
 function fail(r: ReaderState, code: number): void {
   r._state = State.FAILED;
-  r._onError.call(r._ctx, code);
+  r._onError(r._ctx, code);
 }
 
 // A packet is complete: check it (one function: on the board each call and each function costs), then
@@ -158,7 +159,7 @@ function finish(r: ReaderState): void {
     }
   }
   r._state = State.HEAD;
-  r._onPacket.call(r._ctx, p);
+  r._onPacket(r._ctx, p);
 }
 
 function push(this: ReaderState, input: string | Uint8Array): void {
@@ -180,58 +181,54 @@ function push(this: ReaderState, input: string | Uint8Array): void {
   // `var` that the compiler leaves in one branch would be unbound in the other.
   let type = 0;
   let b = 0;
-  // On the board every token of this loop is read again on each pass: a small packet takes two passes,
-  // its fixed header in one, its body in the next.
+  // On the board every token of this loop is read again on each pass: a packet's fixed header and the start
+  // of its body are taken in one pass.
   while (i < n && r._state !== State.FAILED && gen === r._gen) {
-    if (r._state === State.BODY) {
-      const got = r._got;
-      const k = r._len - got < n - i ? r._len - got : n - i;
-      const fit = got < size ? (size - got < k ? size - got : k) : 0;
-      if (fit) buf.set(chunk.subarray(i, i + fit), got);
-      if (fit < k && r._first >> 4 === Type.PUBLISH) {
-        // Skipping past the buffer: keep only the packet id, 2 bytes after the topic.
-        const idAt = 2 + ((buf[0] << 8) | buf[1]);
-        for (let o = got + fit > idAt ? got + fit : idAt; o <= idAt + 1 && o < got + k; o++) {
-          if (o === idAt) r._idHi = chunk[i + o - got];
-          else r._idLo = chunk[i + o - got];
+    if (r._state !== State.BODY) {
+      b = chunk[i++];
+      if (r._state === State.HEAD) {
+        type = b >> 4;
+        const flags = FLAGS.charAt(type);
+        if (flags === 'x' || (type === Type.PUBLISH ? (b & 6) === 6 : (b & 15) !== +flags)) {
+          // [MQTT-3.3.1-4] [MQTT-2.2.2-2]
+          fail(r, flags === 'x' ? Err.BAD_TYPE : type === Type.PUBLISH ? Err.BAD_QOS : Err.BAD_FLAGS);
+          continue;
         }
+        r._first = b;
+        r._len = r._lenBytes = r._got = 0; // _idHi/_idLo are set as an oversized PUBLISH's id passes
+        r._state = State.LENGTH;
+        if (i === n) continue;
+        b = chunk[i++]; // the remaining length follows at once
       }
-      r._got = got + k;
-      i += k;
-      if (r._got === r._len) finish(r);
-      continue;
-    }
-    b = chunk[i++];
-    if (r._state === State.HEAD) {
-      type = b >> 4;
-      const flags = FLAGS.charAt(type);
-      if (flags === 'x') {
-        fail(r, Err.BAD_TYPE);
+      // Remaining length: 7 bits a byte, least significant first, at most 4 bytes (2.2.3).
+      r._len += (b & 127) << (7 * r._lenBytes++);
+      if (b & 128) {
+        if (r._lenBytes === 4) fail(r, Err.BAD_LENGTH);
         continue;
       }
-      if (type === Type.PUBLISH ? (b & 6) === 6 : (b & 15) !== +flags) {
-        fail(r, type === Type.PUBLISH ? Err.BAD_QOS : Err.BAD_FLAGS); // [MQTT-3.3.1-4] [MQTT-2.2.2-2]
-        continue;
+      type = r._first >> 4;
+      const fixed = LENGTH.charAt(type);
+      // PUBLISH: topic length and at least one topic byte, plus the packet id above QoS 0; SUBACK: id and a code
+      if (fixed !== 'v' ? r._len !== +fixed : r._len < (r._first & 6 ? 5 : 3)) fail(r, Err.BAD_LENGTH);
+      else if (r._len > size && type !== Type.PUBLISH) fail(r, Err.TOO_LARGE);
+      else if (!r._len) finish(r);
+      else r._state = State.BODY;
+      if (r._state !== State.BODY || i === n) continue;
+    }
+    const got = r._got;
+    const k = r._len - got < n - i ? r._len - got : n - i;
+    const fit = got < size ? (size - got < k ? size - got : k) : 0;
+    if (fit) buf.set(chunk.subarray(i, i + fit), got);
+    if (fit < k && r._first >> 4 === Type.PUBLISH) {
+      // Skipping past the buffer: keep only the packet id, 2 bytes after the topic.
+      const idAt = 2 + ((buf[0] << 8) | buf[1]);
+      for (let o = got + fit > idAt ? got + fit : idAt; o <= idAt + 1 && o < got + k; o++) {
+        if (o === idAt) r._idHi = chunk[i + o - got];
+        else r._idLo = chunk[i + o - got];
       }
-      r._first = b;
-      r._len = r._lenBytes = r._got = r._idHi = r._idLo = 0;
-      r._state = State.LENGTH;
-      if (i === n) continue;
-      b = chunk[i++]; // the remaining length follows at once
     }
-    // Remaining length: 7 bits a byte, least significant first, at most 4 bytes (2.2.3).
-    r._len += (b & 127) << (7 * r._lenBytes++);
-    if (b & 128) {
-      if (r._lenBytes === 4) fail(r, Err.BAD_LENGTH);
-      continue;
-    }
-    type = r._first >> 4;
-    const fixed = LENGTH.charAt(type);
-    // PUBLISH: topic length and at least one topic byte, plus the packet id above QoS 0; SUBACK: id and a code
-    if (fixed !== 'v' ? r._len !== +fixed : r._len < (r._first & 6 ? 5 : 3)) fail(r, Err.BAD_LENGTH);
-    else if (r._len > size && type !== Type.PUBLISH) fail(r, Err.TOO_LARGE);
-    else if (r._len) r._state = State.BODY;
-    else finish(r);
+    i += k;
+    if ((r._got = got + k) === r._len) finish(r);
   }
 }
 

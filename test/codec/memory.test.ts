@@ -15,7 +15,7 @@ describe('the reader when the board has no memory for a chunk', () => {
     g.E = { toUint8Array: () => undefined };
     const errors: number[] = [];
     const packets: unknown[] = [];
-    const r = createReader(64, (p) => packets.push(p), (code) => errors.push(code));
+    const r = createReader(64, (_, p) => packets.push(p), (_, code) => errors.push(code));
     expect(() => r.push('\x20\x02\x00\x00')).not.toThrow();
     expect(errors).toEqual([Err.NO_MEMORY]);
     expect(Err.NO_MEMORY).toBe(35);

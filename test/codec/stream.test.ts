@@ -75,7 +75,7 @@ describe('the reader on hostile input', () => {
     let failed = false;
     const reader = createReader(
       size,
-      (p) => {
+      (_, p) => {
         expect(failed).toBe(false);
         expect(p.start).toBeGreaterThanOrEqual(0);
         expect(p.start).toBeLessThanOrEqual(p.end);
@@ -83,7 +83,7 @@ describe('the reader on hostile input', () => {
         expect(p.buf.length).toBe(size);
         events.push('packet');
       },
-      (code) => {
+      (_, code) => {
         expect(failed).toBe(false);
         expect(ERR_CODES.has(code)).toBe(true);
         failed = true;

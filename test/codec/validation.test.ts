@@ -241,7 +241,7 @@ describe('the reader refuses malformed packets from the broker [MQTT-4.8.0-1]', 
   it('after an error the reader ignores input until reset, then decodes a new stream', () => {
     const packets: number[] = [];
     const errors: number[] = [];
-    const reader = createReader(64, (p) => packets.push(p.type), (c) => errors.push(c));
+    const reader = createReader(64, (_, p) => packets.push(p.type), (_, c) => errors.push(c));
     reader.push(new Uint8Array([0x41, 0x02, 0x00, 0x01, 0xd0, 0x00]));
     reader.push(new Uint8Array([0xd0, 0x00]));
     expect(errors).toEqual([Err.BAD_FLAGS]);
@@ -255,7 +255,7 @@ describe('the reader refuses malformed packets from the broker [MQTT-4.8.0-1]', 
     const packets: number[] = [];
     const reader = createReader(
       64,
-      (p) => {
+      (_, p) => {
         packets.push(p.type);
         reader.reset();
       },

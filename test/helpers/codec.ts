@@ -47,8 +47,8 @@ export function decodeAll(chunks: (string | Uint8Array)[], size = 1 << 17): { pa
   const errors: number[] = [];
   const reader = createReader(
     size,
-    (p) => packets.push(snapshot(p)),
-    (code) => errors.push(code),
+    (_, p) => packets.push(snapshot(p)),
+    (_, code) => errors.push(code),
   );
   for (const c of chunks) reader.push(c);
   return { packets, errors };
