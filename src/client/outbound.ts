@@ -3,7 +3,7 @@ import { fromBytes, toBytes } from '../codec/strings';
 import { Bytes, encodeAck, encodeEmpty, encodePublish, isQos } from '../codec/writer';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { emit, refuse, settle } from './events';
-import { Done, Stage, byteOf, findId, remove, room, store } from './outbox';
+import { Done, Stage, remove, room, store } from './outbox';
 import { finish } from './session';
 import { State, Session } from './state';
 import { sendRequests } from './subscriptions';
@@ -88,10 +88,13 @@ export function dropped(s: Session, code: number, k: number, topic?: string, qos
   if (k >= 0) {
     // read the topic back from the stored PUBLISH: after the fixed header, a 2-byte length
     const box = s._box;
+    const b = box._bytes;
+    const at = box._at[k];
+    const cap = b.length;
     let p = 1;
-    while (byteOf(box, k, p++) & 128);
+    while (b[(at + p++) % cap] & 128);
     topic = '';
-    for (let i = p + 2, e = p + 2 + ((byteOf(box, k, p) << 8) | byteOf(box, k, p + 1)); i < e; i++) topic += String.fromCharCode(byteOf(box, k, i));
+    for (let i = p + 2, e = p + 2 + ((b[(at + p) % cap] << 8) | b[(at + p + 1) % cap]); i < e; i++) topic += String.fromCharCode(b[(at + i) % cap]);
     qos = box._qos[k];
   }
   err.topic = fromBytes(topic!);
@@ -121,7 +124,7 @@ export function nextId(s: Session): number {
   const inUse = s._box._end - s._box._head + s._reqs.length;
   for (let tries = 0; tries <= inUse && tries < 65535; tries++) {
     const id = (s._lastId = (s._lastId % 65535) + 1);
-    let used = findId(s._box, id) >= 0;
+    let used = s._box._id.indexOf(id) >= 0;
     for (let i = 0; i < s._reqs.length && !used; i++) used = s._reqs[i]._id === id;
     if (!used) return id;
   }

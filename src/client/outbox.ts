@@ -21,7 +21,7 @@ export interface Outbox {
   _head: number;
   _end: number;
   // per slot: offset and length of its PUBLISH in the ring, packet id (0 in a free slot, so that a native
-  // indexOf finds an id), QoS, stage, and its place in the order of the application's calls (see
+  // _id.indexOf(id) finds the slot of id, 1..65535, or -1), QoS, stage, and its place in the order of the application's calls (see
   // Request._after in state.ts)
   _at: Int32Array;
   _len: Int32Array;
@@ -124,11 +124,6 @@ function compact(box: Outbox): number {
   return to;
 }
 
-// Byte i of message k.
-export function byteOf(box: Outbox, k: number, i: number): number {
-  return box._bytes[(box._at[k] + i) % box._bytes.length];
-}
-
 // Takes message k out, keeping the others in order; returns the slot of the message that followed it.
 export function remove(box: Outbox, k: number): number {
   box._used -= box._len[k];
@@ -141,7 +136,3 @@ export function remove(box: Outbox, k: number): number {
   return (box._head = k + 1);
 }
 
-// The slot of the message with packet id `id` (1..65535), or -1.
-export function findId(box: Outbox, id: number): number {
-  return box._id.indexOf(id);
-}

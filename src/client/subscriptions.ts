@@ -151,7 +151,9 @@ export function renew(s: Session): void {
   let r: Request | null = null;
   for (let i = 0; i < s._subs.length; i++) {
     const sub = s._subs[i];
-    if (pending(s, sub._filter)) continue;
+    let carried = false; // by a pending SUBSCRIBE
+    for (let j = 0; j < s._reqs.length && !carried; j++) carried = !!s._reqs[j]._qos && s._reqs[j]._filters.indexOf(sub._filter) >= 0;
+    if (carried) continue;
     if (r) {
       r._filters.push(sub._filter);
       r._qos!.push(sub._qos);
@@ -165,11 +167,6 @@ export function renew(s: Session): void {
     renewals.push(r);
   }
   s._reqs = renewals.concat(s._reqs);
-}
-
-function pending(s: Session, f: string): boolean {
-  for (let i = 0; i < s._reqs.length; i++) if (s._reqs[i]._qos && s._reqs[i]._filters.indexOf(f) >= 0) return true;
-  return false;
 }
 
 // A SUBACK or UNSUBACK: it must answer a pending request of its kind, a SUBACK with one code per filter.

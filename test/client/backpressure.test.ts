@@ -28,6 +28,20 @@ describe('drop-oldest', () => {
   });
 });
 
+describe('drop reports', () => {
+  it('name the topic of a message whose bytes run past the end of the outbox and go on at its start', () => {
+    const t = setup({ outboxBytes: 100, outboxMessages: 16, window: 1 });
+    const link = t.online();
+    t.client.publish('a', 'x'.repeat(44), { qos: 1 }); // 51 bytes at 0..50, in flight
+    t.client.publish('b', 'y'.repeat(30), { qos: 1 }); // 37 bytes at 51..87, queued behind it
+    const [a] = link.take('publish');
+    link.receive({ cmd: 'puback', messageId: a.messageId }); // 0..50 free; b goes out
+    t.client.publish('wrap/around/topic', 'z'.repeat(10), { qos: 1 }); // 33 bytes: 88..99, then 0..20
+    t.client.end(true);
+    expect(t.of('drop').map((e) => (e.args[0] as { topic: string }).topic)).toEqual(['b', 'wrap/around/topic']);
+  });
+});
+
 describe('drop-oldest and a kept session', () => {
   it('never gives up a message sent before (DUP set): the broker may hold it, and its packet id', () => {
     const t = setup({ clean: false, txBuffer: 70, outboxBytes: 150, outboxMessages: 16 });

@@ -2,7 +2,11 @@
 // is accepted whenever the free bytes and a free slot allow, gaps and the end of the buffer notwithstanding.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { byteOf, createOutbox, findId, remove, room, store } from '../../src/client/outbox';
+import { Outbox, createOutbox, remove, room, store } from '../../src/client/outbox';
+
+// Byte i of message k, across the end of the ring; the slot of packet id `id` as the client finds it.
+const byteOf = (box: Outbox, k: number, i: number) => box._bytes[(box._at[k] + i) % box._bytes.length];
+const findId = (box: Outbox, id: number) => box._id.indexOf(id);
 
 describe('the outbox ring', () => {
   // Slots are _head.._end-1; k below counts from the oldest.

@@ -21,6 +21,18 @@ describe('publishing QoS 0', () => {
     expect(t.client.queued()).toBe(0);
   });
 
+  it('never overtakes a message queued before it: a QoS 0 publish waits behind QoS 1 held by the window', () => {
+    const t = setup({ window: 1 });
+    const link = t.online();
+    t.client.publish('t', 'A', { qos: 1 }); // in flight
+    t.client.publish('t', 'B', { qos: 1 }); // waits for the window
+    t.client.publish('t', 'C'); // QoS 0, after B
+    const [a] = pubs(link.take('publish'));
+    expect(String(a.payload)).toBe('A');
+    link.receive({ cmd: 'puback', messageId: a.messageId });
+    expect(bodies(link.take('publish'))).toEqual(['B', 'C']);
+  });
+
   it('sends text as UTF-8 and a Uint8Array as its bytes; numbers as their string form', () => {
     const t = setup();
     const link = t.online();
