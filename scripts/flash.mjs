@@ -9,7 +9,12 @@
 //
 // --port also takes tcp://HOST:PORT (a board on the network, or a test device). --modules is where the
 // Espruino modules for the configured sensors are (DHT22.min.js or DHT22.js, ...; default ./modules).
-// --dry-run writes what would be sent to dist/flash/<board>/upload.js instead of connecting.
+// --dry-run writes what would be sent to dist/flash/<board>/upload.js instead of connecting (no port, no board).
+//
+// Success is proven, never assumed: after the upload the board itself reads back every file written (its
+// length and CRC-32, from Storage) and prints them; only when all match what was sent does it reboot into
+// the firmware (load()). A refused or silent port, a CLI error in any spelling, or a file that came back
+// different is an error naming what was not confirmed, and the exit code is 1.
 import { execSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -41,8 +46,12 @@ if (!Number.isInteger(baud) || baud <= 0) fail(`--baud must be a number, not ${o
 const board = loadBoard(boardName);
 const out = `dist/flash/${boardName}`;
 
-step('building the firmware');
-if (!flag('no-build')) execSync('npm run --silent build', { stdio: ['ignore', 'ignore', 'inherit'] });
+if (flag('no-build')) step(`using the firmware built before (--no-build): dist/${boardName}.js`);
+else {
+  step('building the firmware');
+  execSync('npm run --silent build', { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+if (!existsSync(`dist/${boardName}.js`)) fail(`dist/${boardName}.js is missing: run without --no-build`);
 const bundle = readFileSync(`dist/${boardName}.js`, 'latin1');
 
 step(`checking ${configFile} for ${board.name}`);
@@ -82,7 +91,7 @@ if (missing.length)
   );
 if (!files.length) console.log('      none needed');
 const nodeJson = JSON.stringify(config);
-files.push(['node.json', nodeJson]);
+files.push(['node.json', Buffer.from(nodeJson, 'utf8').toString('latin1')]); // as UTF-8 bytes: the board's strings are bytes
 files.push(['.bootcde', bundle]);
 
 step(`checking the budget of the ${board.name}`);
@@ -100,7 +109,15 @@ for (const [name, data] of files) {
   writeFileSync(file, data, 'latin1');
   cliArgs.push('--storage', `${name}:${file}`);
 }
-cliArgs.push('-e', 'load()'); // reboot into the new boot code
+// The read-back: the board prints each file's length and CRC-32 (-1 when missing) and reboots into the
+// new boot code only when all match. The marker is split in the source, so the REPL's echo of this
+// line never looks like the answer.
+const sent = files.map(([name, data]) => [name, data.length, crc32(data)]);
+const VERIFY =
+  `(function(){var S=require("Storage"),x=${JSON.stringify(sent)},r=[],ok=1,i,d,l;` +
+  `for(i=0;i<x.length;i++){d=S.read(x[i][0]);l=d===undefined?-1:d.length;r.push([x[i][0],l,l<0?0:E.CRC32(d)]);` +
+  `if(l!==x[i][1]||r[i][2]!==x[i][2])ok=0;}print("@"+"@flashed "+JSON.stringify(r));if(ok)load();})()`;
+cliArgs.push('-e', VERIFY);
 const cli = createRequire(import.meta.url).resolve('espruino/bin/espruino-cli.js');
 
 if (dryRun) {
@@ -144,5 +161,45 @@ const timer = setTimeout(() => {
 const code = await new Promise((resolve) => child.on('exit', resolve));
 clearTimeout(timer);
 clearInterval(progress);
-if (code !== 0 || /Unable to open|Error:/.test(log)) fail(`the espruino CLI failed (exit ${code}):\n${log.trim().split('\n').slice(-8).join('\n')}`);
-console.log(`\nwrote ${files.map(([n, d]) => `${n} (${d.length} B)`).join(', ')} to ${board.name} on ${port}; it rebooted into the firmware`);
+const answer = /@@flashed (\[.*\])/.exec(log);
+let readBack = null;
+try {
+  readBack = answer && JSON.parse(answer[1]);
+} catch (e) {
+  // a garbled answer is no confirmation
+}
+if (!Array.isArray(readBack)) fail(`nothing was confirmed written to ${port}: ${whyNoAnswer(log, code)}`);
+const wrong = sent.filter(([name, length, crc], i) => !readBack[i] || readBack[i][1] !== length || readBack[i][2] !== crc);
+if (wrong.length)
+  fail(
+    `the board did not keep what was sent, so it was not rebooted:\n` +
+      wrong
+        .map(([name, length]) => {
+          const got = readBack.find((f) => f[0] === name);
+          return `  ${name}: sent ${length} B, ${!got || got[1] < 0 ? 'the board has no such file' : `the board has ${got[1]} B${got[1] === length ? ' with a different CRC-32' : ''}`}`;
+        })
+        .join('\n') +
+      `\n  (is Storage full, or was the connection interrupted? try again, or a lower --baud)`,
+  );
+console.log(`\nwrote ${files.map(([n, d]) => `${n} (${d.length} B)`).join(', ')} to ${board.name} on ${port}, read back from the board (length and CRC-32 of each) and confirmed; it rebooted into the firmware`);
+
+// Why the read-back never came: the CLI's errors in the spellings it uses, or a board that did not answer.
+function whyNoAnswer(text, exitCode) {
+  const line = (re) => (text.split('\n').find((l) => re.test(l)) || '').trim();
+  if (/ECONNREFUSED/.test(text)) return 'the connection was refused (nothing listens there)';
+  if (/ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND/.test(text)) return `the port could not be reached (${line(/ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND/)})`;
+  if (/Unable to (open|connect)/i.test(text)) return `the espruino CLI could not open it (${line(/Unable to/i)})`;
+  if (/RECEIVE ERROR|Error/.test(text)) return `the espruino CLI reported an error (${line(/RECEIVE ERROR|Error/)})`;
+  if (exitCode !== 0) return `the espruino CLI failed (exit ${exitCode})`;
+  return 'the board never answered the read-back of the files (is it running Espruino, at this baud rate?)';
+}
+
+// CRC-32 as Espruino's E.CRC32 computes it (the IEEE polynomial, reflected), over the bytes of a string.
+function crc32(text) {
+  let crc = 0xffffffff;
+  for (let i = 0; i < text.length; i++) {
+    crc ^= text.charCodeAt(i) & 255;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return (~crc) >>> 0;
+}

@@ -54,12 +54,13 @@ const lanAddress = simulate ? '127.0.0.1' : lan();
 console.log(`broker: Aedes on ${host}:${port}; the node must use mqtt://${lanAddress}:${port}`);
 
 // ---- the node's configuration, pointed at this broker, with sequence numbers on
-let config, errors, raw;
+let config, errors, raw, fileBoard;
 try {
-  ({ config, errors, raw } = configAt(configFile, board, `mqtt://${lanAddress}:${port}`, { format: 'json', seq: true, qos: 1 }));
+  ({ config, errors, raw, fileBoard } = configAt(configFile, board, `mqtt://${lanAddress}:${port}`, { format: 'json', seq: true, qos: 1 }));
 } catch (e) {
   fail(`${configFile}: ${e.message}`);
 }
+if (fileBoard !== undefined && fileBoard !== board) console.log(`note: ${configFile} names the board ${JSON.stringify(fileBoard)}; running it as --board ${board}`);
 if (errors.length) fail(`${configFile}:\n  ${errors.join('\n  ')}`);
 if (simulate) {
   // a simulation need not wait real periods and keep-alives
@@ -90,7 +91,13 @@ if (simulate) {
   const dir = mkdtempSync(join(os.tmpdir(), 'hil-'));
   writeFileSync(join(dir, 'node.json'), JSON.stringify({ ...raw, node: { ...raw.node } }));
   console.log('flashing the node with this broker address...');
-  execFileSync(process.execPath, ['scripts/flash.mjs', '--board', board, '--port', opt('port'), '--config', join(dir, 'node.json'), ...(opt('modules') ? ['--modules', opt('modules')] : []), ...(opt('baud') ? ['--baud', opt('baud')] : [])], { stdio: 'inherit' });
+  try {
+    execFileSync(process.execPath, ['scripts/flash.mjs', '--board', board, '--port', opt('port'), '--config', join(dir, 'node.json'), ...(opt('modules') ? ['--modules', opt('modules')] : []), ...(opt('baud') ? ['--baud', opt('baud')] : []), ...(flag('no-build') ? ['--no-build'] : [])], { stdio: 'inherit' });
+  } catch (e) {
+    // flash.mjs has said what went wrong above; one line here, no stack trace
+    brokerDown();
+    fail(`flashing failed (npm run flash exited ${e.status ?? e.signal ?? e.message}): no node to test`);
+  }
 }
 const base = `${config.prefix}/${id || '+'}/`;
 

@@ -313,11 +313,12 @@ const isInt = (x, lo, hi) => Number.isInteger(x) && x >= lo && x <= hi;
 // npm start and npm run hil run. Throws when the file cannot be read as JSON.
 export function configAt(file, board, url, node = {}) {
   const raw = JSON.parse(readFileSync(file, 'utf8'));
+  const fileBoard = raw.board; // the board the file names, if any: the caller says when it differs
   raw.board = board;
   raw.mqtt = { ...(raw.mqtt || {}), url };
   delete raw.mqtt.urls;
   raw.node = { ...(raw.node || {}), ...node };
-  return { ...checkConfig(raw), raw };
+  return { ...checkConfig(raw), raw, fileBoard };
 }
 
 // What may be shown of a configuration: no passwords.

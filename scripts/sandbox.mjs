@@ -234,6 +234,16 @@ export function createSandbox(opts = {}) {
       }
       return new U8(out);
     },
+    // jswrap_espruino_CRC32: the IEEE CRC-32 of the bytes (npm run flash reads its uploads back with it)
+    CRC32: (data) => {
+      let crc = 0xffffffff;
+      const bytes = typeof data === 'string' ? Array.from(data, (c) => c.charCodeAt(0) & 255) : Array.from(data, (b) => b & 255);
+      for (const b of bytes) {
+        crc ^= b;
+        for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+      }
+      return (~crc) >>> 0;
+    },
     // An estimate, not the interpreter's count (npm run bench:memory measures that): about 12 bytes a block.
     getSizeOf: (x) => Math.ceil((JSON.stringify(x) || '').length / 12),
     on: (ev, fn) => {

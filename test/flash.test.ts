@@ -19,7 +19,9 @@ afterEach(async () => {
 });
 
 // The REPL of a board: Ctrl-C and every line get a prompt; a line runs in the sandbox; load() is a reboot.
-async function fakeBoard(board: 'ESP32' | 'ESP8266') {
+// `fault` makes it a faulty board: 'deaf' answers every line with a prompt and runs none; a function
+// changes Storage just before the read-back runs (a board that lost what it was sent).
+async function fakeBoard(board: 'ESP32' | 'ESP8266', fault?: 'deaf' | ((storage: Record<string, string>) => void)) {
   const box: Sandbox = createSandbox({ board });
   const state = { lines: 0, loads: 0, errors: [] as string[], box };
   box.context.load = () => state.loads++;
@@ -38,8 +40,10 @@ async function fakeBoard(board: 'ESP32' | 'ESP8266') {
         // \x10 turns echo off for a line; ESC [ n d tells the REPL the line number (the CLI sends both)
         const line = pending.slice(0, nl).replace(/^\x10/, '').replace(/^\x1b\[\d*d/, '').replace(/\r$/, '');
         pending = pending.slice(nl + 1);
-        if (line.trim()) {
+        if (line.trim() && fault === 'deaf') state.lines++;
+        else if (line.trim()) {
           state.lines++;
+          if (typeof fault === 'function' && line.includes('@"+"@flashed')) fault(box.storage);
           try {
             box.run(line);
           } catch (e) {
@@ -86,7 +90,7 @@ describe('npm run flash', () => {
     expect(code, out).toBe(0);
     expect(out).toMatch(/\[5\/5\] uploading to tcp:\/\/127\.0\.0\.1:\d+ at 115200 baud/);
     expect(out).toMatch(/\d+ B as base64 REPL input, about \d+ s at 115200 baud/);
-    expect(out).toMatch(/wrote .*\.bootcde \(\d+ B\).* to ESP8266/);
+    expect(out).toMatch(/wrote .*\.bootcde \(\d+ B\).* to ESP8266 on tcp:\/\/127\.0\.0\.1:\d+, read back from the board \(length and CRC-32 of each\) and confirmed; it rebooted/);
     expect(out).not.toMatch(/broker-secret|not-a-real-secret/); // secrets never in the output
     const storage = dev.box.storage;
     expect(dev.state.errors).toEqual([]);
@@ -107,6 +111,39 @@ describe('npm run flash', () => {
     board.run(storage['.bootcde']);
     await until(() => seen.includes('espruino/flashed/status online') && seen.includes('espruino/flashed/climate {"temperature":19.5,"humidity":55}'), 10000, 'the flashed node');
   }, 60000);
+
+  it('never claims an upload it did not see confirmed: a refused port, a board that runs nothing, a file that came back different', async () => {
+    const ws = workspace(1883);
+    const args = ['--board', 'esp8266', '--config', ws.config, '--modules', ws.dir];
+    // nothing listens on the port: the CLI says ECONNREFUSED and exits 0
+    const closed = net.createServer();
+    await new Promise<void>((res) => closed.listen(0, '127.0.0.1', res));
+    const closedPort = (closed.address() as net.AddressInfo).port;
+    await new Promise((res) => closed.close(res));
+    let r = await flash([...args, '--port', `tcp://127.0.0.1:${closedPort}`]);
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toMatch(/nothing was confirmed written to tcp:\/\/127\.0\.0\.1:\d+: the connection was refused/);
+    expect(r.out).not.toMatch(/\nwrote |rebooted into/);
+    // a device that prompts for every line and runs none of them: the upload "completes", nothing is confirmed
+    const deaf = await fakeBoard('ESP8266', 'deaf');
+    r = await flash([...args, '--port', `tcp://127.0.0.1:${deaf.port}`]);
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toMatch(/nothing was confirmed written .*: the board never answered the read-back/);
+    expect(deaf.state.lines).toBeGreaterThan(0);
+    expect(r.out).not.toMatch(/\nwrote |rebooted into/);
+    // a board that kept a shorter node.json and a changed .bootcde: named, and not rebooted into
+    const lossy = await fakeBoard('ESP8266', (storage) => {
+      storage['node.json'] = storage['node.json'].slice(0, -5);
+      storage['.bootcde'] = 'X' + storage['.bootcde'].slice(1);
+    });
+    r = await flash([...args, '--port', `tcp://127.0.0.1:${lossy.port}`]);
+    expect(r.code, r.out).toBe(1);
+    const size = Buffer.byteLength(lossy.box.storage['node.json'], 'latin1');
+    expect(r.out).toContain(`node.json: sent ${size + 5} B, the board has ${size} B`);
+    expect(r.out).toMatch(/\.bootcde: sent \d+ B, the board has \d+ B with a different CRC-32/);
+    expect(r.out).not.toMatch(/DHT22: sent/); // what came back right is not blamed
+    expect(lossy.state.loads).toBe(0);
+  }, 90000);
 
   it('names the missing modules instead of uploading a node that cannot read its sensors', async () => {
     const dev = await fakeBoard('ESP32');
@@ -136,6 +173,22 @@ describe('npm run flash', () => {
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/does not answer|did not finish/);
     expect(Date.now() - started).toBeLessThan(25000);
+  }, 60000);
+
+  it('--dry-run needs no port and no board: it writes what would be sent, read-back included; --no-build builds nothing', async () => {
+    const ws = workspace(1883);
+    const r = await flash(['--board', 'esp8266', '--dry-run', '--config', ws.config, '--modules', ws.dir]);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/using the firmware built before \(--no-build\): dist\/esp8266\.js/);
+    expect(r.out).not.toMatch(/building/);
+    expect(r.out).toMatch(/dry run: writing what would be sent to dist\/flash\/esp8266\/upload\.js/);
+    const upload = readFileSync('dist/flash/esp8266/upload.js', 'latin1');
+    expect(upload).toMatch(/require\("Storage"\)/);
+    expect(upload).toMatch(/E\.CRC32\(d\)/);
+    expect(upload).toMatch(/if\(ok\)load\(\)/); // the reboot only after the read-back matched
+    const other = await flash(['--board', 'esp32', '--dry-run', '--config', ws.config, '--modules', ws.dir]);
+    expect(other.code, other.out).toBe(1); // a node.json for another board is refused, by name
+    expect(other.out).toMatch(/board: the file says esp8266, the build asks for esp32/);
   }, 60000);
 
   it('refuses a configuration the board cannot hold', async () => {

@@ -1,8 +1,9 @@
 // npm run hil with the simulated node of npm start standing in for the board, on 127.0.0.1.
 import { runScript } from './helpers/run-script';
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import net from 'node:net';
 import { join } from 'node:path';
 
 const hil = (args: string[]) => runScript('hil.mjs', args);
@@ -22,6 +23,21 @@ describe('npm run hil', () => {
     if (gap) expect(gap[1].split(',').length, detail).toBe(Number(gap[2]));
     else expect(detail).toMatch(/missing none/);
   }, 180000);
+
+  it('a failed --flash is one line and exit 2, never a stack trace; a config for another board is pointed out', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((res) => closed.listen(0, '127.0.0.1', res));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise((res) => closed.close(res));
+    const config = join(mkdtempSync(join(tmpdir(), 'hil-')), 'node.json');
+    writeFileSync(config, JSON.stringify({ board: 'esp8266', wifi: { ssid: 'lab', password: 'not-a-real-secret' }, node: { id: 'n' }, sensors: [], actuators: [{ type: 'relay', name: 'pump', pin: 'D12' }] }));
+    const { code, out } = await hil(['--board', 'esp32', '--port', `tcp://127.0.0.1:${port}`, '--flash', '--no-build', '--config', config, '--broker-host', '127.0.0.1', '--broker-port', '0']);
+    expect(code, out).toBe(2);
+    expect(out).toMatch(/note: .*node\.json names the board "esp8266"; running it as --board esp32/);
+    expect(out).toMatch(/nothing was confirmed written to tcp:\/\/127\.0\.0\.1:\d+: the connection was refused/);
+    expect(out).toMatch(/npm run hil: flashing failed \(npm run flash exited 1\): no node to test/);
+    expect(out).not.toMatch(/^\s+at /m);
+  }, 60000);
 
   it('exits non-zero and says why when the node never comes online', async () => {
     const { code, out } = await hil(['--board', 'esp32']);
