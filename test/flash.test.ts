@@ -71,7 +71,7 @@ function workspace(brokerPort: number) {
     board: 'esp8266',
     wifi: { ssid: 'lab', password: 'not-a-real-secret' },
     mqtt: { url: `mqtt://127.0.0.1:${brokerPort}`, username: 'node', password: 'broker-secret' },
-    node: { id: 'flashed', name: 'Flashed node' },
+    node: { id: 'flashed', name: 'Flashed node, Küche' },
     sensors: [{ type: 'dht22', name: 'climate', pin: 'D14', period: 2 }],
     actuators: [{ type: 'relay', name: 'pump', pin: 'D12' }],
   };
@@ -96,6 +96,7 @@ describe('npm run flash', () => {
     expect(dev.state.errors).toEqual([]);
     expect(storage['.bootcde']).toBe(readFileSync('dist/esp8266.js', 'latin1')); // byte for byte, "°" included
     expect(JSON.parse(storage['node.json'])).toMatchObject({ id: 'flashed', sensors: [{ type: 'dht22', pin: 14 }], actuators: [{ type: 'relay', pin: 12 }] });
+    expect(storage['node.json']).toContain('K\u00c3\u00bcche'); // text as UTF-8 bytes, as the board's strings hold it
     expect(storage.DHT22).toMatch(/exports\.connect/);
     expect(Object.keys(storage).sort()).toEqual(['.bootcde', 'DHT22', 'node.json']); // no module the node does not use
     expect(dev.state.loads).toBe(1);
