@@ -35,7 +35,7 @@ t0 = Date.now();
 const broker = await Aedes.createBroker();
 const server = net.createServer(broker.handle);
 const port = await listen(Number(opt('port', 1883)));
-say(`${color(1, 'broker')} Aedes on mqtt://127.0.0.1:${port}   (watch it too: mosquitto_sub -p ${port} -t '#' -v)`);
+say(`${color(1, 'broker')} Aedes on mqtt://127.0.0.1:${port}   (watch it too: mosquitto_sub -p ${port} -t '#' -v, from Debian's mosquitto-clients)`);
 
 // ---- the node's configuration, pointed at this broker
 let config, errors;

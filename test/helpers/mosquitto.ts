@@ -1,7 +1,7 @@
 // A real Mosquitto on 127.0.0.1 for interop tests: a generated config in a temporary directory, ephemeral
 // ports, a plain listener (anonymous allowed) and, when asked, a TLS listener with a password file. It can
 // be killed and started again on the same ports (with persistence on, it keeps sessions and queued messages
-// across that, as a real installation does). Needs the `mosquitto` package (.ci/run installs it).
+// across that, as a real installation does). Needs the `mosquitto` package (npm test's pretest step installs it).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -25,7 +25,7 @@ function binary(name: string): string {
       // next
     }
   }
-  throw new Error(`${name} is not installed: run \`apt-get install mosquitto\` (.ci/run installs it); the interop tests need a real Mosquitto`);
+  throw new Error(`${name} is not installed: run \`sudo apt-get install mosquitto\` (npm test's pretest step does when it may); the interop tests need a real Mosquitto`);
 }
 
 async function freePort(): Promise<number> {
