@@ -46,7 +46,7 @@ export default [
     // For Node tools and benchmarks: the same client with Node's net/tls; readable, not for boards.
     input: 'src/host.ts',
     output: { file: 'dist/host.cjs', format: 'cjs', esModule: false, generatedCode: 'es5' },
-    plugins: [typescript({ tsconfig: './tsconfig.json', noEmitOnError: true, outputToFilesystem: false })],
+    plugins: [json({ preferConst: true, compact: true }), typescript({ tsconfig: './tsconfig.json', noEmitOnError: true, outputToFilesystem: false })],
     onwarn,
   },
   ...['esp32', 'esp8266'].map((board) => ({

@@ -261,7 +261,7 @@ function checkSizes(cfg, board, err) {
   const host = createRequire(import.meta.url)('../dist/host.cjs');
   const id = cfg.id || 'esp0123456789ab';
   for (let i = 0; ; i++) {
-    const m = host.discoveryMessage(cfg, id, board.name, i);
+    const m = host.discoveryMessage(cfg, id, board.name, 'esp0123456789ab', i);
     if (!m) break;
     const size = publishSize(m[0], m[1]);
     if (size > board.txBuffer)

@@ -76,6 +76,7 @@ let interpreter;
 for (let i = 0; i < nodes; i++) {
   const cfg = structuredClone(config);
   if (nodes > 1 && cfg.id) cfg.id = `${cfg.id}-${i + 1}`;
+  if (nodes > 1) cfg.name = `${cfg.name} ${i + 1}`; // each its own device name in Home Assistant
   const serial = `3c71bf0a1b${(0x2c + i).toString(16).padStart(2, '0')}`;
   ids.push(cfg.id || `esp${serial}`);
   if (espruino) interpreter = await runOnInterpreter(cfg);

@@ -1,3 +1,4 @@
+import { version } from '../../package.json';
 import { NodeConfig } from './config';
 import { quantities, unitOf } from './quantities';
 
@@ -6,8 +7,9 @@ import { quantities, unitOf } from './quantities';
 // "~" base topic, so the largest one fits the ESP8266's transmit buffer (checked at build time).
 // Entities, in order: each quantity of each sensor, then each actuator.
 
-// Discovery message i as [topic, payload], or null past the last entity.
-export function discoveryMessage(cfg: NodeConfig, id: string, model: string, i: number): string[] | null {
+// Discovery message i as [topic, payload], or null past the last entity. `serial` identifies the device
+// (the board's, as ESPHome uses the MAC): node ids are the user's and two installs may both have a "kitchen".
+export function discoveryMessage(cfg: NodeConfig, id: string, model: string, serial: string, i: number): string[] | null {
   const json = cfg.format === 'json';
   let body: string;
   let component: string;
@@ -37,19 +39,23 @@ export function discoveryMessage(cfg: NodeConfig, id: string, model: string, i: 
       if (cls) body += ',"dev_cla":"' + cls + '"';
       body += ',"stat_cla":"measurement"';
     }
-    return message(cfg, id, model, component, object, label, body);
+    return message(cfg, id, model, serial, component, object, label, body);
   }
   const a = cfg.actuators[i];
   if (!a) return null;
   body = '"stat_t":"~/' + a.name + '","cmd_t":"~/' + a.name + '/set"';
-  if (a.type === 'pwm') body += ',"schema":"json","bri_scl":100,"sup_clrm":["brightness"]';
-  return message(cfg, id, model, a.type === 'pwm' ? 'light' : 'switch', a.name, a.name, body);
+  // The dimmer, in the one form every release takes: the JSON schema with the brightness flag. Releases
+  // 2022.9 to 2024.3 refuse supported_color_modes without the color_mode flag, and 2025.3 on refuse that flag
+  // (home-assistant/core#111676, esphome/esphome#13666). It has no transition and no flash: said, so that
+  // Home Assistant offers neither (releases without these options drop them).
+  if (a.type === 'pwm') body += ',"schema":"json","brightness":true,"bri_scl":100,"flash":false,"transition":false';
+  return message(cfg, id, model, serial, a.type === 'pwm' ? 'light' : 'switch', a.name, a.name, body);
 }
 
-function message(cfg: NodeConfig, id: string, model: string, component: string, object: string, label: string, body: string): string[] {
+function message(cfg: NodeConfig, id: string, model: string, serial: string, component: string, object: string, label: string, body: string): string[] {
   return [
     cfg.discovery + '/' + component + '/' + id + '/' + object + '/config',
     '{"~":"' + cfg.prefix + '/' + id + '","name":"' + label + '","uniq_id":"' + id + '_' + object + '",' + body +
-      ',"avty_t":"~/status","dev":{"ids":"' + id + '","name":"' + cfg.name + '","mdl":"' + model + '"}}',
+      ',"avty_t":"~/status","dev":{"ids":"' + serial + '","name":"' + cfg.name + '","mdl":"' + model + '","mf":"espruino-mqtt","sw":"' + version + '"}}',
   ];
 }

@@ -34,7 +34,12 @@ let dropped = 0; // messages the outbox gave up on (full during an outage), sinc
 
 // The node id: the configured one, or the board's serial with anything not topic-friendly removed.
 export function nodeId(cfg: NodeConfig): string {
-  return cfg.id || 'esp' + String(getSerial()).replace(/[^0-9A-Za-z]/g, '');
+  return cfg.id || serialId();
+}
+
+// The board's serial (its MAC on an ESP32 or ESP8266) as an id: 'esp' and the serial's letters and digits.
+function serialId(): string {
+  return 'esp' + String(getSerial()).replace(/[^0-9A-Za-z]/g, '');
 }
 
 // The client options of a node: its will is the retained `offline` of its availability topic.
@@ -187,7 +192,7 @@ function announceNext(err?: Error, now?: boolean): void {
     if ((err as MqttError).code !== ClientErr.OUTBOX_FULL) return; // the client was ended: the round is over
     if (nextEntity) nextEntity--; // pushed out after all: the same one again (unless a new round began)
   }
-  const m = discoveryMessage(config, id, model, nextEntity);
+  const m = discoveryMessage(config, id, model, serialId(), nextEntity);
   announcing = !!m;
   if (!m) return;
   if (client.queued() || !client.connected) {

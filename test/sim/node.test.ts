@@ -7,6 +7,7 @@ import { startBroker, type TestBroker } from '../helpers/broker';
 import { sleep, until } from '../helpers/host-client';
 import { createSandbox } from '../../scripts/sandbox.mjs';
 import { checkConfig } from '../../scripts/node-config.mjs';
+const VERSION = JSON.parse(readFileSync('package.json', 'utf8')).version;
 
 type Sandbox = ReturnType<typeof createSandbox>;
 interface Seen {
@@ -102,10 +103,14 @@ describe('the sensor node in the Espruino sandbox, against Aedes', () => {
       unit_of_meas: '°C', // the board sends the UTF-8 bytes of its source
       dev_cla: 'temperature',
       avty_t: '~/status',
-      dev: { ids: 'kitchen', name: 'Kitchen sensors', mdl: 'ESP32' },
+      // the device by the board's serial (the sandbox's 3c71bf0a1b2c): another install's "kitchen" is another device
+      dev: { ids: 'esp3c71bf0a1b2c', name: 'Kitchen sensors', mdl: 'ESP32', mf: 'espruino-mqtt', sw: VERSION },
     });
     expect(JSON.parse(late.last('homeassistant/switch/kitchen/pump/config')!.payload)).toMatchObject({ stat_t: '~/pump', cmd_t: '~/pump/set' });
-    expect(JSON.parse(late.last('homeassistant/light/kitchen/lamp/config')!.payload)).toMatchObject({ schema: 'json', cmd_t: '~/lamp/set', bri_scl: 100 });
+    const lamp = JSON.parse(late.last('homeassistant/light/kitchen/lamp/config')!.payload);
+    // the form every Home Assistant release takes (no supported_color_modes, no color_mode flag), no transition, no flash
+    expect(lamp).toMatchObject({ schema: 'json', cmd_t: '~/lamp/set', brightness: true, bri_scl: 100, flash: false, transition: false });
+    expect(Object.keys(lamp).filter((k) => /^(sup_clrm|supported_color_modes|color_mode|clrm)$/.test(k))).toEqual([]);
     expect(JSON.parse(late.last('homeassistant/binary_sensor/kitchen/motion/config')!.payload)).toMatchObject({ dev_cla: 'motion', val_tpl: '{{value_json.state}}' });
     expect(JSON.parse(late.last('homeassistant/sensor/kitchen/battery/config')!.payload)).toMatchObject({ unit_of_meas: 'V', dev_cla: 'voltage' });
   });
