@@ -14,6 +14,17 @@ import { fileURLToPath } from 'node:url';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 export const BOARDS = ['esp32', 'esp8266'];
 
+// Home Assistant's device classes, their units and state classes: the one table (src/node/ha-classes.json).
+const HA = JSON.parse(readFileSync(`${root}/src/node/ha-classes.json`, 'utf8'));
+
+// A class name for an error message: the valid ones that share its first letters, or some examples.
+function suggest(cls, valid) {
+  const alias = { co2: 'carbon_dioxide', co: 'carbon_monoxide', temp: 'temperature', voc: 'volatile_organic_compounds', lux: 'illuminance' }[cls];
+  if (alias && valid.includes(alias)) return `did you mean ${JSON.stringify(alias)}?`;
+  const near = valid.filter((v) => typeof cls === 'string' && cls.length >= 2 && (v.startsWith(cls.slice(0, 3)) || cls.startsWith(v)));
+  return near.length ? `did you mean ${near.slice(0, 4).map((v) => JSON.stringify(v)).join(' or ')}?` : `for example ${valid.slice(0, 6).map((v) => JSON.stringify(v)).join(', ')}`;
+}
+
 export function loadBoard(name) {
   return JSON.parse(readFileSync(`${root}/boards/${name}.json`, 'utf8'));
 }
@@ -196,9 +207,29 @@ export function checkConfig(raw, boardName) {
       if (s.samples > 1) o.samples = s.samples;
       if (s.unit) o.unit = s.unit;
     }
-    if (s.class !== undefined) {
-      if (typeof s.class !== 'string' || !/^[a-z_]{1,24}$/.test(s.class)) err(`${path}.class`, 'must be a Home Assistant device class such as "voltage" or "motion"');
+    if (s.type === 'digital' && s.class !== undefined) {
+      // a binary_sensor in Home Assistant: only its classes, else the entity is dropped there, silently
+      if (!HA.binary_sensor.includes(s.class)) err(`${path}.class`, `${JSON.stringify(s.class)} is not a Home Assistant binary_sensor device class; ${suggest(s.class, HA.binary_sensor)}`);
       else o.class = s.class;
+    }
+    if (s.type === 'analog') {
+      // a sensor in Home Assistant: the class must be one of its numeric classes, the unit one the class allows,
+      // and the state class one the class allows (a meter such as energy is total_increasing)
+      const known = Object.keys(HA.sensor);
+      const entry = s.class === undefined ? null : HA.sensor[s.class];
+      if (s.class !== undefined && !entry) {
+        if (HA.sensorNotNumbers.includes(s.class)) err(`${path}.class`, `${JSON.stringify(s.class)} is not for numbers: an analog input reports numbers`);
+        else err(`${path}.class`, `${JSON.stringify(s.class)} is not a Home Assistant sensor device class; ${suggest(s.class, known)}`);
+      } else if (entry) {
+        o.class = s.class;
+        const units = entry[0];
+        if (!units.includes(s.unit || '')) {
+          const allowed = units.filter((u) => u).map((u) => JSON.stringify(u));
+          err(`${path}.unit`, `${s.unit === undefined ? 'is missing' : `${JSON.stringify(s.unit)} is not a unit`} for class ${s.class}: ${allowed.length ? `use ${allowed.join(', ')}` : 'it has no unit: remove "unit"'}${units.includes('') && allowed.length ? ', or none' : ''}`);
+        }
+      }
+      // what Home Assistant records (statistics): none for a class that takes none
+      o.stateClass = entry ? entry[1] : 'measurement';
     }
     if (s.decimals !== undefined) {
       if (!isInt(s.decimals, 0, 6)) err(`${path}.decimals`, 'must be 0 to 6');

@@ -20,6 +20,7 @@ export interface NodeConfig {
 export interface NodeSensor extends Sensor {
   unit?: string; // analog: unit of measurement
   class?: string; // analog: Home Assistant device class (voltage, ...); digital: binary_sensor class (motion, door, ...)
+  stateClass?: string; // analog: Home Assistant state class for its class ('' for none; src/node/ha-classes.json)
   decimals?: number;
   _seq?: number;
 }

@@ -37,7 +37,9 @@ export function discoveryMessage(cfg: NodeConfig, id: string, model: string, ser
       const cls = s.type === 'analog' ? s.class : q;
       if (unit) body += ',"unit_of_meas":"' + unit + '"';
       if (cls) body += ',"dev_cla":"' + cls + '"';
-      body += ',"stat_cla":"measurement"';
+      // built-in sensors measure; an analog input's state class comes with its class (set at build time)
+      const state = s.type === 'analog' ? s.stateClass : 'measurement';
+      if (state) body += ',"stat_cla":"' + state + '"';
     }
     return message(cfg, id, model, serial, component, object, label, body);
   }

@@ -38,6 +38,55 @@ describe('the node configuration check', () => {
     ]);
   });
 
+  it('takes the device classes, units and state classes Home Assistant takes, and no others', () => {
+    const raw = example();
+    const analog = (cls: string | undefined, unit: string | undefined) => ({ type: 'analog', name: `a${raw.sensors.length}`, pin: 34, period: 10, class: cls, unit });
+    const only = (sensor: object) => {
+      const r = example();
+      r.sensors = [sensor];
+      r.actuators = [];
+      return checkConfig(r);
+    };
+    // valid, though short, with digits or long: particulate matter, a meter, a class of 32 letters, a class without a unit
+    for (const [cls, unit, state] of [['pm25', 'µg/m³', 'measurement'], ['pm1', 'µg/m³', 'measurement'], ['carbon_dioxide', 'ppm', 'measurement'], ['energy', 'kWh', 'total_increasing'], ['volatile_organic_compounds_parts', 'ppb', 'measurement'], ['ph', undefined, 'measurement'], ['wind_direction', '°', '']]) {
+      const { config, errors } = only(analog(cls, unit));
+      expect(errors, cls).toEqual([]);
+      expect(config.sensors[0]).toMatchObject({ class: cls, stateClass: state });
+    }
+    expect(only({ type: 'digital', name: 'door', pin: 13, class: 'garage_door' }).errors).toEqual([]);
+    // what Home Assistant would drop without a word
+    expect(only(analog('temp', '°C')).errors).toEqual(['sensors[0].class: "temp" is not a Home Assistant sensor device class; did you mean "temperature"?']);
+    expect(only(analog('co2', 'ppm')).errors).toEqual(['sensors[0].class: "co2" is not a Home Assistant sensor device class; did you mean "carbon_dioxide"?']);
+    expect(only(analog('voltage', 'volts')).errors).toEqual(['sensors[0].unit: "volts" is not a unit for class voltage: use "µV", "mV", "V", "kV", "MV"']);
+    expect(only(analog('energy', undefined)).errors[0]).toMatch(/^sensors\[0\]\.unit: is missing for class energy: use "J", /);
+    expect(only(analog('aqi', 'AQI')).errors).toEqual(['sensors[0].unit: "AQI" is not a unit for class aqi: it has no unit: remove "unit"']);
+    expect(only(analog('timestamp', undefined)).errors).toEqual(['sensors[0].class: "timestamp" is not for numbers: an analog input reports numbers']);
+    expect(only({ type: 'digital', name: 'door', pin: 13, class: 'temperature' }).errors).toEqual([
+      'sensors[0].class: "temperature" is not a Home Assistant binary_sensor device class; for example "battery", "battery_charging", "carbon_monoxide", "cold", "connectivity", "door"',
+    ]);
+    expect(raw.sensors.length).toBeGreaterThan(0);
+  });
+
+  it('sends each analog input\'s state class in its discovery config (a meter is total_increasing, a wind direction none)', async () => {
+    const { createRequire } = await import('node:module');
+    const host = createRequire(import.meta.url)('../../dist/host.cjs');
+    const r = example();
+    r.sensors = [
+      { type: 'analog', name: 'meter', pin: 34, period: 10, class: 'energy', unit: 'kWh' },
+      { type: 'analog', name: 'vane', pin: 35, period: 10, class: 'wind_direction', unit: '°' },
+      { type: 'analog', name: 'raw', pin: 32, period: 10 },
+    ];
+    r.actuators = [];
+    const { config, errors } = checkConfig(r);
+    expect(errors).toEqual([]);
+    const payload = (i: number) => JSON.parse(host.discoveryMessage(config, 'kitchen', 'ESP32', 'esp0123456789ab', i)[1]);
+    expect(payload(0)).toMatchObject({ dev_cla: 'energy', unit_of_meas: 'kWh', stat_cla: 'total_increasing' });
+    expect(payload(1)).toMatchObject({ dev_cla: 'wind_direction' });
+    expect(payload(1).stat_cla).toBeUndefined();
+    expect(payload(2)).toMatchObject({ stat_cla: 'measurement' });
+    expect(payload(2).dev_cla).toBeUndefined();
+  });
+
   it('checks pins against what the board can do', () => {
     const raw = example();
     raw.board = 'esp8266';
