@@ -20,7 +20,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { minify } from 'terser';
 import { commandLine } from './args.mjs';
-import { BOARDS, checkConfig, describe, loadBoard } from './node-config.mjs';
+import { BOARDS, checkConfig, describe, loadBoard, readConfigFile } from './node-config.mjs';
 
 const { opt, flag } = commandLine();
 const fail = (msg) => {
@@ -55,12 +55,12 @@ if (!existsSync(`dist/${boardName}.js`)) fail(`dist/${boardName}.js is missing: 
 const bundle = readFileSync(`dist/${boardName}.js`, 'latin1');
 
 step(`checking ${configFile} for ${board.name}`);
-if (!existsSync(configFile)) fail(`${configFile} not found: copy node.example.json to node.json and edit it`);
+if (!existsSync(configFile)) fail(`${configFile} not found: copy ${boardName === 'esp8266' ? 'node.esp8266.example.json' : 'node.example.json'} to node.json and edit it`);
 let raw;
 try {
-  raw = JSON.parse(readFileSync(configFile, 'utf8'));
+  raw = readConfigFile(configFile);
 } catch (e) {
-  fail(`${configFile} is not valid JSON: ${e.message}`);
+  fail(e.message);
 }
 const { config, errors, ram } = checkConfig(raw, boardName);
 if (errors.length) fail(`${configFile}: ${errors.length} problem${errors.length > 1 ? 's' : ''}:\n  ${errors.join('\n  ')}`);

@@ -29,7 +29,7 @@ const board = opt('board', 'esp32');
 const simulate = flag('simulate');
 const host = opt('broker-host', simulate ? '127.0.0.1' : '0.0.0.0');
 const reportFile = opt('report', 'hil-report.json');
-const configFile = opt('config', existsSync('node.json') ? 'node.json' : 'node.example.json');
+const configFile = opt('config', existsSync('node.json') ? 'node.json' : board === 'esp8266' ? 'node.esp8266.example.json' : 'node.example.json');
 if (!simulate && !opt('port')) fail('--port is missing (the board\'s serial port), or use --simulate');
 
 // ---- the broker, restartable with its sessions and retained messages kept (as a persistent broker would)
@@ -58,7 +58,7 @@ let config, errors, raw, fileBoard;
 try {
   ({ config, errors, raw, fileBoard } = configAt(configFile, board, `mqtt://${lanAddress}:${port}`, { format: 'json', seq: true, qos: 1 }));
 } catch (e) {
-  fail(`${configFile}: ${e.message}`);
+  fail(e.message); // names the file, and the line and column of a syntax error
 }
 if (fileBoard !== undefined && fileBoard !== board) console.log(`note: ${configFile} names the board ${JSON.stringify(fileBoard)}; running it as --board ${board}`);
 if (errors.length) fail(`${configFile}:\n  ${errors.join('\n  ')}`);

@@ -57,7 +57,8 @@ export function checkConfig(raw, boardName) {
     else {
       unknownKeys(w, ['ssid', 'password'], 'wifi.', err);
       if (typeof w.ssid !== 'string' || !w.ssid.length || Buffer.byteLength(w.ssid) > 32) err('wifi.ssid', 'must be a network name of 1 to 32 bytes');
-      if (w.password !== undefined && (typeof w.password !== 'string' || (w.password.length && (w.password.length < 8 || w.password.length > 63))))
+      if (w.password === undefined) err('wifi.password', 'is missing: the network\'s password, or "" for an open network');
+      else if (typeof w.password !== 'string' || (w.password.length && (w.password.length < 8 || w.password.length > 63)))
         err('wifi.password', 'must be empty (an open network) or 8 to 63 characters (WPA2)');
       out.wifi = { ssid: w.ssid };
       if (w.password) out.wifi.password = w.password;
@@ -194,7 +195,8 @@ export function checkConfig(raw, boardName) {
     } else {
       const min = SENSORS[s.type];
       if (s.period === undefined) err(`${path}.period`, 'is missing: seconds between readings');
-      else if (typeof s.period !== 'number' || s.period < min || s.period > 86400)
+      else if (typeof s.period !== 'number' || !isFinite(s.period)) err(`${path}.period`, `must be a number of seconds (${JSON.stringify(Number(s.period) || 60)}, not ${JSON.stringify(s.period)})`);
+      else if (s.period < min || s.period > 86400)
         err(`${path}.period`, `${s.period} s is ${s.period < min ? `too short for a ${s.type} (at least ${min} s)` : 'out of range (at most 86400 s)'}`);
       o.period = s.period;
     }
@@ -340,10 +342,29 @@ function unknownKeys(o, known, prefix, err) {
 const isObject = (x) => !!x && typeof x === 'object' && !Array.isArray(x);
 const isInt = (x, lo, hi) => Number.isInteger(x) && x >= lo && x <= hi;
 
+// A configuration file as JSON. Throws an Error naming the file and, for a syntax error, the line and
+// column (Node's own message gives only a character position).
+export function readConfigFile(file) {
+  let text;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`${file}: ${e.code === 'ENOENT' ? 'not found' : e.message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const at = /at position (\d+)/.exec(e.message);
+    const where = at ? text.slice(0, Number(at[1])).split('\n') : null;
+    const reason = e.message.replace(/ in JSON at position \d+.*$/, '');
+    throw new Error(`${file}: not valid JSON${where ? ` at line ${where.length}, column ${where[where.length - 1].length + 1}` : ''}: ${reason}`);
+  }
+}
+
 // A node's configuration file for a board, pointed at a broker (`node` fields override the file's): what
 // npm start and npm run hil run. Throws when the file cannot be read as JSON.
 export function configAt(file, board, url, node = {}) {
-  const raw = JSON.parse(readFileSync(file, 'utf8'));
+  const raw = readConfigFile(file);
   const fileBoard = raw.board; // the board the file names, if any: the caller says when it differs
   raw.board = board;
   raw.mqtt = { ...(raw.mqtt || {}), url };
@@ -358,7 +379,9 @@ export function describe(cfg, boardName) {
   const lines = [`board ${boardName}, node ${cfg.id || '(from the board serial)'} "${cfg.name}", topics ${cfg.prefix}/<id>/, readings ${cfg.format} QoS ${cfg.qos}`];
   lines.push(`broker ${cfg.mqtt.servers.map((s) => `${s.protocol}://${s.host}:${s.port}`).join(', ')}${cfg.mqtt.username ? `, user ${cfg.mqtt.username}` : ''}${cfg.mqtt.password ? ', password set' : ''}`);
   if (cfg.wifi) lines.push(`Wi-Fi "${cfg.wifi.ssid}"${cfg.wifi.password ? ', password set' : ', open'}`);
-  for (const s of cfg.sensors) lines.push(`sensor ${s.name}: ${s.type} ${s.pin !== undefined ? `pin ${s.pin}` : `sda ${s.sda} scl ${s.scl}`}${s.period ? `, every ${s.period} s` : ', on change'}`);
+  // the ESP8266's ADC is pin 17 to Espruino, "A0" to its user
+  const pinName = (s) => (s.type === 'analog' && boardName === 'esp8266' && s.pin === 17 ? 'A0' : s.pin);
+  for (const s of cfg.sensors) lines.push(`sensor ${s.name}: ${s.type} ${s.pin !== undefined ? `pin ${pinName(s)}` : `sda ${s.sda} scl ${s.scl}`}${s.period ? `, every ${s.period} s` : ', on change'}`);
   for (const a of cfg.actuators) lines.push(`actuator ${a.name}: ${a.type} pin ${a.pin}`);
   lines.push(cfg.discovery ? `Home Assistant discovery under ${cfg.discovery}/` : 'no Home Assistant discovery');
   lines.push(`RAM when connected: about ${estimateBlocks(cfg, board)} of ${board.blocks} blocks`);
@@ -372,12 +395,12 @@ function main() {
     return k >= 0 ? args[k + 1] : undefined;
   };
   const file = opt('config') || (existsSync('node.json') ? 'node.json' : 'node.example.json');
-  const out = opt('out') || (file === 'node.example.json' ? undefined : 'dist/node.json');
+  const out = opt('out') || (file.endsWith('example.json') ? undefined : 'dist/node.json');
   let raw;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = readConfigFile(file);
   } catch (e) {
-    console.error(`${file}: ${e.code === 'ENOENT' ? 'not found' : `not valid JSON: ${e.message}`}`);
+    console.error(e.message);
     process.exit(1);
   }
   const { config, errors } = checkConfig(raw, opt('board'));
@@ -390,7 +413,7 @@ function main() {
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, JSON.stringify(config));
     console.log(`wrote ${out} (${JSON.stringify(config).length} bytes; npm run flash stores it on the board)`);
-  } else console.log('(no node.json yet: copy node.example.json to node.json and edit it)');
+  } else console.log('(no node.json yet: copy node.example.json, or node.esp8266.example.json, to node.json and edit it)');
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) main();

@@ -128,8 +128,13 @@ async function stream(r, { total, port, fault, opts = {}, pace = 0 }) {
   return { sent: total, delivered: seen.size, duplicates: dup, lost: total - seen.size - dropped, dropped, corrupt, outOfOrder };
 }
 
-export async function reliability({ quick = false } = {}) {
+// progress(row, n) is told as each of the 8 scenarios ends.
+export async function reliability({ quick = false, progress } = {}) {
   const rows = [];
+  const report = (r) => {
+    rows.push(r);
+    if (progress) progress(r, rows.length);
+  };
   const N = quick ? 1000 : 10000;
   const KILLS = quick ? 3 : 20;
 
@@ -148,7 +153,7 @@ export async function reliability({ quick = false } = {}) {
         }
       },
     });
-    rows.push({ fault: `broker killed and restarted ${KILLS}x`, ...res });
+    report({ fault: `broker killed and restarted ${KILLS}x`, ...res });
     await r.close();
   }
 
@@ -166,7 +171,7 @@ export async function reliability({ quick = false } = {}) {
         }
       },
     });
-    rows.push({ fault: `line cut mid-packet ${cuts}x (both directions)`, ...res });
+    report({ fault: `line cut mid-packet ${cuts}x (both directions)`, ...res });
     await r.close();
   }
 
@@ -190,7 +195,7 @@ export async function reliability({ quick = false } = {}) {
     });
     if (globalThis.gc) globalThis.gc();
     const heap = globalThis.gc ? `heap ${((process.memoryUsage().heapUsed - heapBefore) / 1048576).toFixed(1)} MiB from the outage's start to the end` : '';
-    rows.push({ fault: 'outage for half the stream (drop-oldest, outbox 32)', ...res, note: heap });
+    report({ fault: 'outage for half the stream (drop-oldest, outbox 32)', ...res, note: heap });
     await r.close();
   }
 
@@ -211,7 +216,7 @@ export async function reliability({ quick = false } = {}) {
       await until(() => c.connected, 10000);
     }
     await new Promise((res) => c.end(true, res));
-    rows.push({ fault: 'silent link, keep-alive 2 s', note: `detected in ${Math.min(...times)}-${Math.max(...times)} ms after the line went silent (1.5x keep-alive = 3000 ms from the last packet heard)`, detectMs: Math.max(...times) });
+    report({ fault: 'silent link, keep-alive 2 s', note: `detected in ${Math.min(...times)}-${Math.max(...times)} ms after the line went silent (1.5x keep-alive = 3000 ms from the last packet heard)`, detectMs: Math.max(...times) });
     await r.close();
   }
 
@@ -237,7 +242,7 @@ export async function reliability({ quick = false } = {}) {
     slow.close();
     if (globalThis.gc) globalThis.gc();
     const heap = globalThis.gc ? `, heap ${((process.memoryUsage().heapUsed - heapBefore) / 1048576).toFixed(1)} MiB change` : '';
-    rows.push({ fault: `slow broker (never a whole CONNACK) for ${ms / 1000} s`, note: `${conns.length} connections, ${timeouts} connect timeouts (1 s timeout, backoff 0.5-2 s)${heap}`, attempts: conns.length });
+    report({ fault: `slow broker (never a whole CONNACK) for ${ms / 1000} s`, note: `${conns.length} connections, ${timeouts} connect timeouts (1 s timeout, backoff 0.5-2 s)${heap}`, attempts: conns.length });
   }
 
   // 6. Wrong credentials: attempts stay within the backoff schedule (refusals wait the backoff maximum).
@@ -249,7 +254,7 @@ export async function reliability({ quick = false } = {}) {
     c.on('error', (e) => e.code === 24 && attempts++);
     await sleep(ms);
     await new Promise((res) => c.end(true, res));
-    rows.push({ fault: `wrong credentials for ${ms / 1000} s`, note: `${attempts} attempts (schedule: one per 2 s backoff maximum, at most ${Math.floor(ms / 2000) + 1})`, attempts, maxAttempts: Math.floor(ms / 2000) + 1 });
+    report({ fault: `wrong credentials for ${ms / 1000} s`, note: `${attempts} attempts (schedule: one per 2 s backoff maximum, at most ${Math.floor(ms / 2000) + 1})`, attempts, maxAttempts: Math.floor(ms / 2000) + 1 });
     await r.close();
   }
   // 7. A broker that answers with malformed packets: bad flags, a bad length, an ill-formed UTF-8 topic, an ack
@@ -287,14 +292,14 @@ export async function reliability({ quick = false } = {}) {
     await new Promise((res) => c.end(true, res));
     conns.forEach((x) => x.destroy());
     bad.close();
-    rows.push({ fault: 'malformed packets from the broker (5 kinds)', note: `${BAD.length} closed cleanly (error codes ${codes.join(', ')}), ${threw} exceptions, then ${sound ? 'a sound connection stayed up' : 'NO sound connection'}`, malformedClosed: codes.length, sound, threw });
+    report({ fault: 'malformed packets from the broker (5 kinds)', note: `${BAD.length} closed cleanly (error codes ${codes.join(', ')}), ${threw} exceptions, then ${sound ? 'a sound connection stayed up' : 'NO sound connection'}`, malformedClosed: codes.length, sound, threw });
   }
 
   // 8. Random and mutated frames through the decoder and a client (npm run fuzz runs more).
   {
     const count = quick ? 5000 : 100000;
     const f = fuzz({ count, seed: 7 });
-    rows.push({ fault: `fuzz: ${count} random and mutated frames`, note: `${f.escaped.length} exceptions escaped; ${f.decodeErrors} malformed inputs reported; ${f.reconnects} reconnections`, escaped: f.escaped.length });
+    report({ fault: `fuzz: ${count} random and mutated frames`, note: `${f.escaped.length} exceptions escaped; ${f.decodeErrors} malformed inputs reported; ${f.reconnects} reconnections`, escaped: f.escaped.length });
   }
   return rows;
 }
@@ -308,7 +313,9 @@ function table(rows) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const quick = process.argv.includes('--quick');
   const t = Date.now();
-  const rows = await reliability({ quick });
+  console.log(`8 fault scenarios on loopback${quick ? ' (quick)' : ', about two minutes'}; each is listed as it ends:`);
+  const rows = await reliability({ quick, progress: (r, n) => console.log(`  [${n}/8] ${r.fault} (${((Date.now() - t) / 1000).toFixed(0)} s)`) });
+  console.log('');
   console.log(table(rows));
   console.log(`\n(npm run reliability${quick ? ' -- --quick' : ''}, ${((Date.now() - t) / 1000).toFixed(0)} s; fuzzing: npm run fuzz)`);
   process.exit(0);

@@ -5,7 +5,7 @@
 //
 //   npm start [-- --board esp32|esp8266] [--port 1883] [--nodes N] [--config node.json]
 //             [--espruino /path/to/espruino] [--real-periods] [--duration SECONDS] [--no-build]
-import { execSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { Aedes } from 'aedes';
@@ -19,7 +19,7 @@ const board = opt('board', 'esp32');
 const nodes = Math.max(1, Math.min(50, Number(opt('nodes', 1)) || 1));
 const duration = Number(opt('duration', 0));
 const espruino = opt('espruino');
-const configFile = opt('config', existsSync('node.json') ? 'node.json' : 'node.example.json');
+const configFile = opt('config', existsSync('node.json') ? 'node.json' : board === 'esp8266' ? 'node.esp8266.example.json' : 'node.example.json');
 const color = process.stdout.isTTY ? (c, s) => `\x1b[${c}m${s}\x1b[0m` : (_c, s) => s;
 let t0 = Date.now();
 const stamp = () => color(90, `${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s`);
@@ -28,7 +28,14 @@ const say = (s) => console.log(`${stamp()} ${s}`);
 if (!['esp32', 'esp8266'].includes(board)) fail(`--board must be esp32 or esp8266, not ${board}`);
 if (espruino && !existsSync(espruino)) fail(`--espruino: no such file: ${espruino}`);
 if (espruino && nodes > 1) fail('--espruino runs one node (one interpreter); drop --nodes');
-if (!flag('no-build')) execSync('npm run --silent build', { stdio: ['ignore', 'ignore', 'inherit'] });
+if (!flag('no-build')) {
+  // the build takes a while: say what it is doing, step by step
+  try {
+    execFileSync(process.execPath, ['scripts/build.mjs', '--steps'], { stdio: 'inherit' });
+  } catch (e) {
+    fail('the build failed (above)');
+  }
+}
 t0 = Date.now();
 
 // ---- the broker, on the port asked for, or any free one when that is taken
@@ -42,7 +49,7 @@ let config, errors;
 try {
   ({ config, errors } = configAt(configFile, board, `mqtt://127.0.0.1:${port}`));
 } catch (e) {
-  fail(`${configFile}: ${e.message}`);
+  fail(e.message); // names the file, and the line and column of a syntax error
 }
 if (errors.length) fail(`${configFile} for ${board}:\n  ${errors.join('\n  ')}`);
 if (!flag('real-periods')) config.sensors.forEach((s, i) => s.period && (s.period = Math.min(s.period, 3 + i)));
@@ -153,10 +160,10 @@ async function listen(wanted) {
         server.once('error', reject);
         server.listen(p, '127.0.0.1', resolve);
       });
-      if (p !== wanted) say(`port ${wanted} is taken: using ${server.address().port} instead (--port chooses)`);
       return server.address().port;
     } catch (e) {
       if (e.code !== 'EADDRINUSE' || p === 0) fail(`cannot listen on 127.0.0.1:${p}: ${e.message}`);
+      say(`port ${wanted} is taken (another broker running?): choosing a free port instead (--port N picks one)`);
     }
   }
 }

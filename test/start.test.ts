@@ -3,6 +3,7 @@
 import { runScript } from './helpers/run-script';
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 
 const start = (args: string[]) => runScript('start.mjs', ['--no-build', '--port', '0', ...args]);
 
@@ -34,6 +35,23 @@ describe('npm start', () => {
     expect(await exited).toBe(0);
     expect(out).toMatch(/availability +espruino\/kitchen\/status offline/);
     expect(out.trim().split('\n').pop()).toMatch(/done$/);
+  }, 30000);
+
+  it('says a taken port is taken before it chooses another', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((res) => taken.listen(0, '127.0.0.1', res));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const { code, out } = await runScript('start.mjs', ['--no-build', '--port', String(port), '--duration', '2']);
+      expect(code, out).toBe(0);
+      const said = out.indexOf(`port ${port} is taken (another broker running?): choosing a free port instead`);
+      const chosen = /broker Aedes on mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      expect(said, out).toBeGreaterThanOrEqual(0);
+      expect(chosen && chosen.index).toBeGreaterThan(said);
+      expect(Number(chosen![1])).not.toBe(port);
+    } finally {
+      await new Promise((res) => taken.close(res));
+    }
   }, 30000);
 
   it('says what is wrong with a bad option instead of starting', async () => {

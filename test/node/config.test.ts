@@ -1,7 +1,9 @@
 // The node configuration check (scripts/node-config.mjs): what the build says about a user's node.json.
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { checkConfig, describe as describeConfig } from '../../scripts/node-config.mjs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkConfig, describe as describeConfig, readConfigFile } from '../../scripts/node-config.mjs';
 
 const example = () => JSON.parse(readFileSync('node.example.json', 'utf8'));
 
@@ -13,6 +15,18 @@ describe('the node configuration check', () => {
     expect(config.mqtt.servers).toEqual([{ host: '192.168.1.10', port: 1883, protocol: 'mqtt' }]);
     expect(config.sensors[0]).toEqual({ type: 'dht22', name: 'climate', pin: 4, period: 30 }); // nothing the firmware defaults
     expect(config.actuators[1]).toEqual({ type: 'pwm', name: 'lamp', pin: 27, level: 100 });
+  });
+
+  it('accepts the committed ESP8266 example, and the README shows the example file as it is', () => {
+    const esp8266 = JSON.parse(readFileSync('node.esp8266.example.json', 'utf8'));
+    const { config, errors } = checkConfig(esp8266);
+    expect(errors).toEqual([]);
+    expect(config.sensors[1]).toMatchObject({ type: 'analog', pin: 17, class: 'voltage', unit: 'V' });
+    const readme = readFileSync('README.md', 'utf8');
+    const at = readme.indexOf('`node.example.json`, as committed:');
+    expect(at).toBeGreaterThan(0);
+    const block = /```json\n([\s\S]*?)```/.exec(readme.slice(at))![1];
+    expect(block).toBe(readFileSync('node.example.json', 'utf8'));
   });
 
   it('names every problem with the path of the field at fault', () => {
@@ -85,6 +99,31 @@ describe('the node configuration check', () => {
     expect(payload(1).stat_cla).toBeUndefined();
     expect(payload(2)).toMatchObject({ stat_cla: 'measurement' });
     expect(payload(2).dev_cla).toBeUndefined();
+  });
+
+  it('says where a configuration goes wrong: the line and column of a JSON error, a number given as text, a Wi-Fi password left out', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-'));
+    writeFileSync(join(dir, 'node.json'), '{\n  "board": "esp32",\n  "wifi": { "ssid": "lab" }\n  "sensors": []\n}\n');
+    expect(() => readConfigFile(join(dir, 'node.json'))).toThrow(`${join(dir, 'node.json')}: not valid JSON at line 4, column 3: Expected ',' or '}' after property value`);
+    expect(() => readConfigFile(join(dir, 'none.json'))).toThrow(`${join(dir, 'none.json')}: not found`);
+    const raw = example();
+    raw.sensors[0].period = '60';
+    delete raw.wifi.password;
+    expect(checkConfig(raw).errors).toEqual(['wifi.password: is missing: the network\'s password, or "" for an open network', 'sensors[0].period: must be a number of seconds (60, not "60")']);
+    raw.wifi.password = ''; // an open network, said so
+    raw.sensors[0].period = 60;
+    expect(checkConfig(raw).errors).toEqual([]);
+  });
+
+  it('shows the ESP8266 analog input as A0, as its user calls it', () => {
+    const raw = example();
+    raw.board = 'esp8266';
+    raw.sensors = [{ type: 'analog', name: 'battery', pin: 'A0', period: 60 }];
+    raw.actuators = [];
+    const { config, errors } = checkConfig(raw);
+    expect(errors).toEqual([]);
+    expect(config.sensors[0].pin).toBe(17); // what Espruino calls it
+    expect(describeConfig(config, 'esp8266')).toContain('sensor battery: analog pin A0, every 60 s');
   });
 
   it('checks pins against what the board can do', () => {
