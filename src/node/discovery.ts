@@ -46,10 +46,9 @@ export function discoveryMessage(cfg: NodeConfig, id: string, model: string, ser
   const a = cfg.actuators[i];
   if (!a) return null;
   body = '"stat_t":"~/' + a.name + '","cmd_t":"~/' + a.name + '/set"';
-  // The dimmer, in the one form every release takes: the JSON schema with the brightness flag. Releases
-  // 2022.9 to 2024.3 refuse supported_color_modes without the color_mode flag, and 2025.3 on refuse that flag
-  // (home-assistant/core#111676, esphome/esphome#13666). It has no transition and no flash: said, so that
-  // Home Assistant offers neither (releases without these options drop them).
+  // The dimmer, in the one form every release takes: the JSON schema with the brightness flag. Up to 2024.3
+  // supported_color_modes needs the color_mode flag, which 2025.3 refuses (home-assistant/core#111676,
+  // esphome/esphome#13666). It has no transition and no flash: said, so that Home Assistant offers neither.
   if (a.type === 'pwm') body += ',"schema":"json","brightness":true,"bri_scl":100,"flash":false,"transition":false';
   return message(cfg, id, model, serial, a.type === 'pwm' ? 'light' : 'switch', a.name, a.name, body);
 }
