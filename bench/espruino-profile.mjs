@@ -50,6 +50,10 @@ T("client: publish QoS 0 + drain", 300, function () { c.publish(topic, body); ev
 T("client: publish QoS 1 + drain + PUBACK", 300, function (i) { c.publish(topic, body, { qos: 1 }); ev.notify(2); ev.notify(1, "\\x40\\x02" + String.fromCharCode((i + 1) >> 8, (i + 1) & 255)); });
 var ack = { type: 4, length: 2, id: 0, qos: 0, dup: false, retain: false, topic: "", buf: pbuf, start: 0, end: 0, code: 0, sessionPresent: false, error: 0 };
 T("client: publish QoS 1 + drain + onPacket(PUBACK)", 300, function () { c.publish(topic, body, { qos: 1 }); ev.notify(2); ack.id = c._lastId; P.onPacket(c, ack); });
+var ackOf = function (id) { ack.id = id; P.onPacket(c, ack); };
+for (var j = 0; j < 7; j++) { c.publish(topic, body, { qos: 1 }); ev.notify(2); }
+T("client: QoS 1, 8 in flight: publish + drain + onPacket(PUBACK of the oldest)", 300, function () { c.publish(topic, body, { qos: 1 }); ev.notify(2); ackOf(c._box._id[c._box._head]); });
+for (var j = 0; j < 7; j++) ackOf(c._box._id[c._box._head]);
 T("client: receive QoS 0", 300, function () { ev.notify(1, pk); });
 var pkt = { type: 3, length: 23, id: 0, qos: 0, dup: false, retain: false, topic: topic, buf: pbuf, start: 9, end: 25, code: 0, sessionPresent: false, error: 0 };
 T("client: onPacket(PUBLISH QoS 0) alone", 300, function () { P.onPacket(c, pkt); });

@@ -4,7 +4,7 @@ export { createReader } from '../src/codec/reader';
 export { encodePublish, encodeAck } from '../src/codec/writer';
 export { utf8Error, topicNameError, bytesToString } from '../src/codec/strings';
 export { matchTopic } from '../src/client/topics';
-export { createOutbox, store, remove, findId } from '../src/client/outbox';
+export { createOutbox, store, remove } from '../src/client/outbox';
 export { connect } from '../src/index';
 export { emit, flush } from '../src/client/events';
 export { onPacket } from '../src/client/inbound';

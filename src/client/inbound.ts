@@ -75,6 +75,7 @@ export function onPacket(s: Session, p: Packet): void {
     } else {
       if (type === Type.PUBREC) {
         box._stage[k] = Stage.RELEASE;
+        if (k < box._next) box._next = k; // its PUBREL is to be written
       } else {
         const done = box._done[k];
         remove(box, k);

@@ -143,12 +143,13 @@ export function pump(s: Session): void {
   s._pumping = true;
   do {
     s._repump = false;
-    let inflight = 0;
-    let k = box._head;
+    let k = box._next;
+    let inflight = k - box._head; // all in flight below _next (outbox.ts)
     for (; k < box._end && s._link && s._state === State.CONNECTED; k++) {
       const stage = box._stage[k];
       const qos = box._qos[k];
       if (stage === Stage.SENT || stage === Stage.RELEASED) {
+        if (k === box._next) box._next = k + 1;
         inflight++;
         continue;
       }
@@ -160,6 +161,7 @@ export function pump(s: Session): void {
       if (stage === Stage.RELEASE) {
         send(s, encodeAck(s._tx, Type.PUBREL, box._id[k])); // in the order of the PUBRECs [MQTT-4.6.0-4]
         box._stage[k] = Stage.RELEASED;
+        if (k === box._next) box._next = k + 1;
         inflight++;
         continue;
       }
@@ -170,6 +172,7 @@ export function pump(s: Session): void {
       wrote(s, n);
       if (qos) {
         box._stage[k] = Stage.SENT;
+        if (k === box._next) box._next = k + 1;
         inflight++;
       } else {
         const done = box._done[k];

@@ -20,6 +20,10 @@ export interface Outbox {
   // needed. So a message costs the same whether 10 or 1,000 are queued.
   _head: number;
   _end: number;
+  // Every slot from _head to _next-1 is in flight (SENT or RELEASED): pump starts writing at _next instead
+  // of passing over each of them on every call. Only ever too low, never too high: a slot below it that
+  // goes back to being written (a PUBREC, a new session) lowers it.
+  _next: number;
   // per slot: offset and length of its PUBLISH in the ring, packet id (0 in a free slot, so that a native
   // _id.indexOf(id) finds the slot of id, 1..65535, or -1), QoS, stage, and its place in the order of the application's calls (see
   // Request._after in state.ts)
@@ -38,6 +42,7 @@ export function createOutbox(capacity: number, slots: number): Outbox {
     _used: 0,
     _head: 0,
     _end: 0,
+    _next: 0,
     _at: new Int32Array(slots),
     _len: new Int32Array(slots),
     _id: new Uint16Array(slots),
@@ -61,10 +66,11 @@ export function room(box: Outbox, n: number): boolean {
 export function store(box: Outbox, src: Uint8Array, n: number, id: number, qos: number, seq: number, done: Done | undefined): void {
   const cap = box._bytes.length;
   const h = box._head;
-  if (h === box._end) box._head = box._end = 0;
+  if (h === box._end) box._head = box._end = box._next = 0;
   else if (box._end === box._at.length) {
     // every slot taken or left behind the head: free those behind it
     box._head = 0;
+    box._next -= h;
     shift(box, h, h);
   }
   const k = box._end;
@@ -129,10 +135,12 @@ export function remove(box: Outbox, k: number): number {
   box._used -= box._len[k];
   box._id[k] = 0;
   if (k > box._head) {
+    if (box._next > k) box._next--;
     shift(box, k + 1, 1);
     return k;
   }
   delete box._done[k]; // an element set to undefined would still hold a block
+  if (box._next <= k) box._next = k + 1;
   return (box._head = k + 1);
 }
 

@@ -137,6 +137,7 @@ function beginSession(s: Session, present: boolean): boolean {
     emit(s, 'error', mqttError(ClientErr.SESSION_PRESENT));
     present = false;
   }
+  box._next = box._head; // everything is to be written again
   for (let k = box._head; k < box._end; k++) {
     const stage = box._stage[k];
     if (present) {

@@ -15,6 +15,7 @@ describe('the outbox ring', () => {
       fc.record({ add: fc.integer({ min: 1, max: 90 }) }),
       fc.record({ del: fc.nat() }),
       fc.record({ head: fc.constant(true) }),
+      fc.record({ sent: fc.constant(true) }),
     );
     fc.assert(
       fc.property(fc.integer({ min: 64, max: 400 }), fc.integer({ min: 1, max: 12 }), fc.array(op, { maxLength: 200 }), (cap, slots, ops) => {
@@ -22,7 +23,10 @@ describe('the outbox ring', () => {
         const model: { len: number; tag: number; id: number }[] = [];
         let tag = 1;
         for (const o of ops) {
-          if ('add' in o) {
+          if ('sent' in o) {
+            // what pump does on writing the next message: it is in flight, and _next passes it
+            if (box._next < box._end) box._stage[box._next++] = 1; // Stage.SENT
+          } else if ('add' in o) {
             const used = model.reduce((a, m) => a + m.len, 0);
             const fits = model.length < slots && cap - used >= o.add;
             expect(room(box, o.add)).toBe(fits);
@@ -39,6 +43,10 @@ describe('the outbox ring', () => {
             if (removed) expect(findId(box, removed)).toBe(-1);
           }
           expect(box._end - box._head).toBe(model.length);
+          // below _next only messages in flight, whatever was stored or taken out around them
+          expect(box._next).toBeGreaterThanOrEqual(box._head);
+          expect(box._next).toBeLessThanOrEqual(box._end);
+          for (let k = box._head; k < box._next; k++) expect(box._stage[k]).toBe(1);
           model.forEach((m, k) => {
             expect(box._len[box._head + k]).toBe(m.len);
             if (m.id) expect(findId(box, m.id)).toBe(box._head + k);
