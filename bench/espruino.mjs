@@ -7,7 +7,8 @@
 // (default 3) with min and max, and the ratio is ours over Espruino's module's median.
 // With ESPRUINO_MQTT=path/MQTT.js and ESPRUINO_TINYMQTT=path/tinyMQTT.js (from espruino/EspruinoDocs'
 // modules/, supplied by the user; minified here as an upload would: nothing of them is kept in this project)
-// those modules run in the same session. ROWS=name,name picks rows; N=1000 sets the message count.
+// those modules run in the same session. ROWS=name,name picks rows; N=1000 sets the message count;
+// PRETOKENISE=1 turns on Espruino's pretokenised function storage first, for every library.
 import net from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -131,7 +132,8 @@ async function once(name, row) {
   const box = scratch();
   const file = `bench-${name.replace(/ /g, '-')}`;
   writeFileSync(join(box.dir, 'node_modules', `${file}.js`), sources[name]);
-  const lines = [program(LIBS[name], port, row).replace(/\n/g, ' '), `var LIB = require("${file}");`, '__run();'];
+  // PRETOKENISE=1: Espruino stores the functions it parses from then on as tokens (E.setFlags), for every library alike
+  const lines = [...(process.env.PRETOKENISE === '1' ? ['E.setFlags({pretokenise: 1});'] : []), program(LIBS[name], port, row).replace(/\n/g, ' '), `var LIB = require("${file}");`, '__run();'];
   const result = await run(bin, box.dir, lines, 60000 + row.n * 60);
   box.remove();
   const r = result.marks.find((m) => m[0] === 'result');
