@@ -26,8 +26,9 @@ export function flush(s: Session): void {
     for (let i = 0; i < q.length; i += 4) {
       const what = q[i];
       const a = q[i + 1] as MqttError;
-      // an event's listeners, or the callback itself
-      let l = typeof what === 'string' ? s._listeners[what] : [what as Listener];
+      // a callback is run itself (no array made for it); an event, by its listeners
+      const one = typeof what === 'string' ? null : (what as Listener);
+      let l = one ? null : s._listeners[what as string];
       // A publish from a drop report (or from a given-up message's callback) never gives up another
       // message to make room: a report that evicts the next report would never end.
       s._inDrop = what === 'drop' || !!(a && a._gone);
@@ -36,8 +37,8 @@ export function flush(s: Session): void {
       if (l && l.length > 1) l = l.slice();
       // an error nobody listens for is still seen
       else if (what === 'error' && (!l || !l.length)) console.log('mqtt: ' + a.message);
-      for (let k = 0; l && k < l.length; k++) {
-        const fn = l[k]; // called as a plain function, never as a method of the array
+      for (let k = 0, n = one ? 1 : l ? l.length : 0; k < n; k++) {
+        const fn = one || l![k]; // called as a plain function, never as a method of the array
         try {
           fn(a, q[i + 2], q[i + 3]);
         } catch (e) {
