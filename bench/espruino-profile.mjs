@@ -29,6 +29,8 @@ var ev, link = { write: function () {}, end: function () {} };
 var pbuf = E.toUint8Array(pk.substr(2));
 var c = P.connect({ host: "x", clientId: "p", transport: function (to, on) { ev = on; return link; }, outboxMessages: 20 });
 c.on("message", function () {});
+// a second client whose window holds every message: publishes and PUBACKs timed apart
+var ev2, c2 = P.connect({ host: "x", clientId: "q", transport: function (to, on) { ev2 = on; return link; }, outboxMessages: 310, outboxBytes: 12000, window: 400 });
 var parts = function () {
 T("reader: PUBLISH 16 B", 300, function () { r.push(pk); });
 T("reader: PUBACK", 300, function () { r.push("\\x40\\x02\\x00\\x01"); });
@@ -41,12 +43,15 @@ T("bytesToString topic", 300, function () { P.bytesToString(tx, 2, 9); });
 T("matchTopic exact", 300, function () { P.matchTopic("bench/t", topic); });
 T("matchTopic +", 300, function () { P.matchTopic("bench/+", topic); });
 var es = { _queue: [], _listeners: { message: [function () {}] }, _flushing: false, _inDrop: false };
+var ob = P.createOutbox(1024, 16);
+T("outbox: store + remove", 300, function () { P.store(ob, tx, 25, 1, 1, 0, undefined); P.remove(ob, ob._head); });
 T("emit + flush, one listener", 300, function () { P.emit(es, "message", topic, body, es); P.flush(es); });
 T("message object", 300, function () { var m = { topic: topic, payload: body, qos: 0, retain: false, dup: false, messageId: 0 }; });
 T("Date.now", 300, function () { Date.now(); });
 };
 var whole = function () {
 T("client: publish QoS 0 + drain", 300, function () { c.publish(topic, body); ev.notify(2); });
+T("client: drain, nothing queued", 300, function () { ev.notify(2); });
 T("client: publish QoS 1 + drain + PUBACK", 300, function (i) { c.publish(topic, body, { qos: 1 }); ev.notify(2); ev.notify(1, "\\x40\\x02" + String.fromCharCode((i + 1) >> 8, (i + 1) & 255)); });
 var ack = { type: 4, length: 2, id: 0, qos: 0, dup: false, retain: false, topic: "", buf: pbuf, start: 0, end: 0, code: 0, sessionPresent: false, error: 0 };
 T("client: publish QoS 1 + drain + onPacket(PUBACK)", 300, function () { c.publish(topic, body, { qos: 1 }); ev.notify(2); ack.id = c._lastId; P.onPacket(c, ack); });
@@ -54,6 +59,9 @@ var ackOf = function (id) { ack.id = id; P.onPacket(c, ack); };
 for (var j = 0; j < 7; j++) { c.publish(topic, body, { qos: 1 }); ev.notify(2); }
 T("client: QoS 1, 8 in flight: publish + drain + onPacket(PUBACK of the oldest)", 300, function () { c.publish(topic, body, { qos: 1 }); ev.notify(2); ackOf(c._box._id[c._box._head]); });
 for (var j = 0; j < 7; j++) ackOf(c._box._id[c._box._head]);
+T("client: publish QoS 1 + drain, 300 in flight", 300, function () { c2.publish(topic, body, { qos: 1 }); ev2.notify(2); });
+var ack2 = { type: 4, length: 2, id: 0, qos: 0, dup: false, retain: false, topic: "", buf: pbuf, start: 0, end: 0, code: 0, sessionPresent: false, error: 0 };
+T("client: onPacket(PUBACK) alone, 300 in flight to none", 300, function () { ack2.id = c2._box._id[c2._box._head]; P.onPacket(c2, ack2); });
 T("client: receive QoS 0", 300, function () { ev.notify(1, pk); });
 var pkt = { type: 3, length: 23, id: 0, qos: 0, dup: false, retain: false, topic: topic, buf: pbuf, start: 9, end: 25, code: 0, sessionPresent: false, error: 0 };
 T("client: onPacket(PUBLISH QoS 0) alone", 300, function () { P.onPacket(c, pkt); });
@@ -70,7 +78,7 @@ for (k in c) if (typeof c[k] !== "function") console.log("@"+"@size " + k + " " 
 console.log("@"+"@size (client,_without_functions) " + size(c, 0));
 console.log("@"+"@done");
 };
-setTimeout(function () { parts(); ev.notify(0); ev.notify(1, "\\x20\\x02\\x00\\x00"); setTimeout(whole, 20); }, 20);`;
+setTimeout(function () { parts(); ev.notify(0); ev.notify(1, "\\x20\\x02\\x00\\x00"); ev2.notify(0); ev2.notify(1, "\\x20\\x02\\x00\\x00"); setTimeout(whole, 20); }, 20);`;
 
 const bin = interpreters()[0];
 const box = scratch();
