@@ -5,7 +5,7 @@ import { encodeAck } from '../codec/writer';
 import { Message, Payload } from './client';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { emit, flush } from './events';
-import { Stage, remove } from './outbox';
+import { Stage, remove, slotOf } from './outbox';
 import { pump, send } from './outbound';
 import { lose, onConnack } from './session';
 import { Session, State } from './state';
@@ -49,7 +49,7 @@ export function onPacket(s: Session, p: Packet): void {
         err.size = p.end - p.start;
       } else {
         const msg: Message = { topic: topic, payload: payload, qos: qos, retain: p.retain, dup: p.dup, messageId: id };
-        dispatch(s, topic, payload, msg, p.topic);
+        /*#__NOINLINE__*/ dispatch(s, topic, payload, msg, p.topic);
       }
     }
     if (err) {
@@ -67,7 +67,7 @@ export function onPacket(s: Session, p: Packet): void {
     if (qos) send(s, encodeAck(s._tx, qos === 1 ? Type.PUBACK : Type.PUBREC, id));
   } else if (type === Type.PUBACK || type === Type.PUBREC || type === Type.PUBCOMP) {
     const box = s._box;
-    const k = box._id.indexOf(p.id);
+    const k = slotOf(box, p.id);
     const stage = k < 0 ? -1 : box._stage[k];
     // PUBACK answers a QoS 1 PUBLISH, PUBREC a QoS 2 one, PUBCOMP a PUBREL [MQTT-2.3.1-6]
     if (type === Type.PUBCOMP ? stage !== Stage.RELEASED : stage !== Stage.SENT || box._qos[k] !== (type === Type.PUBACK ? 1 : 2)) {

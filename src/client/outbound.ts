@@ -3,7 +3,7 @@ import { fromBytes, toBytes } from '../codec/strings';
 import { Bytes, encodeAck, encodeEmpty, encodePublish, isQos } from '../codec/writer';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { emit, refuse, settle } from './events';
-import { Done, Stage, remove, room, store } from './outbox';
+import { Done, Stage, remove, room, slotOf, store } from './outbox';
 import { finish } from './session';
 import { State, Session } from './state';
 import { sendRequests } from './subscriptions';
@@ -56,7 +56,8 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: {
   }
   // Full: give up the oldest messages not yet written, as few as make room (drop-oldest), or refuse the
   // new one (reject-new, and always for a publish from a drop report: see flush in events.ts).
-  for (let k = box._head; !room(box, n) && !s._rejectNew && !s._inDrop && k < box._end; ) {
+  let fits = room(box, n);
+  for (let k = box._head; !fits && !s._rejectNew && !s._inDrop && k < box._end; fits = room(box, n)) {
     // never one in flight, nor one sent before (DUP set: the broker may hold it, and its id)
     if (box._stage[k] !== Stage.QUEUED || box._bytes[box._at[k]] & 8) {
       k++;
@@ -67,7 +68,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: {
     k = remove(box, k);
     emit(s, gone, err);
   }
-  if (!room(box, n)) {
+  if (!fits) {
     s._wantRoom = n;
     if (s._inDrop) return refuse(s, ClientErr.OUTBOX_FULL, done);
     emit(s, done, dropped(s, ClientErr.OUTBOX_FULL, -1, t, qos));
@@ -75,7 +76,15 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: {
   }
   s._seq = (s._seq + 1) | 0;
   store(box, s._tx, n, id, qos, s._seq, done);
-  pump(s);
+  const k = box._end - 1;
+  // QoS 1/2 next in line (every message before it in flight, so pump last reached the end and wrote the requests
+  // made before it), the window open and the socket keeping up: written now from the transmit buffer, as pump
+  // would write it from the outbox; otherwise pump decides.
+  if (qos && k === box._next && k - box._head < s._window && s._state === State.CONNECTED && s._unflushed + n <= s._tx.length) {
+    send(s, n);
+    box._stage[k] = Stage.SENT;
+    box._next = k + 1;
+  } else pump(s);
   const more = room(box, n);
   if (!more) s._wantRoom = n;
   return settle(s, more);
@@ -124,7 +133,7 @@ export function nextId(s: Session): number {
   const inUse = s._box._end - s._box._head + s._reqs.length;
   for (let tries = 0; tries <= inUse && tries < 65535; tries++) {
     const id = (s._lastId = (s._lastId % 65535) + 1);
-    let used = s._box._id.indexOf(id) >= 0;
+    let used = slotOf(s._box, id) >= 0;
     for (let i = 0; i < s._reqs.length && !used; i++) used = s._reqs[i]._id === id;
     if (!used) return id;
   }
@@ -135,6 +144,9 @@ export function nextId(s: Session): number {
 // allow, each (un)subscribe once the publishes called before it are written.
 export function pump(s: Session): void {
   const box = s._box;
+  // Nothing to write, report or close: the usual 'drain' of the socket after a write, and an acknowledgement
+  // that leaves nothing waiting, return here (on the board the whole pass costs about 45 us).
+  if (box._next === box._end && !s._reqs.length && !s._wantRoom && !s._ending) return;
   const cap = box._bytes.length;
   if (s._pumping) {
     s._repump = true;

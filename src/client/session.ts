@@ -55,13 +55,13 @@ function onLink(this: Events, event: LinkEvent, arg?: any): void { // eslint-dis
   try {
     if (event === LinkEvent.DATA) {
       s._reader.push(arg);
+    } else if (event === LinkEvent.DRAIN) {
+      s._unflushed = 0;
+      pump(s);
     } else if (event === LinkEvent.CONNECT) {
       s._reader.reset();
       s._lastSent = s._lastHeard = s._clock.now();
       send(s, encodeConnect(s._tx, s._fields)); // the first packet on a connection [MQTT-3.1.0-1]
-    } else if (event === LinkEvent.DRAIN) {
-      s._unflushed = 0;
-      pump(s);
     } else {
       lose(s, arg || s._state === State.CONNECTING ? ClientErr.SOCKET : 0, arg ? arg.message || String(arg.code) : 'connection closed');
     }

@@ -264,6 +264,38 @@ describe('backpressure', () => {
     }
     expect(bodies(link.take('publish')).length).toBe(20);
   });
+
+  it('QoS 1 too: a publish the window allows still waits for the socket', () => {
+    const t = setup({ txBuffer: 64, outboxMessages: 32, outboxBytes: 2048, window: 32 });
+    const link = t.online();
+    link.drain();
+    link.take();
+    const before = link.bytes;
+    for (let i = 0; i < 20; i++) t.client.publish('bp', 'x'.repeat(18), { qos: 1 }); // 26-byte packets
+    expect(link.bytes - before).toBeLessThanOrEqual(64);
+    expect(bodies(link.take('publish')).length).toBe(2);
+    let rounds = 0;
+    while (link.bytes - before < 20 * 26 && rounds++ < 50) {
+      const was = link.bytes;
+      link.drain();
+      expect(link.bytes - was).toBeLessThanOrEqual(64);
+    }
+    expect(bodies(link.take('publish')).length).toBe(18);
+  });
+
+  it('a small QoS 1 message never overtakes a larger one that the socket holds back', () => {
+    const t = setup({ txBuffer: 64, outboxBytes: 2048, window: 8 });
+    const link = t.online();
+    link.drain();
+    link.take();
+    t.client.publish('o', 'A'.repeat(40), { qos: 1 }); // written
+    t.client.publish('o', 'B'.repeat(40), { qos: 1 }); // held: two would be more than 64 bytes ahead
+    t.client.publish('o', 'C', { qos: 1 }); // would fit beside A, but comes after B
+    expect(bodies(link.take('publish')).map((b) => b.charAt(0))).toEqual(['A']);
+    link.drain();
+    link.drain();
+    expect(bodies(link.take('publish')).map((b) => b.charAt(0))).toEqual(['B', 'C']);
+  });
 });
 
 describe('bad input is refused before a byte is sent, the outbox unchanged', () => {
