@@ -198,7 +198,8 @@ if (Object.values(results).some((cells) => Object.values(cells).some((c) => c.cp
     const cells = results[row.name] || {};
     const ours = cells['espruino-mqtt'];
     const theirs = cells.MQTT;
-    const ratio = ours && theirs && ours.cpu.length && theirs.cpu.length && !ours.fail && !theirs.fail
+    // a run shorter than a few ticks has no ratio
+    const ratio = ours && theirs && ours.cpu.length && theirs.cpu.length && !ours.fail && !theirs.fail && median(theirs.cpu) >= 50
       ? (median(ours.cpu) / median(theirs.cpu)).toFixed(2) : '-';
     console.log(`| ${row.label} | ${names.map((n) => fmtCpu(cells[n])).join(' | ')} | ${ratio} |`);
   }
