@@ -26,8 +26,8 @@ export interface Outbox {
   _next: number;
   // per slot: offset and length of its PUBLISH in the ring, packet id (0 in a free slot: see slotOf), QoS,
   // stage, and its place in the order of the application's calls (see Request._after in state.ts)
-  _at: Int32Array;
-  _len: Int32Array;
+  _at: Uint16Array; // offsets and lengths fit 16 bits: outboxBytes is at most 65535 (options.ts)
+  _len: Uint16Array;
   _id: Uint16Array;
   _qos: Uint8Array;
   _stage: Uint8Array;
@@ -42,8 +42,8 @@ export function createOutbox(capacity: number, slots: number): Outbox {
     _head: 0,
     _end: 0,
     _next: 0,
-    _at: new Int32Array(slots),
-    _len: new Int32Array(slots),
+    _at: new Uint16Array(slots),
+    _len: new Uint16Array(slots),
     _id: new Uint16Array(slots),
     _qos: new Uint8Array(slots),
     _stage: new Uint8Array(slots),
