@@ -45,6 +45,7 @@ interface ReaderState extends Reader {
   _idHi: number; // the packet id of an oversized PUBLISH, when it lies beyond the buffer
   _idLo: number;
   _gen: number; // bumped by reset(), so a push interrupted by it stops
+  _at: number; // where next() goes on in the chunk being pushed
 }
 
 const enum State {
@@ -94,18 +95,20 @@ export function createReader<C>(
     _idHi: 0,
     _idLo: 0,
     _gen: 0,
+    _at: 0,
   };
   return r;
 }
 
-function fail(r: ReaderState, code: number): void {
+function fail(r: ReaderState, code: number): false {
   r._state = State.FAILED;
   r._onError(r._ctx, code);
+  return false;
 }
 
-// A packet is complete: check it (one function: on the board each call and each function costs), then
-// hand it on, or fail the stream.
-function finish(r: ReaderState): void {
+// A packet is complete: check it (one function: on the board each call and each function costs). True when
+// it is ready to hand on; false when it failed the stream.
+function finish(r: ReaderState): boolean {
   const buf = r._buf;
   const p = r._p;
   const size = r._size;
@@ -159,13 +162,13 @@ function finish(r: ReaderState): void {
     }
   }
   r._state = State.HEAD;
-  r._onPacket(r._ctx, p);
+  return true;
 }
 
+// Each complete packet goes to onPacket from here, once the parser has returned: on the board every local of
+// a running function is a block, and the application's listeners run inside onPacket.
 function push(this: ReaderState, input: string | Uint8Array): void {
   const r = this;
-  const buf = r._buf;
-  const size = r._size;
   // Bytes in a typed array, read and copied natively. On the board one native copy of the chunk beats
   // charCodeAt, which walks Espruino's block-linked strings; it is undefined when the board is short of
   // memory: fail the stream (the client closes and reconnects) rather than throw into the socket's callback.
@@ -174,16 +177,27 @@ function push(this: ReaderState, input: string | Uint8Array): void {
     if (r._state !== State.FAILED) fail(r, Err.NO_MEMORY);
     return;
   }
-  const n = chunk.length;
   const gen = r._gen;
-  let i = 0;
+  const n = chunk.length;
+  r._at = 0;
+  // a listener that ends or reconnects the client resets the reader: nothing more of this chunk is read
+  while (r._at < n && next(r, chunk) && gen === r._gen) r._onPacket(r._ctx, r._p);
+}
+
+// Reads the chunk on from r._at; true as soon as a packet is complete and valid (r._p), false at the end of
+// the chunk or when the stream failed.
+function next(r: ReaderState, chunk: Uint8Array): boolean {
+  const buf = r._buf;
+  const size = r._size;
+  const n = chunk.length;
+  let i = r._at;
   // Names used in more than one branch are declared once, here: the interpreter does not hoist, and a
   // `var` that the compiler leaves in one branch would be unbound in the other.
   let type = 0;
   let b = 0;
   // On the board every token of this loop is read again on each pass: a packet's fixed header and the start
   // of its body are taken in one pass.
-  while (i < n && r._state !== State.FAILED && gen === r._gen) {
+  while (i < n && r._state !== State.FAILED) {
     if (r._state !== State.BODY) {
       b = chunk[i++];
       if (r._state === State.HEAD) {
@@ -191,29 +205,31 @@ function push(this: ReaderState, input: string | Uint8Array): void {
         const flags = FLAGS.charAt(type);
         if (flags === 'x' || (type === Type.PUBLISH ? (b & 6) === 6 : (b & 15) !== +flags)) {
           // [MQTT-3.3.1-4] [MQTT-2.2.2-2]
-          fail(r, flags === 'x' ? Err.BAD_TYPE : type === Type.PUBLISH ? Err.BAD_QOS : Err.BAD_FLAGS);
-          continue;
+          return fail(r, flags === 'x' ? Err.BAD_TYPE : type === Type.PUBLISH ? Err.BAD_QOS : Err.BAD_FLAGS);
         }
         r._first = b;
         r._len = r._lenBytes = r._got = 0; // _idHi/_idLo are set as an oversized PUBLISH's id passes
         r._state = State.LENGTH;
-        if (i === n) continue;
+        if (i === n) break;
         b = chunk[i++]; // the remaining length follows at once
       }
       // Remaining length: 7 bits a byte, least significant first, at most 4 bytes (2.2.3).
       r._len += (b & 127) << (7 * r._lenBytes++);
       if (b & 128) {
-        if (r._lenBytes === 4) fail(r, Err.BAD_LENGTH);
+        if (r._lenBytes === 4) return fail(r, Err.BAD_LENGTH);
         continue;
       }
       type = r._first >> 4;
       const fixed = LENGTH.charAt(type);
       // PUBLISH: topic length and at least one topic byte, plus the packet id above QoS 0; SUBACK: id and a code
-      if (fixed !== 'v' ? r._len !== +fixed : r._len < (r._first & 6 ? 5 : 3)) fail(r, Err.BAD_LENGTH);
-      else if (r._len > size && type !== Type.PUBLISH) fail(r, Err.TOO_LARGE);
-      else if (!r._len) finish(r);
-      else r._state = State.BODY;
-      if (r._state !== State.BODY || i === n) continue;
+      if (fixed !== 'v' ? r._len !== +fixed : r._len < (r._first & 6 ? 5 : 3)) return fail(r, Err.BAD_LENGTH);
+      if (r._len > size && type !== Type.PUBLISH) return fail(r, Err.TOO_LARGE);
+      if (!r._len) {
+        r._at = i;
+        return finish(r);
+      }
+      r._state = State.BODY;
+      if (i === n) break;
     }
     const got = r._got;
     const k = r._len - got < n - i ? r._len - got : n - i;
@@ -228,8 +244,13 @@ function push(this: ReaderState, input: string | Uint8Array): void {
       }
     }
     i += k;
-    if ((r._got = got + k) === r._len) finish(r);
+    if ((r._got = got + k) === r._len) {
+      r._at = i;
+      return finish(r);
+    }
   }
+  r._at = i;
+  return false;
 }
 
 // A host string of bytes (tests feed them), as a typed array.
