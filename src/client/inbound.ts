@@ -49,7 +49,7 @@ export function onPacket(s: Session, p: Packet): void {
         err.size = p.end - p.start;
       } else {
         const msg: Message = { topic: topic, payload: payload, qos: qos, retain: p.retain, dup: p.dup, messageId: id };
-        /*#__NOINLINE__*/ dispatch(s, topic, payload, msg, p.topic);
+        /*#__NOINLINE__*/ dispatch(s, msg, p.topic);
       }
     }
     if (err) {
