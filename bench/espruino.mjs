@@ -168,41 +168,33 @@ await new Promise((r) => broker.close(r));
 
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const fmt = (cell) => {
-  if (!cell) return '-';
-  if (cell.fail) return cell.fail;
   const s = [...cell.ms].sort((x, y) => x - y);
   return `${(median(s) / 1000).toFixed(2)} s (${(s[0] / 1000).toFixed(2)}-${(s[s.length - 1] / 1000).toFixed(2)})`;
 };
 const names = Object.keys(sources);
-console.log(`\nSpeed on the real interpreter (${bin}), require() from a file, ${RUNS} runs alternated, median (min-max);`);
-console.log(`ratio: espruino-mqtt's median over Espruino's MQTT module's (<= 1.00 is the target). ${BODY.length}-byte messages to itself via Aedes.`);
-console.log(`\n| row | ${names.join(' | ')} | ratio |`);
-console.log(`|---|${names.map(() => '---').join('|')}|---|`);
-for (const row of ROWS) {
-  const cells = results[row.name] || {};
-  const ours = cells['espruino-mqtt'];
-  const theirs = cells.MQTT;
-  const ratio = ours && theirs && ours.ms.length && theirs.ms.length && !ours.fail && !theirs.fail
-    ? (median(ours.ms) / median(theirs.ms)).toFixed(2) : '-';
-  console.log(`| ${row.label} | ${names.map((n) => fmt(cells[n])).join(' | ')} | ${ratio} |`);
-}
-// The same runs in CPU time: the Linux interpreter sleeps when a loop finds nothing to do (up to its next
-// timer, not woken by the socket), so wall time also holds waits for the broker that a board would spend
-// otherwise; CPU time is the library's own work and the interpreter's socket handling.
-if (Object.values(results).some((cells) => Object.values(cells).some((c) => c.cpu.some((v) => v >= 0)))) {
-  const fmtCpu = (cell) => (!cell ? '-' : cell.fail ? cell.fail : `${(median(cell.cpu) / 1000).toFixed(2)} s`);
-  console.log(`\nThe interpreter's CPU time in the same runs (Linux /proc, 10 ms ticks), median:`);
+// One table of the runs: `key` picks wall time (ms) or CPU time (cpu); the ratio is ours over Espruino's
+// module's median, none where theirs is shorter than `least` ms.
+const table = (key, cellText, least) => {
   console.log(`\n| row | ${names.join(' | ')} | ratio |`);
   console.log(`|---|${names.map(() => '---').join('|')}|---|`);
   for (const row of ROWS) {
     const cells = results[row.name] || {};
     const ours = cells['espruino-mqtt'];
     const theirs = cells.MQTT;
-    // a run shorter than a few ticks has no ratio
-    const ratio = ours && theirs && ours.cpu.length && theirs.cpu.length && !ours.fail && !theirs.fail && median(theirs.cpu) >= 50
-      ? (median(ours.cpu) / median(theirs.cpu)).toFixed(2) : '-';
-    console.log(`| ${row.label} | ${names.map((n) => fmtCpu(cells[n])).join(' | ')} | ${ratio} |`);
+    const ratio = ours && theirs && ours[key].length && theirs[key].length && !ours.fail && !theirs.fail && median(theirs[key]) >= least
+      ? (median(ours[key]) / median(theirs[key])).toFixed(2) : '-';
+    console.log(`| ${row.label} | ${names.map((n) => (!cells[n] ? '-' : cells[n].fail || cellText(cells[n]))).join(' | ')} | ${ratio} |`);
   }
+};
+console.log(`\nSpeed on the real interpreter (${bin}), require() from a file, ${RUNS} runs alternated, median (min-max);`);
+console.log(`ratio: espruino-mqtt's median over Espruino's MQTT module's (<= 1.00 is the target). ${BODY.length}-byte messages to itself via Aedes.`);
+table('ms', fmt, 0);
+// The same runs in CPU time: the Linux interpreter sleeps when a loop finds nothing to do (up to its next
+// timer, not woken by the socket), so wall time could also hold waits for the broker that a board would
+// spend otherwise; CPU time is the library's own work and the interpreter's socket handling.
+if (Object.values(results).some((cells) => Object.values(cells).some((c) => c.cpu.some((v) => v >= 0)))) {
+  console.log(`\nThe interpreter's CPU time in the same runs (Linux /proc, 10 ms ticks), median:`);
+  table('cpu', (cell) => `${(median(cell.cpu) / 1000).toFixed(2)} s`, 50); // a run of a few ticks has no ratio
 }
 // per-message cost against queue depth, and QoS 1 against QoS 0, for this client
 const per = (row) => {
