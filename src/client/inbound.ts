@@ -49,6 +49,7 @@ export function onPacket(s: Session, p: Packet): void {
         err.size = p.end - p.start;
       } else {
         const msg: Message = { topic: topic, payload: payload, qos: qos, retain: p.retain, dup: p.dup, messageId: id };
+        // kept a call: terser would inline it as a closure, made anew on the board for every message
         /*#__NOINLINE__*/ dispatch(s, msg, p.topic);
       }
     }
