@@ -35,13 +35,25 @@ function onwarn(warning) {
   throw new Error(`rollup: ${warning.message}`);
 }
 
+// The -ws board bundles are the board bundles with the library's WebSocket build in place of its TCP one
+// (boards/start.ts imports src/index): npm run flash picks them when node.json names a ws:// or wss:// broker.
+function withWebSocket() {
+  return {
+    name: 'with-websocket',
+    async resolveId(source, importer, opts) {
+      const r = await this.resolve(source, importer, { ...opts, skipSelf: true });
+      return r && r.id.endsWith('/src/index.ts') ? r.id.replace(/index\.ts$/, 'index-ws.ts') : r;
+    },
+  };
+}
+
 export default [
-  {
-    input: 'src/index.ts',
-    output: { file: 'dist/espruino-mqtt.js', format: 'cjs', esModule: false, strict: false, generatedCode: 'es5' },
+  ...['', '-ws'].map((ws) => ({
+    input: `src/index${ws}.ts`,
+    output: { file: `dist/espruino-mqtt${ws}.js`, format: 'cjs', esModule: false, strict: false, generatedCode: 'es5' },
     plugins: plugins(),
     onwarn,
-  },
+  })),
   {
     // For Node tools and benchmarks: the same client with Node's net/tls; readable, not for boards.
     input: 'src/host.ts',
@@ -49,13 +61,13 @@ export default [
     plugins: [json({ preferConst: true, compact: true }), typescript({ tsconfig: './tsconfig.json', noEmitOnError: true, outputToFilesystem: false })],
     onwarn,
   },
-  ...['esp32', 'esp8266'].map((board) => ({
-    input: `boards/${board}.ts`,
+  ...['esp32', 'esp8266', 'esp32-ws', 'esp8266-ws'].map((name) => ({
+    input: `boards/${name.replace('-ws', '')}.ts`,
     // A plain top-level script, no wrapper: stored as boot code, top-level functions stay in flash, while
     // a function inside another (an IIFE wrapper) is copied into RAM when the wrapper runs.
-    output: { file: `dist/${board}.js`, format: 'es', strict: false, generatedCode: 'es5' },
+    output: { file: `dist/${name}.js`, format: 'es', strict: false, generatedCode: 'es5' },
     // board definitions are JSON (read by the build scripts too); only the fields imported are bundled
-    plugins: [json({ preferConst: true, compact: true }), ...plugins()],
+    plugins: [...(name.endsWith('-ws') ? [withWebSocket()] : []), json({ preferConst: true, compact: true }), ...plugins()],
     onwarn,
   })),
 ];

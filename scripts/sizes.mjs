@@ -8,7 +8,9 @@ import { bootBuild } from './boot-build.mjs';
 // The library as top-level boot code (see README, "Deploying" and scripts/boot-build.mjs): its functions
 // stay in flash, the application that follows it in the same boot code finds the client at `mqtt`, and the
 // library's own names live in `__mqtt`, so that the application may use any other name.
-writeFileSync('dist/espruino-mqtt-boot.js', bootBuild(readFileSync('dist/espruino-mqtt.js', 'latin1')), 'latin1');
+for (const ws of ['', '-ws']) {
+  writeFileSync(`dist/espruino-mqtt${ws}-boot.js`, bootBuild(readFileSync(`dist/espruino-mqtt${ws}.js`, 'latin1')), 'latin1');
+}
 
 // What a bundle costs the board beyond its bytes: in boot code each function defined at top level costs
 // about 4 blocks and 1 more per parameter (../shared/ESPRUINO.md), whatever its length.

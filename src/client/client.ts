@@ -25,9 +25,11 @@ export interface Clock {
 }
 
 export interface Server {
-  host: string;
+  url?: string; // 'mqtt://host:1883', 'mqtts://', 'ws://host:80/mqtt', 'wss://'; or host, port, protocol, path
+  host?: string;
   port?: number;
-  protocol?: string;
+  protocol?: string; // 'mqtt' (default), 'mqtts', 'ws', 'wss' (ws and wss need the WebSocket build)
+  path?: string; // ws and wss: the HTTP path, '/mqtt' unless given
 }
 
 export interface Options extends Server {
@@ -88,6 +90,39 @@ const defaultClock: Clock = { now: Date.now, set: setTimeout, clear: clearTimeou
 
 // ---- making one
 
+// A server entry as the transport takes it, from its URL or its fields; a bad one is refused by connect().
+// Parsed with indexOf: the interpreter's regular expressions lack alternation in groups and {n,m}.
+function endpoint(e: Server, o: Options): Endpoint {
+  let protocol = e.protocol || 'mqtt';
+  let host = e.host;
+  let port = e.port;
+  let path = e.path;
+  const url = e.url;
+  if (url) {
+    const at = url.indexOf('://');
+    let rest = url.substr(at + 3);
+    const slash = rest.indexOf('/');
+    if (slash >= 0) {
+      path = rest.substr(slash);
+      rest = rest.substr(0, slash);
+    }
+    // host, [IPv6 host], either with :port
+    const colon = rest.lastIndexOf(':');
+    protocol = url.substr(0, at);
+    host = rest;
+    if (colon > rest.lastIndexOf(']')) {
+      host = rest.substr(0, colon);
+      port = +rest.substr(colon + 1) || -1;
+    }
+    if (host.charAt(0) === '[') host = host.substring(1, host.length - 1);
+  }
+  const defaultPort = ({ mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 } as { [p: string]: number })[protocol];
+  if (!host || !(defaultPort > 0) || (port != null && !(port >= 1 && port <= 65535 && port % 1 === 0))) {
+    throw mqttError(ClientErr.BAD_OPTION, 'server ' + (url || protocol + '://' + host + ':' + port));
+  }
+  return { host: host, port: port || defaultPort, protocol: protocol, path: path || '/mqtt', ca: o.ca, key: o.key, cert: o.cert };
+}
+
 export function createClient(o: Options, defaultTransport?: Transport): Client {
   checkOptions(o);
   const transport = o.transport || defaultTransport;
@@ -96,10 +131,7 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
   const tx = new Uint8Array(txSize);
   const list = o.servers || [o];
   const servers: Endpoint[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const protocol = list[i].protocol || 'mqtt';
-    servers.push({ host: list[i].host, port: list[i].port || (protocol === 'mqtts' ? 8883 : 1883), protocol: protocol, ca: o.ca, key: o.key, cert: o.cert });
-  }
+  for (let i = 0; i < list.length; i++) servers.push(endpoint(list[i], o));
   const will = o.will;
   const fields: ConnectFields = {
     clientId: toBytes(o.clientId != null ? o.clientId : typeof getSerial === 'function' ? getSerial() : 'mqtt-' + Math.random().toString(16).substr(2, 10)),

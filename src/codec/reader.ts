@@ -253,8 +253,8 @@ function next(r: ReaderState, chunk: Uint8Array): boolean {
   return false;
 }
 
-// A host string of bytes (tests feed them), as a typed array.
-function hostBytes(s: string): Uint8Array {
+// A host string of bytes (tests feed them; the WebSocket layer sends its upgrade request), as a typed array.
+export function hostBytes(s: string): Uint8Array {
   const u = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
   return u;

@@ -4,7 +4,8 @@
 export interface Endpoint {
   host: string;
   port: number;
-  protocol: string; // 'mqtt' or 'mqtts'
+  protocol: string; // 'mqtt', 'mqtts', 'ws' or 'wss'
+  path?: string; // ws and wss: the HTTP path of the upgrade request
   ca?: string;
   key?: string;
   cert?: string;

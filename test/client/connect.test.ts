@@ -173,6 +173,39 @@ describe('connecting', () => {
     expect(t.mock.links.map((l) => `${l.to.protocol}://${l.to.host}:${l.to.port}`)).toEqual(['mqtt://a:1', 'mqtts://b:2', 'mqtt://a:1']);
   });
 
+  it('takes servers as URLs, with the default port and path of each protocol', () => {
+    const urls = ['mqtt://a', 'mqtts://b:1', 'ws://c', 'wss://d:8443/x/y?z=1', 'ws://[::1]:9001', 'wss://[fe80::1]/', 'mqtt://10.0.0.2:1884/'];
+    const t = setup({ servers: urls.map((url) => ({ url })), reconnect: { min: 1, max: 1, jitter: 0 } });
+    for (let i = 0; i < urls.length; i++) {
+      t.clock.advance(1);
+      t.mock.last().close();
+    }
+    expect(t.mock.links.map((l) => `${l.to.protocol} ${l.to.host} ${l.to.port} ${l.to.path}`)).toEqual([
+      'mqtt a 1883 /mqtt',
+      'mqtts b 1 /mqtt',
+      'ws c 80 /mqtt',
+      'wss d 8443 /x/y?z=1',
+      'ws ::1 9001 /mqtt',
+      'wss fe80::1 443 /',
+      'mqtt 10.0.0.2 1884 /',
+    ]);
+    const one = setup({ host: undefined, url: 'ws://e:1/p' });
+    one.clock.advance(0);
+    expect(one.mock.last().to).toMatchObject({ protocol: 'ws', host: 'e', port: 1, path: '/p' });
+  });
+
+  it('refuses a server it cannot reach, naming it, before opening any socket', () => {
+    const clock = fakeClock();
+    const mock = mockTransport();
+    for (const server of [{ url: 'http://h' }, { url: 'h:1883' }, { url: 'mqtt://' }, { url: 'mqtt://h:0' }, { url: 'mqtt://h:65536' }, { url: 'mqtt://h:x' }, { host: 'h', protocol: 'tcp' }, { host: 'h', port: 1.5 }, { host: '' }]) {
+      expect(() => createClient({ servers: [server], clock, transport: mock.transport }), JSON.stringify(server)).toThrow(
+        expect.objectContaining({ code: ClientErr.BAD_OPTION, message: expect.stringMatching(/^bad option: server /) }),
+      );
+    }
+    clock.advance(100);
+    expect(mock.links.length).toBe(0);
+  });
+
   it('reports a socket error and a close before CONNACK as errors', () => {
     const t = setup();
     t.clock.advance(0);

@@ -1,0 +1,366 @@
+// MQTT over WebSocket (src/transport/websocket.ts, RFC 6455 and MQTT 3.1.1 section 6) under the real client,
+// over a mock inner link whose server end is played by the `ws` package's own framing (test/helpers/ws-peer.ts).
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createClient, type Options } from '../../src/client/client';
+import { websocket } from '../../src/transport/websocket';
+import { fakeClock } from '../helpers/clock';
+import { mqttBytes, serverFrame, wsPeers, type WsPeer } from '../helpers/ws-peer';
+
+const sha1 = (s: string) => createHash('sha1').update(s, 'latin1').digest('base64');
+const CONNACK = { cmd: 'connack', returnCode: 0, sessionPresent: false };
+
+function setup(opts: Partial<Options> = {}) {
+  const clock = fakeClock();
+  const peers = wsPeers();
+  const client = createClient(
+    { url: 'ws://broker.lan:8080/mqtt', clientId: 'ws', reconnect: { min: 1000, max: 8000, factor: 2, jitter: 0 }, ...opts, clock, transport: websocket(peers.transport, sha1) } as Options,
+  );
+  const events: { event: string; args: unknown[] }[] = [];
+  for (const event of ['connect', 'message', 'close', 'error', 'reconnect']) client.on(event, (...args: unknown[]) => events.push({ event, args }));
+  const of = (event: string) => events.filter((e) => e.event === event);
+  const errors = () => of('error').map((e) => (e.args[0] as Error).message);
+  // the socket opens and the upgrade is answered as a server would
+  const upgrade = (): WsPeer => {
+    clock.advance(0);
+    const peer = peers.last();
+    peer.open();
+    peer.receive(peer.response());
+    return peer;
+  };
+  const online = (): WsPeer => {
+    const peer = upgrade();
+    peer.receive(serverFrame(2, mqttBytes(CONNACK)));
+    return peer;
+  };
+  return { client, clock, peers, events, of, errors, upgrade, online };
+}
+
+describe('the opening handshake (RFC 6455 4.1)', () => {
+  it('asks to upgrade with a fresh key and the mqtt subprotocol [MQTT-6.0.0-4], then sends CONNECT in a frame', () => {
+    const t = setup();
+    t.clock.advance(0);
+    const peer = t.peers.last();
+    expect(peer.to).toMatchObject({ host: 'broker.lan', port: 8080, protocol: 'mqtt' });
+    expect(peer.writes).toEqual([]); // nothing before the socket is open
+    peer.open();
+    const lines = peer.request.split('\r\n');
+    expect(lines[0]).toBe('GET /mqtt HTTP/1.1');
+    expect(lines).toContain('Host: broker.lan:8080');
+    expect(lines).toContain('Upgrade: websocket');
+    expect(lines).toContain('Connection: Upgrade');
+    expect(lines).toContain('Sec-WebSocket-Version: 13');
+    expect(lines).toContain('Sec-WebSocket-Protocol: mqtt');
+    expect(Buffer.from(peer.key(), 'base64')).toHaveLength(16);
+    expect(t.of('connect')).toHaveLength(0);
+    expect(peer.packets).toEqual([]); // CONNECT waits for the upgrade
+    peer.receive(peer.response());
+    expect(peer.packets.map((p) => p.cmd)).toEqual(['connect']);
+    expect(peer.frames.map((f) => f.kind)).toEqual(['binary']);
+    expect(peer.errors).toEqual([]);
+    peer.receive(serverFrame(2, mqttBytes(CONNACK)));
+    expect(t.of('connect')).toHaveLength(1);
+  });
+
+  it('uses a new key on each connection, the path and port of the URL, and TLS underneath for wss://', () => {
+    const t = setup({ url: 'wss://[::1]/broker/ws?x=1' });
+    t.clock.advance(0);
+    const first = t.peers.last();
+    expect(first.to).toMatchObject({ host: '::1', port: 443, protocol: 'mqtts' });
+    first.open();
+    expect(first.request.split('\r\n')[0]).toBe('GET /broker/ws?x=1 HTTP/1.1');
+    expect(first.request).toContain('\r\nHost: [::1]:443\r\n');
+    first.close();
+    t.clock.advance(1000);
+    const second = t.peers.last();
+    expect(second).not.toBe(first);
+    second.open();
+    expect(second.key()).not.toBe(first.key());
+  });
+
+  it('reads a response split anywhere, with frames in the same chunk as its end', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(400), { maxLength: 8 }), (splits) => {
+        const t = setup();
+        t.clock.advance(0);
+        const peer = t.peers.last();
+        peer.open();
+        const bytes = Buffer.concat([
+          Buffer.from(peer.response({ Server: 'test', 'X-Extra': 'a'.repeat(100) }), 'latin1'),
+          serverFrame(2, mqttBytes(CONNACK)),
+          serverFrame(2, mqttBytes({ cmd: 'publish', topic: 'a/b', payload: Buffer.from('hi'), qos: 0 })),
+        ]);
+        peer.receive(bytes, splits);
+        expect(t.errors()).toEqual([]);
+        expect(t.of('connect')).toHaveLength(1);
+        expect(t.of('message').map((m) => m.args[0])).toEqual(['a/b']);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('accepts header names in any case and Connection with more than one token', () => {
+    const t = setup();
+    t.clock.advance(0);
+    const peer = t.peers.last();
+    peer.open();
+    const accept = /Sec-WebSocket-Accept: ([^\r]*)/.exec(peer.response())![1];
+    peer.receive(`HTTP/1.1 101 Switching Protocols\r\nupgrade: WebSocket\r\nCONNECTION: keep-alive, Upgrade\r\nsec-websocket-accept:${accept}\r\nsec-websocket-protocol: mqtt\r\n\r\n`);
+    expect(t.errors()).toEqual([]);
+    expect(peer.packets.map((p) => p.cmd)).toEqual(['connect']);
+  });
+
+  // each refusal: a named error, the socket closed at once, a reconnect after the backoff
+  const refusals: [string, (p: WsPeer) => string, RegExp][] = [
+    ['a status other than 101', (p) => p.response({}, '404 Not Found'), /^socket error: ws: upgrade refused: HTTP\/1\.1 404 Not Found$/],
+    ['a 200', (p) => p.response({}, '200 OK'), /upgrade refused: HTTP\/1\.1 200 OK/],
+    ['no Upgrade header', (p) => p.response({ Upgrade: null }), /no "Upgrade: websocket"/],
+    ['another Upgrade', (p) => p.response({ Upgrade: 'h2c' }), /no "Upgrade: websocket"/],
+    ['no Connection header', (p) => p.response({ Connection: null }), /no "Connection: Upgrade"/],
+    ['a wrong Sec-WebSocket-Accept', (p) => p.response({ 'Sec-WebSocket-Accept': Buffer.alloc(20).toString('base64') }), /wrong Sec-WebSocket-Accept/],
+    ['no Sec-WebSocket-Accept', (p) => p.response({ 'Sec-WebSocket-Accept': null }), /wrong Sec-WebSocket-Accept/],
+    ['no subprotocol', (p) => p.response({ 'Sec-WebSocket-Protocol': null }), /did not accept the "mqtt" subprotocol/],
+    ['another subprotocol', (p) => p.response({ 'Sec-WebSocket-Protocol': 'mqttv3.1' }), /did not accept the "mqtt" subprotocol/],
+    ['an extension not asked for', (p) => p.response({ 'Sec-WebSocket-Extensions': 'permessage-deflate' }), /extension not asked for/],
+    ['a head with no end', () => 'HTTP/1.1 101 OK\r\n' + 'X: y\r\n'.repeat(400), /upgrade response too long/],
+  ];
+  for (const [what, response, message] of refusals) {
+    it(`refuses ${what}`, () => {
+      const t = setup();
+      t.clock.advance(0);
+      const peer = t.peers.last();
+      peer.open();
+      peer.receive(response(peer));
+      expect(t.errors()).toHaveLength(1);
+      expect(t.errors()[0]).toMatch(message);
+      expect(peer.ended && peer.forced).toBe(true);
+      expect(peer.packets).toEqual([]); // no CONNECT was sent
+      expect(t.of('connect')).toHaveLength(0);
+      t.clock.advance(999);
+      expect(t.peers.links).toHaveLength(1);
+      t.clock.advance(1);
+      expect(t.peers.links).toHaveLength(2); // the backoff's first wait
+    });
+  }
+
+  it('says when the connection closed before the upgrade was answered', () => {
+    const t = setup();
+    t.clock.advance(0);
+    t.peers.last().open();
+    t.peers.last().close();
+    expect(t.errors()).toEqual(['socket error: ws: closed during the upgrade']);
+  });
+});
+
+describe('frames', () => {
+  it('sends every write as one masked binary frame with a fresh key (RFC 6455 5.1, 5.3) [MQTT-6.0.0-1]', () => {
+    const t = setup({ txBuffer: 65535, outboxBytes: 65535 });
+    const peer = t.online();
+    const sizes = [0, 1, 3, 100, 200, 5000, 65000];
+    for (const n of sizes) t.client.publish('t', Buffer.alloc(n, n & 255), { qos: 0 });
+    peer.drain();
+    const publishes = peer.packets.filter((p) => p.cmd === 'publish') as { payload: Buffer }[];
+    expect(publishes.map((p) => p.payload.length)).toEqual(sizes);
+    publishes.forEach((p, i) => expect(p.payload.equals(Buffer.alloc(sizes[i], sizes[i] & 255))).toBe(true));
+    expect(peer.errors).toEqual([]); // ws's Receiver refuses an unmasked client frame
+    const frames = peer.writes.slice(1); // after the request
+    expect(frames.every((f) => f[0] === 0x82 && (f[1] & 0x80) === 0x80)).toBe(true); // FIN, binary, MASK
+    const keys = new Set(frames.map((f) => f.subarray((f[1] & 127) === 126 ? 4 : 2, (f[1] & 127) === 126 ? 8 : 6).toString('hex')));
+    expect(keys.size).toBe(frames.length);
+  }, 30000);
+
+  it('delivers whatever the server frames, split into chunks anywhere', () => {
+    const publish = (topic: string, n: number) => ({ cmd: 'publish', topic, payload: Buffer.alloc(n, 7), qos: 0 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ n: fc.integer({ min: 0, max: 300 }), frags: fc.integer({ min: 1, max: 3 }), ping: fc.boolean() }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.nat(3000), { maxLength: 20 }),
+        fc.boolean(),
+        (messages, splits, together) => {
+          const t = setup({ rxBuffer: 1024 });
+          const peer = t.online();
+          // the packets as one stream, cut into frames at arbitrary places, fragmented messages among them,
+          // pings (answered with their payload) between fragments
+          const stream = mqttBytes(...messages.map((m, i) => publish('t/' + i, m.n)));
+          const parts: Buffer[] = [];
+          let at = 0;
+          messages.forEach((m, i) => {
+            const end = i === messages.length - 1 ? stream.length : Math.min(stream.length, at + 1 + ((m.n * 7) % 400));
+            const body = stream.subarray(at, end);
+            at = end;
+            const step = Math.ceil(body.length / m.frags) || 1;
+            for (let k = 0, first = true; first || k < body.length; k += step, first = false) {
+              const last = k + step >= body.length;
+              parts.push(serverFrame(first ? 2 : 0, body.subarray(k, k + step), { fin: last }));
+              if (m.ping && !last) parts.push(serverFrame(9, 'p' + i));
+            }
+          });
+          const bytes = Buffer.concat(parts);
+          if (together) peer.receive(bytes, splits);
+          else parts.forEach((p) => peer.receive(p));
+          expect(t.errors()).toEqual([]);
+          expect(t.of('message').map((m) => [m.args[0], (m.args[1] as Uint8Array).length])).toEqual(messages.map((m, i) => ['t/' + i, m.n]));
+          const pings = messages.map((m, i) => (m.ping && m.frags > 1 && messages[i].n + 10 > m.frags ? 'p' + i : null));
+          const pongs = peer.frames.filter((f) => f.kind === 'pong').map((f) => f.data.toString());
+          for (const p of pongs) expect(pings).toContain(p);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('takes 16- and 64-bit lengths from the server', () => {
+    const t = setup({ rxBuffer: 65535 });
+    const peer = t.online();
+    const two = mqttBytes(...[40000, 30000].map((n) => ({ cmd: 'publish', topic: 'big', payload: Buffer.alloc(n, 1), qos: 0 })));
+    const frame = serverFrame(2, two);
+    expect(frame[1]).toBe(127);
+    peer.receive(frame, [1, 5, 9, 10, 11, 3000, 40005]);
+    peer.receive(serverFrame(2, mqttBytes({ cmd: 'publish', topic: 'mid', payload: Buffer.alloc(300, 1), qos: 0 })), [2, 3]);
+    expect(t.of('message').map((m) => (m.args[1] as Uint8Array).length)).toEqual([40000, 30000, 300]);
+    expect(t.errors()).toEqual([]);
+  });
+
+  it('answers a ping with a pong of the same payload, and ignores a pong (RFC 6455 5.5.2, 5.5.3)', () => {
+    const t = setup();
+    const peer = t.online();
+    peer.receive(Buffer.concat([serverFrame(9, 'x'.repeat(125)), serverFrame(10, 'ignored'), serverFrame(9, '')]), [3, 60, 129]);
+    expect(peer.frames.filter((f) => f.kind !== 'binary').map((f) => [f.kind, f.data.toString()])).toEqual([
+      ['pong', 'x'.repeat(125)],
+      ['pong', ''],
+    ]);
+    expect(peer.errors).toEqual([]);
+    expect(t.errors()).toEqual([]);
+  });
+
+  // what no server may send: a named error, the connection closed at once, reconnection by the backoff
+  const bad: [string, () => Buffer, RegExp][] = [
+    ['a masked frame', () => serverFrame(2, mqttBytes({ cmd: 'pingresp' }), { mask: true }), /ws: masked frame from the server/],
+    ['a text frame', () => serverFrame(1, 'hello'), /ws: text frame/],
+    ['reserved bits', () => serverFrame(2, mqttBytes({ cmd: 'pingresp' }), { rsv1: true }), /ws: reserved bits set/],
+    ['a continuation of nothing', () => serverFrame(0, 'x'), /ws: continuation of nothing/],
+    ['a new message inside a fragmented one', () => Buffer.concat([serverFrame(2, Buffer.from([0xd0]), { fin: false }), serverFrame(2, Buffer.from([0]))]), /ws: new message inside a fragmented one/],
+    ['a fragmented control frame', () => serverFrame(9, 'x', { fin: false }), /ws: fragmented or long control frame/],
+    ['a control frame over 125 bytes', () => Buffer.from([0x89, 126, 0, 126, ...Buffer.alloc(126)]), /ws: fragmented or long control frame/],
+    ['a 64-bit length past 2^53', () => Buffer.from([0x82, 127, 0, 0x20, 0, 0, 0, 0, 0, 1]), /ws: frame too long/],
+    ['a 64-bit length with its top bit set', () => Buffer.from([0x82, 127, 0x80, 0, 0, 0, 0, 0, 0, 1]), /ws: frame too long/],
+  ];
+  for (const op of [3, 4, 5, 6, 7, 11, 12, 13, 14, 15]) bad.push([`opcode ${op}`, () => Buffer.from([0x80 | op, 0]), new RegExp(`ws: reserved opcode ${op}$`)]);
+  for (const [what, bytes, message] of bad) {
+    it(`fails the connection on ${what}`, () => {
+      const t = setup();
+      const peer = t.online();
+      peer.receive(Buffer.concat([bytes(), serverFrame(2, mqttBytes({ cmd: 'publish', topic: 'late', payload: Buffer.from('x'), qos: 0 }))]));
+      expect(t.errors()).toHaveLength(1);
+      expect(t.errors()[0]).toMatch(message);
+      expect(peer.ended && peer.forced).toBe(true);
+      expect(t.of('message')).toHaveLength(0); // nothing after the bad frame is read
+      expect(t.of('close')).toHaveLength(1);
+      t.clock.advance(1000);
+      expect(t.peers.links).toHaveLength(2);
+      t.online();
+      expect(t.of('connect')).toHaveLength(2);
+    });
+  }
+});
+
+describe('closing', () => {
+  it('end(): DISCONNECT, then a close frame with 1000, then the socket ends once sent (RFC 6455 5.5.1)', () => {
+    const t = setup();
+    const peer = t.online();
+    t.client.end();
+    peer.drain();
+    expect(peer.packets.map((p) => p.cmd)).toEqual(['connect', 'disconnect']);
+    expect(peer.frames.map((f) => f.kind)).toEqual(['binary', 'binary', 'close']);
+    expect(peer.frames[2].code).toBe(1000);
+    expect(peer.ended).toBe(true);
+    expect(peer.forced).toBe(false);
+    peer.close();
+    expect(t.of('close')).toHaveLength(1);
+    expect(t.errors()).toEqual([]);
+  });
+
+  it('answers a server close with a close of the same code; 1000 and 1001 are no error', () => {
+    for (const code of [1000, 1001]) {
+      const t = setup();
+      const peer = t.online();
+      peer.receive(serverFrame(8, Buffer.from([code >> 8, code & 255])));
+      expect(peer.frames.map((f) => [f.kind, f.code])).toEqual([['binary', undefined], ['close', code]]);
+      expect(peer.ended).toBe(true);
+      peer.close();
+      expect(t.errors()).toEqual([]);
+      expect(t.of('close')).toHaveLength(1);
+      t.clock.advance(1000);
+      expect(t.peers.links).toHaveLength(2);
+    }
+  });
+
+  it('reports any other close code with its reason, and a close with no code as a plain close', () => {
+    const t = setup();
+    const peer = t.online();
+    peer.receive(serverFrame(8, Buffer.concat([Buffer.from([1008 >> 8, 1008 & 255]), Buffer.from('not authorized')])), [1, 3]);
+    expect(peer.frames.map((f) => f.code).filter(Boolean)).toEqual([1008]);
+    peer.close();
+    expect(t.errors()).toEqual(['socket error: ws: closed by the server: 1008 not authorized']);
+    t.clock.advance(1000);
+    const next = t.online();
+    next.receive(serverFrame(8, ''));
+    expect(next.frames.map((f) => [f.kind, f.code])).toEqual([['binary', undefined], ['close', 1005]]); // ws reports "no code" as 1005
+    next.close();
+    expect(t.errors()).toHaveLength(1);
+  });
+
+  it('end(true) does not wait for the outbox: DISCONNECT and the close frame go at once', () => {
+    const t = setup();
+    const peer = t.online();
+    t.client.publish('t', 'x', { qos: 1 }); // never acknowledged
+    t.client.end(true);
+    expect(peer.packets.map((p) => p.cmd)).toEqual(['connect', 'publish', 'disconnect']);
+    expect(peer.frames.map((f) => f.kind)).toEqual(['binary', 'binary', 'binary', 'close']);
+    expect(peer.ended).toBe(true);
+  });
+
+  it('a lost connection (no CONNACK in time) is closed at once, with no close frame', () => {
+    const t = setup({ connectTimeout: 5000 });
+    const peer = t.upgrade();
+    t.clock.advance(5000);
+    expect(t.errors()).toEqual(['no CONNACK in time']);
+    expect(peer.forced).toBe(true);
+    expect(peer.frames.map((f) => f.kind)).toEqual(['binary']);
+  });
+
+  it('a listener that ends the client on a message stops delivery of the rest of the chunk', () => {
+    const t = setup();
+    const peer = t.online();
+    t.client.on('message', () => t.client.end(true));
+    const two = [1, 2].map((i) => serverFrame(2, mqttBytes({ cmd: 'publish', topic: 't' + i, payload: Buffer.from('x'), qos: 0 })));
+    peer.receive(Buffer.concat(two));
+    expect(t.of('message')).toHaveLength(1);
+  });
+});
+
+describe('beside TCP', () => {
+  it('hands mqtt:// and mqtts:// servers to the inner transport untouched', () => {
+    const t = setup({ url: undefined, servers: [{ url: 'mqtt://a:1' }, { url: 'ws://b:2/x' }] });
+    t.clock.advance(0);
+    const tcp = t.peers.last();
+    expect(tcp.to).toMatchObject({ host: 'a', port: 1, protocol: 'mqtt' });
+    tcp.open();
+    expect(tcp.writes).toHaveLength(1);
+    expect(tcp.writes[0][0]).toBe(0x10); // CONNECT itself, no HTTP
+  });
+
+  it('passes drain on, so that the client writes at the pace of the socket', () => {
+    const t = setup({ txBuffer: 64 });
+    t.clock.advance(0);
+    const peer = t.peers.last();
+    peer.open();
+    peer.receive(peer.response());
+    peer.receive(serverFrame(2, mqttBytes(CONNACK)));
+    for (let i = 0; i < 5; i++) t.client.publish('t', 'x'.repeat(40));
+    const before = peer.packets.length;
+    peer.drain();
+    expect(peer.packets.length).toBeGreaterThan(before);
+  });
+});
