@@ -2,11 +2,13 @@
 // Aedes broker and MQTT.js as the subscriber, and one table of figures: sent, delivered, duplicated, lost per
 // fault; detection times against keep-alive; attempts under bad credentials and a broker that never answers.
 // --quick runs smaller numbers (npm test runs it so).
+import http from 'node:http';
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
+import { WebSocketServer, createWebSocketStream } from 'ws';
 import { fuzz } from './fuzz.mjs';
 
 const host = createRequire(import.meta.url)('../dist/host.cjs');
@@ -22,12 +24,18 @@ async function until(cond, ms) {
 
 // A broker that can be killed and restarted with its state, and a proxy in front of it that can go silent
 // or cut every connection after a given number of bytes in one direction (in the middle of a packet).
-async function rig(authenticate) {
+// With `ws`, the broker is served over WebSocket (the proxy then cuts in the middle of a frame).
+async function rig(authenticate, ws = false) {
   const aedes = await Aedes.createBroker(authenticate ? { authenticate } : {});
   let server;
   const socks = new Set();
   const listen = async (port = 0) => {
-    server = net.createServer(aedes.handle);
+    if (ws) {
+      server = http.createServer();
+      new WebSocketServer({ server }).on('connection', (sock) => aedes.handle(createWebSocketStream(sock)));
+    } else {
+      server = net.createServer(aedes.handle);
+    }
     server.on('connection', (s) => {
       socks.add(s);
       s.on('close', () => socks.delete(s));
@@ -92,7 +100,7 @@ async function rig(authenticate) {
 
 // A stream of numbered QoS 1 messages from our client to an MQTT.js subscriber while `fault` strikes;
 // payloads carry their number and a check, so a corrupt delivery is counted, not just a missing one.
-async function stream(r, { total, port, fault, opts = {}, pace = 0 }) {
+async function stream(r, { total, port, fault, opts = {}, pace = 0, ws = false }) {
   const sub = await mqtt.connectAsync({ host: '127.0.0.1', port: r.watchPort, protocolVersion: 4, clientId: `sub-${Math.random()}`, clean: false, reconnectPeriod: 50 });
   await sub.subscribeAsync('stream', { qos: 1 });
   const seen = new Map();
@@ -107,7 +115,7 @@ async function stream(r, { total, port, fault, opts = {}, pace = 0 }) {
     last = Math.max(last, k);
     seen.set(k, (seen.get(k) || 0) + 1);
   });
-  const pub = host.connect({ host: '127.0.0.1', port, clientId: `pub-${Math.random()}`, keepalive: 2, outboxMessages: 64, outboxBytes: 8192, overflow: 'reject-new', reconnect: { min: 50, max: 500, jitter: 0 }, ...opts });
+  const pub = host.connect({ url: `${ws ? 'ws' : 'mqtt'}://127.0.0.1:${port}`, clientId: `pub-${Math.random()}`, keepalive: 2, outboxMessages: 64, outboxBytes: 8192, overflow: 'reject-new', reconnect: { min: 50, max: 500, jitter: 0 }, ...opts });
   pub.on('error', () => {});
   await until(() => pub.connected, 5000);
   let acked = 0;
@@ -128,7 +136,8 @@ async function stream(r, { total, port, fault, opts = {}, pace = 0 }) {
   return { sent: total, delivered: seen.size, duplicates: dup, lost: total - seen.size - dropped, dropped, corrupt, outOfOrder };
 }
 
-// progress(row, n) is told as each of the 8 scenarios ends.
+// progress(row, n) is told as each of the SCENARIOS ends.
+export const SCENARIOS = 10;
 export async function reliability({ quick = false, progress } = {}) {
   const rows = [];
   const report = (r) => {
@@ -138,41 +147,48 @@ export async function reliability({ quick = false, progress } = {}) {
   const N = quick ? 1000 : 10000;
   const KILLS = quick ? 3 : 20;
 
-  // 1. Broker killed and restarted KILLS times during N QoS 1 messages.
-  {
-    const r = await rig();
-    const every = Math.floor(N / (KILLS + 1));
-    const res = await stream(r, {
-      total: N,
-      port: r.port,
-      fault: async (i) => {
-        if (i && i % every === 0 && i / every <= KILLS) {
-          r.kill();
-          await sleep(100);
-          await r.restart();
-        }
-      },
-    });
-    report({ fault: `broker killed and restarted ${KILLS}x`, ...res });
-    await r.close();
-  }
+  // 1, 2: over TCP, then again over WebSocket
+  for (const ws of [false, true]) {
+    const over = ws ? ', over WebSocket' : '';
+    // 1. Broker killed and restarted KILLS times during N QoS 1 messages.
+    {
+      const r = await rig(undefined, ws);
+      const every = Math.floor(N / (KILLS + 1));
+      const res = await stream(r, {
+        ws,
+        total: N,
+        port: r.port,
+        fault: async (i) => {
+          if (i && i % every === 0 && i / every <= KILLS) {
+            r.kill();
+            await sleep(100);
+            await r.restart();
+          }
+        },
+      });
+      report({ fault: `broker killed and restarted ${KILLS}x${over}`, ...res });
+      await r.close();
+    }
 
-  // 2. The line cut in the middle of a packet, client to broker and broker to client, again and again.
-  {
-    const r = await rig();
-    let cuts = 0;
-    const res = await stream(r, {
-      total: N,
-      port: r.proxyPort,
-      fault: async (i) => {
-        if (i && i % Math.floor(N / 10) === 0) {
-          r.proxy.cutAfter = { dir: cuts++ % 2 ? 'down' : 'up', bytes: 7 + (i % 13), seen: 0 };
-          await sleep(20);
-        }
-      },
-    });
-    report({ fault: `line cut mid-packet ${cuts}x (both directions)`, ...res });
-    await r.close();
+    // 2. The line cut in the middle of a packet (of a frame, over WebSocket), client to broker and broker to
+    // client, again and again.
+    {
+      const r = await rig(undefined, ws);
+      let cuts = 0;
+      const res = await stream(r, {
+        ws,
+        total: N,
+        port: r.proxyPort,
+        fault: async (i) => {
+          if (i && i % Math.floor(N / 10) === 0) {
+            r.proxy.cutAfter = { dir: cuts++ % 2 ? 'down' : 'up', bytes: 7 + (i % 13), seen: 0 };
+            await sleep(20);
+          }
+        },
+      });
+      report({ fault: `line cut mid-${ws ? 'frame' : 'packet'} ${cuts}x (both directions)${over}`, ...res });
+      await r.close();
+    }
   }
 
   // 3. A long outage while publishing goes on: the outbox keeps its bound, every give-up is reported.
@@ -313,8 +329,8 @@ function table(rows) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const quick = process.argv.includes('--quick');
   const t = Date.now();
-  console.log(`8 fault scenarios on loopback${quick ? ' (quick)' : ', about two minutes'}; each is listed as it ends:`);
-  const rows = await reliability({ quick, progress: (r, n) => console.log(`  [${n}/8] ${r.fault} (${((Date.now() - t) / 1000).toFixed(0)} s)`) });
+  console.log(`${SCENARIOS} fault scenarios on loopback${quick ? ' (quick)' : ', about two minutes'}; each is listed as it ends:`);
+  const rows = await reliability({ quick, progress: (r, n) => console.log(`  [${n}/${SCENARIOS}] ${r.fault} (${((Date.now() - t) / 1000).toFixed(0)} s)`) });
   console.log('');
   console.log(table(rows));
   console.log(`\n(npm run reliability${quick ? ' -- --quick' : ''}, ${((Date.now() - t) / 1000).toFixed(0)} s; fuzzing: npm run fuzz)`);

@@ -6,8 +6,10 @@ describe('reliability under faults (npm run reliability -- --quick)', () => {
   it('loses nothing, delivers nothing corrupt, reports every give-up, detects silence and paces its attempts', async () => {
     const rows = await reliability({ quick: true });
     const row = (prefix: string) => rows.find((r: { fault: string }) => r.fault.startsWith(prefix));
-    for (const name of ['broker killed', 'line cut', 'outage']) {
-      const r = row(name);
+    const ws = rows.filter((r: { fault: string }) => r.fault.endsWith(', over WebSocket'));
+    expect(ws.map((r: { fault: string }) => r.fault.split(' ')[0])).toEqual(['broker', 'line']);
+    for (const r of [row('broker killed'), row('line cut'), row('outage'), ...ws]) {
+      const name = r.fault;
       expect(r.lost, name).toBe(0);
       expect(r.corrupt, name).toBe(0);
       expect(r.delivered + r.dropped, name).toBe(r.sent);
@@ -15,6 +17,7 @@ describe('reliability under faults (npm run reliability -- --quick)', () => {
     expect(row('broker killed').dropped).toBe(0); // reject-new with room to spare: nothing given up
     expect(row('broker killed').outOfOrder).toBe(0); // no first delivery behind a later message: order kept but for resends
     expect(row('line cut').outOfOrder).toBe(0);
+    for (const r of ws) expect([r.dropped, r.outOfOrder], r.fault).toEqual([0, 0]);
     expect(row('outage').outOfOrder).toBe(0);
     expect(row('line cut').dropped).toBe(0);
     expect(row('outage').dropped).toBeGreaterThan(0); // the bound held, and said so

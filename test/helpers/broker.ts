@@ -1,8 +1,17 @@
 // A real Aedes broker on 127.0.0.1 (ephemeral port) that a test can kill and restart with its state kept,
 // as a broker with persistence restarts; and a loopback proxy that can go silent or cut the line.
+// Served over TCP (TLS with `secure`), or with `ws` over WebSocket (wss with `secure`), by the `ws` package.
+import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import { Aedes, type AedesOptions } from 'aedes';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+
+export interface WsOptions {
+  path?: string; // only upgrades to this path are taken (ws answers others with 400)
+  protocols?: boolean; // false: the server accepts no subprotocol
+}
 
 export interface TestBroker {
   broker: Aedes;
@@ -12,7 +21,7 @@ export interface TestBroker {
   close(): Promise<void>;
 }
 
-export async function startBroker(opts: AedesOptions = {}, secure?: { key: string; cert: string }): Promise<TestBroker> {
+export async function startBroker(opts: AedesOptions = {}, secure?: { key: string; cert: string }, ws?: WsOptions): Promise<TestBroker> {
   const broker = await Aedes.createBroker(opts);
   const sockets = new Set<net.Socket>();
   let server: net.Server;
@@ -24,7 +33,14 @@ export async function startBroker(opts: AedesOptions = {}, secure?: { key: strin
       for (const s of sockets) s.destroy();
     },
     async restart() {
-      server = secure ? tls.createServer(secure, broker.handle) : net.createServer(broker.handle);
+      if (ws) {
+        const web = secure ? https.createServer(secure) : http.createServer();
+        const handleProtocols = (offered: Set<string>) => (ws.protocols !== false && offered.has('mqtt') ? 'mqtt' : false);
+        new WebSocketServer({ server: web, path: ws.path, handleProtocols }).on('connection', (sock) => broker.handle(createWebSocketStream(sock) as never));
+        server = web as unknown as net.Server;
+      } else {
+        server = secure ? tls.createServer(secure, broker.handle) : net.createServer(broker.handle);
+      }
       server.on('connection', (s: net.Socket) => {
         sockets.add(s);
         s.on('close', () => sockets.delete(s));
