@@ -11,6 +11,7 @@
 //   the caller sets; E.on('kill') handlers run on kill(), as on a reset.
 import net from 'node:net';
 import tls from 'node:tls';
+import { createHash } from 'node:crypto';
 import vm from 'node:vm';
 import { readFileSync } from 'node:fs';
 
@@ -221,7 +222,7 @@ export function createSandbox(opts = {}) {
       for (const a of args) {
         if (typeof a === 'string') s += a;
         else if (typeof a === 'number') s += fromCharCode(a & 255);
-        else for (const b of a) s += fromCharCode(b & 255);
+        else for (const b of Object.prototype.toString.call(a) === '[object ArrayBuffer]' ? new Uint8Array(a) : a) s += fromCharCode(b & 255);
       }
       return s;
     },
@@ -252,6 +253,8 @@ export function createSandbox(opts = {}) {
   };
   modules.net = socketModule(false);
   if (!esp8266) modules.tls = socketModule(true); // the ESP8266 has no tls
+  // libs/crypto: SHA1 of a byte string as an ArrayBuffer (ESP32 and the 4 MB ESP8266; not 512 KB ESP8266 builds)
+  modules.crypto = { SHA1: (s) => new Uint8Array(createHash('sha1').update(String(s), 'latin1').digest()).buffer };
   modules.Wifi = {
     // As on the boards: only a bad password is reported; otherwise it keeps trying by itself.
     connect(_ssid, _o, cb) {
@@ -343,9 +346,9 @@ export function createSandbox(opts = {}) {
       return (stored[name] = module.exports);
     }
     if (name in modules) return modules[name];
-    if (name === 'espruino-mqtt') {
+    if (name === 'espruino-mqtt' || name === 'espruino-mqtt-ws') {
       const exports = {};
-      vm.runInContext(`(function (exports, module) {${readFileSync('dist/espruino-mqtt.js', 'latin1')}\n})`, context)(exports, { exports });
+      vm.runInContext(`(function (exports, module) {${readFileSync(`dist/${name}.js`, 'latin1')}\n})`, context)(exports, { exports });
       modules[name] = exports;
       return exports;
     }

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { readFileSync } from 'node:fs';
 import selfsigned from 'selfsigned';
-import { startProxy } from '../helpers/broker';
+import { startBroker, startProxy } from '../helpers/broker';
 import { KINDS, startKind, type AnyBroker } from '../helpers/brokers';
 import { sleep, until } from '../helpers/host-client';
 import { createSandbox } from '../../scripts/sandbox.mjs';
@@ -281,5 +281,75 @@ for (const kind of KINDS) describe(`the bundle in the Espruino sandbox, against 
     sock.write(box.run('new Uint8Array([16, 2, 0])'));
     expect(sent).toEqual(['16,2,0']);
     sock.real.destroy();
+  });
+});
+
+describe('the WebSocket bundle (dist/espruino-mqtt-ws.js) in the Espruino sandbox, against Aedes over WebSocket', () => {
+  const wsBroker = async (secure?: { key: string; cert: string }) => {
+    broker = (await startBroker({}, secure, { path: '/mqtt' })) as unknown as AnyBroker;
+  };
+  const wsBoard = (opts: object, sandbox = box) => {
+    const lib = sandbox.require('espruino-mqtt-ws') as { connect(o: object): BoardClient };
+    const c = lib.connect({ reconnect: { min: 50, max: 500, jitter: 0 }, ...opts });
+    const errors: number[] = [];
+    c.on('error', (e: { code: number }) => errors.push(e.code));
+    errorsOf.set(c, errors);
+    cleanup.push(() => new Promise<void>((r) => c.end(true, () => r())));
+    return c;
+  };
+
+  for (const [name, chunk] of [['ESP32', 536], ['ESP8266', 268]] as const) {
+    it(`round-trips QoS 0 and QoS 1 over ws:// on the ${name} profile (chunks of at most ${chunk} bytes), with MQTT.js over WebSocket`, async () => {
+      await wsBroker();
+      box = createSandbox({ chunk, board: name });
+      const url = `ws://127.0.0.1:${broker.port}/mqtt`;
+      const c = wsBoard({ url, clientId: `ws${chunk}`, rxBuffer: 1024, txBuffer: 1024, outboxBytes: 8192, outboxMessages: 32 });
+      await connected(c);
+      const got: string[] = [];
+      c.subscribe('ws/#', { qos: 1, handler: (topic: string, payload: string) => got.push(`${topic}=${payload.length}`) });
+      await sleep(50);
+      const big = 'z'.repeat(900);
+      for (let i = 0; i < 20; i++) expect(c.publish(`ws/${i % 2}`, i % 5 ? String(i) : big, { qos: i % 2 })).toBe(true);
+      await until(() => got.length === 20);
+      expect(got.filter((g) => g.endsWith('=900')).length).toBe(4);
+      const other = await mqtt.connectAsync(url, { protocolVersion: 4 });
+      cleanup.push(() => other.endAsync(true));
+      await other.subscribeAsync('ws/#', { qos: 1 });
+      const seen: string[] = [];
+      other.on('message', (_t, p) => seen.push(String(p)));
+      c.publish('ws/x', 'to mqtt.js', { qos: 1 });
+      await other.publishAsync('ws/y', 'from mqtt.js', { qos: 1 });
+      await until(() => seen.length === 2 && got.length === 22);
+      expect(seen.sort()).toEqual(['from mqtt.js', 'to mqtt.js']);
+      expect(errorsOf.get(c)).toEqual([]);
+    });
+  }
+
+  it('connects over wss:// on the ESP32 profile', async () => {
+    const pems = await selfsigned.generate([{ name: 'commonName', value: '127.0.0.1' }], { keySize: 2048 });
+    await wsBroker({ key: pems.private, cert: pems.cert });
+    box = createSandbox();
+    const c = wsBoard({ url: `wss://127.0.0.1:${broker.port}/mqtt`, ca: pems.cert, clientId: 'sim-wss' });
+    await connected(c);
+    const got: string[] = [];
+    c.subscribe('wss/t', { handler: (_t: string, p: string) => got.push(p) });
+    await sleep(50);
+    c.publish('wss/t', 'sealed', { qos: 1 });
+    await until(() => got.length === 1);
+    expect(got).toEqual(['sealed']);
+    expect(errorsOf.get(c)).toEqual([]);
+  });
+
+  it('the TCP bundle names the build that speaks ws://', async () => {
+    await wsBroker();
+    box = createSandbox();
+    const lib = box.require('espruino-mqtt') as { connect(o: object): BoardClient };
+    const c = lib.connect({ url: `ws://127.0.0.1:${broker.port}/mqtt`, reconnect: { min: 50, max: 500, jitter: 0 } });
+    const messages: string[] = [];
+    c.on('error', (e: { message: string }) => messages.push(e.message));
+    cleanup.push(() => new Promise<void>((r) => c.end(true, () => r())));
+    await until(() => messages.length > 0, 5000, 'an error');
+    expect(messages[0]).toBe('socket error: ws:// needs the espruino-mqtt-ws build');
+    expect(c.connected).toBe(false);
   });
 });
