@@ -214,6 +214,18 @@ export function createSandbox(opts = {}) {
   const U8 = vm.runInContext('Uint8Array', context);
   const StringCtor = vm.runInContext('String', context);
   StringCtor.fromCharCode = (...codes) => fromCharCode(...codes.map((c) => c & 255));
+  // Espruino 2v29's String indexOf also reports a match that runs off the end of the string
+  // ("abcd".indexOf("cdX") is 2, measured on the Linux build): code that searches for more than one character
+  // must check that a match fits.
+  const indexOf = StringCtor.prototype.indexOf;
+  StringCtor.prototype.indexOf = function (sought, from) {
+    const at = indexOf.call(this, sought, from);
+    const s = String(this);
+    const t = String(sought);
+    if (at >= 0 || t.length < 2) return at;
+    for (let i = Math.max(from | 0, s.length - t.length + 1, 0); i < s.length; i++) if (t.startsWith(s.substring(i))) return i;
+    return -1;
+  };
   const inRealm = (x) => vm.runInContext('(function (s) { return JSON.parse(s); })', context)(JSON.stringify(x));
   context.E = {
     toString: (...args) => {

@@ -1,12 +1,15 @@
 // npm run test:espruino: the client scenarios run by the real Espruino interpreter on the built bundle,
 // stored as boot code (top level, from flash, as deployed on a board), against a real Aedes broker on
 // 127.0.0.1 with MQTT.js as the peer. Needs ESPRUINO_BIN (see scripts/espruino.mjs); never skipped.
+import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import selfsigned from 'selfsigned';
+import { WebSocketServer, createWebSocketStream } from 'ws';
 import { bootLines, interpreters, run, scratch } from './espruino.mjs';
 import { nodeLines } from './espruino-node.mjs';
 import { checkConfig } from './node-config.mjs';
@@ -14,6 +17,7 @@ import { checkConfig } from './node-config.mjs';
 const bins = interpreters();
 // the boot build as shipped: the client at `mqtt`, the library's own names in `__mqtt`
 const boot = readFileSync('dist/espruino-mqtt-boot.js', 'latin1');
+const wsBoot = readFileSync('dist/espruino-mqtt-ws-boot.js', 'latin1'); // with MQTT over WebSocket
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // A broker that can be killed and restarted with its state, and a proxy that can go silent or cut.
@@ -33,6 +37,10 @@ const pems = await selfsigned.generate([{ name: 'commonName', value: '127.0.0.1'
 const tlsServer = tls.createServer({ key: pems.private, cert: pems.cert }, aedes.handle);
 await new Promise((r) => tlsServer.listen(0, '127.0.0.1', r));
 const tlsPort = tlsServer.address().port;
+// The same broker over WebSocket, ws:// and wss://, served by the ws package.
+const webServers = [http.createServer(), https.createServer({ key: pems.private, cert: pems.cert })];
+for (const web of webServers) new WebSocketServer({ server: web, path: '/mqtt' }).on('connection', (sock) => aedes.handle(createWebSocketStream(sock)));
+const [wsPort, wssPort] = await Promise.all(webServers.map((web) => new Promise((r) => web.listen(0, '127.0.0.1', () => r(web.address().port)))));
 const proxy = { silent: false, pairs: new Set() };
 const proxyServer = net.createServer((down) => {
   const up = net.connect(port, '127.0.0.1');
@@ -81,6 +89,31 @@ const scenarios = [
       c.on("message", function (t, p) { mark("msg", p); c.end(function () { mark("done"); }); });
       c.on("connect", function () { c.subscribe("tls/t", { qos: 1 }, function () { c.publish("tls/t", "sealed", { qos: 1 }); }); });`,
     check: (m) => m.msg === 'sealed',
+  },
+  {
+    // the handshake needs require("crypto") (ESP32, the 4 MB ESP8266): a build without it says so
+    name: 'WebSocket round trip QoS 0/1 over ws://, to itself and to MQTT.js',
+    ws: true,
+    code: `var crypto = true; try { require("crypto"); } catch (e) { crypto = false; } mark("crypto", crypto);
+      var c = mqtt.connect(opts({ url: "ws://127.0.0.1:${wsPort}/mqtt", clientId: "ws", rxBuffer: 512, txBuffer: 512, outboxBytes: 4096, outboxMessages: 32 })), got = 0;
+      c.on("error", function (e) { mark("error", e.message); if (!crypto) c.end(true, function () { mark("done"); }); });
+      c.on("message", function () { if (++got === 20) { mark("got", got); c.end(function () { mark("done"); }); } });
+      c.on("connect", function () { c.subscribe("rt/ws", { qos: 1 }, function () {
+        var big = ""; while (big.length < 300) big += "z";
+        for (var i = 0; i < 20; i++) c.publish("rt/ws", i % 4 ? "m" + i : big, { qos: i % 2 });
+        c.publish("rt/ws-peer", "over ws", { qos: 1 });
+      }); });`,
+    check: (m) => (m.crypto === 'false' ? /crypto/.test(m.error) : m.got === '20' && !m.error && inbox.some(([t, p]) => t === 'rt/ws-peer' && p === 'over ws')),
+  },
+  {
+    name: 'WebSocket over TLS, wss:// (ESP32 profile)',
+    ws: true,
+    tls: true,
+    code: `var c = mqtt.connect(opts({ url: "wss://127.0.0.1:${wssPort}/mqtt", clientId: "wss" }));
+      c.on("error", function (e) { mark("error", e.message); });
+      c.on("message", function (t, p) { mark("msg", p); c.end(function () { mark("done"); }); });
+      c.on("connect", function () { c.subscribe("wss/t", { qos: 1 }, function () { c.publish("wss/t", "sealed", { qos: 1 }); }); });`,
+    check: (m) => m.msg === 'sealed' && !m.error,
   },
   {
     name: 'will after an abrupt close, none after end()',
@@ -168,7 +201,7 @@ for (const bin of bins) {
     inbox.length = 0;
     const box = scratch();
     const marks = {};
-    const lines = bootLines(`${boot}(function(){\n${prelude}\n${s.code}\n})();`);
+    const lines = bootLines(`${s.ws ? wsBoot : boot}(function(){\n${prelude}\n${s.code}\n})();`);
     const started = Date.now();
     const running = run(bin, box.dir, lines, s.timeout || 30000, (k, v) => (marks[k] = v));
     const during = s.during ? s.during(marks).catch((e) => (marks.__during = String(e.message))) : null;
@@ -258,5 +291,6 @@ await peer.endAsync(true);
 kill();
 proxyServer.close();
 tlsServer.close();
+for (const web of webServers) web.close();
 await new Promise((r) => aedes.close(r));
 process.exit(failed ? 1 : 0);

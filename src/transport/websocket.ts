@@ -114,7 +114,7 @@ function received(w: WsLink, data: string | Uint8Array): void {
     // the response's head, up to its blank line; whatever follows it is frames
     const text = typeof data === 'string' ? data : latin1(data);
     const head = w._head + text;
-    const end = head.indexOf('\r\n\r\n');
+    const end = find(head, '\r\n\r\n');
     if (end < 0) {
       if (head.length > 2048) return fail(w, 'upgrade response too long');
       w._head = head;
@@ -140,7 +140,7 @@ function refusal(w: WsLink, head: string): string {
   if (head.substr(0, 5) !== 'HTTP/' || head.substr(9, 4) !== '101 ') return 'upgrade refused: ' + head.substr(0, head.indexOf('\r'));
   const lower = head.toLowerCase();
   if (field(head, lower, 'upgrade').toLowerCase() !== 'websocket') return 'no "Upgrade: websocket" in the response';
-  if ((',' + field(head, lower, 'connection').toLowerCase().replace(/ /g, '') + ',').indexOf(',upgrade,') < 0) return 'no "Connection: Upgrade" in the response';
+  if (find(',' + field(head, lower, 'connection').toLowerCase().replace(/ /g, '') + ',', ',upgrade,') < 0) return 'no "Connection: Upgrade" in the response';
   if (field(head, lower, 'sec-websocket-accept') !== w._sha(w._key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')) return 'wrong Sec-WebSocket-Accept';
   if (field(head, lower, 'sec-websocket-protocol') !== 'mqtt') return 'the server did not accept the "mqtt" subprotocol';
   if (field(head, lower, 'sec-websocket-extensions')) return 'the server chose an extension not asked for';
@@ -149,10 +149,17 @@ function refusal(w: WsLink, head: string): string {
 
 // A header's value ('' when absent); names are matched in the lower-cased copy, values read from the original.
 function field(head: string, lower: string, name: string): string {
-  const at = lower.indexOf('\r\n' + name + ':');
+  const at = find(lower, '\r\n' + name + ':');
   if (at < 0) return '';
   const from = at + name.length + 3;
   return head.substring(from, head.indexOf('\r', from)).trim();
+}
+
+// indexOf for a string of more than one character: Espruino 2v29 also reports a match where the string ends
+// with the start of the one sought ("abcd".indexOf("cdX") is 2 there), so a match must fit in the string.
+function find(s: string, sought: string): number {
+  const at = s.indexOf(sought);
+  return at + sought.length <= s.length ? at : -1;
 }
 
 // ---- frames received (RFC 6455 5.2)

@@ -2,7 +2,7 @@
 // over a mock inner link whose server end is played by the `ws` package's own framing (test/helpers/ws-peer.ts).
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Options } from '../../src/client/client';
 import { websocket } from '../../src/transport/websocket';
 import { fakeClock } from '../helpers/clock';
@@ -362,5 +362,39 @@ describe('beside TCP', () => {
     const before = peer.packets.length;
     peer.drain();
     expect(peer.packets.length).toBeGreaterThan(before);
+  });
+});
+
+describe("with Espruino 2v29's String indexOf, which also reports a match running off the end of the string", () => {
+  const real = String.prototype.indexOf;
+  beforeAll(() => {
+    String.prototype.indexOf = function (this: string, sought: string, from?: number) {
+      const at = real.call(this, sought, from);
+      if (at >= 0 || sought.length < 2) return at;
+      for (let i = Math.max(from || 0, this.length - sought.length + 1, 0); i < this.length; i++) if (sought.startsWith(this.substring(i))) return i;
+      return -1;
+    };
+    expect('abcd'.indexOf('cdX')).toBe(2); // as measured on the interpreter
+  });
+  afterAll(() => {
+    String.prototype.indexOf = real;
+  });
+
+  it('waits for the whole head however it is split, finds no header that is absent, and refuses a Connection without upgrade', () => {
+    for (let cut = 1; cut < 150; cut++) {
+      const t = setup();
+      t.clock.advance(0);
+      const peer = t.peers.last();
+      peer.open();
+      peer.receive(peer.response(), [cut]);
+      expect(t.errors(), `cut at ${cut}`).toEqual([]);
+      expect(peer.packets.map((p) => p.cmd)).toEqual(['connect']);
+    }
+    const t = setup();
+    t.clock.advance(0);
+    const peer = t.peers.last();
+    peer.open();
+    peer.receive(peer.response({ Connection: 'keep-alive, upgrad' }));
+    expect(t.errors()).toEqual(['socket error: ws: no "Connection: Upgrade" in the response']);
   });
 });
