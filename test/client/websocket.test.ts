@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Options } from '../../src/client/client';
+import { sha1 as sha1Bytes } from '../../src/transport/sha1';
 import { websocket } from '../../src/transport/websocket';
 import { fakeClock } from '../helpers/clock';
 import { mqttBytes, serverFrame, wsPeers, type WsPeer } from '../helpers/ws-peer';
@@ -396,5 +397,21 @@ describe("with Espruino 2v29's String indexOf, which also reports a match runnin
     peer.open();
     peer.receive(peer.response({ Connection: 'keep-alive, upgrad' }));
     expect(t.errors()).toEqual(['socket error: ws: no "Connection: Upgrade" in the response']);
+  });
+});
+
+describe('SHA-1 of our own (src/transport/sha1.ts), for interpreters without the crypto module', () => {
+  it("agrees with Node's crypto on any byte string, across the padding boundaries", () => {
+    const latin1 = (bytes: number[]) => String.fromCharCode(...bytes);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 200 }), (bytes) => {
+        const s = latin1(bytes);
+        expect(Buffer.from(sha1Bytes(s), 'latin1').toString('base64')).toBe(sha1(s));
+      }),
+      { numRuns: 500 },
+    );
+    for (let n = 50; n < 140; n++) expect(Buffer.from(sha1Bytes('k'.repeat(n)), 'latin1').toString('base64')).toBe(sha1('k'.repeat(n)));
+    // RFC 6455 1.3's own example
+    expect(Buffer.from(sha1Bytes('dGhlIHNhbXBsZSBub25jZQ==258EAFA5-E914-47DA-95CA-C5AB0DC85B11'), 'latin1').toString('base64')).toBe('s3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
   });
 });
