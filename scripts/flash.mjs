@@ -20,7 +20,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { minify } from 'terser';
 import { commandLine } from './args.mjs';
-import { BOARDS, checkConfig, describe, loadBoard, readConfigFile } from './node-config.mjs';
+import { BOARDS, checkConfig, describe, firmwareFile, loadBoard, readConfigFile } from './node-config.mjs';
 
 const { opt, flag } = commandLine();
 const fail = (msg) => {
@@ -46,13 +46,11 @@ if (!Number.isInteger(baud) || baud <= 0) fail(`--baud must be a number, not ${o
 const board = loadBoard(boardName);
 const out = `dist/flash/${boardName}`;
 
-if (flag('no-build')) step(`using the firmware built before (--no-build): dist/${boardName}.js`);
+if (flag('no-build')) step('using the firmware built before (--no-build)');
 else {
   step('building the firmware');
   execSync('npm run --silent build', { stdio: ['ignore', 'ignore', 'inherit'] });
 }
-if (!existsSync(`dist/${boardName}.js`)) fail(`dist/${boardName}.js is missing: run without --no-build`);
-const bundle = readFileSync(`dist/${boardName}.js`, 'latin1');
 
 step(`checking ${configFile} for ${board.name}`);
 if (!existsSync(configFile)) fail(`${configFile} not found: copy ${boardName === 'esp8266' ? 'node.esp8266.example.json' : 'node.example.json'} to node.json and edit it`);
@@ -65,6 +63,11 @@ try {
 const { config, errors, ram } = checkConfig(raw, boardName);
 if (errors.length) fail(`${configFile}: ${errors.length} problem${errors.length > 1 ? 's' : ''}:\n  ${errors.join('\n  ')}`);
 for (const line of describe(config, boardName)) console.log(`      ${line}`);
+// the board's firmware, in its WebSocket build when a broker URL is ws:// or wss://
+const firmware = firmwareFile(config, boardName);
+if (!existsSync(firmware)) fail(`${firmware} is missing: run without --no-build`);
+const bundle = readFileSync(firmware, 'latin1');
+console.log(`      firmware ${firmware}`);
 
 step('finding the Espruino modules the sensors need');
 const files = []; // [Storage name, contents as bytes]

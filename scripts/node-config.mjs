@@ -76,7 +76,7 @@ export function checkConfig(raw, boardName) {
         const at = m.urls !== undefined ? `mqtt.urls[${i}]` : 'mqtt.url';
         const s = parseUrl(u);
         if (typeof s === 'string') return err(at, s);
-        if (s.protocol === 'mqtts' && !board.tls) return err(at, `${board.name} has no TLS: use mqtt://`);
+        if ((s.protocol === 'mqtts' || s.protocol === 'wss') && !board.tls) return err(at, `${board.name} has no TLS: use ${s.protocol === 'wss' ? 'ws' : 'mqtt'}://`);
         out.mqtt.servers.push(s);
       });
     if (m.username !== undefined) {
@@ -309,12 +309,25 @@ function publishSize(topic, payload) {
   return 1 + (body < 128 ? 1 : body < 16384 ? 2 : 3) + body;
 }
 
+const DEFAULT_PORTS = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 };
+
+// mqtt:// and mqtts:// (no path), ws:// and wss:// (a path, '/mqtt' when none is given, as MQTT.js does).
 function parseUrl(u) {
-  const m = typeof u === 'string' && /^(mqtts?):\/\/([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\])(?::(\d{1,5}))?\/?$/.exec(u);
-  if (!m) return `${JSON.stringify(u)} is not a broker URL such as "mqtt://192.168.1.10:1883" or "mqtts://broker.lan:8883" (credentials go in "username" and "password")`;
-  const port = m[3] ? Number(m[3]) : m[1] === 'mqtts' ? 8883 : 1883;
+  const m = typeof u === 'string' && /^(mqtts?|wss?):\/\/([A-Za-z0-9.-]+|\[([0-9a-fA-F:]+)\])(?::(\d{1,5}))?(\/[\x21-\x7e]*)?$/.exec(u);
+  const web = m && m[1].startsWith('ws');
+  if (!m || (!web && m[5] && m[5] !== '/'))
+    return `${JSON.stringify(u)} is not a broker URL such as "mqtt://192.168.1.10:1883", "mqtts://broker.lan:8883" or "ws://broker.lan:8080/mqtt" (credentials go in "username" and "password")`;
+  const port = m[4] ? Number(m[4]) : DEFAULT_PORTS[m[1]];
   if (port < 1 || port > 65535) return `port ${port} is out of range`;
-  return { host: m[2], port, protocol: m[1] };
+  const server = { host: m[3] || m[2], port, protocol: m[1] };
+  if (web) server.path = m[5] || '/mqtt';
+  return server;
+}
+
+// The firmware a node runs: the board bundle, or its WebSocket build when a broker URL is ws:// or wss://
+// (the TCP build has none of the WebSocket code, and refuses those URLs).
+export function firmwareFile(config, board) {
+  return `dist/${board}${config.mqtt.servers.some((s) => s.protocol.startsWith('ws')) ? '-ws' : ''}.js`;
 }
 
 // A GPIO number, or "D4" / "GPIO4" / "A0" (the ESP8266's ADC is pin 17 to Espruino).
@@ -377,7 +390,7 @@ export function configAt(file, board, url, node = {}) {
 export function describe(cfg, boardName) {
   const board = loadBoard(boardName);
   const lines = [`board ${boardName}, node ${cfg.id || '(from the board serial)'} "${cfg.name}", topics ${cfg.prefix}/<id>/, readings ${cfg.format} QoS ${cfg.qos}`];
-  lines.push(`broker ${cfg.mqtt.servers.map((s) => `${s.protocol}://${s.host}:${s.port}`).join(', ')}${cfg.mqtt.username ? `, user ${cfg.mqtt.username}` : ''}${cfg.mqtt.password ? ', password set' : ''}`);
+  lines.push(`broker ${cfg.mqtt.servers.map((s) => `${s.protocol}://${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}${s.path || ''}`).join(', ')}${cfg.mqtt.username ? `, user ${cfg.mqtt.username}` : ''}${cfg.mqtt.password ? ', password set' : ''}`);
   if (cfg.wifi) lines.push(`Wi-Fi "${cfg.wifi.ssid}"${cfg.wifi.password ? ', password set' : ', open'}`);
   // the ESP8266's ADC is pin 17 to Espruino, "A0" to its user
   const pinName = (s) => (s.type === 'analog' && boardName === 'esp8266' && s.pin === 17 ? 'A0' : s.pin);

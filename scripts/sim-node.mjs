@@ -1,5 +1,6 @@
 // A sensor node without hardware: the board bundle in the Espruino sandbox (scripts/sandbox.mjs) with its
 // node.json in Storage and sensors whose values drift, as `npm start` and `npm run hil -- --simulate` use it.
+import { firmwareFile } from './node-config.mjs';
 import { createSandbox } from './sandbox.mjs';
 
 export function simulateNode(board, config, serial = '3c71bf0a1b2c') {
@@ -16,7 +17,7 @@ export function simulateNode(board, config, serial = '3c71bf0a1b2c') {
   };
   drift();
   const timer = setInterval(drift, 1000);
-  box.load(`dist/${board}.js`);
+  box.load(firmwareFile(config, board));
   return {
     box,
     id: config.id || `esp${serial}`,

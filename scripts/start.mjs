@@ -11,7 +11,7 @@ import net from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import { commandLine } from './args.mjs';
-import { configAt, describe } from './node-config.mjs';
+import { configAt, describe, firmwareFile } from './node-config.mjs';
 import { simulateNode } from './sim-node.mjs';
 
 const { opt, flag } = commandLine();
@@ -95,7 +95,7 @@ async function runOnInterpreter(cfg) {
   const { run, scratch } = await import('./espruino.mjs');
   const { nodeLines } = await import('./espruino-node.mjs');
   const dir = scratch();
-  const lines = nodeLines(readFileSync(`dist/${board}.js`, 'latin1'), cfg);
+  const lines = nodeLines(readFileSync(firmwareFile(cfg, board), 'latin1'), cfg);
   const control = {};
   const done = run(espruino, dir.dir, lines, 24 * 3600 * 1000, () => {}, control);
   done.then((r) => {

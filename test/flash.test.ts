@@ -113,6 +113,30 @@ describe('npm run flash', () => {
     await until(() => seen.includes('espruino/flashed/status online') && seen.includes('espruino/flashed/climate {"temperature":19.5,"humidity":55}'), 10000, 'the flashed node');
   }, 60000);
 
+  it('flashes the WebSocket firmware for a ws:// broker, and the node comes online through it', async () => {
+    const broker = await startBroker({}, undefined, { path: '/mqtt' });
+    cleanup.push(() => broker.close());
+    const dev = await fakeBoard('ESP8266');
+    const ws = workspace(broker.port);
+    const config = JSON.parse(readFileSync(ws.config, 'utf8'));
+    config.mqtt = { url: `ws://127.0.0.1:${broker.port}/mqtt` };
+    writeFileSync(ws.config, JSON.stringify(config));
+    const { code, out } = await flash(['--board', 'esp8266', '--port', `tcp://127.0.0.1:${dev.port}`, '--config', ws.config, '--modules', ws.dir]);
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/firmware dist\/esp8266-ws\.js\n/);
+    expect(out).toMatch(/broker ws:\/\/127\.0\.0\.1:\d+\/mqtt/);
+    expect(dev.box.storage['.bootcde']).toBe(readFileSync('dist/esp8266-ws.js', 'latin1'));
+    const board = createSandbox({ board: 'ESP8266', storage: { ...dev.box.storage } });
+    cleanup.push(() => board.close());
+    const seen: string[] = [];
+    const watch = await mqtt.connectAsync({ host: '127.0.0.1', port: broker.port, protocol: 'ws', path: '/mqtt' });
+    cleanup.push(() => watch.endAsync(true));
+    watch.on('message', (t, p) => seen.push(`${t} ${p}`));
+    await watch.subscribeAsync('espruino/flashed/#');
+    board.run(dev.box.storage['.bootcde']);
+    await until(() => seen.includes('espruino/flashed/status online') && seen.includes('espruino/flashed/climate {"temperature":19.5,"humidity":55}'), 10000, 'the flashed node, over WebSocket');
+  }, 60000);
+
   it('never claims an upload it did not see confirmed: a refused port, a board that runs nothing, a file that came back different', async () => {
     const ws = workspace(1883);
     const args = ['--board', 'esp8266', '--config', ws.config, '--modules', ws.dir];
@@ -180,7 +204,8 @@ describe('npm run flash', () => {
     const ws = workspace(1883);
     const r = await flash(['--board', 'esp8266', '--dry-run', '--config', ws.config, '--modules', ws.dir]);
     expect(r.code, r.out).toBe(0);
-    expect(r.out).toMatch(/using the firmware built before \(--no-build\): dist\/esp8266\.js/);
+    expect(r.out).toMatch(/using the firmware built before \(--no-build\)/);
+    expect(r.out).toMatch(/firmware dist\/esp8266\.js\n/);
     expect(r.out).not.toMatch(/building/);
     expect(r.out).toMatch(/dry run: writing what would be sent to dist\/flash\/esp8266\/upload\.js/);
     const upload = readFileSync('dist/flash/esp8266/upload.js', 'latin1');

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkConfig, describe as describeConfig, readConfigFile } from '../../scripts/node-config.mjs';
+import { checkConfig, describe as describeConfig, firmwareFile, readConfigFile } from '../../scripts/node-config.mjs';
 
 const example = () => JSON.parse(readFileSync('node.example.json', 'utf8'));
 
@@ -42,7 +42,7 @@ describe('the node configuration check', () => {
     const { errors } = checkConfig(raw);
     expect(errors).toEqual([
       'wifi.password: must be empty (an open network) or 8 to 63 characters (WPA2)',
-      'mqtt.url: "http://broker" is not a broker URL such as "mqtt://192.168.1.10:1883" or "mqtts://broker.lan:8883" (credentials go in "username" and "password")',
+      'mqtt.url: "http://broker" is not a broker URL such as "mqtt://192.168.1.10:1883", "mqtts://broker.lan:8883" or "ws://broker.lan:8080/mqtt" (credentials go in "username" and "password")',
       'sensors[0].period: 1 s is too short for a dht22 (at least 2 s)',
       'sensors[1].perod: unknown field (known: type, name, period, decimals, pin)',
       'sensors[2].name: "climate" is already the name of sensors[0]',
@@ -138,9 +138,32 @@ describe('the node configuration check', () => {
     tls.actuators = [];
     tls.mqtt.url = 'mqtts://broker.lan';
     expect(checkConfig(tls).errors).toEqual(['mqtt.url: ESP8266 has no TLS: use mqtt://']);
+    tls.mqtt.url = 'wss://broker.lan/mqtt';
+    expect(checkConfig(tls).errors).toEqual(['mqtt.url: ESP8266 has no TLS: use ws://']);
     const led = example();
     led.actuators[0].pin = 'D2';
     expect(checkConfig(led).errors).toEqual(['actuators[0].pin: pin 2 is the ESP32 status LED']);
+  });
+
+  it('takes ws:// and wss:// broker URLs, with their path, and picks the WebSocket firmware for them', () => {
+    const raw = example();
+    raw.mqtt = { urls: ['ws://broker.lan', 'wss://[fd00::1]:8443/ws/mqtt?token=x', 'mqtt://10.0.0.2', 'mqtts://b:1/'] };
+    const { config, errors } = checkConfig(raw);
+    expect(errors).toEqual([]);
+    expect(config.mqtt.servers).toEqual([
+      { host: 'broker.lan', port: 80, protocol: 'ws', path: '/mqtt' },
+      { host: 'fd00::1', port: 8443, protocol: 'wss', path: '/ws/mqtt?token=x' },
+      { host: '10.0.0.2', port: 1883, protocol: 'mqtt' },
+      { host: 'b', port: 1, protocol: 'mqtts' },
+    ]);
+    expect(firmwareFile(config, 'esp32')).toBe('dist/esp32-ws.js');
+    expect(describeConfig(config, 'esp32').join('\n')).toContain('broker ws://broker.lan:80/mqtt, wss://[fd00::1]:8443/ws/mqtt?token=x, mqtt://10.0.0.2:1883, mqtts://b:1');
+    raw.mqtt = { url: 'mqtts://b' };
+    expect(firmwareFile(checkConfig(raw).config, 'esp8266')).toBe('dist/esp8266.js');
+    for (const url of ['mqtt://b/path', 'ws://b/a b', 'ws://b:0', 'wss://', 'ws:/b']) {
+      raw.mqtt = { url };
+      expect(checkConfig(raw).errors, url).toHaveLength(1);
+    }
   });
 
   it('lets two BME280s share an I2C bus but nothing else share a pin', () => {
