@@ -8,12 +8,15 @@
 // With ESPRUINO_MQTT=path/MQTT.js and ESPRUINO_TINYMQTT=path/tinyMQTT.js (from espruino/EspruinoDocs'
 // modules/, supplied by the user; minified here as an upload would: nothing of them is kept in this project)
 // those modules run in the same session. ROWS=name,name picks rows; N=1000 sets the message count;
-// PRETOKENISE=1 turns on Espruino's pretokenised function storage first, for every library.
+// PRETOKENISE=1 turns on Espruino's pretokenised function storage first, for every library. WS=1 adds this
+// library's WebSocket build over ws:// (the same broker behind the ws package).
+import http from 'node:http';
 import net from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { minify } from 'terser';
 import { Aedes } from 'aedes';
+import { WebSocketServer, createWebSocketStream } from 'ws';
 import { interpreters, run, scratch } from '../scripts/espruino.mjs';
 
 const RUNS = Number(process.env.RUNS || 3);
@@ -33,6 +36,13 @@ c.on("message", function () { got(); });
 c.on("connect", function () { c.subscribe("${TOPIC}", { qos: ${qos} }, function () { ready(); }); });
 var opts = { qos: ${qos} };
 pub = function () { c.publish("${TOPIC}", BODY, opts); };`,
+  },
+  // WS=1: the WebSocket build over ws:// to the same broker (served by the ws package), beside the TCP one
+  'espruino-mqtt over ws': {
+    file: 'dist/espruino-mqtt-ws.js',
+    env: 'WS',
+    qos: [0, 1],
+    setup: (port, qos) => LIBS['espruino-mqtt'].setup(port, qos).replace(`host: "127.0.0.1", port: ${port}`, `url: "ws://127.0.0.1:${wsPort}/mqtt"`),
   },
   // ESPRUINO_MQTT_BEFORE=path/espruino-mqtt.js: an earlier build of this library, for before/after in one run
   'espruino-mqtt before': {
@@ -93,7 +103,7 @@ ${lib.setup(port, row.qos)}
 }
 
 async function sourceOf(name, lib) {
-  if (lib.file) return readFileSync(lib.file, 'latin1');
+  if (lib.file) return !lib.env || process.env[lib.env] ? readFileSync(lib.file, 'latin1') : null;
   const file = process.env[lib.env];
   if (!file) return null;
   if (lib.raw) return readFileSync(file, 'latin1'); // built by this project: already minified
@@ -119,6 +129,7 @@ const sources = {};
 for (const [name, lib] of Object.entries(LIBS)) {
   const src = await sourceOf(name, lib);
   if (src) sources[name] = src;
+  else if (lib.file) console.log(`(${name}: set ${lib.env}=1 to measure it in the same run)`);
   else if (!lib.raw) console.log(`(${name}: set ${lib.env}=path/to/${name}.js to measure it in the same run)`);
 }
 
@@ -127,6 +138,13 @@ const broker = await Aedes.createBroker();
 const server = net.createServer((s) => { s.setNoDelay(true); broker.handle(s); });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const port = server.address().port;
+const web = http.createServer();
+new WebSocketServer({ server: web }).on('connection', (sock) => {
+  sock._socket.setNoDelay(true);
+  broker.handle(createWebSocketStream(sock));
+});
+await new Promise((r) => web.listen(0, '127.0.0.1', r));
+const wsPort = web.address().port;
 
 async function once(name, row) {
   const box = scratch();
@@ -164,6 +182,7 @@ for (let i = 0; i < RUNS; i++) {
   }
 }
 server.close();
+web.close();
 await new Promise((r) => broker.close(r));
 
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];

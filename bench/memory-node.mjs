@@ -1,16 +1,19 @@
 // RAM of the sensor-node firmware in blocks, on the real interpreter (ESPRUINO_BIN, see scripts/espruino.mjs):
 // the board bundle as boot code, node.json in Storage, connected to Aedes on 127.0.0.1. For each board
 // profile: no sensors, then one of each sensor and actuator alone, so the rows give the figures of the RAM
-// budget in boards/*.json (`budget`: connected, sensor, actuator). Sensor modules are stand-ins here
+// budget in boards/*.json (`budget`: connected, sensor, actuator; websocket: the WebSocket firmware over
+// ws:// against the TCP one, no parts). Sensor modules are stand-ins here
 // (scripts/espruino-node.mjs); with ESPRUINO_MODULES=/path/to/EspruinoDocs/devices the real modules'
 // own cost is measured too (`budget.modules`), minified and loaded from Storage as an upload leaves them.
+import http from 'node:http';
 import net from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { Aedes } from 'aedes';
 import { minify } from 'terser';
+import { WebSocketServer, createWebSocketStream } from 'ws';
 import { interpreters, run, scratch } from '../scripts/espruino.mjs';
 import { nodeLines } from '../scripts/espruino-node.mjs';
-import { checkConfig, loadBoard } from '../scripts/node-config.mjs';
+import { checkConfig, firmwareFile, loadBoard } from '../scripts/node-config.mjs';
 
 const bins = interpreters();
 const broker = await Aedes.createBroker();
@@ -18,12 +21,18 @@ const server = net.createServer(broker.handle);
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const port = server.address().port;
 
-// Each variant: the committed example cut down to the parts named.
-const VARIANTS = ['none', 'dht22', 'bme280', 'ds18b20', 'analog', 'digital', 'relay', 'pwm'];
+// The same broker over WebSocket, for the WebSocket firmware.
+const web = http.createServer();
+new WebSocketServer({ server: web }).on('connection', (sock) => broker.handle(createWebSocketStream(sock)));
+await new Promise((r) => web.listen(0, '127.0.0.1', r));
+
+// Each variant: the committed example cut down to the parts named; 'ws': no parts, a ws:// broker (the
+// WebSocket firmware, dist/<board>-ws.js).
+const VARIANTS = ['none', 'ws', 'dht22', 'bme280', 'ds18b20', 'analog', 'digital', 'relay', 'pwm'];
 function configFor(board, variant) {
   const raw = JSON.parse(readFileSync('node.example.json', 'utf8'));
   raw.board = board;
-  raw.mqtt = { url: `mqtt://127.0.0.1:${port}` };
+  raw.mqtt = { url: variant === 'ws' ? `ws://127.0.0.1:${web.address().port}/mqtt` : `mqtt://127.0.0.1:${port}` };
   const pins = board === 'esp8266' ? { dht22: 12, ds18b20: 13, analog: 'A0', digital: 14, relay: 15, pwm: 0 } : {};
   raw.sensors = raw.sensors.filter((s) => s.type === variant).map((s) => (pins[s.type] !== undefined ? { ...s, pin: pins[s.type] } : s));
   raw.actuators = raw.actuators.filter((a) => a.type === variant).map((a) => (pins[a.type] !== undefined ? { ...a, pin: pins[a.type] } : a));
@@ -47,10 +56,10 @@ for (const bin of bins) {
   const total = Number(mark[1]);
   const blocksize = Number(mark[2]);
   const board = total >= 4000 ? 'esp32' : 'esp8266';
-  const bundle = readFileSync(`dist/${board}.js`, 'latin1');
   for (const variant of VARIANTS) {
     const box = scratch();
-    const r = await run(bin, box.dir, nodeLines(bundle, configFor(board, variant), PROBE), 30000);
+    const config = configFor(board, variant);
+    const r = await run(bin, box.dir, nodeLines(readFileSync(firmwareFile(config, board), 'latin1'), config, PROBE), 30000);
     box.remove();
     const m = r.marks.find((x) => x[0] === 'mem');
     rows.push({ bin, blocksize, board, total, variant, steady: m ? Number(m[1]) : null, peak: m ? Number(m[2]) : null, why: r.why });
@@ -75,6 +84,7 @@ for (const bin of bins) {
   }
 }
 server.close();
+web.close();
 await new Promise((r) => broker.close(r));
 
 console.log('\nSensor-node firmware RAM in blocks (process.memory().usage), boot code, connected, discovery and first readings done');
@@ -86,7 +96,7 @@ for (const r of rows) {
   const b = loadBoard(r.board).budget;
   const isModule = r.variant.startsWith('module');
   const cost = r.steady == null ? '' : r.variant === 'none' ? '' : isModule ? String(r.steady) : none.steady == null ? '?' : String(r.steady - none.steady);
-  const budget = r.variant === 'none' ? b.connected : isModule ? b.modules[r.variant.slice(7).toLowerCase()] : ['relay', 'pwm'].includes(r.variant) ? b.actuator : b.sensor;
+  const budget = r.variant === 'none' ? b.connected : r.variant === 'ws' ? b.websocket : isModule ? b.modules[r.variant.slice(7).toLowerCase()] : ['relay', 'pwm'].includes(r.variant) ? b.actuator : b.sensor;
   const shown = r.steady == null ? `failed (${r.why})` : `${String(r.steady).padStart(6)} ${String(r.peak ?? '').padStart(6)} ${cost.padStart(6)}`;
   console.log(`${`${r.board}/${r.blocksize}B`.padEnd(12)} ${String(r.total).padStart(5)}  ${r.variant.padEnd(15)} ${shown}   ${budget}`);
 }

@@ -4,12 +4,15 @@
 // module loaded with require() from a file, and the same code stored as boot code, run from flash.
 // With ESPRUINO_MQTT=/path/to/EspruinoDocs/modules/MQTT.js, Espruino's own MQTT module (the anchor of the
 // targets) is measured the same way, minified here as an upload would: nothing of it is kept in this project.
-// MODES=boot (or require) runs one deployment only.
+// MODES=boot (or require) runs one deployment only. TRANSPORTS=tcp,ws measures the WebSocket build
+// (dist/espruino-mqtt-ws.js) connected over ws:// beside the TCP build (default: tcp only).
+import http from 'node:http';
 import net from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { minify } from 'terser';
 import { Aedes } from 'aedes';
+import { WebSocketServer, createWebSocketStream } from 'ws';
 import { bootLines, interpreters, run, scratch } from '../scripts/espruino.mjs';
 import { loadBoard } from '../scripts/node-config.mjs';
 
@@ -22,7 +25,11 @@ const broker = await Aedes.createBroker();
 const server = net.createServer(broker.handle);
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const port = server.address().port;
-const lib = readFileSync('dist/espruino-mqtt.js', 'latin1');
+const web = http.createServer();
+new WebSocketServer({ server: web }).on('connection', (sock) => broker.handle(createWebSocketStream(sock)));
+await new Promise((r) => web.listen(0, '127.0.0.1', r));
+const LIBS = { tcp: readFileSync('dist/espruino-mqtt.js', 'latin1'), ws: readFileSync('dist/espruino-mqtt-ws.js', 'latin1') };
+const TRANSPORTS = (process.env.TRANSPORTS || 'tcp').split(',');
 
 // The scenario, as the interpreter runs it: defined first, before the empty-interpreter mark, and called
 // with a short line once the library is loaded (a long REPL line is RAM until it has run). "@"+"@" keeps
@@ -31,7 +38,7 @@ const lib = readFileSync('dist/espruino-mqtt.js', 'latin1');
 // inside: the require run types it as one line. Marks named "*_in" are taken inside the client's callbacks
 // (the call stack's scopes still hold blocks: the peak); the others from a fresh timer once everything has
 // returned (the steady state).
-function scenario(profile, id) {
+function scenario(profile, id, transport) {
   return `var __scen = function () {
 console.log("@"+"@loaded " + (process.memory().usage - __m0) + " " + process.memory().total);
 var mark = function (k, v, w) { console.log("@"+"@" + k + " " + v + (w === undefined ? "" : " " + w)); };
@@ -71,7 +78,7 @@ var onConnect = function () { mark("connect_in", used()); c.subscribe("bench/t",
 var onError = function (e) { mark("error", e.code); };
 var onDrop = function () { dropped++; };
 var onMessage = function () { got++; };
-var options = { host: "127.0.0.1", port: ${port}, clientId: "${id}", keepalive: 30,
+var options = { ${transport === 'ws' ? `url: "ws://127.0.0.1:${web.address().port}/mqtt"` : `host: "127.0.0.1", port: ${port}`}, clientId: "${id}", keepalive: 30,
   rxBuffer: ${profile.rxBuffer}, txBuffer: ${profile.txBuffer}, outboxBytes: ${profile.outboxBytes}, outboxMessages: ${profile.outboxMessages} };
 mark("base", used());
 c = mqtt.connect(options);
@@ -136,25 +143,33 @@ for (const bin of bins) {
     // The profile is known once the interpreter reports its total blocks: ask first, then run for real.
     const probe = await run(bin, box.dir, ['console.log("@"+"@total", process.memory().total);'], 10000);
     const total = Number((probe.marks.find((m) => m[0] === 'total') || [])[1]);
+    box.remove();
     const board = total >= 4000 ? 'ESP32' : 'ESP8266';
     if (anchorSource) anchors.push({ board, mode, blocks: await measureAnchor(bin, mode, anchorSource) });
-    const scen = scenario(PROFILES[board], `mem-${board}-${mode}`);
-    const result = await run(bin, box.dir, deployLines(mode, scen, lib, 'mqtt', 'espruino-mqtt'), 120000);
-    box.remove();
-    const m = Object.fromEntries(result.marks.map((x) => [x[0], x.slice(1).map(Number)]));
-    if (!m.loaded) {
-      rows.push({ board, mode, total, failed: `${failure(result)}, loading the module` });
-      continue;
+    for (const transport of TRANSPORTS) {
+      const name = `espruino-mqtt${transport === 'ws' ? '-ws' : ''}`;
+      const scen = scenario(PROFILES[board], `mem-${board}-${mode}-${transport}`, transport);
+      const dir = scratch();
+      if (mode === 'require') writeFileSync(join(dir.dir, 'node_modules', `${name}.js`), LIBS[transport]);
+      const result = await run(bin, dir.dir, deployLines(mode, scen, LIBS[transport], 'mqtt', name), 120000);
+      dir.remove();
+      const m = Object.fromEntries(result.marks.map((x) => [x[0], x.slice(1).map(Number)]));
+      const row = { board, mode: transport === 'ws' ? `${mode}+ws` : mode, total };
+      if (!m.loaded) {
+        rows.push({ ...row, failed: `${failure(result)}, loading the module` });
+        continue;
+      }
+      if (!m.subscribed) {
+        const oom = /MEMORY/i.test(result.output);
+        rows.push({ ...row, failed: `loaded (${m.loaded[0]} blocks), then ${oom ? 'out of memory' : `no connection (${result.why})`}` });
+        continue;
+      }
+      rows.push({ ...row, m, anchor: ANCHOR[board], why: result.why });
     }
-    if (!m.subscribed) {
-      const oom = /MEMORY/i.test(result.output);
-      rows.push({ board, mode, total, failed: `loaded (${m.loaded[0]} blocks), then ${oom ? 'out of memory' : `no connection (${result.why})`}` });
-      continue;
-    }
-    rows.push({ board, mode, total, m, anchor: ANCHOR[board], why: result.why });
   }
 }
 server.close();
+web.close();
 await new Promise((r) => broker.close(r));
 
 console.log('\nRAM in blocks (process.memory().usage above the empty interpreter), Espruino ' + bins.length + ' build(s)');

@@ -79,8 +79,12 @@ function notify(this: WsLink, event: LinkEvent, arg?: any): void { // eslint-dis
   const w = this;
   if (w._stage === Stage.CLOSED) return;
   try {
-    if (event === LinkEvent.CONNECT) upgrade(w);
-    else if (event === LinkEvent.DATA) received(w, arg);
+    if (event === LinkEvent.DATA) {
+      // frames, after the upgrade's answer; the path of every received packet, kept shallow: on the board
+      // each frame of the stack beneath the application's listeners is RAM
+      const from = w._stage === Stage.UPGRADE ? answered(w, arg) : 0;
+      if (from >= 0 && from < arg.length) frames(w, arg, from);
+    } else if (event === LinkEvent.CONNECT) upgrade(w);
     else if (event === LinkEvent.DRAIN) {
       if (w._stage === Stage.OPEN) w._ev.notify(LinkEvent.DRAIN);
     } else {
@@ -108,30 +112,26 @@ function upgrade(w: WsLink): void {
   w._in!.write(bytes, 0, bytes.length);
 }
 
-function received(w: WsLink, data: string | Uint8Array): void {
-  let from = 0;
-  if (w._stage === Stage.UPGRADE) {
-    // the response's head, up to its blank line; whatever follows it is frames
-    const text = typeof data === 'string' ? data : latin1(data);
-    const head = w._head + text;
-    const end = find(head, '\r\n\r\n');
-    if (end < 0) {
-      if (head.length > 2048) return fail(w, 'upgrade response too long');
-      w._head = head;
-      return;
-    }
-    w._head = '';
-    const why = refusal(w, head.substr(0, end + 2));
-    if (why) return fail(w, why);
-    w._stage = Stage.OPEN;
-    w._ev.notify(LinkEvent.CONNECT);
-    from = end + 4 - (head.length - text.length);
-    if (from >= text.length) return;
+// The upgrade's answer, read up to its blank line: where the frames that follow it begin in `data`, or -1
+// while it is incomplete or once it was refused.
+function answered(w: WsLink, data: string | Uint8Array): number {
+  const text = typeof data === 'string' ? data : latin1(data);
+  const head = w._head + text;
+  const end = find(head, '\r\n\r\n');
+  if (end < 0) {
+    if (head.length > 2048) fail(w, 'upgrade response too long');
+    else w._head = head;
+    return -1;
   }
-  // one native copy of a byte string, as the reader does (src/codec/reader.ts push)
-  const chunk = typeof data !== 'string' ? data : typeof BYTE_STRINGS !== 'undefined' ? E.toUint8Array(data) : hostBytes(data);
-  if (chunk == null || typeof chunk.length !== 'number') return fail(w, 'out of memory');
-  frames(w, chunk, from);
+  w._head = '';
+  const why = refusal(w, head.substr(0, end + 2));
+  if (why) {
+    fail(w, why);
+    return -1;
+  }
+  w._stage = Stage.OPEN;
+  w._ev.notify(LinkEvent.CONNECT);
+  return end + 4 - (head.length - text.length);
 }
 
 // Why the server's response does not open a WebSocket for MQTT, or '' when it does (RFC 6455 4.1: the
@@ -164,34 +164,21 @@ function find(s: string, sought: string): number {
 
 // ---- frames received (RFC 6455 5.2)
 
-function frames(w: WsLink, chunk: Uint8Array, i: number): void {
-  const buf = w._buf;
+// Payloads go on to the client as views of the chunk; headers are read by header(), apart, so that its
+// locals are gone by the time the client's listeners run beneath this one.
+function frames(w: WsLink, data: string | Uint8Array, i: number): void {
+  // one native copy of a byte string, as the reader does (src/codec/reader.ts push)
+  const chunk = typeof data !== 'string' ? data : typeof BYTE_STRINGS !== 'undefined' ? E.toUint8Array(data) : hostBytes(data);
+  if (chunk == null || typeof chunk.length !== 'number') return fail(w, 'out of memory');
   const n = chunk.length;
   while (i < n && w._stage !== Stage.CLOSED) {
     if (w._hn >= 0) {
-      // the header: 2 bytes, then 2 or 8 of extended length (a server's frames carry no masking key)
-      buf[w._hn++] = chunk[i++];
-      if (w._hn < 2) continue;
-      const len7 = buf[1] & 127;
-      const size = len7 < 126 ? 2 : len7 === 126 ? 4 : 10;
-      if (w._hn === 2) {
-        const why = check(w);
-        if (why) return fail(w, why);
-      }
-      if (w._hn < size) continue;
-      // 5.2: the most significant bit of a 64-bit length is 0; past 2^53 a length is not a number here
-      if (size === 10 && (buf[2] | (buf[3] & 0xe0))) return fail(w, 'frame too long');
-      let len = len7 < 126 ? len7 : 0;
-      for (let k = 2; k < size; k++) len = len * 256 + buf[k];
-      w._hn = -1;
-      w._left = len;
-      w._cn = 0;
-      if (!len) done(w);
+      i = header(w, chunk, i);
       continue;
     }
     const k = w._left < n - i ? w._left : n - i;
     if (w._op & 8) {
-      buf.set(chunk.subarray(i, i + k), 10 + w._cn);
+      w._buf.set(chunk.subarray(i, i + k), 10 + w._cn);
       w._cn += k;
     } else if (w._stage === Stage.OPEN) {
       w._ev.notify(LinkEvent.DATA, chunk.subarray(i, i + k));
@@ -199,6 +186,40 @@ function frames(w: WsLink, chunk: Uint8Array, i: number): void {
     i += k;
     if (!(w._left -= k)) done(w);
   }
+}
+
+// Reads a frame's header on from chunk[i]: 2 bytes, then 2 or 8 of extended length (a server's frames carry
+// no masking key). Where reading goes on.
+function header(w: WsLink, chunk: Uint8Array, i: number): number {
+  const buf = w._buf;
+  const n = chunk.length;
+  while (i < n) {
+    buf[w._hn++] = chunk[i++];
+    if (w._hn < 2) continue;
+    const len7 = buf[1] & 127;
+    const size = len7 < 126 ? 2 : len7 === 126 ? 4 : 10;
+    if (w._hn === 2) {
+      const why = check(w);
+      if (why) {
+        fail(w, why);
+        return n;
+      }
+    }
+    if (w._hn < size) continue;
+    // 5.2: the most significant bit of a 64-bit length is 0; past 2^53 a length is not a number here
+    if (size === 10 && (buf[2] | (buf[3] & 0xe0))) {
+      fail(w, 'frame too long');
+      return n;
+    }
+    let len = len7 < 126 ? len7 : 0;
+    for (let k = 2; k < size; k++) len = len * 256 + buf[k];
+    w._hn = -1;
+    w._left = len;
+    w._cn = 0;
+    if (!len) done(w);
+    return i;
+  }
+  return i;
 }
 
 // The first two bytes of a frame: what may not come from a server, or ''.
