@@ -28,7 +28,8 @@ await new Promise((r) => web.listen(0, '127.0.0.1', r));
 
 // Each variant: the committed example cut down to the parts named; 'ws': no parts, a ws:// broker (the
 // WebSocket firmware, dist/<board>-ws.js).
-const VARIANTS = ['none', 'ws', 'dht22', 'bme280', 'ds18b20', 'analog', 'digital', 'relay', 'pwm'];
+// VARIANTS=none,ws picks some.
+const VARIANTS = ['none', 'ws', 'dht22', 'bme280', 'ds18b20', 'analog', 'digital', 'relay', 'pwm'].filter((v) => !process.env.VARIANTS || process.env.VARIANTS.split(',').includes(v));
 function configFor(board, variant) {
   const raw = JSON.parse(readFileSync('node.example.json', 'utf8'));
   raw.board = board;

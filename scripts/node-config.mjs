@@ -275,7 +275,8 @@ export function checkConfig(raw, boardName) {
 }
 
 // RAM when connected, in blocks, from figures measured on the interpreter (npm run bench:memory, the
-// "node" rows): the firmware with a connected client, plus each sensor and actuator, plus the code of the
+// "node" rows): the firmware with a connected client (and what its WebSocket build adds, when a broker is
+// ws:// or wss://), plus each sensor and actuator, plus the code of the
 // Espruino module a sensor needs (minified, loaded from Storage). budget.blockSize is the block size of the
 // interpreter build they were measured on; where it is larger than the board's own (a 64-bit Linux build has
 // 16-byte blocks, an ESP32 14), the board's fixed buffers take more blocks than measured, and that is added.
@@ -285,6 +286,7 @@ export function estimateBlocks(cfg, board) {
   const b = board.budget;
   const buffers = board.rxBuffer + board.txBuffer + board.outboxBytes;
   let n = b.connected + Math.ceil(buffers / board.blockSize - buffers / b.blockSize) + cfg.actuators.length * b.actuator;
+  if (firmwareFile(cfg, '').includes('-ws')) n += b.websocket; // the WebSocket firmware, for a ws:// or wss:// broker
   for (const s of cfg.sensors) n += b.sensor + (b.modules[s.type] || 0);
   return n;
 }

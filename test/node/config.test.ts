@@ -159,7 +159,10 @@ describe('the node configuration check', () => {
     expect(firmwareFile(config, 'esp32')).toBe('dist/esp32-ws.js');
     expect(describeConfig(config, 'esp32').join('\n')).toContain('broker ws://broker.lan:80/mqtt, wss://[fd00::1]:8443/ws/mqtt?token=x, mqtt://10.0.0.2:1883, mqtts://b:1');
     raw.mqtt = { url: 'mqtts://b' };
-    expect(firmwareFile(checkConfig(raw).config, 'esp8266')).toBe('dist/esp8266.js');
+    const tcp = checkConfig(raw);
+    expect(firmwareFile(tcp.config, 'esp8266')).toBe('dist/esp8266.js');
+    // the WebSocket firmware's RAM (measured, boards/*.json budget.websocket) counts in the estimate
+    expect(checkConfig(raw).ram + 131).toBe(checkConfig({ ...raw, mqtt: { url: 'ws://b' } }).ram);
     for (const url of ['mqtt://b/path', 'ws://b/a b', 'ws://b:0', 'wss://', 'ws:/b']) {
       raw.mqtt = { url };
       expect(checkConfig(raw).errors, url).toHaveLength(1);
