@@ -16,8 +16,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { minify } from 'terser';
 import { Aedes } from 'aedes';
-import { WebSocketServer, createWebSocketStream } from 'ws';
+import { WebSocketServer } from 'ws';
 import { interpreters, run, scratch } from '../scripts/espruino.mjs';
+import { wsBrokerStream } from '../scripts/ws-broker.mjs';
 
 const RUNS = Number(process.env.RUNS || 3);
 const N = Number(process.env.N || 1000);
@@ -141,7 +142,7 @@ const port = server.address().port;
 const web = http.createServer();
 new WebSocketServer({ server: web }).on('connection', (sock) => {
   sock._socket.setNoDelay(true);
-  broker.handle(createWebSocketStream(sock));
+  broker.handle(wsBrokerStream(sock));
 });
 await new Promise((r) => web.listen(0, '127.0.0.1', r));
 const wsPort = web.address().port;

@@ -10,8 +10,9 @@ import net from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { Aedes } from 'aedes';
 import { minify } from 'terser';
-import { WebSocketServer, createWebSocketStream } from 'ws';
+import { WebSocketServer } from 'ws';
 import { interpreters, run, scratch } from '../scripts/espruino.mjs';
+import { wsBrokerStream } from '../scripts/ws-broker.mjs';
 import { nodeLines } from '../scripts/espruino-node.mjs';
 import { checkConfig, firmwareFile, loadBoard } from '../scripts/node-config.mjs';
 
@@ -23,7 +24,7 @@ const port = server.address().port;
 
 // The same broker over WebSocket, for the WebSocket firmware.
 const web = http.createServer();
-new WebSocketServer({ server: web }).on('connection', (sock) => broker.handle(createWebSocketStream(sock)));
+new WebSocketServer({ server: web }).on('connection', (sock) => broker.handle(wsBrokerStream(sock)));
 await new Promise((r) => web.listen(0, '127.0.0.1', r));
 
 // Each variant: the committed example cut down to the parts named; 'ws': no parts, a ws:// broker (the

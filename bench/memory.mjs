@@ -12,8 +12,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { minify } from 'terser';
 import { Aedes } from 'aedes';
-import { WebSocketServer, createWebSocketStream } from 'ws';
+import { WebSocketServer } from 'ws';
 import { bootLines, interpreters, run, scratch } from '../scripts/espruino.mjs';
+import { wsBrokerStream } from '../scripts/ws-broker.mjs';
 import { loadBoard } from '../scripts/node-config.mjs';
 
 // Default buffers per board, from the board definitions the firmware is built with.
@@ -26,7 +27,7 @@ const server = net.createServer(broker.handle);
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const port = server.address().port;
 const web = http.createServer();
-new WebSocketServer({ server: web }).on('connection', (sock) => broker.handle(createWebSocketStream(sock)));
+new WebSocketServer({ server: web }).on('connection', (sock) => broker.handle(wsBrokerStream(sock)));
 await new Promise((r) => web.listen(0, '127.0.0.1', r));
 const LIBS = { tcp: readFileSync('dist/espruino-mqtt.js', 'latin1'), ws: readFileSync('dist/espruino-mqtt-ws.js', 'latin1') };
 const TRANSPORTS = (process.env.TRANSPORTS || 'tcp').split(',');

@@ -315,7 +315,8 @@ const DEFAULT_PORTS = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 };
 
 // mqtt:// and mqtts:// (no path), ws:// and wss:// (a path, '/mqtt' when none is given, as MQTT.js does).
 function parseUrl(u) {
-  const m = typeof u === 'string' && /^(mqtts?|wss?):\/\/([A-Za-z0-9.-]+|\[([0-9a-fA-F:]+)\])(?::(\d{1,5}))?(\/[\x21-\x7e]*)?$/.exec(u);
+  // a path is printable ASCII with no fragment (RFC 6455 3); an IPv6 address goes in brackets
+  const m = typeof u === 'string' && /^(mqtts?|wss?):\/\/([A-Za-z0-9.-]+|\[([0-9a-fA-F]*:[0-9a-fA-F:]*)\])(?::(\d{1,5}))?(\/[\x21\x22\x24-\x7e]*)?$/.exec(u);
   const web = m && m[1].startsWith('ws');
   if (!m || (!web && m[5] && m[5] !== '/'))
     return `${JSON.stringify(u)} is not a broker URL such as "mqtt://192.168.1.10:1883", "mqtts://broker.lan:8883" or "ws://broker.lan:8080/mqtt" (credentials go in "username" and "password")`;

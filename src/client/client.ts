@@ -106,19 +106,21 @@ function endpoint(e: Server, o: Options): Endpoint {
       path = rest.substr(slash);
       rest = rest.substr(0, slash);
     }
-    // host, [IPv6 host], either with :port
+    // host, or [IPv6 address], either with :port
     const colon = rest.lastIndexOf(':');
     protocol = url.substr(0, at);
     host = rest;
     if (colon > rest.lastIndexOf(']')) {
       host = rest.substr(0, colon);
-      port = +rest.substr(colon + 1) || -1;
+      port = /^[0-9]+$/.test(rest.substr(colon + 1)) ? +rest.substr(colon + 1) : -1;
     }
-    if (host.charAt(0) === '[') host = host.substring(1, host.length - 1);
+    if (host.charAt(0) === '[' && host.charAt(host.length - 1) === ']') host = host.substring(1, host.length - 1);
+    else if (/[:\[\]]/.test(host)) host = ''; // an IPv6 address goes in brackets
   }
   const defaultPort = ({ mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 } as { [p: string]: number })[protocol];
-  if (!host || !(defaultPort > 0) || (port != null && !(port >= 1 && port <= 65535 && port % 1 === 0))) {
-    throw mqttError(ClientErr.BAD_OPTION, 'server ' + (url || protocol + '://' + host + ':' + port));
+  // a path goes into the upgrade request's first line: printable, no space, no fragment (RFC 6455 3)
+  if (!host || /[\s@?#\/]/.test(host) || !(defaultPort > 0) || (port != null && !(port >= 1 && port <= 65535 && port % 1 === 0)) || (path != null && !/^\/[!-"$-~]*$/.test(path))) {
+    throw mqttError(ClientErr.BAD_OPTION, 'server ' + (url || protocol + '://' + host + ':' + port + (path || '')));
   }
   return { host: host, port: port || defaultPort, protocol: protocol, path: path || '/mqtt', ca: o.ca, key: o.key, cert: o.cert };
 }

@@ -30,8 +30,6 @@ export function espruinoTransport(load: Load): Transport {
 function connect(load: Load, to: Endpoint, on: LinkEvents): Link {
   const link: EspruinoLink = { write: write, end: end, _ev: on, _sock: null, _closed: false };
   try {
-    // this build speaks TCP only (src/index-ws.ts wraps it in src/transport/websocket.ts)
-    if (to.protocol.charAt(0) === 'w') throw { message: to.protocol + ':// needs the espruino-mqtt-ws build' };
     // One connect callback and no on('connect'): both together trip an interpreter assertion.
     const sock = load(to.protocol === 'mqtts' ? 'tls' : 'net').connect(
       { host: to.host, port: to.port, ca: to.ca, key: to.key, cert: to.cert },

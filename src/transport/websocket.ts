@@ -245,9 +245,12 @@ function check(w: WsLink): string {
 function done(w: WsLink): void {
   const buf = w._buf;
   w._hn = 0;
-  if (w._op === 9) frame(w, 10, buf, 10, 10 + w._cn);
-  else if (w._op === 8) {
+  if (w._op === 9) {
+    if (w._stage === Stage.OPEN) frame(w, 10, buf, 10, 10 + w._cn);
+  } else if (w._op === 8) {
     const code = w._cn >= 2 ? (buf[10] << 8) | buf[11] : 0;
+    // a body is a code of 2 bytes, then a reason; codes a peer may send (7.4): 1000-1003, 1007-1014, 3000-4999
+    if (w._cn === 1 || (code && !(code < 5000 && (code >= 3000 || (code >= 1000 && code < 1015 && (code < 1004 || code > 1006)))))) return fail(w, 'bad close frame');
     // 1000 normal, 1001 going away: a close like any other; other codes are the server's complaint
     if (code && code !== 1000 && code !== 1001) w._err = { message: 'ws: closed by the server: ' + code + ' ' + latin1(buf.subarray(12, 10 + w._cn)) };
     if (w._stage === Stage.OPEN) frame(w, 8, buf, 10, w._cn >= 2 ? 12 : 10);
@@ -265,6 +268,11 @@ function write(this: WsLink, buf: Uint8Array, start: number, stop: number): void
 // Graceful: a close frame (1000, normal), then the inner link ends once it is sent. Forced: at once.
 function end(this: WsLink, force?: boolean): void {
   const w = this;
+  // before the upgrade was answered there is nothing to close gracefully, and nothing more to read
+  if (w._stage === Stage.UPGRADE) {
+    w._stage = Stage.CLOSED;
+    force = true;
+  }
   if (w._stage === Stage.OPEN && !force) {
     w._buf[135] = 1000 >> 8;
     w._buf[136] = 1000 & 255;
@@ -294,10 +302,10 @@ function frame(w: WsLink, op: number, src: Uint8Array, a: number, b: number): vo
     out[2] = n >> 8;
     out[3] = n & 255;
   }
-  for (let k = 4; k < 8; k++) out[k] = Math.random() * 256;
-  out.set(src.subarray(a, b), 8);
+  // a fresh masking key: 32 random bits, built from two 16-bit halves (integer operations only)
   const o = w._out32;
-  const mask = o[1];
+  const mask = (o[1] = ((Math.random() * 65536) << 16) | (Math.random() * 65536));
+  out.set(src.subarray(a, b), 8);
   for (let k = 2, e = 2 + ((n + 3) >> 2); k < e; k++) o[k] ^= mask;
   w._in!.write(out, at, 8 + n);
 }

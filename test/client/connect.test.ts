@@ -1,7 +1,7 @@
 // Connecting: CONNECT first, CONNACK in time, refusals with their names, backoff.
 import { describe, expect, it } from 'vitest';
 import { ClientErr } from '../../src/client/errors';
-import { createClient } from '../../src/client/client';
+import { createClient, type Options } from '../../src/client/client';
 import { Err } from '../../src/codec/constants';
 import { fakeClock } from '../helpers/clock';
 import { mockTransport } from '../helpers/mock-transport';
@@ -197,13 +197,25 @@ describe('connecting', () => {
   it('refuses a server it cannot reach, naming it, before opening any socket', () => {
     const clock = fakeClock();
     const mock = mockTransport();
-    for (const server of [{ url: 'http://h' }, { url: 'h:1883' }, { url: 'mqtt://' }, { url: 'mqtt://h:0' }, { url: 'mqtt://h:65536' }, { url: 'mqtt://h:x' }, { host: 'h', protocol: 'tcp' }, { host: 'h', port: 1.5 }, { host: '' }]) {
+    const bad = [
+      ...['http://h', 'h:1883', 'mqtt://', 'mqtt://h:0', 'mqtt://h:65536', 'mqtt://h:x', 'mqtt://h:1e3', 'mqtt://h: 80', 'mqtt://h:0x50'],
+      ...['ws://::1', 'mqtt://fe80::1', 'ws://[::1]x', 'ws://user@h', 'ws://h?x', 'ws://h#f', 'ws://h/a b', 'ws://h/a#b', 'ws://h/\r\nX: y'],
+    ].map((url) => ({ url }));
+    for (const server of [...bad, { host: 'h', protocol: 'tcp' }, { host: 'h', port: 1.5 }, { host: '' }, { host: 'h', path: 'mqtt' }, { host: 'h', protocol: 'ws', path: '/a\nb' }]) {
       expect(() => createClient({ servers: [server], clock, transport: mock.transport }), JSON.stringify(server)).toThrow(
         expect.objectContaining({ code: ClientErr.BAD_OPTION, message: expect.stringMatching(/^bad option: server /) }),
       );
     }
     clock.advance(100);
     expect(mock.links.length).toBe(0);
+  });
+
+  it('the TCP build (src/index.ts) refuses ws:// and wss:// at once, naming the build that speaks them', async () => {
+    const { connect } = await import('../../src/index');
+    for (const o of [{ url: 'ws://h/mqtt' }, { host: 'h', protocol: 'wss' }, { servers: [{ url: 'mqtt://a' }, { url: 'wss://b' }] }]) {
+      expect(() => connect(o as Options)).toThrow(expect.objectContaining({ code: ClientErr.BAD_OPTION, message: 'bad option: ws:// and wss:// need the espruino-mqtt-ws build' }));
+    }
+    expect(() => connect({ url: 'mqtt://h' } as Options)).toThrow(expect.objectContaining({ code: ClientErr.NO_TRANSPORT })); // on the host it has none
   });
 
   it('reports a socket error and a close before CONNACK as errors', () => {

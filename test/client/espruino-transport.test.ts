@@ -86,14 +86,6 @@ describe('the Espruino transport', () => {
     expect(e.log).toEqual(['connect']);
   });
 
-  it('refuses ws:// and wss:// in this build, naming the build that speaks them, as a closed link', async () => {
-    const e = events();
-    espruinoTransport(load)({ host: 'h', port: 80, protocol: 'ws', path: '/mqtt' }, e.on);
-    await new Promise((r) => setTimeout(r, 5));
-    expect(modules).toEqual([]);
-    expect(e.log).toEqual(['close ws:// needs the espruino-mqtt-ws build']);
-  });
-
   it('writes binary as a byte string (never "1,2,3"), and passes data and drain through', async () => {
     const e = events();
     const link = espruinoTransport(load)({ host: 'h', port: 1883, protocol: 'mqtt' }, e.on);

@@ -23,6 +23,7 @@ export interface WsPeer {
   frames: Frame[]; // what the client sent after the request, decoded by ws's Receiver
   packets: mqttPacket.Packet[]; // the MQTT packets in its binary frames
   errors: Error[]; // what ws's Receiver refused
+  late: Buffer[]; // writes after end(): none may come
   ended: boolean;
   forced: boolean;
   open(): void;
@@ -61,6 +62,7 @@ export function wsPeers(): { transport: Transport; links: WsPeer[]; last(): WsPe
       frames: [],
       packets: [],
       errors: [],
+      late: [],
       ended: false,
       forced: false,
       open: () => on.notify(LinkEvent.CONNECT),
@@ -100,8 +102,8 @@ export function wsPeers(): { transport: Transport; links: WsPeer[]; last(): WsPe
     links.push(peer);
     return {
       write(buf, start, end) {
-        if (peer.ended) throw new Error('write after end');
         const bytes = Buffer.from(buf.slice(start, end));
+        if (peer.ended) return void peer.late.push(bytes);
         peer.writes.push(bytes);
         if (!peer.request) {
           head += bytes.toString('latin1');

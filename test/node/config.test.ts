@@ -163,7 +163,7 @@ describe('the node configuration check', () => {
     expect(firmwareFile(tcp.config, 'esp8266')).toBe('dist/esp8266.js');
     // the WebSocket firmware's RAM (measured, boards/*.json budget.websocket) counts in the estimate
     expect(checkConfig(raw).ram + 131).toBe(checkConfig({ ...raw, mqtt: { url: 'ws://b' } }).ram);
-    for (const url of ['mqtt://b/path', 'ws://b/a b', 'ws://b:0', 'wss://', 'ws:/b']) {
+    for (const url of ['mqtt://b/path', 'ws://b/a b', 'ws://b:0', 'wss://', 'ws:/b', 'ws://[abc]/', 'ws://b/mqtt#frag', 'ws://fe80::1/']) {
       raw.mqtt = { url };
       expect(checkConfig(raw).errors, url).toHaveLength(1);
     }
