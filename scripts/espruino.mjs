@@ -2,7 +2,7 @@
 // ESPRUINO_BIN names one or more interpreter binaries (comma-separated), e.g. builds with the ESP32 and the
 // ESP8266 block counts. The project ships none: build one from Espruino's own repository (see README).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, copyFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -56,15 +56,6 @@ export function run(bin, dir, lines, ms = 30000, onMark = () => {}, control = {}
     };
     const timer = setTimeout(() => finish('timeout'), ms);
     control.stop = () => finish('stopped');
-    // CPU seconds the interpreter has used so far (Linux /proc; utime + stime at 100 ticks a second), NaN elsewhere
-    control.cpu = () => {
-      try {
-        const f = readFileSync(`/proc/${child.pid}/stat`, 'latin1').split(') ')[1].split(' ');
-        return (Number(f[11]) + Number(f[12])) / 100;
-      } catch (e) {
-        return NaN;
-      }
-    };
     let pending = '';
     child.stdout.on('data', (d) => {
       out += d.toString('latin1');

@@ -116,17 +116,23 @@ describe('npm run flash', () => {
   it('flashes the WebSocket firmware for a ws:// broker, and the node comes online through it', async () => {
     const broker = await startBroker({}, undefined, { path: '/mqtt' });
     cleanup.push(() => broker.close());
-    const dev = await fakeBoard('ESP8266');
+    const dev = await fakeBoard('ESP32');
     const ws = workspace(broker.port);
     const config = JSON.parse(readFileSync(ws.config, 'utf8'));
     config.mqtt = { url: `ws://127.0.0.1:${broker.port}/mqtt` };
+    // on an ESP8266 this node no longer fits beside the WebSocket code, and is refused by name
     writeFileSync(ws.config, JSON.stringify(config));
-    const { code, out } = await flash(['--board', 'esp8266', '--port', `tcp://127.0.0.1:${dev.port}`, '--config', ws.config, '--modules', ws.dir]);
+    const small = await flash(['--board', 'esp8266', '--dry-run', '--config', ws.config, '--modules', ws.dir]);
+    expect(small.code, small.out).toBe(1);
+    expect(small.out).toMatch(/use mqtt:\/\/ \(a ws:\/\/ broker takes 137 of it\) or use an ESP32/);
+    config.board = 'esp32';
+    writeFileSync(ws.config, JSON.stringify(config));
+    const { code, out } = await flash(['--board', 'esp32', '--port', `tcp://127.0.0.1:${dev.port}`, '--config', ws.config, '--modules', ws.dir]);
     expect(code, out).toBe(0);
-    expect(out).toMatch(/firmware dist\/esp8266-ws\.js\n/);
+    expect(out).toMatch(/firmware dist\/esp32-ws\.js\n/);
     expect(out).toMatch(/broker ws:\/\/127\.0\.0\.1:\d+\/mqtt/);
-    expect(dev.box.storage['.bootcde']).toBe(readFileSync('dist/esp8266-ws.js', 'latin1'));
-    const board = createSandbox({ board: 'ESP8266', storage: { ...dev.box.storage } });
+    expect(dev.box.storage['.bootcde']).toBe(readFileSync('dist/esp32-ws.js', 'latin1'));
+    const board = createSandbox({ board: 'ESP32', storage: { ...dev.box.storage } });
     cleanup.push(() => board.close());
     const seen: string[] = [];
     const watch = await mqtt.connectAsync({ host: '127.0.0.1', port: broker.port, protocol: 'ws', path: '/mqtt' });
