@@ -508,3 +508,24 @@ describe('over WebSocket as over TCP', () => {
     expect(t.errors()).toEqual([]);
   });
 });
+
+describe('random bytes from a server', () => {
+  it('never throw out of the socket callback: each either reads or fails the connection by name, then reconnects', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.constantFrom(...[0x82, 0x80, 0x02, 0x89, 0x88, 0x8a, 0x00].map((b) => new Uint8Array([b])))), { maxLength: 30 }),
+        (pieces) => {
+          const t = setup();
+          const peer = t.online();
+          for (const p of pieces) expect(() => peer.receive(p)).not.toThrow();
+          // each a named error: a code and its reason (the WebSocket layer's under code 28, socket error)
+          for (const e of t.of('error')) expect(e.args[0]).toMatchObject({ code: expect.any(Number), message: expect.stringMatching(/^[a-zA-Z]/) });
+          expect(peer.late).toEqual([]);
+          t.clock.advance(1000); // the backoff's first wait
+          expect(t.peers.links.length).toBe(t.errors().length ? 2 : 1);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+});
