@@ -284,9 +284,10 @@ export function checkConfig(raw, boardName) {
 // why the ESP8266's budget is measured in its own 12-byte blocks; the ESP32's 16383 leave room to spare.
 export function estimateBlocks(cfg, board) {
   const b = board.budget;
-  const buffers = board.rxBuffer + board.txBuffer + board.outboxBytes;
+  const ws = firmwareFile(cfg, '').includes('-ws'); // the WebSocket firmware, for a ws:// or wss:// broker
+  const buffers = board.rxBuffer + board.txBuffer + board.outboxBytes + (ws ? board.txBuffer : 0); // + its frame buffer
   let n = b.connected + Math.ceil(buffers / board.blockSize - buffers / b.blockSize) + cfg.actuators.length * b.actuator;
-  if (firmwareFile(cfg, '').includes('-ws')) n += b.websocket; // the WebSocket firmware, for a ws:// or wss:// broker
+  if (ws) n += b.websocket;
   for (const s of cfg.sensors) n += b.sensor + (b.modules[s.type] || 0);
   return n;
 }

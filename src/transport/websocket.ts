@@ -14,6 +14,10 @@ import { Endpoint, Link, LinkEvent, LinkEvents, Transport } from './transport';
 // base64 of the SHA-1 of a byte string, from the platform (Espruino's crypto module, Node's crypto).
 export type Sha1Base64 = (s: string) => string;
 
+const enum Limit {
+  FRAME = 65524, // the most payload framed at once: with its 8 bytes of header, 65532 (a multiple of 4)
+}
+
 const enum Stage {
   UPGRADE, // the HTTP upgrade is under way; the client has not been told the link is open
   OPEN,
@@ -81,16 +85,18 @@ function notify(this: WsLink, event: LinkEvent, arg?: any): void { // eslint-dis
   try {
     if (event === LinkEvent.DATA) {
       // frames, after the upgrade's answer; the path of every received packet, kept shallow: on the board
-      // each frame of the stack beneath the application's listeners is RAM
-      const from = w._stage === Stage.UPGRADE ? answered(w, arg) : 0;
+      // each frame of the stack beneath the application's listeners is RAM. Once closing, nothing is read.
+      const from = w._stage === Stage.UPGRADE ? answered(w, arg) : w._stage === Stage.OPEN ? 0 : -1;
       if (from >= 0 && from < arg.length) frames(w, arg, from);
-    } else if (event === LinkEvent.CONNECT) upgrade(w);
-    else if (event === LinkEvent.DRAIN) {
+    } else if (event === LinkEvent.CONNECT) {
+      if (w._stage === Stage.UPGRADE) upgrade(w);
+    } else if (event === LinkEvent.DRAIN) {
       if (w._stage === Stage.OPEN) w._ev.notify(LinkEvent.DRAIN);
     } else {
+      // once closing (a close frame sent or received), how the TCP connection ends is no news
       const was = w._stage;
       w._stage = Stage.CLOSED;
-      w._ev.notify(LinkEvent.CLOSE, w._err || arg || (was === Stage.UPGRADE ? { message: 'ws: closed during the upgrade' } : undefined));
+      w._ev.notify(LinkEvent.CLOSE, was === Stage.CLOSING ? w._err : w._err || arg || (was === Stage.UPGRADE ? { message: 'ws: closed during the upgrade' } : undefined));
     }
   } catch (e) {
     // on the board, an allocation that failed: nothing is thrown into the socket's callback
@@ -253,16 +259,22 @@ function done(w: WsLink): void {
     if (w._cn === 1 || (code && !(code < 5000 && (code >= 3000 || (code >= 1000 && code < 1015 && (code < 1004 || code > 1006)))))) return fail(w, 'bad close frame');
     // 1000 normal, 1001 going away: a close like any other; other codes are the server's complaint
     if (code && code !== 1000 && code !== 1001) w._err = { message: 'ws: closed by the server: ' + code + ' ' + latin1(buf.subarray(12, 10 + w._cn)) };
-    if (w._stage === Stage.OPEN) frame(w, 8, buf, 10, w._cn >= 2 ? 12 : 10);
-    w._stage = Stage.CLOSING;
+    const open = w._stage === Stage.OPEN;
+    w._stage = Stage.CLOSING; // before the echo: a write it may cause is then no longer framed
+    if (open) frame(w, 8, buf, 10, w._cn >= 2 ? 12 : 10);
     w._in!.end();
   }
 }
 
 // ---- the client's link
 
+// A write longer than a frame buffer may be (an Espruino typed array holds at most 65535 bytes) goes in
+// more than one frame: a packet may span frames [MQTT-6.0.0-2].
 function write(this: WsLink, buf: Uint8Array, start: number, stop: number): void {
-  if (this._stage === Stage.OPEN) frame(this, 2, buf, start, stop);
+  let at = start;
+  do {
+    if (this._stage === Stage.OPEN) frame(this, 2, buf, at, stop - at > Limit.FRAME ? at + Limit.FRAME : stop);
+  } while ((at += Limit.FRAME) < stop);
 }
 
 // Graceful: a close frame (1000, normal), then the inner link ends once it is sent. Forced: at once.
@@ -270,7 +282,7 @@ function end(this: WsLink, force?: boolean): void {
   const w = this;
   // before the upgrade was answered there is nothing to close gracefully, and nothing more to read
   if (w._stage === Stage.UPGRADE) {
-    w._stage = Stage.CLOSED;
+    w._stage = Stage.CLOSING;
     force = true;
   }
   if (w._stage === Stage.OPEN && !force) {
@@ -285,14 +297,15 @@ function end(this: WsLink, force?: boolean): void {
 // Writes one frame: FIN, the opcode, the length, a fresh masking key and the masked payload (5.2, 5.3).
 // The header is laid out so that the payload starts at byte 8 and the key fills bytes 4-7: the payload
 // is then masked four bytes at a time, with the key as one 32-bit word (the byte order does not matter,
-// it is the same for both). A write is at most 65535 bytes (the client's buffers are), so the length
-// takes 7 or 7 + 16 bits.
+// it is the same for both). A frame carries at most Limit.FRAME bytes (write() splits longer writes), so
+// the length takes 7 or 7 + 16 bits.
 function frame(w: WsLink, op: number, src: Uint8Array, a: number, b: number): void {
   const n = b - a;
   const at = n < 126 ? 2 : 0;
+  const need = 8 + ((n + 3) & ~3); // whole words masked
   let out = w._out;
-  if (out.length < n + 11) {
-    out = w._out = new Uint8Array((n + 11 + 63) & ~63);
+  if (out.length < need) {
+    out = w._out = new Uint8Array(need < 65532 - 63 ? (need + 63) & ~63 : 65532); // 8 + Limit.FRAME at most
     w._out32 = new Int32Array(out.buffer);
   }
   out[at] = 0x80 | op;

@@ -361,13 +361,19 @@ describe('closing', () => {
 
 describe('beside TCP', () => {
   it('hands mqtt:// and mqtts:// servers to the inner transport untouched', () => {
-    const t = setup({ url: undefined, servers: [{ url: 'mqtt://a:1' }, { url: 'ws://b:2/x' }] });
-    t.clock.advance(0);
-    const tcp = t.peers.last();
-    expect(tcp.to).toMatchObject({ host: 'a', port: 1, protocol: 'mqtt' });
-    tcp.open();
-    expect(tcp.writes).toHaveLength(1);
-    expect(tcp.writes[0][0]).toBe(0x10); // CONNECT itself, no HTTP
+    const t = setup({ url: undefined, servers: [{ url: 'mqtt://a:1' }, { url: 'mqtts://c:3' }, { url: 'ws://b:2/x' }], ca: 'CA', cert: 'C', key: 'K' });
+    for (const [i, protocol] of [[0, 'mqtt'], [1, 'mqtts']] as const) {
+      t.clock.advance(2000);
+      const tcp = t.peers.links[i];
+      expect(tcp.to).toEqual({ host: protocol === 'mqtt' ? 'a' : 'c', port: i ? 3 : 1, protocol, path: '/mqtt', ca: 'CA', cert: 'C', key: 'K' });
+      tcp.open();
+      expect(tcp.writes).toHaveLength(1);
+      expect(tcp.writes[0][0]).toBe(0x10); // CONNECT itself, no HTTP
+      tcp.close();
+    }
+    t.clock.advance(4000);
+    // a wss:// one: TLS underneath, with the same certificates
+    expect(t.peers.links[2].to).toEqual({ host: 'b', port: 2, protocol: 'mqtt', path: '/x', ca: 'CA', cert: 'C', key: 'K' });
   });
 
   it('passes drain on, so that the client writes at the pace of the socket', () => {
@@ -400,7 +406,13 @@ describe("with Espruino 2v29's String indexOf, which also reports a match runnin
   });
 
   it('waits for the whole head however it is split, finds no header that is absent, and refuses a Connection without upgrade', () => {
-    for (let cut = 1; cut < 150; cut++) {
+    const length = (() => {
+      const t = setup();
+      t.clock.advance(0);
+      t.peers.last().open();
+      return t.peers.last().response().length;
+    })();
+    for (let cut = 1; cut < length; cut++) {
       const t = setup();
       t.clock.advance(0);
       const peer = t.peers.last();
@@ -472,6 +484,7 @@ describe('the link alone, under a listener that ends it', () => {
     before.l.end();
     before.peer.open();
     expect(before.peer.writes).toEqual([]);
+    expect(before.peer.late).toEqual([]);
     expect(before.peer.forced).toBe(true);
     const during = link();
     during.peer.open();
@@ -480,6 +493,34 @@ describe('the link alone, under a listener that ends it', () => {
     expect(during.seen).toEqual([]);
     expect(during.peer.forced).toBe(true);
     expect(during.peer.late).toEqual([]);
+  });
+
+  it('frames writes at the length boundaries (125, 126, 65535) as ws reads them, a write past 65524 bytes in two frames', () => {
+    const k = link();
+    k.peer.open();
+    k.peer.receive(k.peer.response());
+    const sizes = [0, 1, 3, 4, 5, 124, 125, 126, 127, 65524, 65525, 65535, 7];
+    const data = new Uint8Array(65535).map((_, i) => (i * 7) & 255);
+    for (const n of sizes) k.l.write(data, 0, n);
+    const frames = k.peer.frames.map((f) => f.data);
+    expect(frames.map((f) => f.length)).toEqual(sizes.flatMap((n) => (n > 65524 ? [65524, n - 65524] : [n])));
+    expect(Buffer.concat(frames).equals(Buffer.concat(sizes.map((n) => Buffer.from(data.subarray(0, n)))))).toBe(true);
+    expect(k.peer.errors).toEqual([]);
+    expect(k.peer.writes.length - 1).toBe(frames.length); // one inner write a frame, after the request
+  });
+
+  it('reports only its own reason once a close frame came, however the connection then ends', () => {
+    const k = link();
+    k.peer.open();
+    k.peer.receive(k.peer.response());
+    k.peer.receive(serverFrame(8, Buffer.from([3, 232])));
+    k.peer.close({ message: 'ECONNRESET' });
+    expect(k.seen).toEqual(['connect', 'close']);
+    const ended = link();
+    ended.peer.open();
+    ended.l.end(); // before the upgrade was answered: closed at once, and told once
+    ended.peer.close();
+    expect(ended.seen).toEqual(['close']);
   });
 
   it('delivers nothing after a close frame, in the same chunk', () => {
@@ -518,8 +559,12 @@ describe('random bytes from a server', () => {
           const t = setup();
           const peer = t.online();
           for (const p of pieces) expect(() => peer.receive(p)).not.toThrow();
-          // each a named error: a code and its reason (the WebSocket layer's under code 28, socket error)
-          for (const e of t.of('error')) expect(e.args[0]).toMatchObject({ code: expect.any(Number), message: expect.stringMatching(/^[a-zA-Z]/) });
+          // each a named error: a code and its reason (the WebSocket layer's under code 28, socket error), never
+          // an exception of its own caught on the way ("ws: TypeError: ...")
+          for (const e of t.of('error')) {
+            expect(e.args[0]).toMatchObject({ code: expect.any(Number), message: expect.stringMatching(/^[a-zA-Z]/) });
+            expect((e.args[0] as Error).message).not.toMatch(/Error/);
+          }
           expect(peer.late).toEqual([]);
           t.clock.advance(1000); // the backoff's first wait
           expect(t.peers.links.length).toBe(t.errors().length ? 2 : 1);
