@@ -41,6 +41,18 @@ function board(opts: object, sandbox = box): BoardClient {
   return c;
 }
 
+// 20 messages to itself, QoS 0 and 1 alternately, every fifth of 900 bytes: what the board client received.
+async function selfRoundTrip(c: BoardClient, prefix: string): Promise<string[]> {
+  const got: string[] = [];
+  c.subscribe(`${prefix}/#`, { qos: 1, handler: (topic: string, payload: string) => got.push(`${topic}=${payload.length}`) });
+  await sleep(50);
+  const big = 'z'.repeat(900);
+  for (let i = 0; i < 20; i++) expect(c.publish(`${prefix}/${i % 2}`, i % 5 ? String(i) : big, { qos: i % 2 })).toBe(true);
+  await until(() => got.length === 20);
+  expect(got.filter((g) => g.endsWith('=900')).length).toBe(4);
+  return got;
+}
+
 // The codes of the errors a board client reported, in order.
 const errorsOf = new Map<BoardClient, number[]>();
 
@@ -78,13 +90,7 @@ for (const kind of KINDS) describe(`the bundle in the Espruino sandbox, against 
       box = createSandbox({ chunk, board: chunk === 268 ? 'ESP8266' : 'ESP32' });
       const c = board({ clientId: `rt${chunk}`, rxBuffer: 1024, txBuffer: 1024, outboxBytes: 8192, outboxMessages: 32 });
       await connected(c);
-      const got: string[] = [];
-      c.subscribe('rt/#', { qos: 1, handler: (topic: string, payload: string) => got.push(`${topic}=${payload.length}`) });
-      await sleep(50);
-      const big = 'z'.repeat(900);
-      for (let i = 0; i < 20; i++) expect(c.publish(`rt/${i % 2}`, i % 5 ? String(i) : big, { qos: i % 2 })).toBe(true);
-      await until(() => got.length === 20);
-      expect(got.filter((g) => g.endsWith('=900')).length).toBe(4);
+      await selfRoundTrip(c, 'rt');
       const other = await peer();
       await other.subscribeAsync('rt/#');
       const seen: string[] = [];
@@ -305,13 +311,7 @@ describe('the WebSocket bundle (dist/espruino-mqtt-ws.js) in the Espruino sandbo
       const url = `ws://127.0.0.1:${broker.port}/mqtt`;
       const c = wsBoard({ url, clientId: `ws${chunk}`, rxBuffer: 1024, txBuffer: 1024, outboxBytes: 8192, outboxMessages: 32 });
       await connected(c);
-      const got: string[] = [];
-      c.subscribe('ws/#', { qos: 1, handler: (topic: string, payload: string) => got.push(`${topic}=${payload.length}`) });
-      await sleep(50);
-      const big = 'z'.repeat(900);
-      for (let i = 0; i < 20; i++) expect(c.publish(`ws/${i % 2}`, i % 5 ? String(i) : big, { qos: i % 2 })).toBe(true);
-      await until(() => got.length === 20);
-      expect(got.filter((g) => g.endsWith('=900')).length).toBe(4);
+      const got = await selfRoundTrip(c, 'ws');
       const other = await mqtt.connectAsync(url, { protocolVersion: 4 });
       cleanup.push(() => other.endAsync(true));
       await other.subscribeAsync('ws/#', { qos: 1 });
