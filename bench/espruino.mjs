@@ -10,15 +10,13 @@
 // those modules run in the same session. ROWS=name,name picks rows; N=1000 sets the message count;
 // PRETOKENISE=1 turns on Espruino's pretokenised function storage first, for every library. WS=1 adds this
 // library's WebSocket build over ws:// (the same broker behind the ws package).
-import http from 'node:http';
 import net from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { minify } from 'terser';
 import { Aedes } from 'aedes';
-import { WebSocketServer } from 'ws';
 import { interpreters, run, scratch } from '../scripts/espruino.mjs';
-import { wsBrokerStream } from '../scripts/ws-broker.mjs';
+import { listenWebSocket } from '../scripts/ws-broker.mjs';
 
 const RUNS = Number(process.env.RUNS || 3);
 const N = Number(process.env.N || 1000);
@@ -139,12 +137,7 @@ const broker = await Aedes.createBroker();
 const server = net.createServer((s) => { s.setNoDelay(true); broker.handle(s); });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const port = server.address().port;
-const web = http.createServer();
-new WebSocketServer({ server: web }).on('connection', (sock) => {
-  sock._socket.setNoDelay(true);
-  broker.handle(wsBrokerStream(sock));
-});
-await new Promise((r) => web.listen(0, '127.0.0.1', r));
+const web = await listenWebSocket(broker);
 const wsPort = web.address().port;
 
 async function once(name, row) {

@@ -5,14 +5,12 @@
 // ws:// against the TCP one, no parts). Sensor modules are stand-ins here
 // (scripts/espruino-node.mjs); with ESPRUINO_MODULES=/path/to/EspruinoDocs/devices the real modules'
 // own cost is measured too (`budget.modules`), minified and loaded from Storage as an upload leaves them.
-import http from 'node:http';
 import net from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { Aedes } from 'aedes';
 import { minify } from 'terser';
-import { WebSocketServer } from 'ws';
 import { interpreters, run, scratch } from '../scripts/espruino.mjs';
-import { wsBrokerStream } from '../scripts/ws-broker.mjs';
+import { listenWebSocket } from '../scripts/ws-broker.mjs';
 import { nodeLines } from '../scripts/espruino-node.mjs';
 import { checkConfig, firmwareFile, loadBoard } from '../scripts/node-config.mjs';
 
@@ -23,9 +21,7 @@ await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const port = server.address().port;
 
 // The same broker over WebSocket, for the WebSocket firmware.
-const web = http.createServer();
-new WebSocketServer({ server: web }).on('connection', (sock) => broker.handle(wsBrokerStream(sock)));
-await new Promise((r) => web.listen(0, '127.0.0.1', r));
+const web = await listenWebSocket(broker);
 
 // Each variant: the committed example cut down to the parts named; 'ws': no parts, a ws:// broker (the
 // WebSocket firmware, dist/<board>-ws.js).
@@ -97,7 +93,7 @@ for (const r of rows) {
   const none = rows.find((x) => x.bin === r.bin && x.variant === 'none');
   const b = loadBoard(r.board).budget;
   const isModule = r.variant.startsWith('module');
-  const cost = r.steady == null ? '' : r.variant === 'none' ? '' : isModule ? String(r.steady) : none.steady == null ? '?' : String(r.steady - none.steady);
+  const cost = r.steady == null ? '' : r.variant === 'none' ? '' : isModule ? String(r.steady) : !none || none.steady == null ? '?' : String(r.steady - none.steady);
   const budget = r.variant === 'none' ? b.connected : r.variant === 'ws' ? b.websocket : isModule ? b.modules[r.variant.slice(7).toLowerCase()] : ['relay', 'pwm'].includes(r.variant) ? b.actuator : b.sensor;
   const shown = r.steady == null ? `failed (${r.why})` : `${String(r.steady).padStart(6)} ${String(r.peak ?? '').padStart(6)} ${cost.padStart(6)}`;
   console.log(`${`${r.board}/${r.blocksize}B`.padEnd(12)} ${String(r.total).padStart(5)}  ${r.variant.padEnd(15)} ${shown}   ${budget}`);

@@ -6,15 +6,13 @@
 // targets) is measured the same way, minified here as an upload would: nothing of it is kept in this project.
 // MODES=boot (or require) runs one deployment only. TRANSPORTS=tcp,ws measures the WebSocket build
 // (dist/espruino-mqtt-ws.js) connected over ws:// beside the TCP build (default: tcp only).
-import http from 'node:http';
 import net from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { minify } from 'terser';
 import { Aedes } from 'aedes';
-import { WebSocketServer } from 'ws';
 import { bootLines, interpreters, run, scratch } from '../scripts/espruino.mjs';
-import { wsBrokerStream } from '../scripts/ws-broker.mjs';
+import { listenWebSocket } from '../scripts/ws-broker.mjs';
 import { loadBoard } from '../scripts/node-config.mjs';
 
 // Default buffers per board, from the board definitions the firmware is built with.
@@ -26,9 +24,7 @@ const broker = await Aedes.createBroker();
 const server = net.createServer(broker.handle);
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const port = server.address().port;
-const web = http.createServer();
-new WebSocketServer({ server: web }).on('connection', (sock) => broker.handle(wsBrokerStream(sock)));
-await new Promise((r) => web.listen(0, '127.0.0.1', r));
+const web = await listenWebSocket(broker);
 const LIBS = { tcp: readFileSync('dist/espruino-mqtt.js', 'latin1'), ws: readFileSync('dist/espruino-mqtt-ws.js', 'latin1') };
 const TRANSPORTS = (process.env.TRANSPORTS || 'tcp').split(',');
 
