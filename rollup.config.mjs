@@ -35,14 +35,19 @@ function onwarn(warning) {
   throw new Error(`rollup: ${warning.message}`);
 }
 
-// The -ws board bundles are the board bundles with the library's WebSocket build in place of its TCP one
-// (boards/start.ts imports src/index): npm run flash picks them when node.json names a ws:// or wss:// broker.
-function withWebSocket() {
+// The variants of a board bundle (boards/start.ts imports src/index and src/node/node): -ws has the
+// library's WebSocket build in place of its TCP one, -sparkplug the Sparkplug B edge node in place of the
+// Home Assistant one. npm run flash picks by node.json (scripts/node-config.mjs firmwareFile).
+function variant(name) {
+  const ws = name.includes('-ws');
+  const sparkplug = name.includes('-sparkplug');
   return {
-    name: 'with-websocket',
+    name: 'board-variant',
     async resolveId(source, importer, opts) {
       const r = await this.resolve(source, importer, { ...opts, skipSelf: true });
-      return r && r.id.endsWith('/src/index.ts') ? r.id.replace(/index\.ts$/, 'index-ws.ts') : r;
+      if (r && ws && r.id.endsWith('/src/index.ts')) return r.id.replace(/index\.ts$/, 'index-ws.ts');
+      if (r && sparkplug && r.id.endsWith('/src/node/node.ts') && importer.endsWith('/boards/start.ts')) return r.id.replace(/node\.ts$/, 'sparkplug.ts');
+      return r;
     },
   };
 }
@@ -61,13 +66,13 @@ export default [
     plugins: [json({ preferConst: true, compact: true }), typescript({ tsconfig: './tsconfig.json', noEmitOnError: true, outputToFilesystem: false })],
     onwarn,
   },
-  ...['esp32', 'esp8266', 'esp32-ws', 'esp8266-ws'].map((name) => ({
-    input: `boards/${name.replace('-ws', '')}.ts`,
+  ...['esp32', 'esp8266'].flatMap((b) => ['', '-ws', '-sparkplug', '-ws-sparkplug'].map((v) => b + v)).map((name) => ({
+    input: `boards/${name.split('-')[0]}.ts`,
     // A plain top-level script, no wrapper: stored as boot code, top-level functions stay in flash, while
     // a function inside another (an IIFE wrapper) is copied into RAM when the wrapper runs.
     output: { file: `dist/${name}.js`, format: 'es', strict: false, generatedCode: 'es5' },
     // board definitions are JSON (read by the build scripts too); only the fields imported are bundled
-    plugins: [...(name.endsWith('-ws') ? [withWebSocket()] : []), json({ preferConst: true, compact: true }), ...plugins()],
+    plugins: [variant(name), json({ preferConst: true, compact: true }), ...plugins()],
     onwarn,
   })),
 ];

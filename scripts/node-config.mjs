@@ -40,7 +40,7 @@ export function checkConfig(raw, boardName) {
   const errors = [];
   const err = (path, msg) => errors.push(`${path}: ${msg}`);
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { errors: ['the configuration must be a JSON object'] };
-  unknownKeys(raw, ['board', 'wifi', 'mqtt', 'node', 'discovery', 'sensors', 'actuators'], '', err);
+  unknownKeys(raw, ['board', 'wifi', 'mqtt', 'node', 'discovery', 'sparkplug', 'sensors', 'actuators'], '', err);
 
   const name = boardName || raw.board;
   if (!BOARDS.includes(name)) {
@@ -116,8 +116,14 @@ export function checkConfig(raw, boardName) {
       else out.prefix = n.prefix;
     }
     if (n.format !== undefined) {
-      if (n.format !== 'json' && n.format !== 'plain') err('node.format', 'must be "json" (one message per sensor) or "plain" (one topic per value)');
+      if (!['json', 'plain', 'sparkplug'].includes(n.format)) err('node.format', 'must be "json" (one message per sensor), "plain" (one topic per value) or "sparkplug" (a Sparkplug B edge node)');
       else out.format = n.format;
+    }
+    if (out.format === 'sparkplug') {
+      // Sparkplug has its own topics, and publishes data at QoS 0 [tck-id-topics-ndata-mqtt]
+      if (n.prefix !== undefined) err('node.prefix', 'Sparkplug topics are spBv1.0/<group>/<type>/<id>: remove "prefix" (the group is sparkplug.group)');
+      if (n.qos !== undefined && n.qos !== 0) err('node.qos', 'Sparkplug publishes data at QoS 0: remove "qos"');
+      out.qos = 0;
     }
     if (n.seq !== undefined) {
       if (typeof n.seq !== 'boolean') err('node.seq', 'must be true or false');
@@ -130,7 +136,23 @@ export function checkConfig(raw, boardName) {
     }
   }
 
-  if (raw.discovery !== undefined) {
+  if (out.format === 'sparkplug') {
+    const sp = raw.sparkplug;
+    // ids are topic levels: no "+", "/" or "#" [tck-id-topic-structure-namespace-valid-group-id]; kept to
+    // printable ASCII here, without quotes (they go into JSON and into the board's source)
+    const ID = /^[\x21\x24-\x2a\x2c-\x2e\x30-\x5b\x5d-\x7e]{1,64}$/;
+    if (!isObject(sp)) err('sparkplug', 'is missing: {"group": "<Sparkplug group id>"} (and "host": "<primary host id>" to wait for that host)');
+    else {
+      unknownKeys(sp, ['group', 'host'], 'sparkplug.', err);
+      if (typeof sp.group !== 'string' || !ID.test(sp.group)) err('sparkplug.group', 'must be 1 to 64 printable characters, without "+", "/", "#", quotes or spaces');
+      if (sp.host !== undefined && (typeof sp.host !== 'string' || !ID.test(sp.host))) err('sparkplug.host', 'must be 1 to 64 printable characters, without "+", "/", "#", quotes or spaces');
+      out.sparkplug = { group: sp.group };
+      if (sp.host) out.sparkplug.host = sp.host;
+    }
+    if (raw.discovery !== undefined && raw.discovery !== false) err('discovery', 'is Home Assistant\'s: a Sparkplug node announces itself with NBIRTH; remove "discovery"');
+    out.discovery = '';
+  } else if (raw.sparkplug !== undefined) err('sparkplug', 'needs "node": {"format": "sparkplug"}');
+  if (raw.discovery !== undefined && out.format !== 'sparkplug') {
     if (raw.discovery === false) out.discovery = '';
     else if (typeof raw.discovery !== 'string' || !/^[A-Za-z0-9_-]+$/.test(raw.discovery)) err('discovery', 'must be the Home Assistant discovery prefix ("homeassistant") or false');
     else out.discovery = raw.discovery;
@@ -288,6 +310,8 @@ export function estimateBlocks(cfg, board) {
   const buffers = board.rxBuffer + board.txBuffer + board.outboxBytes + (ws ? board.txBuffer : 0); // + its frame buffer
   let n = b.connected + Math.ceil(buffers / board.blockSize - buffers / b.blockSize) + cfg.actuators.length * b.actuator;
   if (ws) n += b.websocket;
+  // the Sparkplug node's code and its payload buffer (sized at build time, in checkSizes)
+  if (cfg.sparkplug) n += b.sparkplug + Math.ceil((cfg.sparkplug.bytes || board.txBuffer) / board.blockSize);
   for (const s of cfg.sensors) n += b.sensor + (b.modules[s.type] || 0);
   return n;
 }
@@ -296,6 +320,14 @@ export function estimateBlocks(cfg, board) {
 function checkSizes(cfg, board, err) {
   const host = createRequire(import.meta.url)('../dist/host.cjs');
   const id = cfg.id || 'esp0123456789ab';
+  if (cfg.sparkplug) {
+    // the firmware lays every payload out in a buffer of this size; the NBIRTH is the largest
+    const bytes = (cfg.sparkplug.bytes = sparkplugBirthBytes(cfg, host.quantities));
+    const size = publishSize(`spBv1.0/${cfg.sparkplug.group}/NBIRTH/${id}`, 'x'.repeat(bytes));
+    if (size > board.txBuffer)
+      err('sensors', `the Sparkplug NBIRTH of this node takes up to ${size} bytes, more than the ${board.name} transmit buffer (${board.txBuffer}): shorten the names or sparkplug.group, or leave out a sensor`);
+    return;
+  }
   for (let i = 0; ; i++) {
     const m = host.discoveryMessage(cfg, id, board.name, 'esp0123456789ab', i);
     if (!m) break;
@@ -305,6 +337,19 @@ function checkSizes(cfg, board, err) {
   }
   const will = publishSize(`${cfg.prefix}/${id}/status`, 'offline');
   if (will > board.txBuffer) err('node.prefix', 'is too long for the board');
+}
+
+// The largest NBIRTH the Sparkplug node (src/node/sparkplug.ts) can send, every field at its longest:
+// timestamps of 7 varint bytes (to the year 19800), an alias of 2, 'Node Info/Error' of 64 bytes.
+export function sparkplugBirthBytes(cfg, quantities) {
+  const metric = (name, value) => {
+    const body = 2 + name.length + 3 + 8 + 2 + value; // name, alias, timestamp, datatype, value
+    return 1 + (body < 128 ? 1 : 2) + body;
+  };
+  let n = 8 + 2 + metric('bdSeq', 3) + metric('Node Control/Rebirth', 2); // timestamp, seq 0
+  for (const s of cfg.sensors) for (const q of quantities(s)) n += metric(`${s.name}/${q}`, s.type === 'digital' ? 2 : 9);
+  for (const a of cfg.actuators) n += metric(`${a.name}/state`, 2) + (a.type === 'pwm' ? metric(`${a.name}/brightness`, 2) : 0);
+  return n + metric('Node Info/Error', 2 + 64);
 }
 
 function publishSize(topic, payload) {
@@ -328,10 +373,12 @@ function parseUrl(u) {
   return server;
 }
 
-// The firmware a node runs: the board bundle, or its WebSocket build when a broker URL is ws:// or wss://
-// (the TCP build has none of the WebSocket code, and refuses those URLs).
+// The firmware a node runs: the board bundle; its WebSocket build when a broker URL is ws:// or wss://
+// (the TCP build has none of the WebSocket code, and refuses those URLs); its Sparkplug B build for the
+// sparkplug format (the Home Assistant node has none of it).
 export function firmwareFile(config, board) {
-  return `dist/${board}${config.mqtt.servers.some((s) => s.protocol.startsWith('ws')) ? '-ws' : ''}.js`;
+  const ws = config.mqtt.servers.some((s) => s.protocol.startsWith('ws')) ? '-ws' : '';
+  return `dist/${board}${ws}${config.format === 'sparkplug' ? '-sparkplug' : ''}.js`;
 }
 
 // A GPIO number, or "D4" / "GPIO4" / "A0" (the ESP8266's ADC is pin 17 to Espruino).
@@ -393,14 +440,18 @@ export function configAt(file, board, url, node = {}) {
 // What may be shown of a configuration: no passwords.
 export function describe(cfg, boardName) {
   const board = loadBoard(boardName);
-  const lines = [`board ${boardName}, node ${cfg.id || '(from the board serial)'} "${cfg.name}", topics ${cfg.prefix}/<id>/, readings ${cfg.format} QoS ${cfg.qos}`];
+  const lines = [
+    cfg.sparkplug
+      ? `board ${boardName}, Sparkplug B edge node ${cfg.id || '(from the board serial)'} in group ${cfg.sparkplug.group}, topics spBv1.0/${cfg.sparkplug.group}/N*/<id>${cfg.sparkplug.host ? `, waits for primary host ${cfg.sparkplug.host}` : ''}`
+      : `board ${boardName}, node ${cfg.id || '(from the board serial)'} "${cfg.name}", topics ${cfg.prefix}/<id>/, readings ${cfg.format} QoS ${cfg.qos}`,
+  ];
   lines.push(`broker ${cfg.mqtt.servers.map((s) => `${s.protocol}://${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}${s.path || ''}`).join(', ')}${cfg.mqtt.username ? `, user ${cfg.mqtt.username}` : ''}${cfg.mqtt.password ? ', password set' : ''}`);
   if (cfg.wifi) lines.push(`Wi-Fi "${cfg.wifi.ssid}"${cfg.wifi.password ? ', password set' : ', open'}`);
   // the ESP8266's ADC is pin 17 to Espruino, "A0" to its user
   const pinName = (s) => (s.type === 'analog' && boardName === 'esp8266' && s.pin === 17 ? 'A0' : s.pin);
   for (const s of cfg.sensors) lines.push(`sensor ${s.name}: ${s.type} ${s.pin !== undefined ? `pin ${pinName(s)}` : `sda ${s.sda} scl ${s.scl}`}${s.period ? `, every ${s.period} s` : ', on change'}`);
   for (const a of cfg.actuators) lines.push(`actuator ${a.name}: ${a.type} pin ${a.pin}`);
-  lines.push(cfg.discovery ? `Home Assistant discovery under ${cfg.discovery}/` : 'no Home Assistant discovery');
+  if (!cfg.sparkplug) lines.push(cfg.discovery ? `Home Assistant discovery under ${cfg.discovery}/` : 'no Home Assistant discovery');
   lines.push(`RAM when connected: about ${estimateBlocks(cfg, board)} of ${board.blocks} blocks`);
   return lines;
 }

@@ -26,7 +26,7 @@ declare function analogRead(pin: number): number;
 declare function analogWrite(pin: number, value: number, opts?: { freq?: number }): void;
 declare function pinMode(pin: number, mode: string): void;
 declare function setWatch(fn: (e: { state: boolean }) => void, pin: number, opts: object): unknown;
-declare function setInterval(fn: (arg: any) => void, ms: number, arg?: unknown): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+declare function setInterval(fn: (a: any, b?: any) => void, ms: number, a?: unknown, b?: unknown): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
 declare class I2C {
   setup(opts: { sda?: number; scl?: number }): void;
 }

@@ -17,3 +17,5 @@ function nodeSha1Base64(s: string): string {
 export { createClient, nodeTransport, websocket, nodeSha1Base64 };
 export { encodeConnect, encodePublish, encodeAck, encodeSubscribe, encodeEmpty, createReader, toBytes, fromBytes } from './codec/index';
 export { discoveryMessage } from './node/discovery';
+export { quantities } from './node/quantities';
+export { putHead, putMetric, readMetrics } from './node/sparkplug-payload';

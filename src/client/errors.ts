@@ -14,7 +14,7 @@ export const enum ClientErr {
   HANDLER = 33, // a message handler or listener threw
   NO_TRANSPORT = 34,
   // 35 is Err.NO_MEMORY: the board could not allocate
-  OFFLINE = 36, // a QoS 0 publish while disconnected, with offlineQos0: 'drop'
+  OFFLINE = 36, // offlineQos0 'drop': a QoS 0 publish while disconnected, or one left queued when the connection was lost
   BAD_OPTION = 37, // connect() options the board cannot honour; the detail names the option
   ACK_MISMATCH = 38, // a SUBACK/UNSUBACK that does not answer its request (count or kind)
   REQUESTS_FULL = 39, // more (un)subscribe requests pending than `requests` allows

@@ -129,6 +129,8 @@ export function onConnack(s: Session, p: Packet): void {
 //   as a new message of this session: a PUBLISH with DUP 0, a QoS 2 one from its start even if it had reached
 //   PUBREC, since a PUBREL would be answered PUBCOMP by a broker that never delivered it. So such a
 //   message may arrive twice, never not at all.
+// - With offlineQos0 'drop', a QoS 0 message is for the connection it was published on: one still queued when
+//   that connection was lost is dropped (reported, code 36), never sent on the next.
 // - Session Present = 1 in reply to clean = true is the broker's violation [MQTT-3.2.2-1]: reported, and the
 //   session is treated as new.
 function beginSession(s: Session, present: boolean): boolean {
@@ -140,6 +142,13 @@ function beginSession(s: Session, present: boolean): boolean {
   box._next = box._head; // everything is to be written again
   for (let k = box._head; k < box._end; k++) {
     const stage = box._stage[k];
+    if (s._dropOffline && !box._qos[k]) {
+      const done = box._done[k];
+      const err = dropped(s, ClientErr.OFFLINE, k);
+      k = remove(box, k) - 1;
+      emit(s, done, err);
+      continue;
+    }
     if (present) {
       if (stage === Stage.SENT) box._bytes[box._at[k]] |= 8;
       if (stage !== Stage.RELEASE && stage !== Stage.RELEASED) box._stage[k] = Stage.QUEUED;

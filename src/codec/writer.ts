@@ -49,7 +49,7 @@ function putHeader(buf: Uint8Array, first: number, remaining: number): number {
 }
 
 // Copies raw bytes; returns the new offset, or -1 when a string holds a character above 0xFF.
-function putBytes(buf: Uint8Array, p: number, b: Bytes): number {
+export function putBytes(buf: Uint8Array, p: number, b: Bytes): number {
   const n = b.length;
   // Espruino's set() takes a string's bytes (see bytesToString in strings.ts); V8's would read them as NaN
   if (typeof b !== 'string' || typeof BYTE_STRINGS !== 'undefined') {

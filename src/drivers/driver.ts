@@ -31,6 +31,8 @@ export interface Actuator {
   freq?: number; // pwm: Hz
   on?: boolean;
   level?: number; // pwm: 0..100, kept while off so ON restores it
+  _t?: number; // sparkplug: when it last changed (ms)
+  _new?: number; // sparkplug: 1 while a command's change is being reported
 }
 
 // Plausible bounds: a loose wire or a missing chip reads as garbage, which is reported, never published.

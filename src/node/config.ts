@@ -7,12 +7,13 @@ export interface NodeConfig {
   id: string; // topic-safe node id; '' means one derived from getSerial()
   name: string; // the device's name in Home Assistant
   prefix: string; // topics live under <prefix>/<id>/
-  format: string; // readings as 'json' ({"temperature":21.5,...}) or 'plain' (one topic per quantity)
+  format: string; // readings as 'json' ({"temperature":21.5,...}), 'plain' (one topic per quantity) or 'sparkplug'
   qos: number; // of readings
   seq?: boolean; // json readings carry "seq": 1, 2, ... per sensor (for testing a node, npm run hil)
   discovery: string; // Home Assistant discovery prefix, '' for none
   wifi?: { ssid: string; password?: string };
   mqtt: { servers: Server[]; username?: string; password?: string; keepalive?: number; clientId?: string; ca?: string };
+  sparkplug?: { group: string; host?: string; bytes: number }; // format 'sparkplug': group id, primary host id, payload buffer size
   sensors: NodeSensor[];
   actuators: Actuator[];
 }
@@ -23,6 +24,8 @@ export interface NodeSensor extends Sensor {
   stateClass?: string; // analog: Home Assistant state class for its class ('' for none; src/node/ha-classes.json)
   decimals?: number;
   _seq?: number;
+  _v?: number[]; // sparkplug: the last reading's values, undefined when it failed
+  _t?: number; // sparkplug: when it was taken (ms)
 }
 
 // What the node needs from its board definition (boards/*.json).

@@ -1,15 +1,13 @@
 import { Client, Options, Payload } from '../client/client';
 import { ClientErr, MqttError } from '../client/errors';
-import { readAnalog } from '../drivers/analog';
-import { readBme280 } from '../drivers/bme280';
-import { readDht22 } from '../drivers/dht22';
-import { readDigital, watchDigital } from '../drivers/digital';
-import { Actuator, Reading } from '../drivers/driver';
-import { readDs18b20 } from '../drivers/ds18b20';
+import { watchDigital } from '../drivers/digital';
+import { Actuator } from '../drivers/driver';
 import { drive } from '../drivers/output';
+import { readSensor } from '../drivers/sensors';
 import { BoardInfo, NodeConfig, NodeSensor } from './config';
 import { parseCommand } from './commands';
 import { discoveryMessage } from './discovery';
+import { nodeId, serialId } from './identity';
 import { formatValue, quantities } from './quantities';
 
 // The sensor node: topics under <prefix>/<id>/, availability, readings on a schedule, commands, and
@@ -31,16 +29,6 @@ let announcing = false; // a discovery round is under way
 let announced = false; // since boot
 let timers: unknown[] = [];
 let dropped = 0; // messages the outbox gave up on (full during an outage), since boot
-
-// The node id: the configured one, or the board's serial with anything not topic-friendly removed.
-export function nodeId(cfg: NodeConfig): string {
-  return cfg.id || serialId();
-}
-
-// The board's serial (its MAC on an ESP32 or ESP8266) as an id: 'esp' and the serial's letters and digits.
-function serialId(): string {
-  return 'esp' + String(getSerial()).replace(/[^0-9A-Za-z]/g, '');
-}
 
 // The client options of a node: its will is the retained `offline` of its availability topic.
 export function nodeOptions(cfg: NodeConfig, board: BoardInfo): Options {
@@ -81,8 +69,8 @@ export function runNode(c: Client, cfg: NodeConfig, boardName: string): void {
   for (let i = 0; i < cfg.sensors.length; i++) {
     const s = cfg.sensors[i];
     if (s.type === 'digital') watchDigital(s, reported);
-    else if (s.period) timers.push(setInterval(measure, s.period * 1000, s));
-    measure(s);
+    else if (s.period) timers.push(setInterval(readSensor, s.period * 1000, s, reported));
+    readSensor(s, reported);
   }
 }
 
@@ -111,13 +99,6 @@ function onlineSent(err?: Error): void {
 }
 
 // ---- readings
-
-function measure(s: NodeSensor): void {
-  const t = s.type;
-  const read: (s: NodeSensor, done: Reading) => void =
-    t === 'dht22' ? readDht22 : t === 'bme280' ? readBme280 : t === 'ds18b20' ? readDs18b20 : t === 'digital' ? readDigital : readAnalog;
-  read(s, reported);
-}
 
 function reported(s: NodeSensor, error: string | null, values?: number[]): void {
   if (error || !values) return fault(s.name, error || 'no value');

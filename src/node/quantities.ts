@@ -18,7 +18,11 @@ export function unitOf(s: NodeSensor, q: string): string | undefined {
 
 // A reading as text: ON/OFF for a digital input, else the number rounded to the sensor's decimals.
 export function formatValue(s: NodeSensor, v: number): string {
-  if (s.type === 'digital') return v ? 'ON' : 'OFF';
+  return s.type === 'digital' ? (v ? 'ON' : 'OFF') : String(roundValue(s, v));
+}
+
+// A reading rounded to the sensor's decimals (2 for an analog input, 1 for the rest, unless configured).
+export function roundValue(s: NodeSensor, v: number): number {
   const k = Math.pow(10, s.decimals == null ? (s.type === 'analog' ? 2 : 1) : s.decimals);
-  return String(Math.round(v * k) / k);
+  return Math.round(v * k) / k;
 }
