@@ -24,11 +24,19 @@ const port = server.address().port;
 const web = await listenWebSocket(broker);
 
 // Each variant: the committed example cut down to the parts named; 'ws': no parts, a ws:// broker (the
-// WebSocket firmware, dist/<board>-ws.js).
+// WebSocket firmware, dist/<board>-ws.js); 'sparkplug': no parts, the Sparkplug B node
+// (dist/<board>-sparkplug.js), and 'sparkplug+<part>' with one part, whose cost is against 'sparkplug'.
 // VARIANTS=none,ws picks some.
-const VARIANTS = ['none', 'ws', 'dht22', 'bme280', 'ds18b20', 'analog', 'digital', 'relay', 'pwm'].filter((v) => !process.env.VARIANTS || process.env.VARIANTS.split(',').includes(v));
-function configFor(board, variant) {
+const VARIANTS = ['none', 'ws', 'sparkplug', 'sparkplug+analog', 'sparkplug+relay', 'dht22', 'bme280', 'ds18b20', 'analog', 'digital', 'relay', 'pwm'].filter((v) => !process.env.VARIANTS || process.env.VARIANTS.split(',').includes(v));
+function configFor(board, name) {
   const raw = JSON.parse(readFileSync('node.example.json', 'utf8'));
+  const sparkplug = name.startsWith('sparkplug');
+  const variant = sparkplug ? name.split('+')[1] : name;
+  if (sparkplug) {
+    raw.node = { id: raw.node.id, format: 'sparkplug' };
+    delete raw.discovery;
+    raw.sparkplug = { group: 'Plant1' };
+  }
   raw.board = board;
   raw.mqtt = { url: variant === 'ws' ? `ws://127.0.0.1:${web.address().port}/mqtt` : `mqtt://127.0.0.1:${port}` };
   const pins = board === 'esp8266' ? { dht22: 12, ds18b20: 13, analog: 'A0', digital: 14, relay: 15, pwm: 0 } : {};
@@ -90,11 +98,16 @@ console.log('board        total  parts            steady   peak   cost   budget 
 for (const r of rows) {
   // a part's cost against the same interpreter's baseline: two builds of one board (16- and 12-byte
   // blocks) have different ones
-  const none = rows.find((x) => x.bin === r.bin && x.variant === 'none');
-  const b = loadBoard(r.board).budget;
+  const part = r.variant.split('+')[1];
+  const none = rows.find((x) => x.bin === r.bin && x.variant === (part && r.variant.startsWith('sparkplug') ? 'sparkplug' : 'none'));
+  const board = loadBoard(r.board);
+  const b = board.budget;
   const isModule = r.variant.startsWith('module');
   const cost = r.steady == null ? '' : r.variant === 'none' ? '' : isModule ? String(r.steady) : !none || none.steady == null ? '?' : String(r.steady - none.steady);
-  const budget = r.variant === 'none' ? b.connected : r.variant === 'ws' ? b.websocket : isModule ? b.modules[r.variant.slice(7).toLowerCase()] : ['relay', 'pwm'].includes(r.variant) ? b.actuator : b.sensor;
+  // the Sparkplug node: its code, and its payload buffer as node-config sizes it for no parts
+  const spBuffer = r.variant === 'sparkplug' ? `${b.sparkplug} + ${Math.ceil(configFor(r.board, 'sparkplug').sparkplug.bytes / board.blockSize)}` : '';
+  const kind = part || r.variant;
+  const budget = r.variant === 'none' ? b.connected : r.variant === 'ws' ? b.websocket : spBuffer || (isModule ? b.modules[r.variant.slice(7).toLowerCase()] : ['relay', 'pwm'].includes(kind) ? b.actuator : b.sensor);
   const shown = r.steady == null ? `failed (${r.why})` : `${String(r.steady).padStart(6)} ${String(r.peak ?? '').padStart(6)} ${cost.padStart(6)}`;
   console.log(`${`${r.board}/${r.blocksize}B`.padEnd(12)} ${String(r.total).padStart(5)}  ${r.variant.padEnd(15)} ${shown}   ${budget}`);
 }

@@ -140,12 +140,12 @@ export function checkConfig(raw, boardName) {
     const sp = raw.sparkplug;
     // ids are topic levels: no "+", "/" or "#" [tck-id-topic-structure-namespace-valid-group-id]; kept to
     // printable ASCII here, without quotes (they go into JSON and into the board's source)
-    const ID = /^[\x21\x24-\x2a\x2c-\x2e\x30-\x5b\x5d-\x7e]{1,64}$/;
+    const ID = /^[\x20\x21\x24-\x2a\x2c-\x2e\x30-\x5b\x5d-\x7e]{1,64}$/;
     if (!isObject(sp)) err('sparkplug', 'is missing: {"group": "<Sparkplug group id>"} (and "host": "<primary host id>" to wait for that host)');
     else {
       unknownKeys(sp, ['group', 'host'], 'sparkplug.', err);
-      if (typeof sp.group !== 'string' || !ID.test(sp.group)) err('sparkplug.group', 'must be 1 to 64 printable characters, without "+", "/", "#", quotes or spaces');
-      if (sp.host !== undefined && (typeof sp.host !== 'string' || !ID.test(sp.host))) err('sparkplug.host', 'must be 1 to 64 printable characters, without "+", "/", "#", quotes or spaces');
+      if (typeof sp.group !== 'string' || !ID.test(sp.group)) err('sparkplug.group', 'must be 1 to 64 printable characters, without "+", "/", "#" or quotes');
+      if (sp.host !== undefined && (typeof sp.host !== 'string' || !ID.test(sp.host))) err('sparkplug.host', 'must be 1 to 64 printable characters, without "+", "/", "#" or quotes');
       out.sparkplug = { group: sp.group };
       if (sp.host) out.sparkplug.host = sp.host;
     }
@@ -275,10 +275,10 @@ export function checkConfig(raw, boardName) {
     if (a.inverted !== undefined && typeof a.inverted !== 'boolean') err(`${path}.inverted`, 'must be true or false');
     if (a.initial !== undefined) {
       if (a.initial === 'ON' || a.initial === 'OFF') {
-        if (a.initial === 'ON') o.on = true;
+        if (a.initial === 'ON') o.active = true;
       }
       else if (a.type === 'pwm' && isInt(a.initial, 0, 100)) {
-        if (a.initial > 0) o.on = true;
+        if (a.initial > 0) o.active = true;
         o.level = a.initial || 100;
       } else err(`${path}.initial`, a.type === 'pwm' ? 'must be "ON", "OFF" or a level 0 to 100' : 'must be "ON" or "OFF"');
     }
@@ -292,7 +292,7 @@ export function checkConfig(raw, boardName) {
   if (!errors.length) checkSizes(out, board, err);
   const ram = estimateBlocks(out, board);
   if (!errors.length && ram + board.budget.headroom > board.blocks)
-    err('sensors', `this node needs about ${ram} of the ${board.blocks} blocks of RAM an ${board.name} has, and ${board.budget.headroom} more for its peaks (discovery, bursts): leave out a sensor (a BME280 or DS18B20 costs about ${board.budget.sensor + board.budget.modules.bme280}, a DHT22 ${board.budget.sensor + board.budget.modules.dht22}, an analog or digital input ${board.budget.sensor})${firmwareFile(out, '').includes('-ws') ? `, use mqtt:// (a ws:// broker takes ${board.budget.websocket} of it)` : ''} or use an ESP32`);
+    err('sensors', `this node needs about ${ram} of the ${board.blocks} blocks of RAM an ${board.name} has, and ${board.budget.headroom} more for its peaks (${out.sparkplug ? 'commands' : 'discovery'}, bursts): leave out a sensor (a BME280 or DS18B20 costs about ${board.budget.sensor + board.budget.modules.bme280}, a DHT22 ${board.budget.sensor + board.budget.modules.dht22}, an analog or digital input ${board.budget.sensor})${firmwareFile(out, '').includes('-ws') ? `, use mqtt:// (a ws:// broker takes ${board.budget.websocket} of it)` : ''} or use an ESP32`);
   return { config: out, board, errors, ram };
 }
 
@@ -312,7 +312,8 @@ export function estimateBlocks(cfg, board) {
   if (ws) n += b.websocket;
   // the Sparkplug node's code and its payload buffer (sized at build time, in checkSizes)
   if (cfg.sparkplug) n += b.sparkplug + Math.ceil((cfg.sparkplug.bytes || board.txBuffer) / board.blockSize);
-  for (const s of cfg.sensors) n += b.sensor + (b.modules[s.type] || 0);
+  // (a Sparkplug node keeps each sensor's last values and their time, for its NBIRTH)
+  for (const s of cfg.sensors) n += b.sensor + (b.modules[s.type] || 0) + (cfg.sparkplug ? b.sparkplugSensor : 0);
   return n;
 }
 
@@ -425,15 +426,17 @@ export function readConfigFile(file) {
   }
 }
 
-// A node's configuration file for a board, pointed at a broker (`node` fields override the file's): what
-// npm start and npm run hil run. Throws when the file cannot be read as JSON.
-export function configAt(file, board, url, node = {}) {
+// A node's configuration file for a board, pointed at a broker (`node` fields override the file's, and
+// `transform(raw)` may change the rest before it is checked): what npm start and npm run hil run. Throws
+// when the file cannot be read as JSON.
+export function configAt(file, board, url, node = {}, transform) {
   const raw = readConfigFile(file);
   const fileBoard = raw.board; // the board the file names, if any: the caller says when it differs
   raw.board = board;
   raw.mqtt = { ...(raw.mqtt || {}), url };
   delete raw.mqtt.urls;
   raw.node = { ...(raw.node || {}), ...node };
+  if (transform) transform(raw);
   return { ...checkConfig(raw), raw, fileBoard };
 }
 

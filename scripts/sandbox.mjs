@@ -207,7 +207,15 @@ export function createSandbox(opts = {}) {
      typed.set = function (a, at) {
        if (typeof a !== 'string') return set.call(this, a, at);
        for (let i = 0; i < a.length && (at | 0) + i < this.length; i++) this[(at | 0) + i] = a.charCodeAt(i) & 255;
-     };`,
+     };
+     // Espruino 2v29's typed-array slice() gives a plain Array (measured on the Linux build): a copy that must
+     // stay typed is new Uint8Array(a.subarray(...))
+     typed.slice = function (from, to) { return [].slice.call(this, from, to); };
+     // Every Espruino object inherits the event methods (measured): a field named like one of them that was
+     // never set reads as a function, which is truthy
+     for (const name of ['on', 'emit', 'removeListener', 'removeAllListeners']) {
+       Object.defineProperty(Object.prototype, name, { value: function () {}, writable: true, configurable: true, enumerable: false });
+     }`,
     context,
   );
   // Espruino's strings are 8-bit: a character code is truncated to a byte.

@@ -2,11 +2,15 @@
 // runs the board bundle as a simulated node (in the Espruino sandbox, or on a real interpreter with
 // --espruino) with simulated sensors, and shows what a broker sees: availability, Home Assistant discovery,
 // readings, a command and its state echo. Ctrl-C ends it cleanly (the node says offline first).
+// --format sparkplug makes the same configuration a Sparkplug B edge node (in group --group, "espruino"
+// unless given): the view decodes its NBIRTH, NDATA, NDEATH and NCMD payloads, and the demo sends NCMDs.
 //
 //   npm start [-- --board esp32|esp8266] [--port 1883] [--nodes N] [--config node.json]
-//             [--espruino /path/to/espruino] [--real-periods] [--duration SECONDS] [--no-build]
+//             [--format sparkplug [--group NAME]] [--espruino /path/to/espruino] [--real-periods]
+//             [--duration SECONDS] [--no-build]
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
@@ -20,6 +24,8 @@ const nodes = Math.max(1, Math.min(50, Number(opt('nodes', 1)) || 1));
 const duration = Number(opt('duration', 0));
 const espruino = opt('espruino');
 const configFile = opt('config', existsSync('node.json') ? 'node.json' : board === 'esp8266' ? 'node.esp8266.example.json' : 'node.example.json');
+const format = opt('format');
+const group = opt('group', 'espruino');
 const color = process.stdout.isTTY ? (c, s) => `\x1b[${c}m${s}\x1b[0m` : (_c, s) => s;
 let t0 = Date.now();
 const stamp = () => color(90, `${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s`);
@@ -28,6 +34,8 @@ const say = (s) => console.log(`${stamp()} ${s}`);
 if (!['esp32', 'esp8266'].includes(board)) fail(`--board must be esp32 or esp8266, not ${board}`);
 if (espruino && !existsSync(espruino)) fail(`--espruino: no such file: ${espruino}`);
 if (espruino && nodes > 1) fail('--espruino runs one node (one interpreter); drop --nodes');
+if (format !== undefined && format !== 'sparkplug') fail(`--format must be sparkplug (or left out: the file's own format), not ${format}`);
+if (opt('group') !== undefined && format !== 'sparkplug') fail('--group needs --format sparkplug');
 if (!flag('no-build')) {
   // the build takes a while: say what it is doing, step by step
   try {
@@ -44,14 +52,22 @@ const server = net.createServer(broker.handle);
 const port = await listen(Number(opt('port', 1883)));
 say(`${color(1, 'broker')} Aedes on mqtt://127.0.0.1:${port}   (watch it too: mosquitto_sub -p ${port} -t '#' -v, from Debian's mosquitto-clients)`);
 
-// ---- the node's configuration, pointed at this broker
+// ---- the node's configuration, pointed at this broker; --format sparkplug: the same node as a Sparkplug B
+// edge node, without what it does not have (its topics are spBv1.0/<group>/..., data at QoS 0, no discovery)
+const sparkplugNode = (raw) => {
+  for (const k of ['prefix', 'qos', 'seq']) delete raw.node[k];
+  delete raw.discovery;
+  raw.sparkplug = { group };
+};
 let config, errors;
 try {
-  ({ config, errors } = configAt(configFile, board, `mqtt://127.0.0.1:${port}`));
+  ({ config, errors } = format === 'sparkplug'
+    ? configAt(configFile, board, `mqtt://127.0.0.1:${port}`, { format: 'sparkplug' }, sparkplugNode)
+    : configAt(configFile, board, `mqtt://127.0.0.1:${port}`));
 } catch (e) {
   fail(e.message); // names the file, and the line and column of a syntax error
 }
-if (errors.length) fail(`${configFile} for ${board}:\n  ${errors.join('\n  ')}`);
+if (errors.length) fail(`${configFile}${format ? ` as a ${format} node` : ''} for ${board}:\n  ${errors.join('\n  ')}`);
 if (!flag('real-periods')) config.sensors.forEach((s, i) => s.period && (s.period = Math.min(s.period, 3 + i)));
 say(`${color(1, 'config')} ${configFile}: ${describe(config, board).join('; ')}`);
 if (!flag('real-periods')) say(`${color(1, 'config')} sensor periods shortened to 3-${2 + config.sensors.length} s for the demo (--real-periods keeps them)`);
@@ -60,6 +76,7 @@ if (!flag('real-periods')) say(`${color(1, 'config')} sensor periods shortened t
 const view = await mqtt.connectAsync({ host: '127.0.0.1', port, protocolVersion: 4, clientId: 'npm-start-view' });
 await view.subscribeAsync('#', { qos: 1 });
 view.on('message', (topic, payload, packet) => {
+  if (topic.startsWith('spBv1.0/')) return sparkplugLine(topic, payload);
   const text = payload.toString('utf8');
   let kind = 'reading';
   if (topic.endsWith('/config')) kind = 'discovery';
@@ -72,9 +89,58 @@ view.on('message', (topic, payload, packet) => {
   // what the actuator's pin did, where the simulation can see it
   const a = kind === 'state' && config.actuators.find((x) => topic.endsWith(`/${x.name}`));
   const sim = a && sims.find((x) => topic.startsWith(base(x.id)));
-  const pin = sim ? (a.type === 'pwm' ? ` (pin ${a.pin} duty ${(sim.box.pins.pwm[a.pin] || { duty: 0 }).duty.toFixed(2)})` : ` (pin ${a.pin} = ${sim.box.pins.level[a.pin] || 0})`) : '';
+  const pin = sim ? pinEcho(a, sim) : '';
   say(`${color(colors[kind], kind.padEnd(12))} ${topic} ${color(1, shown)}${color(90, pin + (packet.retain ? ' retained' : ''))}`);
 });
+const pinEcho = (a, sim) => (a.type === 'pwm' ? ` (pin ${a.pin} duty ${(sim.box.pins.pwm[a.pin] || { duty: 0 }).duty.toFixed(2)})` : ` (pin ${a.pin} = ${sim.box.pins.level[a.pin] || 0})`);
+
+// Sparkplug B: protobuf payloads, whose NDATA and NCMD name metrics by the aliases of the node's last NBIRTH
+const require = createRequire(import.meta.url);
+const sparkplugPayload = require('sparkplug-payload').get('spBv1.0');
+const { quantities } = require('../dist/host.cjs'); // a sensor's metrics, as the firmware names them
+const aliases = new Map(); // '<group>/<edge node id>' -> Map alias -> metric name
+const number = (x) => (x && typeof x.toNumber === 'function' ? x.toNumber() : x); // 64-bit values are Longs
+function sparkplugLine(topic, payload) {
+  const [, grp, type, edge] = topic.split('/');
+  const kinds = { NBIRTH: 'birth', NDATA: 'data', NDEATH: 'death', NCMD: 'command' };
+  const colors = { birth: 36, death: 33, error: 31, command: 35, data: 0 };
+  let p;
+  try {
+    p = sparkplugPayload.decodePayload(payload);
+  } catch (e) {
+    return say(`${color(31, 'error'.padEnd(12))} ${topic} ${color(1, `not a Sparkplug B payload (${payload.length} B): ${e.message}`)}`);
+  }
+  if (!kinds[type]) return say(`${''.padEnd(12)} ${topic} ${color(1, payload.length > 90 ? `${payload.length} B` : payload.toString('utf8'))}`); // a host's STATE
+  const metrics = p.metrics || [];
+  if (type === 'NBIRTH') aliases.set(`${grp}/${edge}`, new Map(metrics.filter((m) => number(m.alias)).map((m) => [number(m.alias), m.name])));
+  const names = aliases.get(`${grp}/${edge}`) || new Map();
+  const nameOf = (m) => m.name || names.get(number(m.alias)) || `alias ${number(m.alias)}`;
+  const bdSeq = metrics.find((m) => m.name === 'bdSeq');
+  // name=value, a name's first level left out while it repeats: climate/temperature=21.5 humidity=40
+  let level = '';
+  const list = (ms) =>
+    ms
+      .map((m) => {
+        const name = nameOf(m);
+        const k = name.lastIndexOf('/');
+        const shown = k > 0 && name.slice(0, k) === level ? name.slice(k + 1) : name;
+        level = k > 0 ? name.slice(0, k) : '';
+        const v = m.isNull || m.value == null ? 'null' : typeof m.value === 'string' ? JSON.stringify(m.value) : number(m.value);
+        return `${shown}=${v}`;
+      })
+      .join(' ');
+  const kind = type === 'NDATA' && metrics.some((m) => nameOf(m) === 'Node Info/Error') ? 'error' : kinds[type];
+  const shown = {
+    NBIRTH: () => `bdSeq ${bdSeq ? number(bdSeq.value) : '?'}, ${metrics.length} metrics: ${list(metrics.filter((m) => m !== bdSeq))}`,
+    NDATA: () => `seq ${number(p.seq)}: ${list(metrics)}`,
+    NDEATH: () => `bdSeq ${bdSeq ? number(bdSeq.value) : '?'}`,
+    NCMD: () => list(metrics),
+  }[type]();
+  // what the actuators' pins did, where the simulation can see it
+  const sim = type === 'NDATA' && sims.find((x) => x.id === edge);
+  const pins = sim ? config.actuators.filter((a) => metrics.some((m) => nameOf(m).startsWith(`${a.name}/`))).map((a) => pinEcho(a, sim)).join('') : '';
+  say(`${color(colors[kind], kind.padEnd(12))} ${topic} ${color(1, shown)}${color(90, pins)}`);
+}
 
 // ---- the node(s)
 const ids = [];
@@ -110,19 +176,42 @@ const base = (id) => `${config.prefix}/${id}/`;
 const relay = config.actuators.find((a) => a.type === 'relay');
 const dimmer = config.actuators.find((a) => a.type === 'pwm');
 const motion = config.sensors.find((s) => s.type === 'digital');
-const demo = [
-  [4000, () => relay && command(relay.name, 'ON')],
-  [6000, () => dimmer && command(dimmer.name, '{"state":"ON","brightness":40}')],
-  [7000, () => motion && sims.forEach((s) => s.box.setPin(motion.pin, motion.inverted ? 0 : 1))],
-  [8000, () => relay && command(relay.name, 'FLIP')],
-  [9500, () => motion && sims.forEach((s) => s.box.setPin(motion.pin, motion.inverted ? 1 : 0))],
-  [11000, () => relay && command(relay.name, 'OFF')],
-];
+const sensor = config.sensors.find((s) => s.type !== 'digital');
+const demo = config.sparkplug
+  ? [
+      // what a Sparkplug host does: writes by the aliases of the node's NBIRTH
+      [4000, () => relay && ncmd(`${relay.name}/state`, 'Boolean', true, true)],
+      [6000, () => dimmer && ncmd(`${dimmer.name}/brightness`, 'Int32', 40, true)],
+      [7000, () => motion && sims.forEach((s) => s.box.setPin(motion.pin, motion.inverted ? 0 : 1))],
+      // a reading is read-only: refused, and said in 'Node Info/Error'
+      [8000, () => sensor && ncmd(`${sensor.name}/${quantities(sensor)[0]}`, 'Double', 99)],
+      [9500, () => motion && sims.forEach((s) => s.box.setPin(motion.pin, motion.inverted ? 1 : 0))],
+      [10000, () => ncmd('Node Control/Rebirth', 'Boolean', true)],
+      [11000, () => relay && ncmd(`${relay.name}/state`, 'Boolean', false, true)],
+    ]
+  : [
+      [4000, () => relay && command(relay.name, 'ON')],
+      [6000, () => dimmer && command(dimmer.name, '{"state":"ON","brightness":40}')],
+      [7000, () => motion && sims.forEach((s) => s.box.setPin(motion.pin, motion.inverted ? 0 : 1))],
+      [8000, () => relay && command(relay.name, 'FLIP')],
+      [9500, () => motion && sims.forEach((s) => s.box.setPin(motion.pin, motion.inverted ? 1 : 0))],
+      [11000, () => relay && command(relay.name, 'OFF')],
+    ];
 const demoTimers = demo.map(([ms, fn]) => setTimeout(fn, ms));
 function command(name, payload) {
   for (const id of ids) {
     say(`${color(35, 'send'.padEnd(12))} ${base(id)}${name}/set ${color(1, payload)}`);
     view.publish(`${base(id)}${name}/set`, payload, { qos: 1 });
+  }
+}
+// an NCMD writing one metric, by its alias when asked and the node's NBIRTH gave one, else by name; QoS 0
+function ncmd(name, type, value, byAlias) {
+  for (const id of ids) {
+    const topic = `spBv1.0/${config.sparkplug.group}/NCMD/${id}`;
+    const names = aliases.get(`${config.sparkplug.group}/${id}`);
+    const alias = byAlias && names && [...names].find(([, n]) => n === name)?.[0];
+    say(`${color(35, 'send'.padEnd(12))} ${topic} ${color(1, `${name}=${value}`)}${color(90, alias ? ` (as alias ${alias})` : ' (by name)')}`);
+    view.publish(topic, Buffer.from(sparkplugPayload.encodePayload({ timestamp: Date.now(), metrics: [alias ? { alias, type, value } : { name, type, value }] })), { qos: 0 });
   }
 }
 
@@ -131,7 +220,7 @@ let stopping = false;
 async function stop() {
   if (stopping) return;
   stopping = true;
-  say(`${color(1, 'stop')} ${interpreter ? 'the interpreter is killed: the broker sends its will' : `the node${nodes > 1 ? 's' : ''} shut${nodes > 1 ? '' : 's'} down (E.on('kill'))`}: expect a retained offline`);
+  say(`${color(1, 'stop')} ${interpreter ? 'the interpreter is killed: the broker sends its will' : `the node${nodes > 1 ? 's' : ''} shut${nodes > 1 ? '' : 's'} down (E.on('kill'))`}: expect ${config.sparkplug ? 'an NDEATH' : 'a retained offline'}`);
   demoTimers.forEach(clearTimeout);
   for (const s of sims) s.shutdown();
   await new Promise((r) => setTimeout(r, 500));

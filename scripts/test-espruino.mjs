@@ -5,6 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import tls from 'node:tls';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
@@ -256,6 +257,9 @@ async function nodeScenario(bin, board, ws) {
       await until(() => /^\{"temperature":[0-9.]+,"humidity":[0-9.]+\}$/.test(last(`${base}climate`)?.payload || ''));
       marks.reading = last(`${base}climate`).payload;
     }
+    // off at boot, as configured (an unset field once read Espruino's inherited `on` method: switched on)
+    await until(() => last(`${base}pump`)?.payload === 'OFF');
+    marks.initial = 'OFF';
     await watch.publishAsync(`${base}pump/set`, 'ON', { qos: 1 });
     await until(() => last(`${base}pump`)?.payload === 'ON');
     marks.command = 'ON';
@@ -265,6 +269,83 @@ async function nodeScenario(bin, board, ws) {
     control.stop();
     await until(() => last(`${base}status`)?.payload === 'offline', 15000);
     marks.will = 'offline';
+  } catch (e) {
+    marks.__during = `${e.message} after ${Object.keys(marks).join(', ') || 'nothing'}`;
+  }
+  control.stop();
+  const result = await running;
+  if (marks.__during) marks.__output = result.output.slice(-300);
+  box.remove();
+  await watch.endAsync(true);
+  if (/OUT OF MEMORY|Uncaught/.test(result.why)) marks.__end = result.why;
+  return marks;
+}
+
+// The Sparkplug B firmware (dist/<board>-sparkplug.js): born with every metric, off at boot, data, a command
+// by alias and its report, an invalid one said in Node Info/Error, a rebirth on request, and the NDEATH will
+// (bdSeq 0, as its NBIRTHs) when the interpreter dies; every payload decoded by Eclipse Tahu's codec.
+async function sparkplugScenario(bin, board) {
+  const sp = createRequire(import.meta.url)('sparkplug-payload').get('spBv1.0');
+  const raw = JSON.parse(readFileSync('node.example.json', 'utf8'));
+  const id = `sp-${board}`;
+  raw.board = board;
+  raw.mqtt = { url: `mqtt://127.0.0.1:${port}`, keepalive: 10 };
+  raw.node = { id, format: 'sparkplug' };
+  delete raw.discovery;
+  raw.sparkplug = { group: 'test' };
+  // what the build's estimate lets an ESP8266 Sparkplug node have
+  if (board === 'esp8266') (raw.sensors = []), (raw.actuators = [{ type: 'relay', name: 'pump', pin: 15 }, { type: 'pwm', name: 'lamp', pin: 13 }]);
+  const { config, errors } = checkConfig(raw);
+  if (errors.length) throw new Error(errors.join('; '));
+  for (const x of config.sensors) if (x.period) x.period = 1;
+  const seen = [];
+  const watch = await mqtt.connectAsync({ host: '127.0.0.1', port, protocolVersion: 4 });
+  const number = (v) => (v && typeof v === 'object' && 'low' in v ? v.toNumber() : v);
+  watch.on('message', (topic, payload) => {
+    const type = topic.split('/')[2];
+    if (type === 'NCMD') return;
+    let d;
+    try {
+      d = sp.decodePayload(payload);
+    } catch (e) {
+      d = { undecodable: payload.toString('hex') };
+    }
+    seen.push({ type, seq: number(d.seq), metrics: (d.metrics || []).map((m) => ({ name: m.name, alias: number(m.alias), value: number(m.value) })), undecodable: d.undecodable });
+  });
+  await watch.subscribeAsync(`spBv1.0/test/+/${id}`, { qos: 1 });
+  const of = (type) => seen.filter((m) => m.type === type);
+  const births = () => of('NBIRTH');
+  const metric = (m, name) => m.metrics.find((x) => x.name === name);
+  const command = (metrics) => watch.publishAsync(`spBv1.0/test/NCMD/${id}`, Buffer.from(sp.encodePayload({ timestamp: Date.now(), metrics })));
+  const box = scratch();
+  const control = {};
+  const running = run(bin, box.dir, nodeLines(readFileSync(firmwareFile(config, board), 'latin1'), config), 60000, () => {}, control);
+  const marks = {};
+  try {
+    await until(() => births().length === 1, 15000);
+    const birth = births()[0];
+    if (metric(birth, 'bdSeq')?.value !== 0 || metric(birth, 'pump/state')?.value !== false) throw new Error(`NBIRTH ${JSON.stringify(birth)}`);
+    marks.birth = birth.metrics.length;
+    const pump = metric(birth, 'pump/state').alias;
+    const error = metric(birth, 'Node Info/Error').alias;
+    if (config.sensors.length) {
+      await until(() => of('NDATA').length > 0);
+      marks.data = of('NDATA').length;
+    }
+    await command([{ alias: pump, type: 'Boolean', value: true }]);
+    await until(() => of('NDATA').some((m) => m.metrics.some((x) => x.alias === pump && x.value === true)));
+    marks.command = 'pump on';
+    await command([{ name: 'Node Info/Error', type: 'String', value: 'x' }]);
+    await until(() => of('NDATA').some((m) => m.metrics.some((x) => x.alias === error && /read-only/.test(x.value))));
+    marks.refused = 'read-only';
+    await command([{ name: 'Node Control/Rebirth', type: 'Boolean', value: true }]);
+    await until(() => births().length === 2 && metric(births()[1], 'pump/state')?.value === true && births()[1].seq === 0);
+    marks.rebirth = 'bdSeq ' + metric(births()[1], 'bdSeq').value;
+    control.stop();
+    await until(() => of('NDEATH').length === 1, 15000);
+    const death = of('NDEATH')[0];
+    if (death.undecodable || death.metrics.length !== 1 || metric(death, 'bdSeq')?.value !== 0) throw new Error(`NDEATH ${JSON.stringify(death)}`);
+    marks.death = 'bdSeq 0';
   } catch (e) {
     marks.__during = `${e.message} after ${Object.keys(marks).join(', ') || 'nothing'}`;
   }
@@ -289,6 +370,11 @@ for (const bin of process.env.ONLY ? [] : bins) {
     if (!ok) failed++;
     rows.push([bin.split('/').pop(), `sensor node (${board}${ws ? '-ws' : ''}.js${ws ? ', ws://' : ''}): discovery, readings, command, will`, ok ? 'pass' : 'FAIL', `${Date.now() - started} ms`, JSON.stringify(marks)]);
   }
+  const started = Date.now();
+  const marks = await sparkplugScenario(bin, board);
+  const ok = !marks.__during && !marks.__end && marks.death === 'bdSeq 0';
+  if (!ok) failed++;
+  rows.push([bin.split('/').pop(), `Sparkplug node (${board}-sparkplug.js): birth, data, command, rebirth, death`, ok ? 'pass' : 'FAIL', `${Date.now() - started} ms`, JSON.stringify(marks)]);
 }
 
 console.log('\nreal interpreter scenarios (boot code from flash, Aedes on 127.0.0.1)');

@@ -23,6 +23,30 @@ describe('npm start', () => {
     expect(out.trim().split('\n').pop()).toMatch(/done$/);
   }, 30000);
 
+  it('runs the same configuration as a Sparkplug B edge node: NBIRTH, NDATA by alias, NCMDs and their effects, a refusal, a rebirth, NDEATH', async () => {
+    const { code, out } = await start(['--format', 'sparkplug', '--group', 'plant', '--duration', '13']);
+    expect(code, out).toBe(0);
+    const sp = 'spBv1\\.0/plant';
+    // every metric, named, with its alias order the view then uses for NDATA
+    const births = out.match(new RegExp(`birth +${sp}/NBIRTH/kitchen bdSeq 0, 14 metrics: Node Control/Rebirth=false climate/temperature=\\S+ humidity=\\S+ water/temperature=\\S+ .* pump/state=\\S+ lamp/state=\\S+ brightness=\\S+ Node Info/Error=.*`, 'g'));
+    expect(births, out).toHaveLength(2); // the second on the rebirth request
+    expect(births![0]).toMatch(/pump\/state=false lamp\/state=false brightness=100 Node Info\/Error=""/);
+    expect(births![1]).toMatch(/pump\/state=true lamp\/state=true brightness=40 Node Info\/Error="NCMD: climate\/temperature: read-only"/);
+    expect(out).toMatch(new RegExp(`data +${sp}/NDATA/kitchen seq \\d+: climate/temperature=[0-9.]+ humidity=[0-9.]+`));
+    // the commands, sent by the aliases of the NBIRTH, and what they did to the node and its pins
+    expect(out).toMatch(new RegExp(`send +${sp}/NCMD/kitchen pump/state=true \\(as alias 9\\)`));
+    expect(out).toMatch(new RegExp(`data +${sp}/NDATA/kitchen seq \\d+: pump/state=true \\(pin 26 = 1\\)`));
+    expect(out).toMatch(new RegExp(`send +${sp}/NCMD/kitchen lamp/brightness=40 \\(as alias 11\\)`));
+    expect(out).toMatch(new RegExp(`data +${sp}/NDATA/kitchen seq \\d+: lamp/state=true brightness=40 \\(pin 27 duty 0.40\\)`));
+    expect(out).toMatch(new RegExp(`error +${sp}/NDATA/kitchen seq \\d+: Node Info/Error="NCMD: climate/temperature: read-only"`));
+    expect(out).toMatch(new RegExp(`command +${sp}/NCMD/kitchen Node Control/Rebirth=true`));
+    expect(out).toMatch(new RegExp(`data +${sp}/NDATA/kitchen seq \\d+: pump/state=false \\(pin 26 = 0\\)`));
+    // the orderly end: its NDEATH, with the bdSeq of its NBIRTH
+    expect(out).toMatch(/stop .*expect an NDEATH/);
+    expect(out).toMatch(new RegExp(`death +${sp}/NDEATH/kitchen bdSeq 0`));
+    expect(out.trim().split('\n').pop()).toMatch(/done$/);
+  }, 30000);
+
   it('ends cleanly on Ctrl-C: the node says offline, then everything stops', async () => {
     const child = spawn(process.execPath, ['scripts/start.mjs', '--no-build', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

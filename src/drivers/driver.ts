@@ -29,7 +29,7 @@ export interface Actuator {
   pin: number;
   inverted?: boolean;
   freq?: number; // pwm: Hz
-  on?: boolean;
+  active?: boolean; // on (not `on`: every Espruino object inherits an event method of that name)
   level?: number; // pwm: 0..100, kept while off so ON restores it
   _t?: number; // sparkplug: when it last changed (ms)
   _new?: number; // sparkplug: 1 while a command's change is being reported

@@ -5,7 +5,7 @@ import { Actuator } from './driver';
 export function drive(a: Actuator): void {
   const inv = a.inverted ? 1 : 0;
   if (a.type === 'pwm') {
-    const duty = a.on ? a.level! / 100 : 0;
+    const duty = a.active ? a.level! / 100 : 0;
     analogWrite(a.pin, inv ? 1 - duty : duty, { freq: a.freq || 1000 });
-  } else digitalWrite(a.pin, (a.on ? 1 : 0) ^ inv);
+  } else digitalWrite(a.pin, (a.active ? 1 : 0) ^ inv);
 }

@@ -4,7 +4,7 @@ import { Actuator } from '../drivers/driver';
 // Relay: ON, OFF, TOGGLE. Dimmer: those, a level 0..100, or Home Assistant's JSON light command
 // {"state":"ON","brightness":40} (either field may be absent).
 export function parseCommand(a: Actuator, text: string): boolean {
-  let on = !!a.on;
+  let on = !!a.active;
   let level = a.level;
   if (text === 'ON' || text === 'OFF' || text === 'TOGGLE') on = text === 'TOGGLE' ? !on : text === 'ON';
   else if (a.type !== 'pwm') return false;
@@ -29,7 +29,7 @@ export function parseCommand(a: Actuator, text: string): boolean {
       on = b > 0 && o.state !== 'OFF';
     }
   }
-  a.on = on;
+  a.active = on;
   if (a.type === 'pwm') a.level = level || 100;
   return true;
 }

@@ -142,7 +142,7 @@ function command(topic: string, payload: Payload): void {
 }
 
 function report(a: Actuator): void {
-  const state = a.on ? 'ON' : 'OFF';
+  const state = a.active ? 'ON' : 'OFF';
   client.publish(base + a.name, a.type === 'pwm' ? '{"state":"' + state + '","brightness":' + a.level + '}' : state, { qos: 1, retain: true });
 }
 

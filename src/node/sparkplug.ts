@@ -31,7 +31,9 @@ let seq = 0; // of the next NDATA
 let born = false; // NBIRTH sent on this connection: NDATA may follow [tck-id-payloads-ndata-order]
 let hostSeen = -1; // the timestamp of the last STATE taken from the primary host
 let lastError = '';
-let errorAt = 0;
+let errorAt = 0; // when it happened
+let actuatorsAt = 0; // the index of the first actuator metric (after every sensor quantity)
+let errorIndex = 0; // the index of 'Node Info/Error' (the last metric)
 let timers: unknown[] = [];
 
 // The metric being looked at (metricAt): its name, datatype, value (undefined: none yet, is_null) and time.
@@ -40,14 +42,14 @@ let mType: DataType;
 let mValue: unknown;
 let mTime: number;
 
-// Clean session, as Sparkplug requires of an MQTT 3.1.1 edge node; the will is the NDEATH with the bdSeq of
-// each CONNECT [tck-id-message-flow-edge-node-birth-publish-will-message-qos] (QoS 1, not retained); QoS 0
-// messages are never carried over to the next connection, where the NBIRTH must come first.
+// Clean session, as Sparkplug requires of an MQTT 3.1.1 edge node; the will is the NDEATH, made anew for
+// each CONNECT (runNode), QoS 1, not retained [tck-id-message-flow-edge-node-birth-publish-will-message-qos];
+// QoS 0 messages are never carried over to the next connection, where the NBIRTH must come first.
 export function nodeOptions(cfg: NodeConfig, board: BoardInfo): Options {
   const o = plainOptions(cfg, board);
   buf = new Uint8Array(cfg.sparkplug!.bytes);
   ns = 'spBv1.0/' + cfg.sparkplug!.group + '/';
-  o.will = { topic: ns + 'NDEATH/' + nodeId(cfg), payload: death(0), qos: 1, retain: false };
+  o.will = { topic: ns + 'NDEATH/' + nodeId(cfg), payload: '', qos: 1, retain: false };
   o.clean = true;
   o.offlineQos0 = 'drop';
   return o;
@@ -62,10 +64,18 @@ export function runNode(c: Client, cfg: NodeConfig): void {
   hostSeen = -1;
   lastError = '';
   timers = [];
-  for (let i = 0; i < cfg.actuators.length; i++) drive(cfg.actuators[i]);
-  willPerConnect(c, nextDeath);
-  c.on('connect', online);
-  c.on('close', offline);
+  actuatorsAt = errorIndex = 0;
+  for (let i = 0; i < cfg.sensors.length; i++) actuatorsAt += quantities(cfg.sensors[i]).length;
+  errorIndex = actuatorsAt;
+  for (let i = 0; i < cfg.actuators.length; i++) {
+    errorIndex += cfg.actuators[i].type === 'pwm' ? 2 : 1;
+    drive(cfg.actuators[i]);
+  }
+  // kept a call: inlined, terser makes it a function expression at the head of the `for` below, which
+  // Espruino's parser refuses (`for(function(){}(),...`)
+  /*#__NOINLINE__*/ willPerConnect(c, death);
+  c.on('connect', connection);
+  c.on('close', connection);
   // before any NBIRTH: the client sends its subscriptions first on every connection
   // [tck-id-message-flow-edge-node-ncmd-subscribe]
   c.subscribe(ns + 'NCMD/' + id, { qos: 1, handler: command });
@@ -83,34 +93,27 @@ export function runNode(c: Client, cfg: NodeConfig): void {
 export function stopNode(done?: () => void): void {
   for (let i = 0; i < timers.length; i++) clearInterval(timers[i]);
   born = false;
-  client.publish(ns + 'NDEATH/' + id, death(bdSeq), { qos: 1 });
+  client.publish(ns + 'NDEATH/' + id, death(true), { qos: 1 });
   client.end(false, done);
 }
 
 // ---- the session: bdSeq, birth, death
 
-// An NDEATH payload: the bdSeq metric alone [tck-id-topics-ndeath-payload], no seq, a copy of its own (the
-// client keeps the will's bytes).
-function death(n: number): Uint8Array {
-  const e = putMetric(buf, putHead(buf, -1, -1), 'bdSeq', 0, -1, DataType.Int64, n);
-  return buf.slice(0, e);
+// An NDEATH payload: the bdSeq metric alone [tck-id-topics-ndeath-payload], no seq, in a copy of its own
+// (the client keeps the will's bytes). For each CONNECT (called with no argument, just before it is
+// written) bdSeq goes up by one, 0 for the first, back to 0 after 255
+// [tck-id-message-flow-edge-node-birth-publish-will-message-payload-bdSeq]; `same`: this connection's.
+function death(same?: boolean): Uint8Array {
+  if (!same) bdSeq = (bdSeq + 1) % 256;
+  // (a copy by the constructor: Espruino's typed-array slice() gives a plain Array)
+  return new Uint8Array(buf.subarray(0, putMetric(buf, 0, 'bdSeq', 0, -1, DataType.Int64, bdSeq)));
 }
 
-// Called just before each CONNECT is written: 0 for the first, then one more each time, back to 0 after 255
-// [tck-id-message-flow-edge-node-birth-publish-will-message-payload-bdSeq].
-function nextDeath(): Uint8Array {
-  bdSeq = (bdSeq + 1) % 256;
-  return death(bdSeq);
-}
-
-function online(): void {
+// Connected or not: no NBIRTH yet. Once connected it is born at once, unless it must wait for its primary
+// host's STATE online [tck-id-message-flow-edge-node-birth-publish-phid-wait].
+function connection(): void {
   born = false;
-  // with a primary host, the NBIRTH waits for its STATE online [tck-id-message-flow-edge-node-birth-publish-phid-wait]
-  if (!config.sparkplug!.host) birth();
-}
-
-function offline(): void {
-  born = false;
+  if (client.connected && !config.sparkplug!.host) birth();
 }
 
 // Every metric with its current value, seq 0, and the bdSeq of this connection's will
@@ -121,16 +124,18 @@ function birth(): void {
   p = putMetric(buf, p, 'bdSeq', 0, t, DataType.Int64, bdSeq);
   p = putMetric(buf, p, 'Node Control/Rebirth', 0, t, DataType.Boolean, false); // [tck-id-topics-nbirth-rebirth-metric]
   for (let i = 0; metricAt(i, t); i++) p = putMetric(buf, p, mName, i + 1, mTime, mType, mValue);
-  born = send('NBIRTH', p);
-  seq = 1;
+  send(p, true);
 }
 
-// A payload laid out in buf up to p, at QoS 0, not retained [tck-id-topics-nbirth-mqtt] [tck-id-topics-ndata-mqtt];
-// false when it did not fit the buffer (node-config sized it for this node's NBIRTH): never sent half.
-function send(type: string, p: number): boolean {
-  if (p > buf.length) return fault(type + ' too large');
-  client.publish(ns + type + '/' + id, buf.subarray(0, p));
-  return true;
+// An NBIRTH (seq 0) or an NDATA (seq one more each time, 255 then 0
+// [tck-id-payloads-sequence-num-incrementing]) laid out up to p, at QoS 0, not retained
+// [tck-id-topics-nbirth-mqtt] [tck-id-topics-ndata-mqtt]. One larger than the buffer (node-config sized it
+// for this node's NBIRTH) is never sent half.
+function send(p: number, isBirth?: boolean): void {
+  if (p > buf.length) return fault('payload too large');
+  client.publish(ns + (isBirth ? 'NBIRTH/' : 'NDATA/') + id, buf.subarray(0, p));
+  if (isBirth) born = true;
+  seq = isBirth ? 1 : (seq + 1) % 256;
 }
 
 // Metric i (alias i + 1) into mName, mType, mValue, mTime; false past the last.
@@ -156,7 +161,7 @@ function metricAt(i: number, now: number): boolean {
     if (i < n) {
       mName = a.name + (i ? '/brightness' : '/state');
       mType = i ? DataType.Int32 : DataType.Boolean;
-      mValue = i ? a.level : !!a.on;
+      mValue = i ? a.level : !!a.active;
       mTime = a._t || now;
       return true;
     }
@@ -176,65 +181,50 @@ function reported(s: NodeSensor, error: string | null, values?: number[]): void 
   const was = s._v;
   const now = (s._v = error || !values ? undefined : values);
   s._t = Date.now();
-  const newError = !now && setError(s.name + ': ' + (error || 'no value'));
-  if (!born) return;
   let first = 0; // the sensor's first metric
   for (let k = 0; config.sensors[k] !== s; k++) first += quantities(config.sensors[k]).length;
   let p = putHead(buf, s._t, seq);
   const start = p;
-  for (let i = 0; i < quantities(s).length; i++) {
+  for (let i = 0; born && i < quantities(s).length; i++) {
     metricAt(first + i, s._t);
     // a change: a value from none or to none, or one that rounds to another
     if (!was || !now ? !was !== !now : s.type === 'digital' ? !was[i] !== !now[i] : roundValue(s, was[i]) !== mValue) {
       p = putMetric(buf, p, null, first + i + 1, mTime, mType, mValue);
     }
   }
-  if (newError) p = putError(p);
-  if (p > start) data(p);
+  if (p > start) send(p);
+  if (!now) fault(s.name + ': ' + (error || 'no value'));
 }
 
-// An NDATA laid out up to p; its seq goes up by one, 255 then 0 [tck-id-payloads-sequence-num-incrementing].
-function data(p: number): void {
-  if (send('NDATA', p)) seq = (seq + 1) % 256;
-}
-
-// Says why something failed in 'Node Info/Error', in an NDATA of its own once born; returns false.
-function fault(why: string): boolean {
-  if (setError(why) && born) data(putError(putHead(buf, errorAt, seq)));
-  return false;
-}
-
-// The last failure: true when it is news.
-function setError(why: string): boolean {
+// Says why something failed in 'Node Info/Error', in an NDATA of its own once born (when it is news).
+function fault(why: string): void {
   why = why.substr(0, 64); // node-config sized the NBIRTH for 64 bytes of it
-  if (why === lastError) return false;
+  if (why === lastError) return;
   lastError = why;
   errorAt = Date.now();
-  return true;
-}
-
-function putError(p: number): number {
-  const i = errorIndex();
-  metricAt(i, errorAt);
-  return putMetric(buf, p, null, i + 1, mTime, mType, mValue);
+  if (!born) return;
+  metricAt(errorIndex, errorAt);
+  send(putMetric(buf, putHead(buf, errorAt, seq), null, errorIndex + 1, mTime, mType, mValue));
 }
 
 // ---- commands (NCMD): checked whole first, then done; one bad metric and nothing changes, and why is said
 
+let applying = false; // take(): checking a command, or doing it
 let refusal = '';
 let wantRebirth = false;
 
 function command(_topic: string, payload: Payload): void {
   const b = typeof payload === 'string' ? E.toUint8Array(payload) : payload;
   refusal = '';
-  if (!readMetrics(b, check)) return void fault('NCMD: ' + (refusal || 'not a Sparkplug B payload'));
-  wantRebirth = false;
-  readMetrics(b, apply);
+  applying = wantRebirth = false;
+  if (!readMetrics(b, take)) return fault('NCMD: ' + (refusal || 'not a Sparkplug B payload'));
+  applying = true;
+  readMetrics(b, take);
   const t = Date.now();
   let p = putHead(buf, t, seq);
   const start = p;
   const acts = config.actuators;
-  for (let k = 0, i = indexOfActuators(); k < acts.length; i += acts[k].type === 'pwm' ? 2 : 1, k++) {
+  for (let k = 0, i = actuatorsAt; k < acts.length; i += acts[k].type === 'pwm' ? 2 : 1, k++) {
     const a = acts[k];
     if (!a._new) continue;
     a._new = 0;
@@ -248,65 +238,36 @@ function command(_topic: string, payload: Payload): void {
   }
   // the whole state anew, seq from 0 [tck-id-operational-behavior-data-commands-rebirth-action-2]
   if (wantRebirth && born) birth();
-  else if (born && p > start) data(p);
+  else if (born && p > start) send(p);
 }
 
-// The metric a command names, by alias, else by name, in mName and the others; -1 for none.
-function target(m: MetricIn): number {
-  for (let i = 0; metricAt(i, 0); i++) if (m.alias ? m.alias === i + 1 : m.name === mName) return i;
-  return -1;
-}
-
-function check(m: MetricIn): boolean {
+// One metric of a command: checked (false, with the refusal, when it may not be done), or done. It names its
+// metric by alias, or by name [tck-id-payloads-alias-data-cmd-requirement]; only actuators take writes.
+function take(m: MetricIn): boolean {
   const bool = m.field === 14 && (!m.type || m.type === DataType.Boolean);
-  if (!m.alias && m.name === 'Node Control/Rebirth') return bool || no('Node Control/Rebirth takes a Boolean');
-  const i = target(m);
-  const label = m.name || 'alias ' + m.alias;
-  if (i < indexOfActuators() || i === errorIndex()) return no(label + (i < 0 ? ': no such metric' : ': read-only'));
-  if (mType === DataType.Boolean) return bool || no(label + ': takes a Boolean');
-  // a brightness: a whole number 0-100, of any integer datatype
-  const v = m.value as number;
-  return ((m.field === 10 || m.field === 11) && (!m.type || m.type <= DataType.UInt64) && v >= 0 && v <= 100) || no(label + ': takes 0-100');
-}
-
-function no(why: string): boolean {
-  refusal = why;
-  return false;
-}
-
-function apply(m: MetricIn): boolean {
   if (!m.alias && m.name === 'Node Control/Rebirth') {
-    if (m.value) wantRebirth = true;
-    return true;
+    if (applying) wantRebirth = wantRebirth || !!m.value;
+    return bool || !(refusal = 'Node Control/Rebirth takes a Boolean');
   }
-  let i = target(m) - indexOfActuators();
-  const acts = config.actuators;
-  for (let k = 0; k < acts.length; k++) {
-    const a = acts[k];
-    const n = a.type === 'pwm' ? 2 : 1;
-    if (i < n) {
-      const v = m.value as number;
-      a.on = i ? v > 0 : !!v;
-      if (i && v) a.level = v;
-      a._new = 1;
-      break;
-    }
-    i -= n;
+  let i = 0;
+  while (metricAt(i, 0) && (m.alias ? m.alias !== i + 1 : m.name !== mName)) i++;
+  const label = (m.name || 'alias ' + m.alias) + ': ';
+  if (i < actuatorsAt || i >= errorIndex) return !(refusal = label + (i > errorIndex ? 'no such metric' : 'read-only'));
+  const v = m.value as number;
+  // a state takes a Boolean, a brightness a whole number 0-100 of any integer datatype
+  if (mType === DataType.Boolean ? !bool : !((m.field === 10 || m.field === 11) && (!m.type || m.type <= DataType.UInt64) && v >= 0 && v <= 100)) {
+    return !(refusal = label + (mType === DataType.Boolean ? 'takes a Boolean' : 'takes 0-100'));
   }
+  if (!applying) return true;
+  // the actuator of metric i, and whether it is its brightness
+  let k = 0;
+  i -= actuatorsAt;
+  while (i >= (config.actuators[k].type === 'pwm' ? 2 : 1)) i -= config.actuators[k++].type === 'pwm' ? 2 : 1;
+  const a = config.actuators[k];
+  a.active = i ? v > 0 : !!v;
+  if (i && v) a.level = v;
+  a._new = 1;
   return true;
-}
-
-// Where the actuators' metrics begin (after every sensor quantity), and where they end ('Node Info/Error').
-function indexOfActuators(): number {
-  let n = 0;
-  for (let k = 0; k < config.sensors.length; k++) n += quantities(config.sensors[k]).length;
-  return n;
-}
-
-function errorIndex(): number {
-  let n = indexOfActuators();
-  for (let k = 0; k < config.actuators.length; k++) n += config.actuators[k].type === 'pwm' ? 2 : 1;
-  return n;
 }
 
 // ---- the primary host: its STATE, JSON {"online": true|false, "timestamp": ms}, retained
@@ -327,7 +288,7 @@ function hostState(_topic: string, payload: Payload): void {
   } else if (born) {
     // NDEATH now, and over to the next server [tck-id-operational-behavior-edge-node-termination-host-offline]
     born = false;
-    client.publish(ns + 'NDEATH/' + id, death(bdSeq));
+    client.publish(ns + 'NDEATH/' + id, death(true));
     reconnectNext(client);
   }
 }

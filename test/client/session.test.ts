@@ -125,3 +125,39 @@ describe('a kept session (clean: false)', () => {
     expect(t.errors()).toEqual([]);
   });
 });
+
+describe("offlineQos0: 'drop': a QoS 0 message is for the connection it was published on", () => {
+  // Published while connected but still queued (the socket had not taken what was written before) when the
+  // connection is lost: with 'drop' it is reported, code 36, never sent on the next connection; QoS 1 still is.
+  function lostWithQueue(opts: object) {
+    const t = setup({ txBuffer: 64, ...opts });
+    let link = t.online();
+    link.drain(); // the CONNECT is out
+    t.client.publish('big', 'x'.repeat(50)); // written; the socket has not drained
+    t.client.publish('zero', 'a');
+    t.client.publish('one', 'b', { qos: 1 });
+    t.client.publish('zero', 'c');
+    expect(pubs(link.take('publish')).map((p) => p.topic)).toEqual(['big']);
+    link.close();
+    t.clock.advance(1000);
+    link = t.mock.last();
+    link.connack(0, false);
+    return { t, sent: pubs(link.take('publish')).map((p) => p.topic + ':' + String(p.payload)) };
+  }
+
+  it('drops the QoS 0 messages left queued at the loss, reports each, and still sends the QoS 1 one', () => {
+    const { t, sent } = lostWithQueue({ offlineQos0: 'drop' });
+    expect(sent).toEqual(['one:b']);
+    expect(t.of('drop').map((e) => e.args[0])).toMatchObject([
+      { code: ClientErr.OFFLINE, topic: 'zero', qos: 0 },
+      { code: ClientErr.OFFLINE, topic: 'zero', qos: 0 },
+    ]);
+    expect(t.client.queued()).toBe(1); // the QoS 1 message, until its PUBACK
+  });
+
+  it("sends them on the next connection by default ('queue')", () => {
+    const { t, sent } = lostWithQueue({});
+    expect(sent).toEqual(['zero:a', 'one:b', 'zero:c']);
+    expect(t.of('drop')).toEqual([]);
+  });
+});

@@ -170,6 +170,47 @@ describe('the node configuration check', () => {
     }
   });
 
+  it('takes the sparkplug format: its own topics, QoS 0, no discovery, the Sparkplug firmware, its RAM and payload buffer counted', () => {
+    const raw = example();
+    raw.node = { id: 'kitchen', format: 'sparkplug' };
+    delete raw.discovery;
+    raw.sparkplug = { group: 'Plant 1.A', host: 'scada-1' };
+    const { config, errors, ram } = checkConfig(raw);
+    expect(errors).toEqual([]);
+    expect(config).toMatchObject({ format: 'sparkplug', qos: 0, discovery: '', sparkplug: { group: 'Plant 1.A', host: 'scada-1' } });
+    expect(firmwareFile(config, 'esp32')).toBe('dist/esp32-sparkplug.js');
+    expect(firmwareFile({ ...config, mqtt: { servers: [{ protocol: 'wss' }] } }, 'esp8266')).toBe('dist/esp8266-ws-sparkplug.js');
+    expect(describeConfig(config, 'esp32')[0]).toBe('board esp32, Sparkplug B edge node kitchen in group Plant 1.A, topics spBv1.0/Plant 1.A/N*/<id>, waits for primary host scada-1');
+    // the payload buffer: the largest NBIRTH of these 12 metrics, with room for 64 bytes of Node Info/Error
+    expect(config.sparkplug.bytes).toBeGreaterThan(400);
+    expect(config.sparkplug.bytes).toBeLessThan(700);
+    const board = JSON.parse(readFileSync('boards/esp32.json', 'utf8'));
+    const json = checkConfig(example());
+    expect(ram - json.ram).toBe(board.budget.sparkplug + Math.ceil(config.sparkplug.bytes / board.blockSize) + config.sensors.length * board.budget.sparkplugSensor);
+
+    const bad = (change: (r: any) => void) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+      const r = structuredClone(raw);
+      change(r);
+      return checkConfig(r).errors;
+    };
+    expect(bad((r) => delete r.sparkplug)).toEqual(['sparkplug: is missing: {"group": "<Sparkplug group id>"} (and "host": "<primary host id>" to wait for that host)']);
+    for (const group of ['a/b', 'a+', '#', '', 'x'.repeat(65), 'a"b', 7]) expect(bad((r) => (r.sparkplug.group = group)), String(group)).toEqual([expect.stringMatching(/^sparkplug\.group: must be/)]);
+    expect(bad((r) => (r.sparkplug.host = 'h/1'))).toEqual([expect.stringMatching(/^sparkplug\.host: must be/)]);
+    expect(bad((r) => (r.sparkplug.primary = 'x'))).toEqual([expect.stringMatching(/^sparkplug\.primary: unknown field/)]);
+    expect(bad((r) => (r.node.prefix = 'espruino'))).toEqual([expect.stringMatching(/^node\.prefix: Sparkplug topics are/)]);
+    expect(bad((r) => (r.node.qos = 1))).toEqual(['node.qos: Sparkplug publishes data at QoS 0: remove "qos"']);
+    expect(bad((r) => (r.discovery = 'homeassistant'))).toEqual([expect.stringMatching(/^discovery: is Home Assistant's/)]);
+    expect(bad((r) => (r.node.format = 'json'))).toEqual(['sparkplug: needs "node": {"format": "sparkplug"}']);
+    // an NBIRTH that would not fit the ESP8266's transmit buffer
+    expect(
+      bad((r) => {
+        r.board = 'esp8266';
+        r.sensors = [0, 1, 2].map((i) => ({ type: 'bme280', name: `greenhouse_air_number_${i}`, sda: 4, scl: 5, addr: 0x76 + (i % 2), period: 60 }));
+        r.actuators = [];
+      }),
+    ).toContainEqual(expect.stringMatching(/^sensors: the Sparkplug NBIRTH of this node takes up to \d+ bytes, more than the ESP8266 transmit buffer \(448\)/));
+  });
+
   it('lets two BME280s share an I2C bus but nothing else share a pin', () => {
     const raw = example();
     raw.sensors.push({ type: 'bme280', name: 'air2', sda: 21, scl: 22, addr: 0x77, period: 60 });

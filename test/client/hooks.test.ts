@@ -1,0 +1,81 @@
+// What the Sparkplug node needs beyond the public API (src/client/hooks.ts): a will renewed for every
+// CONNECT, and a move to the next server on demand.
+import { describe, expect, it } from 'vitest';
+import { reconnectNext, willPerConnect } from '../../src/client/hooks';
+import { setup } from './setup';
+
+type Connect = { cmd: string; will?: { topic: string; payload: Buffer } };
+
+describe('willPerConnect', () => {
+  it('asks for the will once per CONNECT written, and that CONNECT carries it', () => {
+    const t = setup({ will: { topic: 'w', payload: 'first', qos: 1 }, connectTimeout: 500 });
+    let n = 0;
+    willPerConnect(t.client, () => 'will ' + n++);
+    let link = t.online();
+    expect((link.take('connect')[0] as Connect).will!.payload.toString()).toBe('will 0');
+    link.close();
+    t.clock.advance(1000); // the backoff: a new socket, whose CONNECT is not written until it opens
+    expect(n).toBe(1);
+    link = t.mock.last();
+    link.open();
+    expect((link.take('connect')[0] as Connect).will!.payload.toString()).toBe('will 1');
+    // no CONNACK: the attempt times out; the next one carries the next will
+    t.clock.advance(500);
+    t.clock.advance(2000);
+    link = t.mock.last();
+    link.connack();
+    expect((link.take('connect')[0] as Connect).will!.payload.toString()).toBe('will 2');
+    expect(n).toBe(3);
+  });
+
+  it('asks nothing for a socket the client has already given up on', () => {
+    const t = setup({ will: { topic: 'w', payload: 'x' }, connectTimeout: 500 });
+    let n = 0;
+    willPerConnect(t.client, () => String(n++));
+    t.clock.advance(0);
+    const stale = t.mock.last();
+    t.clock.advance(500); // connect timeout before the socket opened
+    stale.open(); // it opens late: the client ignores it, and no will is made for it
+    expect(n).toBe(0);
+    expect(stale.sent).toEqual([]);
+  });
+
+  it('keeps the previous will when making the new one throws (no memory on the board)', () => {
+    const t = setup({ will: { topic: 'w', payload: 'kept' } });
+    willPerConnect(t.client, () => {
+      throw new Error('out of memory');
+    });
+    const link = t.online();
+    expect((link.take('connect')[0] as Connect).will!.payload.toString()).toBe('kept');
+    expect(t.client.connected).toBe(true);
+  });
+});
+
+describe('reconnectNext', () => {
+  it('drops the connection and connects to the next server of the list at once', () => {
+    const t = setup({ servers: [{ host: 'a' }, { host: 'b' }] });
+    const first = t.online();
+    expect(first.to.host).toBe('a');
+    reconnectNext(t.client);
+    expect(first.ended).toBe(true);
+    t.clock.advance(0);
+    const second = t.mock.last();
+    expect(second.to.host).toBe('b');
+    second.connack();
+    reconnectNext(t.client);
+    t.clock.advance(0);
+    expect(t.mock.last().to.host).toBe('a'); // round the list
+  });
+
+  it('moves one server on from an attempt still opening, and from the wait between attempts', () => {
+    const t = setup({ servers: [{ host: 'a' }, { host: 'b' }, { host: 'c' }] });
+    t.clock.advance(0); // opening a
+    reconnectNext(t.client);
+    t.clock.advance(0);
+    expect(t.mock.last().to.host).toBe('b');
+    t.mock.last().close(); // refused: the client waits, then tries c
+    reconnectNext(t.client); // now, and the one after c
+    t.clock.advance(0);
+    expect(t.mock.links.map((l) => l.to.host)).toEqual(['a', 'b', 'a']);
+  });
+});

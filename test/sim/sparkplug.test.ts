@@ -1,0 +1,315 @@
+// The Sparkplug B edge node (dist/esp32-sparkplug.js, dist/esp8266-sparkplug.js) in the Espruino sandbox,
+// against Aedes, watched and commanded as a Sparkplug host would: every payload is decoded, and every command
+// made, with Eclipse Tahu's own JavaScript codec (sparkplug-payload). Statement ids are Sparkplug 3.0's.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import mqtt from 'mqtt';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { startBroker, type TestBroker } from '../helpers/broker';
+import { sleep, until } from '../helpers/host-client';
+import { createSandbox } from '../../scripts/sandbox.mjs';
+import { checkConfig } from '../../scripts/node-config.mjs';
+
+const sp = createRequire(import.meta.url)('sparkplug-payload').get('spBv1.0');
+type Sandbox = ReturnType<typeof createSandbox>;
+interface Metric {
+  name?: string;
+  alias?: number;
+  type: string;
+  value: unknown;
+  timestamp?: number;
+}
+interface Seen {
+  topic: string;
+  type: string; // NBIRTH, NDATA, ...
+  qos: number;
+  retain: boolean;
+  size: number; // of the payload
+  timestamp?: number;
+  seq?: number;
+  metrics: Metric[];
+}
+
+let broker: TestBroker;
+const boxes: Sandbox[] = [];
+const peers: mqtt.MqttClient[] = [];
+
+beforeEach(async () => {
+  broker = await startBroker();
+});
+
+afterEach(async () => {
+  for (const p of peers.splice(0)) await p.endAsync(true);
+  for (const b of boxes.splice(0)) b.close();
+  await broker.close();
+});
+
+// 64-bit fields come as Long objects: numbers here (every one we send is below 2^53).
+function plain(x: unknown): unknown {
+  if (x && typeof x === 'object' && 'low' in x && 'high' in x) return Number(BigInt.asUintN(64, (BigInt((x as { high: number }).high >>> 0) << 32n) | BigInt((x as { low: number }).low >>> 0)));
+  if (Array.isArray(x)) return x.map(plain);
+  if (x && typeof x === 'object' && !(x instanceof Uint8Array)) return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, plain(v)]));
+  return x;
+}
+
+// The committed example as a Sparkplug node in group Plant1, on 127.0.0.1 (periods shortened after the check).
+function nodeConfig(board = 'esp32', change: (raw: any) => void = () => {}) { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const raw = JSON.parse(readFileSync('node.example.json', 'utf8'));
+  raw.board = board;
+  raw.mqtt = { url: `mqtt://127.0.0.1:${broker.port}`, keepalive: 5 };
+  raw.node = { id: 'kitchen', format: 'sparkplug' };
+  delete raw.discovery;
+  raw.sparkplug = { group: 'Plant1' };
+  if (board === 'esp8266') {
+    // what the build's estimate leaves room for beside the Sparkplug node (boards/esp8266.json budget.sparkplug)
+    raw.sensors = [];
+    raw.actuators = [
+      { type: 'relay', name: 'pump', pin: 15 },
+      { type: 'pwm', name: 'lamp', pin: 0 },
+    ];
+  }
+  change(raw);
+  const { config, errors } = checkConfig(raw);
+  expect(errors).toEqual([]);
+  for (const s of config.sensors) if (s.period) s.period = 0.3;
+  return config;
+}
+
+const PINS = { dht: 4, ds: 5, sda: 21, adc: 35, motion: 14, pump: 26, lamp: 27 };
+
+function bootNode(config: object, board = 'esp32'): Sandbox {
+  const box = createSandbox({ board: board === 'esp8266' ? 'ESP8266' : 'ESP32', storage: { 'node.json': JSON.stringify(config) } });
+  boxes.push(box);
+  box.sensors[PINS.dht] = { temp: 21.46, rh: 40.04 };
+  box.sensors[PINS.ds] = 18.0625;
+  box.sensors[PINS.sda] = { temp: 20.5, pressure: 1013.27, humidity: 45.5 };
+  box.pins.analog[PINS.adc] = 0.95;
+  box.load(`dist/${board}-sparkplug.js`);
+  return box;
+}
+
+// A host's view: every spBv1.0 message, decoded by Tahu's codec.
+async function host(filter = 'spBv1.0/#') {
+  const seen: Seen[] = [];
+  const c = await mqtt.connectAsync({ host: '127.0.0.1', port: broker.port, protocolVersion: 4, reconnectPeriod: 100 });
+  peers.push(c);
+  c.on('message', (topic, payload, packet) => {
+    const type = topic.split('/')[2];
+    let d = { metrics: [] } as Omit<Seen, 'topic' | 'type'>;
+    // (the node's payloads always decode: a test fails on an undecodable one; the STATE is JSON and an NCMD
+    // may be the test's own garbage)
+    if (type !== 'STATE' && !topic.startsWith('spBv1.0/STATE/')) {
+      try {
+        d = plain(sp.decodePayload(payload)) as typeof d;
+      } catch (e) {
+        if (type !== 'NCMD') throw e;
+      }
+    }
+    seen.push({ ...d, topic, type, qos: packet.qos, retain: packet.retain, size: payload.length });
+  });
+  await c.subscribeAsync(filter, { qos: 1 });
+  const of = (type: string) => seen.filter((m) => m.type === type);
+  // NCMD made by Tahu's codec: what a host writes
+  const command = (metrics: object[]) => c.publishAsync('spBv1.0/Plant1/NCMD/kitchen', Buffer.from(sp.encodePayload({ timestamp: Date.now(), metrics })));
+  return { c, seen, of, command };
+}
+
+const byName = (m: Seen) => Object.fromEntries(m.metrics.map((x) => [x.name, x.value]));
+
+describe('the Sparkplug B edge node in the Espruino sandbox, against Aedes', () => {
+  it('is born with every metric, then publishes only what changes, in sequence', async () => {
+    const h = await host();
+    const box = bootNode(nodeConfig());
+    await until(() => h.of('NBIRTH').length === 1, 5000, 'NBIRTH');
+    const birth = h.of('NBIRTH')[0];
+    expect(birth).toMatchObject({ topic: 'spBv1.0/Plant1/NBIRTH/kitchen', qos: 0, retain: false, seq: 0 }); // [tck-id-topics-nbirth-mqtt] [tck-id-topics-nbirth-seq-num]
+    expect(birth.timestamp).toBeGreaterThan(Date.now() - 60000);
+    // name, alias (none for bdSeq and Rebirth), datatype of every metric, each with a timestamp
+    expect(birth.metrics.map((m) => [m.name, m.alias, m.type])).toEqual([
+      ['bdSeq', undefined, 'Int64'],
+      ['Node Control/Rebirth', undefined, 'Boolean'],
+      ['climate/temperature', 1, 'Double'],
+      ['climate/humidity', 2, 'Double'],
+      ['water/temperature', 3, 'Double'],
+      ['air/temperature', 4, 'Double'],
+      ['air/humidity', 5, 'Double'],
+      ['air/pressure', 6, 'Double'],
+      ['battery/voltage', 7, 'Double'],
+      ['motion/state', 8, 'Boolean'],
+      ['pump/state', 9, 'Boolean'],
+      ['lamp/state', 10, 'Boolean'],
+      ['lamp/brightness', 11, 'Int32'],
+      ['Node Info/Error', 12, 'String'],
+    ]);
+    expect(birth.metrics.every((m) => typeof m.timestamp === 'number')).toBe(true); // [tck-id-payloads-name-birth-data-requirement]
+    expect(byName(birth)).toMatchObject({ bdSeq: 0, 'Node Control/Rebirth': false, 'pump/state': false, 'lamp/state': false, 'lamp/brightness': 100, 'Node Info/Error': '' });
+    // the DHT22 and DS18B20 had not answered yet: null, not a made-up value
+    const known = byName(birth);
+    for (const name of ['climate/temperature', 'water/temperature']) expect([null, 21.5, 18.1]).toContain(known[name]);
+
+    // readings every 0.3 s: once each is known, a change is the only news, by alias alone
+    await until(() => h.of('NDATA').length >= 2, 5000, 'first NDATA');
+    await sleep(1000);
+    const quiet = h.of('NDATA').length;
+    await sleep(700);
+    expect(h.of('NDATA').length).toBe(quiet); // nothing changed, nothing sent
+    box.sensors[PINS.dht] = { temp: 22.04, rh: 40.04 };
+    await until(() => h.of('NDATA').length > quiet, 3000, 'NDATA for the change');
+    const change = h.of('NDATA')[quiet];
+    expect(change.metrics).toEqual([{ alias: 1, type: 'Double', value: 22, timestamp: expect.any(Number) }]); // no name [tck-id-payloads-alias-data-cmd-requirement]
+    expect(change).toMatchObject({ qos: 0, retain: false });
+    // seq: 1, 2, ... after the NBIRTH's 0 [tck-id-payloads-sequence-num-incrementing]
+    expect(h.of('NDATA').map((m) => m.seq)).toEqual(h.of('NDATA').map((_m, i) => i + 1));
+  });
+
+  it('acts on a command by alias or by name, and reports the new state', async () => {
+    const h = await host();
+    const box = bootNode(nodeConfig());
+    await until(() => h.of('NBIRTH').length === 1, 5000, 'NBIRTH');
+    const before = h.of('NDATA').length;
+    await h.command([
+      { alias: 9, type: 'Boolean', value: true }, // pump/state
+      { name: 'lamp/brightness', type: 'Int32', value: 40 },
+    ]);
+    await until(() => box.pins.level[PINS.pump] === 1, 3000, 'the pump pin');
+    expect(box.pins.pwm[PINS.lamp].duty).toBeCloseTo(0.4);
+    await until(() => h.of('NDATA').slice(before).some((m) => m.metrics.some((x) => x.alias === 9)), 3000, 'the new state');
+    const report = h.of('NDATA').slice(before).find((m) => m.metrics.some((x) => x.alias === 9))!;
+    expect(report.metrics.map((x) => [x.alias, x.value])).toEqual([
+      [9, true],
+      [10, true],
+      [11, 40],
+    ]);
+    // a host leaving out the datatype, as the specification advises [tck-id-payloads-metric-datatype-not-req]:
+    // hand-made, since Tahu's codec always writes one (field 2: metric {alias 10, boolean_value false})
+    await h.c.publishAsync('spBv1.0/Plant1/NCMD/kitchen', Buffer.from([0x12, 0x04, 0x10, 0x0a, 0x70, 0x00]));
+    await until(() => box.pins.pwm[PINS.lamp].duty === 0, 3000, 'the lamp off');
+  });
+
+  it('changes nothing on an invalid command, and says why in Node Info/Error', async () => {
+    const h = await host();
+    const config = nodeConfig();
+    const box = bootNode(config);
+    await until(() => h.of('NBIRTH').length === 1, 5000, 'NBIRTH');
+    const errors = () => h.of('NDATA').flatMap((m) => m.metrics.filter((x) => x.alias === 12).map((x) => x.value));
+    const bad: [object[] | Buffer, string][] = [
+      [[{ alias: 1, type: 'Double', value: 3 }], 'NCMD: alias 1: read-only'],
+      [[{ alias: 99, type: 'Boolean', value: true }], 'NCMD: alias 99: no such metric'],
+      [[{ name: 'pump/state', type: 'String', value: 'ON' }], 'NCMD: pump/state: takes a Boolean'],
+      [[{ name: 'lamp/brightness', type: 'Int32', value: 101 }], 'NCMD: lamp/brightness: takes 0-100'],
+      // a valid write first, then a bad one: the valid one is not done either
+      [[{ alias: 9, type: 'Boolean', value: true }, { alias: 11, type: 'Double', value: 50 }], 'NCMD: alias 11: takes 0-100'],
+      [Buffer.from([0x12, 0x7f, 0x01]), 'NCMD: not a Sparkplug B payload'], // a metric running past the end
+    ];
+    for (const [metrics, why] of bad) {
+      if (Buffer.isBuffer(metrics)) await h.c.publishAsync('spBv1.0/Plant1/NCMD/kitchen', metrics);
+      else await h.command(metrics);
+      await until(() => errors().includes(why), 3000, why);
+    }
+    expect(errors()).toEqual(bad.map((b) => b[1]));
+    // the longest error there can be, then a rebirth: the largest NBIRTH fits the buffer node-config sized
+    await h.command([{ name: 'x'.repeat(200), type: 'Boolean', value: true }]);
+    await until(() => errors().length === bad.length + 1, 3000, 'the long error');
+    expect(errors()[bad.length]).toBe(('NCMD: ' + 'x'.repeat(200)).slice(0, 64));
+    await h.command([{ name: 'Node Control/Rebirth', type: 'Boolean', value: true }]);
+    await until(() => h.of('NBIRTH').length === 2, 3000, 'the NBIRTH with it');
+    expect(byName(h.of('NBIRTH')[1])['Node Info/Error']).toBe(errors()[bad.length]);
+    expect(h.of('NBIRTH')[1].size).toBeLessThanOrEqual(config.sparkplug.bytes);
+    expect(h.of('NBIRTH')[1].size).toBeGreaterThan(config.sparkplug.bytes - 40); // the bound is close
+    expect(box.pins.level[PINS.pump] || 0).toBe(0);
+    expect(box.pins.pwm[PINS.lamp]?.duty || 0).toBe(0);
+    expect(h.of('NDATA').every((m) => !m.metrics.some((x) => x.alias === 9 || x.alias === 11))).toBe(true);
+  });
+
+  it('is born again on a rebirth request: the same bdSeq, seq from 0, the current state', async () => {
+    const h = await host();
+    const box = bootNode(nodeConfig());
+    await until(() => h.of('NBIRTH').length === 1 && h.of('NDATA').length >= 2, 5000, 'NBIRTH and data');
+    await h.command([{ alias: 9, type: 'Boolean', value: true }]);
+    await until(() => box.pins.level[PINS.pump] === 1);
+    await h.command([{ name: 'Node Control/Rebirth', type: 'Boolean', value: true }]);
+    await until(() => h.of('NBIRTH').length === 2, 3000, 'the second NBIRTH');
+    const again = h.of('NBIRTH')[1];
+    expect(again.seq).toBe(0);
+    expect(byName(again)).toMatchObject({ bdSeq: 0, 'pump/state': true, 'climate/temperature': 21.5, 'water/temperature': 18.1 });
+    box.sensors[PINS.ds] = 19;
+    await until(() => h.seen[h.seen.length - 1].type === 'NDATA', 3000, 'data after it');
+    expect(h.seen[h.seen.length - 1].seq).toBe(1);
+  });
+
+  it('dies with the bdSeq of its birth (the will), and is born again with the next one', async () => {
+    const h = await host();
+    const box = bootNode(nodeConfig());
+    await until(() => h.of('NBIRTH').length === 1, 5000, 'NBIRTH');
+    for (let round = 1; round <= 2; round++) {
+      for (const s of box.sockets) s.real.destroy(); // abrupt: no DISCONNECT, the broker sends the will
+      await until(() => h.of('NDEATH').length === round, 5000, 'NDEATH');
+      const death = h.of('NDEATH')[round - 1];
+      // the will: QoS 1, not retained, the bdSeq metric alone, no seq [tck-id-topics-ndeath-payload] [tck-id-topics-ndeath-seq]
+      expect(death).toMatchObject({ topic: 'spBv1.0/Plant1/NDEATH/kitchen', qos: 1, retain: false });
+      expect(death.seq).toBeUndefined();
+      expect(death.metrics).toEqual([{ name: 'bdSeq', type: 'Int64', value: round - 1 }]);
+      await until(() => h.of('NBIRTH').length === round + 1, 5000, 'born again');
+      expect(byName(h.of('NBIRTH')[round])).toMatchObject({ bdSeq: round }); // [tck-id-topics-nbirth-bdseq-increment]
+      expect(h.of('NBIRTH')[round].seq).toBe(0);
+    }
+    // NDATA of the old connection never comes after the new NBIRTH: every NDATA follows its own birth, in sequence
+    let expected = 1;
+    for (const m of h.seen) {
+      if (m.type === 'NBIRTH') expected = 1;
+      else if (m.type === 'NDATA') expect(m.seq).toBe(expected++);
+    }
+  });
+
+  it('says NDEATH itself before an orderly end (a reset), then disconnects', async () => {
+    const h = await host();
+    const box = bootNode(nodeConfig());
+    await until(() => h.of('NBIRTH').length === 1, 5000, 'NBIRTH');
+    box.kill();
+    await until(() => h.of('NDEATH').length === 1, 5000, 'NDEATH');
+    expect(h.of('NDEATH')[0].metrics).toEqual([{ name: 'bdSeq', type: 'Int64', value: 0 }]);
+    await sleep(300);
+    expect(h.of('NDEATH').length).toBe(1); // a DISCONNECT: the broker drops the will
+  });
+
+  it('with a primary host, is born only once the host says online, and dies and reconnects when it goes offline', async () => {
+    const h = await host();
+    const state = (online: boolean, timestamp: number) => h.c.publishAsync('spBv1.0/STATE/scada', JSON.stringify({ online, timestamp }), { qos: 1, retain: true });
+    await state(false, 1000);
+    bootNode(nodeConfig('esp32', (raw) => (raw.sparkplug.host = 'scada')));
+    await sleep(800);
+    expect(h.of('NBIRTH')).toEqual([]); // [tck-id-message-flow-edge-node-birth-publish-phid-wait]
+    await state(true, 2000);
+    await until(() => h.of('NBIRTH').length === 1, 3000, 'NBIRTH once online');
+    await state(false, 1500); // older than the online: nothing happens [tck-id-operational-behavior-edge-node-termination-host-offline-timestamp]
+    await sleep(500);
+    expect(h.of('NDEATH')).toEqual([]);
+    await state(false, 3000);
+    // NDEATH at once, and a new connection, which waits again [tck-id-operational-behavior-edge-node-termination-host-offline]
+    await until(() => h.of('NDEATH').length >= 1, 3000, 'NDEATH');
+    expect(h.of('NDEATH').every((m) => (m.metrics[0].value as number) === 0)).toBe(true);
+    await sleep(800);
+    expect(h.of('NBIRTH').length).toBe(1);
+    await state(true, 4000);
+    await until(() => h.of('NBIRTH').length === 2, 3000, 'born again');
+    expect(byName(h.of('NBIRTH')[1]).bdSeq).toBe(1);
+  });
+
+  it('runs on the ESP8266 profile', async () => {
+    const h = await host();
+    const box = bootNode(nodeConfig('esp8266'), 'esp8266');
+    await until(() => h.of('NBIRTH').length === 1, 5000, 'NBIRTH');
+    expect(h.of('NBIRTH')[0].metrics.map((m) => m.name)).toEqual(['bdSeq', 'Node Control/Rebirth', 'pump/state', 'lamp/state', 'lamp/brightness', 'Node Info/Error']);
+    await h.command([{ alias: 1, type: 'Boolean', value: true }, { alias: 3, type: 'Int32', value: 25 }]);
+    await until(() => box.pins.level[15] === 1, 3000, 'the pump pin');
+    await until(() => h.of('NDATA').some((m) => m.metrics.some((x) => x.alias === 3 && x.value === 25)), 3000, 'the report');
+    expect(box.pins.pwm[0].duty).toBeCloseTo(0.25);
+    // with a DHT22 as well it would not fit: the build says so
+    const raw = JSON.parse(readFileSync('node.esp8266.example.json', 'utf8'));
+    raw.node = { id: 'kitchen', format: 'sparkplug' };
+    delete raw.discovery;
+    raw.sparkplug = { group: 'Plant1' };
+    raw.sensors = [{ type: 'dht22', name: 'climate', pin: 'D4', period: 2 }];
+    expect(checkConfig(raw).errors).toEqual([expect.stringMatching(/blocks of RAM an ESP8266 has, and 200 more for its peaks \(commands, bursts\)/)]);
+  });
+});
