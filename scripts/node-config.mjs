@@ -291,8 +291,9 @@ export function checkConfig(raw, boardName) {
 
   if (!errors.length) checkSizes(out, board, err);
   const ram = estimateBlocks(out, board);
+  const perSensor = board.budget.sensor + (out.sparkplug ? board.budget.sparkplugSensor : 0);
   if (!errors.length && ram + board.budget.headroom > board.blocks)
-    err('sensors', `this node needs about ${ram} of the ${board.blocks} blocks of RAM an ${board.name} has, and ${board.budget.headroom} more for its peaks (${out.sparkplug ? 'commands' : 'discovery'}, bursts): leave out a sensor (a BME280 or DS18B20 costs about ${board.budget.sensor + board.budget.modules.bme280}, a DHT22 ${board.budget.sensor + board.budget.modules.dht22}, an analog or digital input ${board.budget.sensor})${firmwareFile(out, '').includes('-ws') ? `, use mqtt:// (a ws:// broker takes ${board.budget.websocket} of it)` : ''} or use an ESP32`);
+    err('sensors', `this node needs about ${ram} of the ${board.blocks} blocks of RAM an ${board.name} has, and ${board.budget.headroom} more for its peaks (${out.sparkplug ? 'commands' : 'discovery'}, bursts): leave out a sensor (a BME280 or DS18B20 costs about ${perSensor + board.budget.modules.bme280}, a DHT22 ${perSensor + board.budget.modules.dht22}, an analog or digital input ${perSensor})${firmwareFile(out, '').includes('-ws') ? `, use mqtt:// (a ws:// broker takes ${board.budget.websocket} of it)` : ''} or use an ESP32`);
   return { config: out, board, errors, ram };
 }
 

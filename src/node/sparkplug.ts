@@ -93,7 +93,8 @@ export function runNode(c: Client, cfg: NodeConfig): void {
 export function stopNode(done?: () => void): void {
   for (let i = 0; i < timers.length; i++) clearInterval(timers[i]);
   born = false;
-  client.publish(ns + 'NDEATH/' + id, death(true), { qos: 1 });
+  // (never connected: no will was ever registered, no NDEATH is owed)
+  if (client.connected) client.publish(ns + 'NDEATH/' + id, death(true), { qos: 1 });
   client.end(false, done);
 }
 
