@@ -143,11 +143,14 @@ export function checkConfig(raw, boardName) {
     const ID = /^[\x20\x21\x24-\x2a\x2c-\x2e\x30-\x5b\x5d-\x7e]{1,64}$/;
     if (!isObject(sp)) err('sparkplug', 'is missing: {"group": "<Sparkplug group id>"} (and "host": "<primary host id>" to wait for that host)');
     else {
-      unknownKeys(sp, ['group', 'host'], 'sparkplug.', err);
+      unknownKeys(sp, ['group', 'host', 'ntp'], 'sparkplug.', err);
       if (typeof sp.group !== 'string' || !ID.test(sp.group)) err('sparkplug.group', 'must be 1 to 64 printable characters, without "+", "/", "#" or quotes');
       if (sp.host !== undefined && (typeof sp.host !== 'string' || !ID.test(sp.host))) err('sparkplug.host', 'must be 1 to 64 printable characters, without "+", "/", "#" or quotes');
+      // the NTP server that sets the board's clock (Sparkplug timestamps are UTC): pool.ntp.org unless given
+      if (sp.ntp !== undefined && (typeof sp.ntp !== 'string' || !/^[A-Za-z0-9.-]{1,64}$/.test(sp.ntp))) err('sparkplug.ntp', 'must be an NTP server\'s host name or IPv4 address, such as "pool.ntp.org" or "192.168.1.1"');
       out.sparkplug = { group: sp.group };
       if (sp.host) out.sparkplug.host = sp.host;
+      if (sp.ntp) out.sparkplug.ntp = sp.ntp;
     }
     if (raw.discovery !== undefined && raw.discovery !== false) err('discovery', 'is Home Assistant\'s: a Sparkplug node announces itself with NBIRTH; remove "discovery"');
     out.discovery = '';

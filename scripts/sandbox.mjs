@@ -218,7 +218,20 @@ export function createSandbox(opts = {}) {
      }`,
     context,
   );
+  // A board's clock starts at 1970 (opts.clock: 'boot'), until SNTP sets it (box.setClock()).
+  vm.runInContext(
+    `(function () {
+       const realNow = Date.now;
+       let offset = 0;
+       Date.now = function () { return realNow() + offset; };
+       globalThis.__setClock = function (ms) { offset = ms - realNow(); };
+     })();`,
+    context,
+  );
   // Espruino's strings are 8-bit: a character code is truncated to a byte.
+  const setClock = vm.runInContext('__setClock', context);
+  vm.runInContext('delete globalThis.__setClock', context);
+  if (opts.clock === 'boot') setClock(0);
   const U8 = vm.runInContext('Uint8Array', context);
   const StringCtor = vm.runInContext('String', context);
   StringCtor.fromCharCode = (...codes) => fromCharCode(...codes.map((c) => c & 255));
@@ -290,6 +303,10 @@ export function createSandbox(opts = {}) {
       if (cb) setImmediate(cb);
     },
     getIP: () => ({ ip: wifi.connected ? '127.0.0.1' : '0.0.0.0' }),
+    // as on the ESP32 and ESP8266: the clock is set from the server some time later (box.setClock() here)
+    setSNTP(server, tz) {
+      wifi.sntp = { server, tz };
+    },
     on(ev, fn) {
       (wifiListeners[ev] ||= []).push(fn);
     },
@@ -385,6 +402,8 @@ export function createSandbox(opts = {}) {
     run: (code, filename) => vm.runInContext(code, context, { filename }),
     require: (name) => context.require(name),
     // A level on an input pin, as a button or PIR drives it: watches fire once it has held for their debounce.
+    // What SNTP does on the board: sets the clock (ms since 1970, UTC).
+    setClock,
     setPin(pin, level) {
       const v = level ? 1 : 0;
       if ((pins.level[pin] || 0) === v) return;

@@ -272,6 +272,11 @@ async function nodeScenario(bin, board, ws) {
   } catch (e) {
     marks.__during = `${e.message} after ${Object.keys(marks).join(', ') || 'nothing'}`;
   }
+  return endNodeScenario(marks, control, running, box, watch);
+}
+
+// A node scenario's end: the interpreter stopped, what it printed kept when a step failed, how it ended.
+async function endNodeScenario(marks, control, running, box, watch) {
   control.stop();
   const result = await running;
   if (marks.__during) marks.__output = result.output.slice(-300);
@@ -349,13 +354,7 @@ async function sparkplugScenario(bin, board) {
   } catch (e) {
     marks.__during = `${e.message} after ${Object.keys(marks).join(', ') || 'nothing'}`;
   }
-  control.stop();
-  const result = await running;
-  if (marks.__during) marks.__output = result.output.slice(-300);
-  box.remove();
-  await watch.endAsync(true);
-  if (/OUT OF MEMORY|Uncaught/.test(result.why)) marks.__end = result.why;
-  return marks;
+  return endNodeScenario(marks, control, running, box, watch);
 }
 
 for (const bin of process.env.ONLY ? [] : bins) {

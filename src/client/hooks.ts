@@ -1,6 +1,8 @@
 import { Endpoint, Link, LinkEvent, LinkEvents, Transport } from '../transport/transport';
 import { Client } from './client';
+import { flush } from './events';
 import { payloadBytes } from './outbound';
+import { lose } from './session';
 import { Events, Session, State } from './state';
 
 // What the Sparkplug node needs beyond the public API. Only bundles that import these carry them.
@@ -43,11 +45,14 @@ function willNotify(this: WillEvents, event: LinkEvent, arg?: unknown): void {
   this._on.notify(event, arg);
 }
 
-// Drops the connection and connects to the next server of the list now (Sparkplug: the primary host went
-// offline [tck-id-operational-behavior-edge-node-termination-host-offline-reconnect]).
+// Drops a live connection, and connects to the next server of the list after the backoff, as after any
+// loss (Sparkplug: the primary host went offline
+// [tck-id-operational-behavior-edge-node-termination-host-offline-reconnect]). Nothing when not connected:
+// the client is already on its way to another connection.
 export function reconnectNext(c: Client): void {
   const s = c as Session;
-  // an attempt still opening moves on by itself when it is dropped (session.ts lose)
-  if (s._state !== State.CONNECTING) s._server = (s._server + 1) % s._servers.length;
-  c.reconnect();
+  if (s._state !== State.CONNECTED) return;
+  s._server = (s._server + 1) % s._servers.length;
+  lose(s, 0);
+  flush(s);
 }

@@ -13,7 +13,7 @@ export interface NodeConfig {
   discovery: string; // Home Assistant discovery prefix, '' for none
   wifi?: { ssid: string; password?: string };
   mqtt: { servers: Server[]; username?: string; password?: string; keepalive?: number; clientId?: string; ca?: string };
-  sparkplug?: { group: string; host?: string; bytes: number }; // format 'sparkplug': group id, primary host id, payload buffer size
+  sparkplug?: { group: string; host?: string; ntp?: string; bytes: number }; // format 'sparkplug': group id, primary host id, NTP server, payload buffer size
   sensors: NodeSensor[];
   actuators: Actuator[];
 }

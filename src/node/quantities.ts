@@ -11,6 +11,11 @@ export function quantities(s: NodeSensor): string[] {
   return [s.class || 'value'];
 }
 
+// How many quantities() a sensor has, without making the list (the Sparkplug node counts them per message).
+export function quantityCount(s: NodeSensor): number {
+  return s.type === 'dht22' ? 2 : s.type === 'bme280' ? 3 : 1;
+}
+
 export function unitOf(s: NodeSensor, q: string): string | undefined {
   if (s.type === 'analog') return s.unit;
   return q === 'temperature' ? '°C' : q === 'humidity' ? '%' : q === 'pressure' ? 'hPa' : undefined;

@@ -6,7 +6,7 @@ import { readSensor } from '../drivers/sensors';
 import { BoardInfo, NodeConfig, NodeSensor } from './config';
 import { nodeId } from './identity';
 import { nodeOptions as plainOptions } from './node';
-import { quantities, roundValue } from './quantities';
+import { quantities, quantityCount, roundValue } from './quantities';
 import { DataType, MetricIn, putHead, putMetric, readMetrics } from './sparkplug-payload';
 
 // The sensor node as a Sparkplug B 3.0 edge node (node.json "format": "sparkplug"): the same drivers and
@@ -26,10 +26,14 @@ let config: NodeConfig;
 let buf: Uint8Array; // every payload is laid out here, then copied into the client's transmit buffer
 let ns: string; // 'spBv1.0/<group>/'
 let id: string;
-let bdSeq = -1; // of the will of the last CONNECT written
+let dataTopic: string;
+let bdSeq = 255; // of the will of the last CONNECT written (255: none yet, the first will be 0)
 let seq = 0; // of the next NDATA
 let born = false; // NBIRTH sent on this connection: NDATA may follow [tck-id-payloads-ndata-order]
-let hostSeen = -1; // the timestamp of the last STATE taken from the primary host
+let hostUp = false; // no primary host is configured, or it said online on this connection
+let hostSeen = -1; // the timestamp of the last STATE taken from the primary host on this connection
+let clockWaits = 0; // seconds the first NBIRTH waited for the clock
+let waiting = false; // for the clock, a timer pending
 let lastError = '';
 let errorAt = 0; // when it happened
 let actuatorsAt = 0; // the index of the first actuator metric (after every sensor quantity)
@@ -43,15 +47,18 @@ let mValue: unknown;
 let mTime: number;
 
 // Clean session, as Sparkplug requires of an MQTT 3.1.1 edge node; the will is the NDEATH, made anew for
-// each CONNECT (runNode), QoS 1, not retained [tck-id-message-flow-edge-node-birth-publish-will-message-qos];
-// QoS 0 messages are never carried over to the next connection, where the NBIRTH must come first.
+// each CONNECT (runNode), QoS 1, not retained [tck-id-message-flow-edge-node-birth-publish-will-message-qos].
+// QoS 0 messages are never carried over to the next connection, where the NBIRTH must come first; a full
+// outbox refuses a new message rather than give up a queued one (which could be the NBIRTH): a refused
+// NDATA leaves a gap in seq, on which a host asks for a rebirth.
 export function nodeOptions(cfg: NodeConfig, board: BoardInfo): Options {
   const o = plainOptions(cfg, board);
   buf = new Uint8Array(cfg.sparkplug!.bytes);
   ns = 'spBv1.0/' + cfg.sparkplug!.group + '/';
-  o.will = { topic: ns + 'NDEATH/' + nodeId(cfg), payload: '', qos: 1, retain: false };
+  o.will = { topic: ns + 'NDEATH/' + nodeId(cfg), payload: death(true), qos: 1, retain: false };
   o.clean = true;
   o.offlineQos0 = 'drop';
+  o.overflow = 'reject-new';
   return o;
 }
 
@@ -59,13 +66,12 @@ export function runNode(c: Client, cfg: NodeConfig): void {
   client = c;
   config = cfg;
   id = nodeId(cfg);
-  bdSeq = -1;
+  dataTopic = ns + 'NDATA/' + id;
   born = false;
-  hostSeen = -1;
   lastError = '';
   timers = [];
   actuatorsAt = errorIndex = 0;
-  for (let i = 0; i < cfg.sensors.length; i++) actuatorsAt += quantities(cfg.sensors[i]).length;
+  for (let i = 0; i < cfg.sensors.length; i++) actuatorsAt += quantityCount(cfg.sensors[i]);
   errorIndex = actuatorsAt;
   for (let i = 0; i < cfg.actuators.length; i++) {
     errorIndex += cfg.actuators[i].type === 'pwm' ? 2 : 1;
@@ -74,12 +80,20 @@ export function runNode(c: Client, cfg: NodeConfig): void {
   // kept a call: inlined, terser makes it a function expression at the head of the `for` below, which
   // Espruino's parser refuses (`for(function(){}(),...`)
   /*#__NOINLINE__*/ willPerConnect(c, death);
+  // UTC for the timestamps [tck-id-payloads-timestamp-in-UTC]: a board's clock starts at 1970
+  try {
+    require('Wifi').setSNTP(cfg.sparkplug!.ntp || 'pool.ntp.org', 0);
+  } catch (e) {
+    // no Wi-Fi module (the Linux interpreter): its clock is the host's
+  }
   c.on('connect', connection);
   c.on('close', connection);
   // before any NBIRTH: the client sends its subscriptions first on every connection
   // [tck-id-message-flow-edge-node-ncmd-subscribe]
   c.subscribe(ns + 'NCMD/' + id, { qos: 1, handler: command });
   if (cfg.sparkplug!.host) c.subscribe('spBv1.0/STATE/' + cfg.sparkplug!.host, { qos: 1, handler: hostState });
+  // the sensors started as node.ts starts them (its loop, not a shared function: that would cost both
+  // firmwares a function's blocks)
   for (let i = 0; i < cfg.sensors.length; i++) {
     const s = cfg.sensors[i];
     if (s.type === 'digital') watchDigital(s, reported);
@@ -104,27 +118,48 @@ export function stopNode(done?: () => void): void {
 // (the client keeps the will's bytes). For each CONNECT (called with no argument, just before it is
 // written) bdSeq goes up by one, 0 for the first, back to 0 after 255
 // [tck-id-message-flow-edge-node-birth-publish-will-message-payload-bdSeq]; `same`: this connection's.
+// bdSeq moves only once the payload is made: a CONNECT whose will could not be made (no memory) goes with
+// the previous one, and its NBIRTH with the same bdSeq, so that the two always agree.
 function death(same?: boolean): Uint8Array {
-  if (!same) bdSeq = (bdSeq + 1) % 256;
+  const n = same ? bdSeq : (bdSeq + 1) % 256;
   // (a copy by the constructor: Espruino's typed-array slice() gives a plain Array)
-  return new Uint8Array(buf.subarray(0, putMetric(buf, 0, 'bdSeq', 0, -1, DataType.Int64, bdSeq)));
+  const payload = new Uint8Array(buf.subarray(0, putMetric(buf, 0, 'bdSeq', 0, -1, DataType.Int64, n)));
+  bdSeq = n;
+  return payload;
 }
 
-// Connected or not: no NBIRTH yet. Once connected it is born at once, unless it must wait for its primary
-// host's STATE online [tck-id-message-flow-edge-node-birth-publish-phid-wait].
+// A new connection, or none: not born. Once connected, born at once unless a primary host is configured:
+// then once its STATE says online [tck-id-message-flow-edge-node-birth-publish-phid-wait]. Its last STATE
+// timestamp is that server's (a host's STATE on another server may be older).
 function connection(): void {
   born = false;
-  if (client.connected && !config.sparkplug!.host) birth();
+  hostUp = !config.sparkplug!.host;
+  hostSeen = -1;
+  birth();
 }
 
 // Every metric with its current value, seq 0, and the bdSeq of this connection's will
-// [tck-id-topics-nbirth-bdseq-matching]; sent again, whole, on a rebirth request.
-function birth(): void {
-  const t = Date.now();
+// [tck-id-topics-nbirth-bdseq-matching]: due when connected, not born yet (why 1: a rebirth request) and the
+// primary host, if any, online. The first one after boot waits for the clock to be set (SNTP, runNode), a
+// second at a time (why 2), 30 at most: then it goes, and says so in Node Info/Error.
+function birth(why?: number): void {
+  if (why === 2) waiting = false;
+  if (!client.connected || !hostUp || (born && why !== 1)) return;
+  let t = Date.now();
+  if (t < Clock.SET) {
+    if (clockWaits < 30) {
+      if (!waiting) setTimeout(birth, 1000, 2);
+      waiting = true;
+      clockWaits++;
+      return;
+    }
+    fault('clock not set: no time from ' + (config.sparkplug!.ntp || 'pool.ntp.org'));
+    t = Date.now();
+  }
   let p = putHead(buf, t, 0);
   p = putMetric(buf, p, 'bdSeq', 0, t, DataType.Int64, bdSeq);
   p = putMetric(buf, p, 'Node Control/Rebirth', 0, t, DataType.Boolean, false); // [tck-id-topics-nbirth-rebirth-metric]
-  for (let i = 0; metricAt(i, t); i++) p = putMetric(buf, p, mName, i + 1, mTime, mType, mValue);
+  for (let i = 0; metricAt(i, t, true); i++) p = putMetric(buf, p, mName, i + 1, mTime, mType, mValue);
   send(p, true);
 }
 
@@ -134,36 +169,47 @@ function birth(): void {
 // for this node's NBIRTH) is never sent half.
 function send(p: number, isBirth?: boolean): void {
   if (p > buf.length) return fault('payload too large');
-  client.publish(ns + (isBirth ? 'NBIRTH/' : 'NDATA/') + id, buf.subarray(0, p));
+  client.publish(isBirth ? ns + 'NBIRTH/' + id : dataTopic, buf.subarray(0, p));
   if (isBirth) born = true;
   seq = isBirth ? 1 : (seq + 1) % 256;
 }
 
-// Metric i (alias i + 1) into mName, mType, mValue, mTime; false past the last.
-function metricAt(i: number, now: number): boolean {
+// A clock past this (2017) has been set; one before it counts from the board's boot.
+const enum Clock {
+  SET = 1.5e12,
+}
+
+// When a metric last changed, or `now` for what changed before the clock was set (or never).
+function timeOr(t: number | undefined, now: number): number {
+  return (t as number) > Clock.SET ? (t as number) : now;
+}
+
+// Metric i (alias i + 1) into mType, mValue, mTime, and its name into mName when `named` (an NBIRTH, a
+// command naming one): NDATA go by alias, and make no string.
+function metricAt(i: number, now: number, named?: boolean): boolean {
   const sensors = config.sensors;
   for (let k = 0; k < sensors.length; k++) {
     const s = sensors[k];
-    const qs = quantities(s);
-    if (i < qs.length) {
+    const n = quantityCount(s);
+    if (i < n) {
       const digital = s.type === 'digital';
-      mName = s.name + '/' + qs[i];
+      if (named) mName = s.name + '/' + quantities(s)[i];
       mType = digital ? DataType.Boolean : DataType.Double;
       mValue = s._v ? (digital ? !!s._v[i] : roundValue(s, s._v[i])) : undefined;
-      mTime = s._t || now;
+      mTime = timeOr(s._t, now);
       return true;
     }
-    i -= qs.length;
+    i -= n;
   }
   const acts = config.actuators;
   for (let k = 0; k < acts.length; k++) {
     const a = acts[k];
     const n = a.type === 'pwm' ? 2 : 1;
     if (i < n) {
-      mName = a.name + (i ? '/brightness' : '/state');
+      if (named) mName = a.name + (i ? '/brightness' : '/state');
       mType = i ? DataType.Int32 : DataType.Boolean;
       mValue = i ? a.level : !!a.active;
-      mTime = a._t || now;
+      mTime = timeOr(a._t, now);
       return true;
     }
     i -= n;
@@ -172,7 +218,7 @@ function metricAt(i: number, now: number): boolean {
   mName = 'Node Info/Error';
   mType = DataType.String;
   mValue = lastError;
-  mTime = errorAt || now;
+  mTime = timeOr(errorAt, now);
   return true;
 }
 
@@ -183,10 +229,10 @@ function reported(s: NodeSensor, error: string | null, values?: number[]): void 
   const now = (s._v = error || !values ? undefined : values);
   s._t = Date.now();
   let first = 0; // the sensor's first metric
-  for (let k = 0; config.sensors[k] !== s; k++) first += quantities(config.sensors[k]).length;
+  for (let k = 0; config.sensors[k] !== s; k++) first += quantityCount(config.sensors[k]);
   let p = putHead(buf, s._t, seq);
   const start = p;
-  for (let i = 0; born && i < quantities(s).length; i++) {
+  for (let i = 0; born && i < quantityCount(s); i++) {
     metricAt(first + i, s._t);
     // a change: a value from none or to none, or one that rounds to another
     if (!was || !now ? !was !== !now : s.type === 'digital' ? !was[i] !== !now[i] : roundValue(s, was[i]) !== mValue) {
@@ -197,10 +243,11 @@ function reported(s: NodeSensor, error: string | null, values?: number[]): void 
   if (!now) fault(s.name + ': ' + (error || 'no value'));
 }
 
-// Says why something failed in 'Node Info/Error', in an NDATA of its own once born (when it is news).
-function fault(why: string): void {
+// Says why something failed in 'Node Info/Error', in an NDATA of its own once born: when it is news, or
+// `always` (every refused command is answered, a sensor failing again the same way is not news).
+function fault(why: string, always?: boolean): void {
   why = why.substr(0, 64); // node-config sized the NBIRTH for 64 bytes of it
-  if (why === lastError) return;
+  if (why === lastError && !always) return;
   lastError = why;
   errorAt = Date.now();
   if (!born) return;
@@ -218,7 +265,7 @@ function command(_topic: string, payload: Payload): void {
   const b = typeof payload === 'string' ? E.toUint8Array(payload) : payload;
   refusal = '';
   applying = wantRebirth = false;
-  if (!readMetrics(b, take)) return fault('NCMD: ' + (refusal || 'not a Sparkplug B payload'));
+  if (!readMetrics(b, take)) return fault('NCMD: ' + (refusal || 'not a Sparkplug B payload'), true);
   applying = true;
   readMetrics(b, take);
   const t = Date.now();
@@ -238,7 +285,7 @@ function command(_topic: string, payload: Payload): void {
     }
   }
   // the whole state anew, seq from 0 [tck-id-operational-behavior-data-commands-rebirth-action-2]
-  if (wantRebirth && born) birth();
+  if (wantRebirth && born) birth(1);
   else if (born && p > start) send(p);
 }
 
@@ -251,7 +298,7 @@ function take(m: MetricIn): boolean {
     return bool || !(refusal = 'Node Control/Rebirth takes a Boolean');
   }
   let i = 0;
-  while (metricAt(i, 0) && (m.alias ? m.alias !== i + 1 : m.name !== mName)) i++;
+  while (metricAt(i, 0, !m.alias) && (m.alias ? m.alias !== i + 1 : m.name !== mName)) i++;
   const label = (m.name || 'alias ' + m.alias) + ': ';
   if (i < actuatorsAt || i >= errorIndex) return !(refusal = label + (i > errorIndex ? 'no such metric' : 'read-only'));
   const v = m.value as number;
@@ -284,12 +331,14 @@ function hostState(_topic: string, payload: Payload): void {
   // an older STATE than the last one taken changes nothing [tck-id-operational-behavior-edge-node-termination-host-offline-timestamp]
   if (o.timestamp < hostSeen) return;
   hostSeen = o.timestamp;
-  if (o.online) {
-    if (!born && client.connected) birth();
-  } else if (born) {
+  hostUp = o.online;
+  if (o.online) birth();
+  else if (born || config.mqtt.servers.length > 1) {
     // NDEATH now, and over to the next server [tck-id-operational-behavior-edge-node-termination-host-offline]
+    // (one not born yet moves on too, where there is another server to find the host on; with one it waits)
+    if (born) client.publish(ns + 'NDEATH/' + id, death(true));
     born = false;
-    client.publish(ns + 'NDEATH/' + id, death(true));
-    reconnectNext(client);
+    // once the NDEATH has left: a dropped link cuts what it has not sent
+    setTimeout(reconnectNext, 200, client);
   }
 }

@@ -197,6 +197,8 @@ describe('the node configuration check', () => {
     for (const group of ['a/b', 'a+', '#', '', 'x'.repeat(65), 'a"b', 7]) expect(bad((r) => (r.sparkplug.group = group)), String(group)).toEqual([expect.stringMatching(/^sparkplug\.group: must be/)]);
     expect(bad((r) => (r.sparkplug.host = 'h/1'))).toEqual([expect.stringMatching(/^sparkplug\.host: must be/)]);
     expect(bad((r) => (r.sparkplug.primary = 'x'))).toEqual([expect.stringMatching(/^sparkplug\.primary: unknown field/)]);
+    expect(bad((r) => (r.sparkplug.ntp = 'ntp server'))).toEqual([expect.stringMatching(/^sparkplug\.ntp: must be an NTP server/)]);
+    expect(checkConfig({ ...raw, sparkplug: { group: 'g', ntp: '192.168.1.1' } }).config.sparkplug).toMatchObject({ group: 'g', ntp: '192.168.1.1' });
     expect(bad((r) => (r.node.prefix = 'espruino'))).toEqual([expect.stringMatching(/^node\.prefix: Sparkplug topics are/)]);
     expect(bad((r) => (r.node.qos = 1))).toEqual(['node.qos: Sparkplug publishes data at QoS 0: remove "qos"']);
     expect(bad((r) => (r.discovery = 'homeassistant'))).toEqual([expect.stringMatching(/^discovery: is Home Assistant's/)]);

@@ -77,8 +77,8 @@ function nodeConfig(board = 'esp32', change: (raw: any) => void = () => {}) { //
 
 const PINS = { dht: 4, ds: 5, sda: 21, adc: 35, motion: 14, pump: 26, lamp: 27 };
 
-function bootNode(config: object, board = 'esp32'): Sandbox {
-  const box = createSandbox({ board: board === 'esp8266' ? 'ESP8266' : 'ESP32', storage: { 'node.json': JSON.stringify(config) } });
+function bootNode(config: object, board = 'esp32', clock?: string): Sandbox {
+  const box = createSandbox({ board: board === 'esp8266' ? 'ESP8266' : 'ESP32', clock, storage: { 'node.json': JSON.stringify(config) } });
   boxes.push(box);
   box.sensors[PINS.dht] = { temp: 21.46, rh: 40.04 };
   box.sensors[PINS.ds] = 18.0625;
@@ -89,9 +89,9 @@ function bootNode(config: object, board = 'esp32'): Sandbox {
 }
 
 // A host's view: every spBv1.0 message, decoded by Tahu's codec.
-async function host(filter = 'spBv1.0/#') {
+async function host(filter = 'spBv1.0/#', on: TestBroker = broker) {
   const seen: Seen[] = [];
-  const c = await mqtt.connectAsync({ host: '127.0.0.1', port: broker.port, protocolVersion: 4, reconnectPeriod: 100 });
+  const c = await mqtt.connectAsync({ host: '127.0.0.1', port: on.port, protocolVersion: 4, reconnectPeriod: 100 });
   peers.push(c);
   c.on('message', (topic, payload, packet) => {
     const type = topic.split('/')[2];
@@ -143,9 +143,10 @@ describe('the Sparkplug B edge node in the Espruino sandbox, against Aedes', () 
     ]);
     expect(birth.metrics.every((m) => typeof m.timestamp === 'number')).toBe(true); // [tck-id-payloads-name-birth-data-requirement]
     expect(byName(birth)).toMatchObject({ bdSeq: 0, 'Node Control/Rebirth': false, 'pump/state': false, 'lamp/state': false, 'lamp/brightness': 100, 'Node Info/Error': '' });
-    // the DHT22 and DS18B20 had not answered yet: null, not a made-up value
+    // a sensor that has not answered yet is null, not a made-up value
     const known = byName(birth);
-    for (const name of ['climate/temperature', 'water/temperature']) expect([null, 21.5, 18.1]).toContain(known[name]);
+    expect([null, 21.5]).toContain(known['climate/temperature']);
+    expect([null, 18.1]).toContain(known['water/temperature']);
 
     // readings every 0.3 s: once each is known, a change is the only news, by alias alone
     await until(() => h.of('NDATA').length >= 2, 5000, 'first NDATA');
@@ -160,6 +161,34 @@ describe('the Sparkplug B edge node in the Espruino sandbox, against Aedes', () 
     expect(change).toMatchObject({ qos: 0, retain: false });
     // seq: 1, 2, ... after the NBIRTH's 0 [tck-id-payloads-sequence-num-incrementing]
     expect(h.of('NDATA').map((m) => m.seq)).toEqual(h.of('NDATA').map((_m, i) => i + 1));
+  });
+
+  it('counts NDATA seq from 1 after each NBIRTH to 255, then 0 [tck-id-payloads-sequence-num-incrementing]', async () => {
+    const h = await host();
+    const box = bootNode(nodeConfig('esp32', (raw) => (raw.sensors = [{ type: 'digital', name: 'door', pin: 14, debounce: 0 }])));
+    await until(() => h.of('NBIRTH').length === 1, 5000, 'NBIRTH');
+    // each change of the input is an NDATA of its own
+    for (let i = 1; i <= 260; i++) {
+      box.setPin(14, i % 2);
+      await until(() => h.of('NDATA').length === i, 3000, `NDATA ${i}`);
+    }
+    const seqs = h.of('NDATA').map((m) => m.seq);
+    expect(seqs.slice(250)).toEqual([251, 252, 253, 254, 255, 0, 1, 2, 3, 4]);
+    expect(h.of('NDATA').map((m) => m.metrics[0].value)).toEqual(seqs.map((_s, i) => (i + 1) % 2 === 1));
+  });
+
+  it('asks SNTP for the time, and is not born with a clock still at 1970 [tck-id-payloads-timestamp-in-UTC]', async () => {
+    const h = await host();
+    const box = bootNode(nodeConfig('esp32', (raw) => (raw.sparkplug.ntp = 'ntp.plant.lan')), 'esp32', 'boot');
+    await until(() => !!box.wifi.sntp, 3000, 'SNTP asked');
+    expect(box.wifi.sntp).toEqual({ server: 'ntp.plant.lan', tz: 0 });
+    await sleep(1500);
+    expect(h.of('NBIRTH')).toEqual([]);
+    box.setClock(Date.now()); // SNTP answers
+    await until(() => h.of('NBIRTH').length === 1, 3000, 'NBIRTH once the clock is set');
+    const birth = h.of('NBIRTH')[0];
+    expect(Math.abs(birth.timestamp! - Date.now())).toBeLessThan(5000);
+    expect(birth.metrics.every((m) => m.timestamp! > 1.5e12)).toBe(true);
   });
 
   it('acts on a command by alias or by name, and reports the new state', async () => {
@@ -207,6 +236,12 @@ describe('the Sparkplug B edge node in the Espruino sandbox, against Aedes', () 
       await until(() => errors().includes(why), 3000, why);
     }
     expect(errors()).toEqual(bad.map((b) => b[1]));
+    // the same refusal again is answered again
+    await h.command(bad[0][0] as object[]);
+    await until(() => errors().length === bad.length + 1, 3000, 'the same refusal again');
+    expect(errors()[bad.length]).toBe(bad[0][1]);
+    errors().pop();
+    h.seen.splice(h.seen.findLastIndex((m) => m.type === 'NDATA'), 1);
     // the longest error there can be, then a rebirth: the largest NBIRTH fits the buffer node-config sized
     await h.command([{ name: 'x'.repeat(200), type: 'Boolean', value: true }]);
     await until(() => errors().length === bad.length + 1, 3000, 'the long error');
@@ -293,6 +328,35 @@ describe('the Sparkplug B edge node in the Espruino sandbox, against Aedes', () 
     await state(true, 4000);
     await until(() => h.of('NBIRTH').length === 2, 3000, 'born again');
     expect(byName(h.of('NBIRTH')[1]).bdSeq).toBe(1);
+  });
+
+  it('with a primary host and two servers, moves to the one where the host is online, whatever its STATE timestamps there', async () => {
+    const other = await startBroker();
+    try {
+      const a = await host('spBv1.0/#', broker);
+      const b = await host('spBv1.0/#', other);
+      const state = (h: typeof a, online: boolean, timestamp: number) => h.c.publishAsync('spBv1.0/STATE/scada', JSON.stringify({ online, timestamp }), { qos: 1, retain: true });
+      await state(a, false, 5000); // gone from A (a clean goodbye: a recent timestamp)
+      await state(b, true, 1000); // online on B since long ago
+      bootNode(nodeConfig('esp32', (r) => {
+        r.mqtt = { urls: [`mqtt://127.0.0.1:${broker.port}`, `mqtt://127.0.0.1:${other.port}`], keepalive: 5 };
+        r.sparkplug.host = 'scada';
+      }));
+      await until(() => b.of('NBIRTH').length === 1, 8000, 'NBIRTH on B');
+      expect(a.of('NBIRTH')).toEqual([]);
+      expect(byName(b.of('NBIRTH')[0]).bdSeq).toBe(1); // its second CONNECT
+      // the host leaves B too: NDEATH there, and back to A, where it has come online meanwhile
+      await state(a, true, 6000);
+      await state(b, false, 7000);
+      await until(() => b.of('NDEATH').length >= 1, 3000, 'NDEATH on B');
+      expect(b.of('NDEATH').every((m) => m.metrics[0].value === 1)).toBe(true);
+      await until(() => a.of('NBIRTH').length === 1, 8000, 'NBIRTH on A');
+      expect(byName(a.of('NBIRTH')[0]).bdSeq).toBe(2);
+    } finally {
+      for (const p of peers.splice(0)) await p.endAsync(true);
+      for (const bx of boxes.splice(0)) bx.close();
+      await other.close();
+    }
   });
 
   it('runs on the ESP8266 profile', async () => {
