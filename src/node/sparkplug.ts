@@ -188,9 +188,12 @@ function timeOr(t: number | undefined, now: number): number {
 // command naming one): NDATA go by alias, and make no string.
 function metricAt(i: number, now: number, named?: boolean): boolean {
   const sensors = config.sensors;
+  // one count for both loops, declared before them: terser merges two into a `var` in the second, which the
+  // interpreter (no hoisting) has not declared when the first runs
+  let n = 0;
   for (let k = 0; k < sensors.length; k++) {
     const s = sensors[k];
-    const n = quantityCount(s);
+    n = quantityCount(s);
     if (i < n) {
       const digital = s.type === 'digital';
       if (named) mName = s.name + '/' + quantities(s)[i];
@@ -204,7 +207,7 @@ function metricAt(i: number, now: number, named?: boolean): boolean {
   const acts = config.actuators;
   for (let k = 0; k < acts.length; k++) {
     const a = acts[k];
-    const n = a.type === 'pwm' ? 2 : 1;
+    n = a.type === 'pwm' ? 2 : 1;
     if (i < n) {
       if (named) mName = a.name + (i ? '/brightness' : '/state');
       mType = i ? DataType.Int32 : DataType.Boolean;
