@@ -179,11 +179,6 @@ const enum Clock {
   SET = 1.5e12,
 }
 
-// When a metric last changed, or `now` for what changed before the clock was set (or never).
-function timeOr(t: number | undefined, now: number): number {
-  return (t as number) > Clock.SET ? (t as number) : now;
-}
-
 // Metric i (alias i + 1) into mType, mValue, mTime, and its name into mName when `named` (an NBIRTH, a
 // command naming one): NDATA go by alias, and make no string.
 function metricAt(i: number, now: number, named?: boolean): boolean {
@@ -199,7 +194,7 @@ function metricAt(i: number, now: number, named?: boolean): boolean {
       if (named) mName = s.name + '/' + quantities(s)[i];
       mType = digital ? DataType.Boolean : DataType.Double;
       mValue = s._v ? (digital ? !!s._v[i] : roundValue(s, s._v[i])) : undefined;
-      mTime = timeOr(s._t, now);
+      mTime = (s._t as number) > Clock.SET ? s._t! : now; // `now` for one taken before the clock was set
       return true;
     }
     i -= n;
@@ -212,7 +207,7 @@ function metricAt(i: number, now: number, named?: boolean): boolean {
       if (named) mName = a.name + (i ? '/brightness' : '/state');
       mType = i ? DataType.Int32 : DataType.Boolean;
       mValue = i ? a.level : !!a.active;
-      mTime = timeOr(a._t, now);
+      mTime = (a._t as number) > Clock.SET ? a._t! : now;
       return true;
     }
     i -= n;
@@ -221,7 +216,7 @@ function metricAt(i: number, now: number, named?: boolean): boolean {
   mName = 'Node Info/Error';
   mType = DataType.String;
   mValue = lastError;
-  mTime = timeOr(errorAt, now);
+  mTime = errorAt > Clock.SET ? errorAt : now;
   return true;
 }
 
