@@ -1,9 +1,9 @@
 // The sensor-node firmware (dist/esp32.js, dist/esp8266.js) in the Espruino sandbox, against Aedes, watched
 // and commanded by MQTT.js as Home Assistant would: discovery, readings, commands, availability, faults.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { readFileSync } from 'node:fs';
-import { startBroker, type TestBroker } from '../helpers/broker';
+import { perTest } from '../helpers/sim';
 import { sleep, until } from '../helpers/host-client';
 import { createSandbox } from '../../scripts/sandbox.mjs';
 import { checkConfig } from '../../scripts/node-config.mjs';
@@ -16,26 +16,14 @@ interface Seen {
   retain: boolean;
 }
 
-let broker: TestBroker;
-const boxes: Sandbox[] = [];
-const peers: mqtt.MqttClient[] = [];
-
-beforeEach(async () => {
-  broker = await startBroker();
-});
-
-afterEach(async () => {
-  for (const p of peers.splice(0)) await p.endAsync(true);
-  for (const b of boxes.splice(0)) b.close();
-  await broker.close();
-});
+const fx = perTest();
 
 // A node like the committed example, on 127.0.0.1. Periods are shorter than real sensors allow (set after
 // the check), so a test sees several readings.
 function nodeConfig(board = 'esp32', change: (raw: any) => void = () => {}) { // eslint-disable-line @typescript-eslint/no-explicit-any
   const raw = JSON.parse(readFileSync('node.example.json', 'utf8'));
   raw.board = board;
-  raw.mqtt = { url: `mqtt://127.0.0.1:${broker.port}`, keepalive: 5 };
+  raw.mqtt = { url: `mqtt://127.0.0.1:${fx.broker.port}`, keepalive: 5 };
   if (board === 'esp8266') {
     // what fits an ESP8266's RAM with its 200 blocks for peaks (scripts/node-config.mjs estimates it)
     raw.sensors = [
@@ -59,7 +47,7 @@ const PINS = { esp32: { dht: 4, ds: 5, sda: 21, adc: 35, motion: 14, pump: 26, l
 
 function bootNode(config: object, board = 'esp32', serial?: string): Sandbox {
   const box = createSandbox({ board: board === 'esp8266' ? 'ESP8266' : 'ESP32', serial, storage: { 'node.json': JSON.stringify(config) } });
-  boxes.push(box);
+  fx.boxes.push(box);
   const p = PINS[board as 'esp32'];
   box.sensors[p.dht] = { temp: 21.46, rh: 40.04 };
   box.sensors[p.ds] = 18.0625;
@@ -71,8 +59,8 @@ function bootNode(config: object, board = 'esp32', serial?: string): Sandbox {
 
 async function watcher(filter = '#') {
   const seen: Seen[] = [];
-  const c = await mqtt.connectAsync({ host: '127.0.0.1', port: broker.port, protocolVersion: 4, reconnectPeriod: 100 });
-  peers.push(c);
+  const c = await mqtt.connectAsync({ host: '127.0.0.1', port: fx.broker.port, protocolVersion: 4, reconnectPeriod: 100 });
+  fx.peers.push(c);
   c.on('message', (topic, payload, packet) => seen.push({ topic, payload: payload.toString('utf8'), retain: packet.retain }));
   await c.subscribeAsync(filter, { qos: 1 });
   return { c, seen, last: (topic: string) => [...seen].reverse().find((m) => m.topic === topic) };
@@ -218,7 +206,7 @@ describe('the sensor node in the Espruino sandbox, against Aedes', () => {
     // the broker turns the node away until released, so what it left retained can be read while it is gone
     let held = true;
     let turnedAway = 0;
-    broker.broker.preConnect = (_client, packet, done) => {
+    fx.broker.broker.preConnect = (_client, packet, done) => {
       const away = held && packet.clientId === 'kitchen';
       if (away) turnedAway++;
       done(away ? new Error('held back by the test') : null, !away); // an error closes the connection
@@ -314,7 +302,7 @@ describe('the sensor node in the Espruino sandbox, against Aedes', () => {
 
   it('says what is missing when there is no node.json in Storage', () => {
     const box = createSandbox({});
-    boxes.push(box);
+    fx.boxes.push(box);
     box.load('dist/esp32.js');
     expect(box.log.join('\n')).toMatch(/no node\.json in Storage/);
     expect(box.sockets.length).toBe(0);

@@ -1,11 +1,12 @@
 // The Sparkplug B edge node (dist/esp32-sparkplug.js, dist/esp8266-sparkplug.js) in the Espruino sandbox,
 // against Aedes, watched and commanded as a Sparkplug host would: every payload is decoded, and every command
 // made, with Eclipse Tahu's own JavaScript codec (sparkplug-payload). Statement ids are Sparkplug 3.0's.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { startBroker, type TestBroker } from '../helpers/broker';
+import { perTest } from '../helpers/sim';
 import { sleep, until } from '../helpers/host-client';
 import { createSandbox } from '../../scripts/sandbox.mjs';
 import { checkConfig } from '../../scripts/node-config.mjs';
@@ -30,19 +31,7 @@ interface Seen {
   metrics: Metric[];
 }
 
-let broker: TestBroker;
-const boxes: Sandbox[] = [];
-const peers: mqtt.MqttClient[] = [];
-
-beforeEach(async () => {
-  broker = await startBroker();
-});
-
-afterEach(async () => {
-  for (const p of peers.splice(0)) await p.endAsync(true);
-  for (const b of boxes.splice(0)) b.close();
-  await broker.close();
-});
+const fx = perTest();
 
 // 64-bit fields come as Long objects: numbers here (every one we send is below 2^53).
 function plain(x: unknown): unknown {
@@ -56,7 +45,7 @@ function plain(x: unknown): unknown {
 function nodeConfig(board = 'esp32', change: (raw: any) => void = () => {}) { // eslint-disable-line @typescript-eslint/no-explicit-any
   const raw = JSON.parse(readFileSync('node.example.json', 'utf8'));
   raw.board = board;
-  raw.mqtt = { url: `mqtt://127.0.0.1:${broker.port}`, keepalive: 5 };
+  raw.mqtt = { url: `mqtt://127.0.0.1:${fx.broker.port}`, keepalive: 5 };
   raw.node = { id: 'kitchen', format: 'sparkplug' };
   delete raw.discovery;
   raw.sparkplug = { group: 'Plant1' };
@@ -76,7 +65,7 @@ const PINS = { dht: 4, ds: 5, sda: 21, adc: 35, motion: 14, pump: 26, lamp: 27 }
 
 function bootNode(config: object, board = 'esp32', clock?: string): Sandbox {
   const box = createSandbox({ board: board === 'esp8266' ? 'ESP8266' : 'ESP32', clock, storage: { 'node.json': JSON.stringify(config) } });
-  boxes.push(box);
+  fx.boxes.push(box);
   box.sensors[PINS.dht] = { temp: 21.46, rh: 40.04 };
   box.sensors[PINS.ds] = 18.0625;
   box.sensors[PINS.sda] = { temp: 20.5, pressure: 1013.27, humidity: 45.5 };
@@ -86,10 +75,10 @@ function bootNode(config: object, board = 'esp32', clock?: string): Sandbox {
 }
 
 // A host's view: every spBv1.0 message, decoded by Tahu's codec.
-async function host(filter = 'spBv1.0/#', on: TestBroker = broker) {
+async function host(filter = 'spBv1.0/#', on: TestBroker = fx.broker) {
   const seen: Seen[] = [];
   const c = await mqtt.connectAsync({ host: '127.0.0.1', port: on.port, protocolVersion: 4, reconnectPeriod: 100 });
-  peers.push(c);
+  fx.peers.push(c);
   c.on('message', (topic, payload, packet) => {
     const type = topic.split('/')[2];
     let d = { metrics: [] } as Omit<Seen, 'topic' | 'type'>;
@@ -330,13 +319,13 @@ describe('the Sparkplug B edge node in the Espruino sandbox, against Aedes', () 
   it('with a primary host and two servers, moves to the one where the host is online, whatever its STATE timestamps there', async () => {
     const other = await startBroker();
     try {
-      const a = await host('spBv1.0/#', broker);
+      const a = await host('spBv1.0/#', fx.broker);
       const b = await host('spBv1.0/#', other);
       const state = (h: typeof a, online: boolean, timestamp: number) => h.c.publishAsync('spBv1.0/STATE/scada', JSON.stringify({ online, timestamp }), { qos: 1, retain: true });
       await state(a, false, 5000); // gone from A (a clean goodbye: a recent timestamp)
       await state(b, true, 1000); // online on B since long ago
       bootNode(nodeConfig('esp32', (r) => {
-        r.mqtt = { urls: [`mqtt://127.0.0.1:${broker.port}`, `mqtt://127.0.0.1:${other.port}`], keepalive: 5 };
+        r.mqtt = { urls: [`mqtt://127.0.0.1:${fx.broker.port}`, `mqtt://127.0.0.1:${other.port}`], keepalive: 5 };
         r.sparkplug.host = 'scada';
       }));
       await until(() => b.of('NBIRTH').length === 1, 8000, 'NBIRTH on B');
@@ -350,8 +339,8 @@ describe('the Sparkplug B edge node in the Espruino sandbox, against Aedes', () 
       await until(() => a.of('NBIRTH').length === 1, 8000, 'NBIRTH on A');
       expect(byName(a.of('NBIRTH')[0]).bdSeq).toBe(2);
     } finally {
-      for (const p of peers.splice(0)) await p.endAsync(true);
-      for (const bx of boxes.splice(0)) bx.close();
+      for (const p of fx.peers.splice(0)) await p.endAsync(true);
+      for (const bx of fx.boxes.splice(0)) bx.close();
       await other.close();
     }
   });
