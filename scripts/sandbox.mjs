@@ -304,7 +304,11 @@ export function createSandbox(opts = {}) {
     },
     getIP: () => ({ ip: wifi.connected ? '127.0.0.1' : '0.0.0.0' }),
     // as on the ESP32 and ESP8266: the clock is set from the server some time later (box.setClock() here)
+    // (the zone: a TZ string on the ESP32, hours -11..13 on the ESP8266; each throws on the other's, in
+    // 2v29's libs/network/esp32 and esp8266 sources)
     setSNTP(server, tz) {
+      if (typeof server !== 'string') throw new (vm.runInContext('Error', context))('Server is not a string');
+      if (esp8266 ? typeof tz !== 'number' : typeof tz !== 'string') throw new (vm.runInContext('Error', context))(esp8266 ? 'Zone is not a number' : 'Zone is not a string');
       wifi.sntp = { server, tz };
     },
     on(ev, fn) {

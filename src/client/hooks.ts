@@ -47,11 +47,11 @@ function willNotify(this: WillEvents, event: LinkEvent, arg?: unknown): void {
 
 // Drops a live connection, and connects to the next server of the list after the backoff, as after any
 // loss (Sparkplug: the primary host went offline
-// [tck-id-operational-behavior-edge-node-termination-host-offline-reconnect]). Nothing when not connected:
-// the client is already on its way to another connection.
+// [tck-id-operational-behavior-edge-node-termination-host-offline-reconnect]). Nothing when not connected
+// (the client is already on its way to another connection) or when end() was called.
 export function reconnectNext(c: Client): void {
   const s = c as Session;
-  if (s._state !== State.CONNECTED) return;
+  if (s._state !== State.CONNECTED || s._ending) return; // (ending: its DISCONNECT is on its way)
   s._server = (s._server + 1) % s._servers.length;
   lose(s, 0);
   flush(s);

@@ -62,7 +62,7 @@ export function nodeOptions(cfg: NodeConfig, board: BoardInfo): Options {
   return o;
 }
 
-export function runNode(c: Client, cfg: NodeConfig): void {
+export function runNode(c: Client, cfg: NodeConfig, boardName: string): void {
   client = c;
   config = cfg;
   id = nodeId(cfg);
@@ -80,9 +80,10 @@ export function runNode(c: Client, cfg: NodeConfig): void {
   // kept a call: inlined, terser makes it a function expression at the head of the `for` below, which
   // Espruino's parser refuses (`for(function(){}(),...`)
   /*#__NOINLINE__*/ willPerConnect(c, death);
-  // UTC for the timestamps [tck-id-payloads-timestamp-in-UTC]: a board's clock starts at 1970
+  // UTC for the timestamps [tck-id-payloads-timestamp-in-UTC]: a board's clock starts at 1970. The zone is
+  // a TZ string on the ESP32 and hours on the ESP8266 (each throws on the other's, in 2v29's source).
   try {
-    require('Wifi').setSNTP(cfg.sparkplug!.ntp || 'pool.ntp.org', 0);
+    require('Wifi').setSNTP(cfg.sparkplug!.ntp || 'pool.ntp.org', boardName === 'ESP32' ? 'UTC0' : 0);
   } catch (e) {
     // no Wi-Fi module (the Linux interpreter): its clock is the host's
   }
@@ -146,13 +147,13 @@ function birth(why?: number): void {
   if (why === 2) waiting = false;
   if (!client.connected || !hostUp || (born && why !== 1)) return;
   let t = Date.now();
+  if (t < Clock.SET && clockWaits < 30) {
+    if (why === 2) clockWaits++; // seconds waited
+    if (!waiting) setTimeout(birth, 1000, 2);
+    waiting = true;
+    return;
+  }
   if (t < Clock.SET) {
-    if (clockWaits < 30) {
-      if (!waiting) setTimeout(birth, 1000, 2);
-      waiting = true;
-      clockWaits++;
-      return;
-    }
     fault('clock not set: no time from ' + (config.sparkplug!.ntp || 'pool.ntp.org'));
     t = Date.now();
   }
@@ -169,7 +170,10 @@ function birth(why?: number): void {
 // for this node's NBIRTH) is never sent half.
 function send(p: number, isBirth?: boolean): void {
   if (p > buf.length) return fault('payload too large');
-  client.publish(isBirth ? ns + 'NBIRTH/' + id : dataTopic, buf.subarray(0, p));
+  // taken: publish() says so, or says "no more room" with the message queued; refused by a full outbox
+  // (overflow 'reject-new'), an NBIRTH leaves the node unborn (a host's next rebirth request tries again)
+  const before = client.queued();
+  if (!client.publish(isBirth ? ns + 'NBIRTH/' + id : dataTopic, buf.subarray(0, p)) && client.queued() === before) return;
   if (isBirth) born = true;
   seq = isBirth ? 1 : (seq + 1) % 256;
 }
@@ -333,10 +337,13 @@ function hostState(_topic: string, payload: Payload): void {
   if (o.online) birth();
   else if (born || config.mqtt.servers.length > 1) {
     // NDEATH now, and over to the next server [tck-id-operational-behavior-edge-node-termination-host-offline]
-    // (one not born yet moves on too, where there is another server to find the host on; with one it waits)
-    if (born) client.publish(ns + 'NDEATH/' + id, death(true));
+    // (one not born yet moves on too, where there is another server to find the host on; with one it waits),
+    // once the NDEATH has left (a dropped link cuts what it has not sent). Until then no STATE is taken
+    // (an online one would be born only to be cut): connection() takes them again.
+    hostSeen = Infinity;
+    const was = born;
     born = false;
-    // once the NDEATH has left: a dropped link cuts what it has not sent
     setTimeout(reconnectNext, 200, client);
+    if (was) client.publish(ns + 'NDEATH/' + id, death(true));
   }
 }

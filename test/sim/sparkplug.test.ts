@@ -167,7 +167,7 @@ describe('the Sparkplug B edge node in the Espruino sandbox, against Aedes', () 
     const h = await host();
     const box = bootNode(nodeConfig('esp32', (raw) => (raw.sparkplug.ntp = 'ntp.plant.lan')), 'esp32', 'boot');
     await until(() => !!box.wifi.sntp, 3000, 'SNTP asked');
-    expect(box.wifi.sntp).toEqual({ server: 'ntp.plant.lan', tz: 0 });
+    expect(box.wifi.sntp).toEqual({ server: 'ntp.plant.lan', tz: 'UTC0' }); // the ESP32's zone is a TZ string (the ESP8266's hours: its test below)
     await sleep(1500);
     expect(h.of('NBIRTH')).toEqual([]);
     box.setClock(Date.now()); // SNTP answers
@@ -316,6 +316,20 @@ describe('the Sparkplug B edge node in the Espruino sandbox, against Aedes', () 
     expect(byName(h.of('NBIRTH')[1]).bdSeq).toBe(1);
   });
 
+  it('with a primary host that restarts (offline, then online at once), leaves and is born again on a new connection', async () => {
+    const h = await host();
+    const state = (online: boolean, timestamp: number) => h.c.publishAsync('spBv1.0/STATE/scada', JSON.stringify({ online, timestamp }), { qos: 1, retain: true });
+    await state(true, 1000);
+    bootNode(nodeConfig('esp32', (raw) => (raw.sparkplug.host = 'scada')));
+    await until(() => h.of('NBIRTH').length === 1, 5000, 'NBIRTH');
+    await state(false, 2000);
+    await state(true, 2001);
+    await until(() => h.of('NBIRTH').length === 2, 5000, 'born again');
+    // not on the connection it was leaving (an NBIRTH cut at once), but on the next one, with its bdSeq
+    expect(byName(h.of('NBIRTH')[1]).bdSeq).toBe(1);
+    expect(h.of('NDEATH').every((m) => m.metrics[0].value === 0)).toBe(true);
+  });
+
   it('with a primary host and two servers, moves to the one where the host is online, whatever its STATE timestamps there', async () => {
     const other = await startBroker();
     try {
@@ -353,6 +367,7 @@ describe('the Sparkplug B edge node in the Espruino sandbox, against Aedes', () 
     await h.command([{ alias: 1, type: 'Boolean', value: true }]);
     await until(() => box.pins.level[15] === 1, 3000, 'the pump pin');
     await until(() => h.of('NDATA').some((m) => m.metrics.some((x) => x.alias === 1 && x.value === true)), 3000, 'the report');
+    expect(box.wifi.sntp).toEqual({ server: 'pool.ntp.org', tz: 0 });
     // with a DHT22 as well it would not fit: the build says so
     const raw = JSON.parse(readFileSync('node.esp8266.example.json', 'utf8'));
     raw.node = { id: 'kitchen', format: 'sparkplug' };
