@@ -12,7 +12,8 @@ const terserOptions = {
   // declared after its first use, which the interpreter, having no hoisting, resolves to an outer binding.
   // test/bundle.test.ts checks every bundle for any use before definition.
   // BYTE_STRINGS: these bundles run only where strings are 8-bit (src/codec/strings.ts).
-  compress: { passes: 3, pure_getters: true, inline: 1, global_defs: { BYTE_STRINGS: true } },
+  // keep_fargs: false drops a parameter that only a removed MQTT 5 branch used (none is unused otherwise).
+  compress: { passes: 3, pure_getters: true, inline: 1, keep_fargs: false, global_defs: { BYTE_STRINGS: true, MQTT5: false } },
   // Internal state fields are named _x in src/ and mangled to a letter or two: on Espruino every property
   // name is RAM in each object that has it. Public names (options, API, events, packets) are kept.
   // Board bundles run as top-level boot code, where mangled names are globals: never one the board has
@@ -22,8 +23,9 @@ const terserOptions = {
   format: { ascii_only: false, comments: false },
 };
 
-function plugins() {
-  return [typescript({ tsconfig: './tsconfig.json', noEmitOnError: true, outputToFilesystem: false }), terser(terserOptions)];
+function plugins(mqtt5 = false) {
+  const options = { ...terserOptions, compress: { ...terserOptions.compress, global_defs: { BYTE_STRINGS: true, MQTT5: mqtt5 } } };
+  return [typescript({ tsconfig: './tsconfig.json', noEmitOnError: true, outputToFilesystem: false }), terser(options)];
 }
 
 // A missing import or a TypeScript helper pulled from tslib means code the board cannot run: fail the build.
@@ -60,9 +62,16 @@ export default [
     onwarn,
   })),
   {
+    // The same library with MQTT 5.0 (connect({ protocolVersion: 5 })) as well as 3.1.1.
+    input: 'src/index.ts',
+    output: { file: 'dist/espruino-mqtt5.js', format: 'cjs', esModule: false, strict: false, generatedCode: 'es5' },
+    plugins: plugins(true),
+    onwarn,
+  },
+  {
     // For Node tools and benchmarks: the same client with Node's net/tls; readable, not for boards.
     input: 'src/host.ts',
-    output: { file: 'dist/host.cjs', format: 'cjs', esModule: false, generatedCode: 'es5' },
+    output: { file: 'dist/host.cjs', format: 'cjs', esModule: false, generatedCode: 'es5', intro: 'var MQTT5 = true;' },
     plugins: [json({ preferConst: true, compact: true }), typescript({ tsconfig: './tsconfig.json', noEmitOnError: true, outputToFilesystem: false })],
     onwarn,
   },

@@ -1,5 +1,8 @@
 // Defined (true) by the build of the Espruino bundles, where strings are 8-bit: see src/codec/strings.ts.
 declare const BYTE_STRINGS: boolean;
+// The MQTT 5.0 build switch: true in dist/espruino-mqtt5.js, the v5 board bundles and dist/host.cjs, false in
+// the 3.1.1 builds, where the compiler removes every branch it guards (rollup.config.mjs).
+declare const MQTT5: boolean;
 // The parts of Espruino's global API that src/ calls where it exists (checked with typeof first).
 declare const E: {
   toUint8Array(...args: unknown[]): Uint8Array;

@@ -12,13 +12,19 @@ import { createSandbox } from '../scripts/sandbox.mjs';
 
 const bundles = readdirSync('dist').filter((f) => f.endsWith('.js'));
 // the library and each board's firmware, each in a TCP build and a build with WebSocket as well
-const BUNDLES = ['', '-ws'].flatMap((ws) => [`esp32${ws}.js`, `esp8266${ws}.js`, `esp32${ws}-sparkplug.js`, `esp8266${ws}-sparkplug.js`, `espruino-mqtt${ws}.js`, `espruino-mqtt${ws}-boot.js`]);
+const BUNDLES = ['', '-ws']
+  .flatMap((ws) => [`esp32${ws}.js`, `esp8266${ws}.js`, `esp32${ws}-sparkplug.js`, `esp8266${ws}-sparkplug.js`, `espruino-mqtt${ws}.js`, `espruino-mqtt${ws}-boot.js`])
+  .concat(['espruino-mqtt5.js']);
 const sizes = JSON.parse(readFileSync('dist/sizes.json', 'utf8'));
 
 describe('the built bundles', () => {
   it('exist for the library and for each board, with their sizes recorded', () => {
     expect(bundles.sort()).toEqual(BUNDLES.slice().sort());
     for (const f of bundles) expect(sizes[f].bytes).toBe(readFileSync(`dist/${f}`).length);
+  });
+
+  it('hold MQTT 5.0 only in the v5 builds (a build switch, not a runtime one)', () => {
+    for (const f of bundles) expect(readFileSync(`dist/${f}`, 'latin1').includes('payloadFormatIndicator'), f).toBe(f.includes('mqtt5'));
   });
 
   it('are ES5 (es-check)', () => {

@@ -14,6 +14,7 @@ export const enum Type {
   PINGREQ = 12,
   PINGRESP = 13,
   DISCONNECT = 14,
+  AUTH = 15, // MQTT 5.0 only
 }
 
 // Every failure of the codec is one of these codes; words are attached at the API edge (see ../errors.ts).
@@ -45,6 +46,13 @@ export const enum Err {
   // The board could not allocate (a received chunk's or payload's copy): numbered in the client's range,
   // where it was first used; the code space is one (../client/errors.ts).
   NO_MEMORY = 35,
+  // MQTT 5.0 (numbered after the client's codes, ../client/errors.ts): both ways, a property where its packet
+  // allows none [MQTT-2.2.2-2 of 5.0], a value outside its range, a second one of a kind that may appear once,
+  // a variable byte integer of more than 4 bytes [MQTT-1.5.5-1 of 5.0], a reason code its packet does not have
+  BAD_PROPERTY = 42,
+  DUPLICATE_PROPERTY = 43,
+  BAD_VARINT = 44,
+  BAD_REASON = 45,
 }
 
 // CONNECT flags (3.1.2.2 - 3.1.2.9)

@@ -1,4 +1,6 @@
 import { Err, Type } from './constants';
+import { Properties } from './properties';
+import { finish5, minLength5 } from './reader5';
 import { bytesToString, topicNameError } from './strings';
 
 // One decoded packet. The reader reuses a single object and its receive buffer: fields are valid only
@@ -14,8 +16,9 @@ export interface Packet {
   buf: Uint8Array; // the receive buffer
   start: number; // PUBLISH payload, SUBACK return codes: buf[start..end)
   end: number;
-  code: number; // CONNACK return code
+  code: number; // CONNACK return code; 5.0: the reason code of every packet that has one
   sessionPresent: boolean;
+  props?: Properties; // 5.0: the packet's properties, if it has any
   // 0, or Err.TOO_LARGE: a PUBLISH longer than the buffer was skipped whole; type, qos, id and topic
   // (when it fit) are set so that it can still be acknowledged [MQTT-4.5.0-2], the payload is empty.
   error: number;
@@ -46,6 +49,7 @@ interface ReaderState extends Reader {
   _idLo: number;
   _gen: number; // bumped by reset(), so a push interrupted by it stops
   _at: number; // where next() goes on in the chunk being pushed
+  _v5: boolean; // 5.0 packets (the v5 builds only)
 }
 
 const enum State {
@@ -70,11 +74,13 @@ export const MIN_READ_BUFFER = 8;
 // stream goes once to onError and the reader ignores input until reset(), since after a protocol
 // violation the connection must close [MQTT-4.8.0-1]. Both callbacks get `ctx` first, as a plain call
 // (on the board cheaper than call() with it as this, and the client's own lose() serves as onError).
+// v5: the stream is MQTT 5.0.
 export function createReader<C>(
   size: number,
   onPacket: (ctx: C, p: Packet) => void,
   onError: (ctx: C, code: number) => void,
   ctx?: C,
+  v5?: boolean,
 ): Reader {
   if (size < MIN_READ_BUFFER) size = MIN_READ_BUFFER;
   const buf = new Uint8Array(size);
@@ -96,7 +102,8 @@ export function createReader<C>(
     _idLo: 0,
     _gen: 0,
     _at: 0,
-  };
+  } as ReaderState;
+  if (MQTT5) r._v5 = !!v5;
   return r;
 }
 
@@ -121,7 +128,15 @@ function finish(r: ReaderState): boolean {
   p.error = 0;
   p.id = 0;
   p.start = p.end = 0;
-  if (type === Type.CONNACK) {
+  if (MQTT5 && r._v5 && type !== Type.PUBLISH) {
+    // 5.0: the packets with an id have it first (a PUBLISH's comes after its topic, below). No locals in
+    // these branches (p.error holds the verdict): the compiler would merge them with the PUBLISH branch's
+    // into one `var` declared after this use, which the interpreter, not hoisting, cannot find.
+    p.id = type > Type.PUBLISH && type < Type.PINGREQ ? (buf[0] << 8) | buf[1] : 0;
+    p.sessionPresent = buf[0] === 1;
+    p.error = type > Type.PUBLISH && type < Type.PINGREQ && !p.id ? Err.BAD_ID : type === Type.CONNACK && buf[0] & 0xfe ? Err.BAD_CONNACK : finish5(p, buf, len, 0);
+    if (p.error) return fail(r, p.error);
+  } else if (type === Type.CONNACK) {
     // reserved bits of the acknowledge flags, and return codes 6-255 are reserved
     if (buf[0] & 0xfe || buf[1] > 5) return fail(r, Err.BAD_CONNACK);
     p.sessionPresent = buf[0] === 1;
@@ -139,7 +154,8 @@ function finish(r: ReaderState): boolean {
     if (topicEnd <= size) {
       p.topic = typeof BYTE_STRINGS !== 'undefined' ? E.toString(buf.subarray(2, topicEnd)) : bytesToString(buf, 2, topicEnd);
       if (p.topic == null) return fail(r, Err.NO_MEMORY);
-      const err = topicNameError(p.topic); // [MQTT-3.3.2-1] [MQTT-3.3.2-2] [MQTT-1.5.3-1]
+      // [MQTT-3.3.2-1] [MQTT-3.3.2-2] [MQTT-1.5.3-1]; 5.0: empty when a Topic Alias stands for it
+      const err = MQTT5 && r._v5 && !p.topic ? 0 : topicNameError(p.topic);
       if (err) return fail(r, err);
     }
     if (qos) {
@@ -149,6 +165,10 @@ function finish(r: ReaderState): boolean {
     p.end = n;
     p.start = len > size ? n : q;
     if (len > size) p.error = Err.TOO_LARGE;
+    else if (MQTT5 && r._v5) {
+      // 5.0: the properties come before the payload; those of a PUBLISH too large to hold are not read
+      if ((p.error = finish5(p, buf, n, q))) return fail(r, p.error);
+    }
   } else if (type !== Type.PINGRESP) {
     p.id = (buf[0] << 8) | buf[1];
     if (!p.id) return fail(r, Err.BAD_ID);
@@ -202,7 +222,8 @@ function next(r: ReaderState, chunk: Uint8Array): boolean {
       b = chunk[i++];
       if (r._state === State.HEAD) {
         type = b >> 4;
-        const flags = FLAGS.charAt(type);
+        // 5.0: a server may send DISCONNECT and AUTH as well
+        const flags = (MQTT5 && r._v5 ? 'xx000020x0x0x000' : FLAGS).charAt(type);
         if (flags === 'x' || (type === Type.PUBLISH ? (b & 6) === 6 : (b & 15) !== +flags)) {
           // [MQTT-3.3.1-4] [MQTT-2.2.2-2]
           return fail(r, flags === 'x' ? Err.BAD_TYPE : type === Type.PUBLISH ? Err.BAD_QOS : Err.BAD_FLAGS);
@@ -222,7 +243,13 @@ function next(r: ReaderState, chunk: Uint8Array): boolean {
       type = r._first >> 4;
       const fixed = LENGTH.charAt(type);
       // PUBLISH: topic length and at least one topic byte, plus the packet id above QoS 0; SUBACK: id and a code
-      if (fixed !== 'v' ? r._len !== +fixed : r._len < (r._first & 6 ? 5 : 3)) return fail(r, Err.BAD_LENGTH);
+      if (
+        MQTT5 && r._v5
+          ? r._len < minLength5(type, r._first) || (type === Type.PINGRESP && r._len)
+          : fixed !== 'v' ? r._len !== +fixed : r._len < (r._first & 6 ? 5 : 3)
+      ) {
+        return fail(r, Err.BAD_LENGTH);
+      }
       if (r._len > size && type !== Type.PUBLISH) return fail(r, Err.TOO_LARGE);
       if (!r._len) {
         r._at = i;

@@ -33,6 +33,22 @@ export function bytesToString(b: Uint8Array, start: number, end: number): string
   return s;
 }
 
+// Binary fields (payloads, password): a byte string or a Uint8Array.
+export type Bytes = string | Uint8Array;
+
+// Copies raw bytes; returns the new offset, or -1 when a string holds a character above 0xFF.
+export function putBytes(buf: Uint8Array, p: number, b: Bytes): number {
+  const n = b.length;
+  // Espruino's set() takes a string's bytes (see bytesToString in strings.ts); V8's would read them as NaN
+  if (typeof b !== 'string' || typeof BYTE_STRINGS !== 'undefined') {
+    buf.set(b as Uint8Array, p);
+    return p + n;
+  }
+  let seen = 0;
+  for (let i = 0; i < n; i++) seen |= buf[p++] = b.charCodeAt(i);
+  return seen > 255 ? -1 : p;
+}
+
 // 0 when s is well-formed UTF-8 [MQTT-1.5.3-1] without U+0000 [MQTT-1.5.3-2] and fits a length prefix
 // [MQTT-4.7.3-3]; otherwise the error code. Overlong forms, surrogates (U+D800-U+DFFF) and code points
 // above U+10FFFF are ill-formed (RFC 3629). A BOM (EF BB BF) is ordinary data [MQTT-1.5.3-3].

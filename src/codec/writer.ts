@@ -1,18 +1,21 @@
 import { ConnectFlag, Err, MAX_REMAINING, Type } from './constants';
-import { topicFilterError, topicNameError, utf8Error } from './strings';
+import { In, Properties, propsSize, putProps } from './properties';
+import { Bytes, putBytes, topicFilterError, topicNameError, utf8Error } from './strings';
 
 // Encoders write one packet into a caller-owned buffer and return its length, or a negated Err code.
 // Every check runs before the first byte is written, so a refused packet leaves the buffer as it was
 // (one exception: a payload or password string with a character above 0xFF is found while copying).
+// MQTT 5.0 (the v5 builds only: every branch is behind MQTT5): CONNECT with version 5, and the trailing
+// reason code and properties parameters, lay out the 5.0 forms of the same packets.
 
-// Binary fields (payloads, password): a byte string or a Uint8Array.
-export type Bytes = string | Uint8Array;
+export type { Bytes };
 
 export interface Will {
   topic: string;
   payload: Bytes;
   qos: number;
   retain?: boolean;
+  properties?: Properties; // 5.0: Will Delay Interval, Message Expiry Interval, Content Type, ...
 }
 
 export interface ConnectFields {
@@ -22,6 +25,8 @@ export interface ConnectFields {
   username?: string;
   password?: Bytes;
   will?: Will | null;
+  version?: number; // 5 for MQTT 5.0, otherwise 3.1.1
+  properties?: Properties; // 5.0
 }
 
 export function isQos(q: number): boolean {
@@ -48,19 +53,6 @@ function putHeader(buf: Uint8Array, first: number, remaining: number): number {
   return p;
 }
 
-// Copies raw bytes; returns the new offset, or -1 when a string holds a character above 0xFF.
-export function putBytes(buf: Uint8Array, p: number, b: Bytes): number {
-  const n = b.length;
-  // Espruino's set() takes a string's bytes (see bytesToString in strings.ts); V8's would read them as NaN
-  if (typeof b !== 'string' || typeof BYTE_STRINGS !== 'undefined') {
-    buf.set(b as Uint8Array, p);
-    return p + n;
-  }
-  let seen = 0;
-  for (let i = 0; i < n; i++) seen |= buf[p++] = b.charCodeAt(i);
-  return seen > 255 ? -1 : p;
-}
-
 // A length-prefixed field (1.5.3); strings were validated by the caller, so this cannot fail for them.
 function putField(buf: Uint8Array, p: number, b: Bytes): number {
   buf[p] = b.length >> 8;
@@ -72,19 +64,31 @@ export function encodeConnect(buf: Uint8Array, c: ConnectFields): number {
   const will = c.will;
   const user = c.username;
   const pass = c.password;
+  // 5.0: an empty client id asks the server to assign one, whatever Clean Start says (3.1.3.1 of 5.0)
+  const v5 = MQTT5 && c.version === 5;
+  let props = 0;
+  let willProps = 0;
   let err = utf8Error(c.clientId);
   if (err) return -err;
-  if (!c.clean && !c.clientId.length) return -Err.EMPTY_CLIENT_ID; // [MQTT-3.1.3-7]
+  if (!c.clean && !c.clientId.length && !v5) return -Err.EMPTY_CLIENT_ID; // [MQTT-3.1.3-7]
   if (!(c.keepalive >= 0 && c.keepalive <= 65535 && c.keepalive % 1 === 0)) return -Err.BAD_KEEPALIVE;
   // protocol name, level, flags, keep-alive, client id [MQTT-3.1.3-3]
   let remaining = 12 + c.clientId.length;
   let flags = c.clean ? ConnectFlag.CLEAN : 0;
+  if (MQTT5 && v5) {
+    if ((props = propsSize(c.properties, In.CONNECT)) < 0) return props;
+    remaining += props;
+  }
   if (will) {
     if ((err = topicNameError(will.topic))) return -err;
     if (!isQos(will.qos)) return -Err.BAD_QOS; // [MQTT-3.1.2-14]
     if (will.payload.length > 65535) return -Err.STRING_TOO_LONG;
     flags |= ConnectFlag.WILL | (will.qos << 3) | (will.retain ? ConnectFlag.WILL_RETAIN : 0);
     remaining += 4 + will.topic.length + will.payload.length;
+    if (MQTT5 && v5) {
+      if ((willProps = propsSize(will.properties, In.WILL)) < 0) return willProps;
+      remaining += willProps;
+    }
   }
   if (user != null) {
     if ((err = utf8Error(user))) return -err; // [MQTT-3.1.3-11]
@@ -92,7 +96,7 @@ export function encodeConnect(buf: Uint8Array, c: ConnectFields): number {
     remaining += 2 + user.length;
   }
   if (pass != null) {
-    if (user == null) return -Err.PASSWORD_WITHOUT_USERNAME; // [MQTT-3.1.2-22]
+    if (user == null && !v5) return -Err.PASSWORD_WITHOUT_USERNAME; // [MQTT-3.1.2-22]; 5.0 allows it
     if (pass.length > 65535) return -Err.STRING_TOO_LONG;
     flags |= ConnectFlag.PASSWORD;
     remaining += 2 + pass.length;
@@ -100,13 +104,15 @@ export function encodeConnect(buf: Uint8Array, c: ConnectFields): number {
   let p = putHeader(buf, Type.CONNECT << 4, remaining);
   if (p < 0) return p;
   p = putField(buf, p, 'MQTT');
-  buf[p++] = 4; // protocol level 3.1.1
+  buf[p++] = MQTT5 && v5 ? 5 : 4; // protocol level: 4 is 3.1.1
   buf[p++] = flags;
   buf[p++] = c.keepalive >> 8;
   buf[p++] = c.keepalive & 255;
+  if (MQTT5 && v5) p = putProps(buf, p, c.properties, props);
   // fields in the order of [MQTT-3.1.3-1]
   p = putField(buf, p, c.clientId);
   if (will) {
+    if (MQTT5 && v5) p = putProps(buf, p, will.properties, willProps);
     p = putField(buf, p, will.topic);
     p = putField(buf, p, will.payload);
     if (p < 0) return -Err.NOT_BYTES;
@@ -124,29 +130,48 @@ export function encodePublish(
   retain: boolean,
   dup: boolean,
   id: number,
+  props?: Properties | null, // 5.0: given (even null) for a 5.0 PUBLISH
 ): number {
-  const err = topicNameError(topic);
+  // 5.0: an empty topic name stands for the one a Topic Alias was set to (3.3.2.3.4 of 5.0)
+  const size = MQTT5 && props !== undefined ? propsSize(props || undefined, In.PUBLISH) : 0;
+  const err = MQTT5 && !topic && props && props.topicAlias ? 0 : topicNameError(topic);
   if (err) return -err;
+  if (MQTT5 && size < 0) return size;
+  // a Subscription Identifier goes from server to client only (3.3.4 of 5.0)
+  if (MQTT5 && props && props.subscriptionIdentifier != null) return -Err.BAD_PROPERTY;
   if (!isQos(qos)) return -Err.BAD_QOS;
   if (qos && !isId(id)) return -Err.BAD_ID; // [MQTT-2.3.1-1]
   // DUP only on a resent QoS 1/2 message [MQTT-3.3.1-2]; no packet id at QoS 0 [MQTT-2.3.1-5]
   const first = (Type.PUBLISH << 4) | (qos && dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0);
-  let p = putHeader(buf, first, 2 + topic.length + (qos ? 2 : 0) + payload.length);
+  let remaining = 2 + topic.length + (qos ? 2 : 0) + payload.length;
+  if (MQTT5) remaining += size;
+  let p = putHeader(buf, first, remaining);
   if (p < 0) return p;
   p = putField(buf, p, topic);
   if (qos) {
     buf[p++] = id >> 8;
     buf[p++] = id & 255;
   }
+  if (MQTT5 && props !== undefined) p = putProps(buf, p, props || undefined, size);
   p = putBytes(buf, p, payload);
   return p < 0 ? -Err.NOT_BYTES : p;
 }
 
 // PUBACK, PUBREC, PUBREL (flags 0010 [MQTT-3.6.1-1]) and PUBCOMP: the fixed header and a packet id.
-export function encodeAck(buf: Uint8Array, type: Type, id: number): number {
+// 5.0: then a reason code and properties, both left out when the code is 0 and there are none (3.4.2.1).
+export function encodeAck(buf: Uint8Array, type: Type, id: number, reason?: number, props?: Properties): number {
   if (!isId(id)) return -Err.BAD_ID;
-  const p = putHeader(buf, (type << 4) | (type === Type.PUBREL ? 2 : 0), 2);
+  const long = MQTT5 && (reason || props) ? propsSize(props, 1 << type) : 0;
+  if (MQTT5 && long < 0) return long;
+  if (MQTT5 && !(reason! >= 0 && reason! <= 255 && reason! % 1 === 0) && reason !== undefined) return -Err.BAD_REASON;
+  let p = putHeader(buf, (type << 4) | (type === Type.PUBREL ? 2 : 0), MQTT5 && long ? 3 + long : 2);
   if (p < 0) return p;
+  if (MQTT5 && long) {
+    buf[p++] = id >> 8;
+    buf[p++] = id & 255;
+    buf[p++] = reason || 0;
+    return putProps(buf, p, props, long);
+  }
   buf[2] = id >> 8;
   buf[3] = id & 255;
   return 4;
@@ -154,21 +179,28 @@ export function encodeAck(buf: Uint8Array, type: Type, id: number): number {
 
 // SUBSCRIBE (flags 0010 [MQTT-3.8.1-1]) with one requested QoS per filter, or UNSUBSCRIBE (flags 0010
 // [MQTT-3.10.1-1]) when qos is null. At least one filter [MQTT-3.8.3-3] [MQTT-3.10.3-2].
-export function encodeSubscribe(buf: Uint8Array, id: number, filters: string[], qos: number[] | null): number {
+// 5.0 (props given, even null): properties after the packet id, and each filter's byte is its subscription
+// options: QoS, No Local (4), Retain As Published (8), Retain Handling 0-2 (16, 32) (3.8.3.1 of 5.0).
+export function encodeSubscribe(buf: Uint8Array, id: number, filters: string[], qos: number[] | null, props?: Properties | null): number {
   const n = filters.length;
+  const v5 = MQTT5 && props !== undefined;
+  const size = v5 ? propsSize(props || undefined, qos ? 1 << Type.SUBSCRIBE : 1 << Type.UNSUBSCRIBE) : 0;
   if (!isId(id)) return -Err.BAD_ID;
   if (!n) return -Err.NO_FILTERS;
-  let remaining = 2;
+  if (MQTT5 && size < 0) return size;
+  let remaining = 2 + (MQTT5 ? size : 0);
   for (let i = 0; i < n; i++) {
     const err = topicFilterError(filters[i]);
     if (err) return -err;
-    if (qos && !isQos(qos[i])) return -Err.BAD_QOS; // [MQTT-3.8.3-4]
+    // [MQTT-3.8.3-4]; 5.0: No Local on a shared subscription is a protocol error (3.8.3.1 of 5.0)
+    if (qos && (MQTT5 && v5 ? !isQos(qos[i] & 3) || qos[i] > 0x2f || (qos[i] & 4 && filters[i].indexOf('$share/') === 0) : !isQos(qos[i]))) return -Err.BAD_QOS;
     remaining += 2 + filters[i].length + (qos ? 1 : 0);
   }
   let p = putHeader(buf, ((qos ? Type.SUBSCRIBE : Type.UNSUBSCRIBE) << 4) | 2, remaining);
   if (p < 0) return p;
   buf[p++] = id >> 8;
   buf[p++] = id & 255;
+  if (MQTT5 && v5) p = putProps(buf, p, props || undefined, size);
   for (let i = 0; i < n; i++) {
     p = putField(buf, p, filters[i]);
     if (qos) buf[p++] = qos[i];
@@ -176,7 +208,16 @@ export function encodeSubscribe(buf: Uint8Array, id: number, filters: string[], 
   return p;
 }
 
-// PINGREQ and DISCONNECT: a fixed header alone.
-export function encodeEmpty(buf: Uint8Array, type: Type): number {
-  return putHeader(buf, type << 4, 0);
+// PINGREQ and DISCONNECT: a fixed header alone. 5.0 (reason given): DISCONNECT and AUTH with their reason
+// code and properties (3.14.2, 3.15.2 of 5.0).
+export function encodeEmpty(buf: Uint8Array, type: Type, reason?: number, props?: Properties): number {
+  const size = MQTT5 && reason !== undefined ? propsSize(props, 1 << type) : 0;
+  if (MQTT5 && size < 0) return size;
+  if (MQTT5 && reason !== undefined && !(reason >= 0 && reason <= 255 && reason % 1 === 0)) return -Err.BAD_REASON;
+  let p = putHeader(buf, type << 4, MQTT5 && size ? 1 + size : 0);
+  if (MQTT5 && size > 0 && p > 0) {
+    buf[p++] = reason!;
+    p = putProps(buf, p, props, size);
+  }
+  return p;
 }

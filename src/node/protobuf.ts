@@ -1,4 +1,4 @@
-import { Bytes, putBytes } from '../codec/writer';
+import { Bytes, putBytes } from '../codec/strings';
 
 // Protocol Buffers wire format, only what a Sparkplug B edge node needs: varints, doubles and
 // length-delimited fields, written into a caller-owned buffer and read from a received payload

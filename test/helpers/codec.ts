@@ -21,18 +21,23 @@ export interface Decoded {
   codes?: number[];
   code?: number;
   sessionPresent?: boolean;
+  props?: Record<string, unknown>; // 5.0
   error: number;
 }
 
-export function snapshot(p: Packet): Decoded {
+export function snapshot(p: Packet, v5 = false): Decoded {
   const d: Decoded = { type: p.type, length: p.length, id: p.id, error: p.error };
+  if (v5) {
+    d.code = p.code;
+    if (p.props) d.props = p.props;
+  }
   if (p.type === 3) {
     d.qos = p.qos;
     d.dup = p.dup;
     d.retain = p.retain;
     d.topic = p.topic;
     d.payload = Array.prototype.slice.call(p.buf.subarray(p.start, p.end));
-  } else if (p.type === 9) {
+  } else if (p.type === 9 || (v5 && p.type === 11)) {
     d.codes = Array.prototype.slice.call(p.buf.subarray(p.start, p.end));
   } else if (p.type === 2) {
     d.code = p.code;
@@ -42,13 +47,15 @@ export function snapshot(p: Packet): Decoded {
 }
 
 // Feeds chunks to a fresh reader; returns the packets and errors in order.
-export function decodeAll(chunks: (string | Uint8Array)[], size = 1 << 17): { packets: Decoded[]; errors: number[] } {
+export function decodeAll(chunks: (string | Uint8Array)[], size = 1 << 17, v5 = false): { packets: Decoded[]; errors: number[] } {
   const packets: Decoded[] = [];
   const errors: number[] = [];
   const reader = createReader(
     size,
-    (_, p) => packets.push(snapshot(p)),
+    (_, p) => packets.push(snapshot(p, v5)),
     (_, code) => errors.push(code),
+    undefined,
+    v5,
   );
   for (const c of chunks) reader.push(c);
   return { packets, errors };
