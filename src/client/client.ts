@@ -1,3 +1,4 @@
+import { Properties } from '../codec/properties';
 import { Reader, createReader } from '../codec/reader';
 import { toBytes } from '../codec/strings';
 import { Bytes, ConnectFields, encodeConnect } from '../codec/writer';
@@ -10,7 +11,7 @@ import { Done, createOutbox } from './outbox';
 import { payloadBytes, publish, queued } from './outbound';
 import { arm, end, lose, reconnect } from './session';
 import { Session, State, Wake } from './state';
-import { subscribe, unsubscribe } from './subscriptions';
+import { SubscribeOptions, subscribe, unsubscribe } from './subscriptions';
 
 // The client: one connection at a time, its keep-alive, the outbox, subscriptions and their handlers,
 // reconnection with backoff. It lays out no bytes (the codec does) and opens no sockets (the transport does).
@@ -39,7 +40,10 @@ export interface Options extends Server {
   password?: Bytes;
   keepalive?: number; // seconds, 0 for none
   clean?: boolean;
-  will?: { topic: string; payload: Bytes; qos?: number; retain?: boolean };
+  will?: { topic: string; payload: Bytes; qos?: number; retain?: boolean; properties?: Properties };
+  protocolVersion?: number; // 4 (MQTT 3.1.1, the default) or, in the v5 builds, 5
+  properties?: Properties; // 5.0: CONNECT's properties (sessionExpiryInterval, receiveMaximum, ...)
+  topicAliases?: number; // 5.0: outbound topic aliases the client may assign (default 0: none)
   connectTimeout?: number; // ms from opening the socket to CONNACK
   reconnect?: { min?: number; max?: number; factor?: number; jitter?: number } | false;
   rxBuffer?: number; // largest inbound packet handled whole
@@ -63,6 +67,12 @@ export type Listener = (a?: any, b?: any, c?: any) => void; // eslint-disable-li
 export type Handler = (topic: string, payload: Payload, packet: Message) => void;
 export type SubscribeDone = (err?: MqttError, granted?: { topic: string; qos: number }[]) => void;
 
+export interface PublishOptions {
+  qos?: number;
+  retain?: boolean;
+  properties?: Properties; // 5.0
+}
+
 export interface Message {
   topic: string;
   payload: Payload;
@@ -70,14 +80,15 @@ export interface Message {
   retain: boolean;
   dup: boolean;
   messageId: number;
+  properties?: Properties; // 5.0: the PUBLISH's properties, when it has any
 }
 
 export interface Client {
   connected: boolean;
   on(event: string, fn: Listener): Client;
   removeListener(event: string, fn: Listener): Client;
-  publish(topic: string, payload: unknown, opts?: { qos?: number; retain?: boolean } | Done, done?: Done): boolean;
-  subscribe(filter: string | string[], opts?: { qos?: number; handler?: Handler } | SubscribeDone, done?: SubscribeDone): boolean;
+  publish(topic: string, payload: unknown, opts?: PublishOptions | Done, done?: Done): boolean;
+  subscribe(filter: string | string[], opts?: SubscribeOptions | SubscribeDone, done?: SubscribeDone): boolean;
   unsubscribe(filter: string | string[], done?: Done): boolean;
   end(force?: boolean | (() => void), done?: () => void): void;
   reconnect(): void;
@@ -143,6 +154,12 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     password: o.password != null ? payloadBytes(o.password) : undefined,
     will: will ? { topic: toBytes(will.topic), payload: payloadBytes(will.payload), qos: will.qos || 0, retain: will.retain } : null,
   };
+  const v5 = MQTT5 && o.protocolVersion === 5;
+  if (MQTT5 && v5) {
+    fields.version = 5;
+    fields.properties = o.properties;
+    if (will) fields.will!.properties = will.properties;
+  }
   // Bad options are refused at once, before any socket is opened.
   const check = encodeConnect(tx, fields);
   if (check < 0) throw mqttError(-check);
@@ -204,8 +221,17 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     _timer: null,
     _wake: Wake.OPEN,
   };
+  if (MQTT5) {
+    s._v5 = v5;
+    s._userWindow = s._window;
+    s._aliasCap = o.topicAliases || 0;
+    s._maxQos = 2;
+    s._retainOk = true;
+    s._maxPacket = 268435460;
+    if (v5) s._box._exp = new Float64Array(o.outboxMessages || 16);
+  }
   // malformed input closes the connection, then the client reconnects [MQTT-4.8.0-1]
-  s._reader = createReader(o.rxBuffer || 512, onPacket, lose, s);
+  s._reader = MQTT5 ? createReader(o.rxBuffer || 512, onPacket, lose, s, v5) : createReader(o.rxBuffer || 512, onPacket, lose, s);
   arm(s, 0, Wake.OPEN); // connect once the caller has had a chance to add listeners
   return s;
 }

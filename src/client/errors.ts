@@ -20,6 +20,17 @@ export const enum ClientErr {
   REQUESTS_FULL = 39, // more (un)subscribe requests pending than `requests` allows
   NO_ID = 40, // every packet id is taken
   SESSION_PRESENT = 41, // Session Present = 1 in reply to a clean CONNECT [MQTT-3.2.2-1]
+  // 42-45 are the codec's 5.0 codes (Err). The rest are MQTT 5.0's, in the v5 builds only; an error made from
+  // a server's reason code also carries it as `reasonCode` (and the packet's properties), see v5.ts.
+  TOPIC_ALIAS = 46, // an inbound topic alias that is 0, above our maximum, or unknown (3.3.2.3.4 of 5.0)
+  PUBLISH_REFUSED = 47, // PUBACK or PUBREC with a failure code, PUBCOMP with 0x92
+  UNSUBSCRIBE_REFUSED = 48, // an UNSUBACK code of 0x80 or more
+  DISCONNECTED = 49, // the server sent DISCONNECT with a reason code other than 0
+  QOS_NOT_SUPPORTED = 50, // a publish above the server's Maximum QoS
+  RETAIN_NOT_SUPPORTED = 51, // a retained publish where the server's Retain Available is 0
+  PACKET_TOO_LARGE = 52, // a packet above the server's Maximum Packet Size
+  EXPIRED = 53, // a queued message whose Message Expiry Interval passed before it could be sent
+  REFUSED5 = 54, // a CONNACK refusal 3.1.1 has no code for (reasonCode says which)
 }
 
 export interface MqttError extends Error {
@@ -28,6 +39,8 @@ export interface MqttError extends Error {
   qos?: number;
   size?: number;
   _gone?: boolean; // reports a message the client gave up on (see flush in events.ts)
+  reasonCode?: number; // 5.0: the server's reason code
+  properties?: { [name: string]: unknown }; // 5.0: the properties of the packet that carried it
 }
 
 export function mqttError(code: Err | ClientErr, detail?: string): MqttError {
@@ -35,7 +48,7 @@ export function mqttError(code: Err | ClientErr, detail?: string): MqttError {
   // reason is made when this runs (on the board a literal becomes a string in RAM, and one of all of them
   // would need some 60 blocks in one piece, which a fragmented heap may not have when an error is due).
   // Locals, not top-level constants: at top level they would be RAM for the board's whole life.
-  const group = code > 30 ? 3 : code > 20 ? 2 : code > 10 ? 1 : 0;
+  const group = MQTT5 && code > 41 ? (code > 51 ? 5 : 4) : code > 30 ? 3 : code > 20 ? 2 : code > 10 ? 1 : 0;
   const reasons =
     group === 0
       ? '|packet larger than the buffer|string over 65535 bytes|character above 0xFF in a byte string|ill-formed UTF-8|U+0000 in a string|empty topic|wildcard in a topic name|bad topic filter|QoS must be 0, 1 or 2|bad packet id'
@@ -43,7 +56,11 @@ export function mqttError(code: Err | ClientErr, detail?: string): MqttError {
         ? '|clean=false needs a client id|password without username|keepalive must be 0-65535 s|no topic filters|unexpected packet type|bad fixed-header flags|bad remaining length|bad CONNACK|bad SUBACK code|inbound PUBLISH larger than the receive buffer'
         : group === 2
           ? '|refused: unacceptable protocol version|refused: identifier rejected|refused: server unavailable|refused: bad user name or password|refused: not authorized|no CONNACK in time|no PINGRESP in time|socket error|subscription refused|outbox full'
-          : '|client ended|protocol violation|handler threw|no transport|out of memory|offline: QoS 0 message not queued|bad option|acknowledgement does not match its request|too many pending requests|no free packet id|session present after a clean CONNECT';
+          : MQTT5 && group === 4
+            ? '||bad property|duplicate property|malformed variable byte integer|reason code not allowed in this packet|bad topic alias|publish refused|unsubscribe refused|disconnected by the server|QoS above the server\'s maximum|retain not available on the server'
+            : MQTT5 && group === 5
+              ? '||packet larger than the server\'s maximum|message expired before it was sent|connection refused'
+              : '|client ended|protocol violation|handler threw|no transport|out of memory|offline: QoS 0 message not queued|bad option|acknowledgement does not match its request|too many pending requests|no free packet id|session present after a clean CONNECT';
   // the n-th '|'-separated reason, found without splitting the string (slow on the board)
   let at = 0;
   for (let i = code - 10 * group; i > 0 && at >= 0; i--) at = reasons.indexOf('|', at) + 1;

@@ -10,6 +10,7 @@ import { pump, send } from './outbound';
 import { lose, onConnack } from './session';
 import { Session, State } from './state';
 import { dispatch, onSuback } from './subscriptions';
+import { refusedAck, serverDisconnect, topicAliasIn } from './v5';
 
 // Reading: socket bytes -> reader -> here -> the session, the outbox, the subscriptions.
 
@@ -24,6 +25,8 @@ export function onPacket(s: Session, p: Packet): void {
     else lose(s, ClientErr.PROTOCOL, 'second CONNACK');
   } else if (s._state !== State.CONNECTED) {
     lose(s, ClientErr.PROTOCOL, 'packet before CONNACK');
+  } else if (MQTT5 && s._v5 && type === Type.PUBLISH && !topicAliasIn(s, p)) {
+    // 5.0: an unknown topic alias closed the connection
   } else if (type === Type.PUBLISH) {
     const qos = p.qos;
     const id = p.id;
@@ -49,6 +52,7 @@ export function onPacket(s: Session, p: Packet): void {
         err.size = p.end - p.start;
       } else {
         const msg: Message = { topic: topic, payload: payload, qos: qos, retain: p.retain, dup: p.dup, messageId: id };
+        if (MQTT5 && p.props) msg.properties = p.props;
         // kept a call: terser would inline it as a closure, made anew on the board for every message
         /*#__NOINLINE__*/ dispatch(s, msg, p.topic);
       }
@@ -66,6 +70,8 @@ export function onPacket(s: Session, p: Packet): void {
       s._q2next = (s._q2next + 1) % s._q2.length;
     }
     if (qos) send(s, encodeAck(s._tx, qos === 1 ? Type.PUBACK : Type.PUBREC, id));
+  } else if (MQTT5 && s._v5 && (type === Type.PUBACK || type === Type.PUBREC || type === Type.PUBCOMP) && p.code >= 0x80) {
+    refusedAck(s, p); // 5.0: the server refused the message
   } else if (type === Type.PUBACK || type === Type.PUBREC || type === Type.PUBCOMP) {
     const box = s._box;
     const k = slotOf(box, p.id);
@@ -87,6 +93,11 @@ export function onPacket(s: Session, p: Packet): void {
   } else if (type === Type.PUBREL) {
     for (let i = 0; i < s._q2.length; i++) if (s._q2[i] === p.id) s._q2[i] = 0; // exactly once: forget the id
     send(s, encodeAck(s._tx, Type.PUBCOMP, p.id)); // also for an id we do not know
+  } else if (MQTT5 && type === Type.DISCONNECT) {
+    serverDisconnect(s, p);
+  } else if (MQTT5 && type === Type.AUTH) {
+    // enhanced authentication (4.12 of 5.0) is not supported: a client that asked for none gets no AUTH
+    lose(s, ClientErr.PROTOCOL, 'AUTH (enhanced authentication is not supported)');
   } else if (type === Type.SUBACK || type === Type.UNSUBACK) {
     onSuback(s, p);
   }

@@ -10,7 +10,7 @@ export function checkOptions(o: Options): void {
   const LIMITS =
     'rxBuffer 8 65535 txBuffer 8 65535 outboxBytes 5 65535 outboxMessages 1 65535 window 1 65535 ' +
     'qos2Ids 1 65535 pendingRequests 1 4096 connectTimeout 1 2147483647 min 1 2147483647 max 1 2147483647 ' +
-    '~factor 1 1000 ~jitter 0 1';
+    '~factor 1 1000 ~jitter 0 1 protocolVersion 4 ' + (MQTT5 ? '5 topicAliases 0 65535' : '4');
   const l = LIMITS.split(' ');
   const backoff = typeof o.reconnect === 'object' && o.reconnect ? o.reconnect : {};
   for (let i = 0; i < l.length; i += 3) {

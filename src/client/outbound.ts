@@ -7,6 +7,9 @@ import { Done, Stage, remove, room, slotOf, store } from './outbox';
 import { finish } from './session';
 import { State, Session } from './state';
 import { sendRequests } from './subscriptions';
+import { topicAliasOut } from './v5';
+import { PublishOptions } from './client';
+import { Properties } from '../codec/properties';
 
 // Publishing: into the outbox, out through the window and the socket, given up when the outbox overflows.
 
@@ -18,7 +21,7 @@ export function payloadBytes(p: unknown): Bytes {
 
 // Returns false when the caller should stop (Node's stream convention): the message was refused, or it was
 // taken and a message as large would not fit any more. 'drain' follows once one would.
-export function publish(this: Session, topic: string, payload: unknown, opts?: { qos?: number; retain?: boolean } | Done, done?: Done): boolean {
+export function publish(this: Session, topic: string, payload: unknown, opts?: PublishOptions | Done, done?: Done): boolean {
   const s = this;
   const box = s._box;
   if (typeof opts === 'function') {
@@ -39,8 +42,16 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: {
   // Encoding into the transmit buffer validates everything and gives the exact bytes to queue.
   const id = qos ? nextId(s) : 0;
   if (qos && !id) return refuse(s, ClientErr.NO_ID, done);
-  const n = encodePublish(s._tx, t, p, qos, !!(opts && opts.retain), false, id);
+  // 5.0: with its properties (null for none), and what the server said it takes: its Maximum QoS, Retain
+  // Available, Maximum Packet Size (3.2.2.3.4-6 of 5.0); the client assigns topic aliases itself (v5.ts)
+  const props = MQTT5 && s._v5 ? (opts && opts.properties) || null : undefined;
+  const retain = !!(opts && opts.retain);
+  const n = MQTT5 && s._v5 ? encodePublish(s._tx, t, p, qos, retain, false, id, props) : encodePublish(s._tx, t, p, qos, retain, false, id);
   if (n < 0) return refuse(s, -n, done);
+  if (MQTT5 && s._v5) {
+    const why = props && props.topicAlias ? Err.BAD_PROPERTY : qos > s._maxQos! ? ClientErr.QOS_NOT_SUPPORTED : retain && !s._retainOk ? ClientErr.RETAIN_NOT_SUPPORTED : n > s._maxPacket! ? ClientErr.PACKET_TOO_LARGE : 0;
+    if (why) return refuse(s, why, done);
+  }
   if (!qos && s._state !== State.CONNECTED && s._dropOffline) {
     emit(s, done, dropped(s, ClientErr.OFFLINE, -1, t, 0));
     s._wantRoom = n; // 'drain' once connected again
@@ -50,7 +61,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: {
   // QoS 0 with nothing queued ahead of it and the socket keeping up: written at once, never stored (what pump
   // would do after storing it). Requests go out at once when nothing waits (sendNow in subscriptions.ts).
   if (!qos && s._state === State.CONNECTED && box._head === box._end && s._unflushed + n <= s._tx.length) {
-    send(s, n);
+    send(s, MQTT5 && s._aliasMax ? withAlias(s, t, p, qos, retain, id, props!, n) : n);
     emit(s, done);
     return settle(s, true);
   }
@@ -77,17 +88,31 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: {
   s._seq = (s._seq + 1) | 0;
   store(box, s._tx, n, id, qos, s._seq, done);
   const k = box._end - 1;
+  // 5.0: when it expires, by the client's clock
+  if (MQTT5 && box._exp) box._exp[k] = props && props.messageExpiryInterval != null ? s._clock.now() + 1000 * (props.messageExpiryInterval as number) : 0;
   // QoS 1/2 next in line (every message before it in flight, so pump last reached the end and wrote the requests
   // made before it), the window open and the socket keeping up: written now from the transmit buffer, as pump
   // would write it from the outbox; otherwise pump decides.
   if (qos && k === box._next && k - box._head < s._window && s._state === State.CONNECTED && s._unflushed + n <= s._tx.length) {
-    send(s, n);
+    send(s, MQTT5 && s._aliasMax ? withAlias(s, t, p, qos, retain, id, props!, n) : n);
     box._stage[k] = Stage.SENT;
     box._next = k + 1;
   } else pump(s);
   const more = room(box, n);
   if (!more) s._wantRoom = n;
   return settle(s, more);
+}
+
+// 5.0: the message in the transmit buffer (n bytes) made again with a topic alias, when the client has or
+// can give its topic one; returns the length to write. It cannot fail where the first encoding did not:
+// the alias is in range, and the topic, when left out, is shorter.
+function withAlias(s: Session, t: string, p: Bytes, qos: number, retain: boolean, id: number, props: Properties | null, n: number): number {
+  const a = topicAliasOut(s, t, props);
+  let m = a ? encodePublish(s._tx, a[0], p, qos, retain, false, id, a[1]) : -1;
+  if (m > s._maxPacket!) m = -encodePublish(s._tx, t, p, qos, retain, false, id, props); // 3 bytes more: over the limit
+  // not written with it: a new alias is not taken (refused encodings leave the buffer as it was)
+  if (m < 0 && a && a[0]) s._aliasOut!.pop();
+  return m > 0 ? m : n;
 }
 
 // Reports a message the client gives up on: outbox message k, or (k < 0) the one described by topic

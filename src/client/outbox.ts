@@ -33,6 +33,7 @@ export interface Outbox {
   _stage: Uint8Array;
   _seq: Int32Array;
   _done: (Done | undefined)[];
+  _exp?: Float64Array; // 5.0: when each message expires (ms, the client's clock), 0 for never
 }
 
 export function createOutbox(capacity: number, slots: number): Outbox {
@@ -100,7 +101,8 @@ export function store(box: Outbox, src: Uint8Array, n: number, id: number, qos: 
 function shift(box: Outbox, from: number, by: number): void {
   const end = box._end;
   const a = [box._at, box._len, box._id, box._qos, box._stage, box._seq] as Int32Array[];
-  for (let i = 0; i < 6; i++) a[i].set(a[i].subarray(from, end), from - by);
+  if (MQTT5 && box._exp) a.push(box._exp as unknown as Int32Array);
+  for (let i = 0; i < (MQTT5 ? a.length : 6); i++) a[i].set(a[i].subarray(from, end), from - by);
   box._done.splice(from - by, by);
   box._end = end - by;
   box._id.fill(0, end - by, end);

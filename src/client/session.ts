@@ -8,6 +8,7 @@ import { Stage, remove } from './outbox';
 import { dropped, pump, send } from './outbound';
 import { Events, Session, State, Wake } from './state';
 import { renew } from './subscriptions';
+import { connack5, goodbye, unsendable } from './v5';
 
 // The connection's life: opening it, CONNACK and the session rules, keep-alive, losing it and backing off,
 // reconnecting, ending. Every socket event and timer enters the client here, and the events they cause
@@ -78,6 +79,7 @@ function onLink(this: Events, event: LinkEvent, arg?: any): void { // eslint-dis
 // in the outbox as it was: the next CONNACK decides what becomes of it (beginSession).
 export function lose(s: Session, code: number, detail?: string, longWait?: boolean): void {
   if (s._state === State.CLOSED || s._state === State.ENDED) return; // nothing live to lose
+  if (MQTT5 && s._v5 && s._link) goodbye(s, code);
   const l = s._link;
   const was = s._state;
   s._link = null;
@@ -108,14 +110,18 @@ export function lose(s: Session, code: number, detail?: string, longWait?: boole
 }
 
 export function onConnack(s: Session, p: Packet): void {
-  if (p.code) return lose(s, ClientErr.REFUSED + p.code, '', p.code === 4 || p.code === 5);
+  if (MQTT5 && s._v5) {
+    if (!connack5(s, p)) return;
+  } else if (p.code) return lose(s, ClientErr.REFUSED + p.code, '', p.code === 4 || p.code === 5);
   disarm(s); // the connect timeout
   s._state = State.CONNECTED;
   s.connected = true;
   s._upAt = s._clock.now();
   const present = beginSession(s, p.sessionPresent);
   keepAlive(s);
-  emit(s, 'connect', present);
+  // 5.0: and the CONNACK's properties (the server's limits, an assigned client id, ...)
+  if (MQTT5 && s._v5) emit(s, 'connect', present, p.props || {});
+  else emit(s, 'connect', present);
   pump(s);
 }
 
@@ -133,6 +139,10 @@ export function onConnack(s: Session, p: Packet): void {
 //   that connection was lost is dropped (reported, code 36), never sent on the next.
 // - Session Present = 1 in reply to clean = true is the broker's violation [MQTT-3.2.2-1]: reported, and the
 //   session is treated as new.
+// - 5.0: Clean Start and the Session Expiry Interval take the place of clean session (3.1.2.4, 3.1.2.11.2);
+//   the same rules follow from Session Present. A message this server cannot take (its QoS above the
+//   server's maximum, retained where it has no retain, larger than its maximum packet, or expired while it
+//   waited) and not in flight is dropped, reported with its reason (v5.ts unsendable).
 function beginSession(s: Session, present: boolean): boolean {
   const box = s._box;
   if (present && s._fields.clean) {
@@ -142,9 +152,10 @@ function beginSession(s: Session, present: boolean): boolean {
   box._next = box._head; // everything is to be written again
   for (let k = box._head; k < box._end; k++) {
     const stage = box._stage[k];
-    if (s._dropOffline && !box._qos[k]) {
+    const refused = MQTT5 && s._v5 && (!present || stage === Stage.QUEUED) ? unsendable(s, k) : 0;
+    if ((s._dropOffline && !box._qos[k]) || (MQTT5 && refused)) {
       const done = box._done[k];
-      const err = dropped(s, ClientErr.OFFLINE, k);
+      const err = dropped(s, MQTT5 && refused ? refused : ClientErr.OFFLINE, k);
       k = remove(box, k) - 1;
       emit(s, done, err);
       continue;
@@ -168,7 +179,8 @@ function beginSession(s: Session, present: boolean): boolean {
 // Keep-alive: a PINGREQ when nothing was sent or received for keepalive seconds [MQTT-3.1.2-23]; no
 // answer within half of that and the link is dead, so a silent broker is noticed within 1.5x keepalive.
 function keepAlive(s: Session): void {
-  const k = s._fields.keepalive * 1000;
+  // 5.0: the server's Keep Alive, when its CONNACK gave one, in place of ours [3.2.2.3.14 of 5.0]
+  const k = (MQTT5 && s._serverKeepalive != null ? s._serverKeepalive : s._fields.keepalive) * 1000;
   if (!k || s._state !== State.CONNECTED) return;
   const t = s._clock.now();
   if (s._pingAt >= 0) {

@@ -1,3 +1,4 @@
+import { Properties } from '../codec/properties';
 import { Reader } from '../codec/reader';
 import { ConnectFields } from '../codec/writer';
 import { Endpoint, Link, LinkEvents, Transport } from '../transport/transport';
@@ -29,6 +30,7 @@ export interface Subscription {
   _filter: string; // bytes
   _qos: number;
   _handler?: Handler;
+  _props?: Properties | null; // 5.0: the SUBSCRIBE's properties (a Subscription Identifier), renewed with it
 }
 
 // A SUBSCRIBE or UNSUBSCRIBE waiting for its acknowledgement, sent again (same id) on every new connection
@@ -41,6 +43,7 @@ export interface Request {
   _after: number; // sent only once every publish the application made before it was written
   _sent: boolean; // on this connection
   _renewal: boolean; // made by the client to renew subscriptions, not counted against `pendingRequests`
+  _props?: Properties | null; // 5.0: its properties
 }
 
 export interface Session extends Client {
@@ -90,6 +93,17 @@ export interface Session extends Client {
   _lastId: number;
   _pumping: boolean;
   _repump: boolean;
+  // MQTT 5.0 (the v5 builds only; set by createClient, then by each CONNACK: v5.ts)
+  _v5?: boolean;
+  _userWindow?: number; // the window asked for; the server's Receive Maximum may lower it
+  _maxQos?: number;
+  _retainOk?: boolean;
+  _maxPacket?: number;
+  _serverKeepalive?: number;
+  _aliasCap?: number; // topicAliases: outbound aliases the client may use
+  _aliasMax?: number; // on this connection: the smaller of that and the server's Topic Alias Maximum
+  _aliasOut?: string[]; // outbound: the topic of alias i + 1
+  _aliasIn?: string[]; // inbound: the topic of alias i + 1
 }
 
 // The events of one link: the client, and the generation the link belongs to.

@@ -10,31 +10,53 @@ import { nextId, send } from './outbound';
 import { lose } from './session';
 import { Request, Session, State } from './state';
 import { matchTopic } from './topics';
+import { reasonError } from './v5';
+import { Properties } from '../codec/properties';
+
+// 5.0: subscribe()'s options beyond QoS (3.8.3.1 of 5.0): No Local, Retain As Published, Retain Handling.
+export interface SubscribeOptions {
+  qos?: number;
+  handler?: Handler;
+  nl?: boolean;
+  rap?: boolean;
+  rh?: number;
+  properties?: Properties; // 5.0: subscriptionIdentifier, userProperties
+}
+
+// A request as its packet (5.0: with its properties, or none).
+function encodeRequest(s: Session, id: number, r: { _filters: string[]; _qos: number[] | null; _props?: Properties | null }): number {
+  return MQTT5 && s._v5 ? encodeSubscribe(s._tx, id, r._filters, r._qos, r._props || null) : encodeSubscribe(s._tx, id, r._filters, r._qos);
+}
 
 // Subscriptions: the filters the application asked for (renewed on every new session), the SUBSCRIBE and
 // UNSUBSCRIBE requests waiting for their acknowledgement, and the dispatch of received messages.
 
-export function subscribe(this: Session, filter: string | string[], opts?: { qos?: number; handler?: Handler } | SubscribeDone, done?: SubscribeDone): boolean {
+export function subscribe(this: Session, filter: string | string[], opts?: SubscribeOptions | SubscribeDone, done?: SubscribeDone): boolean {
   const s = this;
   if (typeof opts === 'function') {
     done = opts;
     opts = undefined;
   }
-  const qos = (opts && opts.qos) || 0;
+  let qos = (opts && opts.qos) || 0;
   const fs = filterBytes(s, filter);
   if (typeof fs === 'number') return refuse(s, fs, done);
   if (!isQos(qos)) return refuse(s, Err.BAD_QOS, done);
+  // 5.0: the options byte in place of the QoS (encodeSubscribe checks it)
+  if (MQTT5 && s._v5 && opts) qos |= (opts.nl ? 4 : 0) | (opts.rap ? 8 : 0) | ((opts.rh || 0) << 4);
   const qs: number[] = [];
   for (let i = 0; i < fs.length; i++) qs.push(qos);
-  const n = encodeSubscribe(s._tx, 1, fs, qs); // must fit one packet
+  const props = MQTT5 && s._v5 ? (opts && opts.properties) || null : undefined;
+  const n = MQTT5 ? encodeRequest(s, 1, { _filters: fs, _qos: qs, _props: props }) : encodeSubscribe(s._tx, 1, fs, qs); // must fit one packet
   if (n < 0) return refuse(s, -n, done);
   const r = request(s, fs, qs, done);
   if (!r) return false;
+  if (MQTT5) r._props = props;
   for (let i = 0; i < fs.length; i++) {
     let k = findSub(s, fs[i]);
     if (k < 0) k = s._subs.push({ _filter: fs[i], _qos: qos }) - 1;
     s._subs[k]._qos = qos;
     s._subs[k]._handler = opts && opts.handler;
+    if (MQTT5) s._subs[k]._props = props;
   }
   return sendNow(s, r);
 }
@@ -43,7 +65,7 @@ export function unsubscribe(this: Session, filter: string | string[], done?: Don
   const s = this;
   const fs = filterBytes(s, filter);
   if (typeof fs === 'number') return refuse(s, fs, done);
-  if (encodeSubscribe(s._tx, 1, fs, null) < 0) return refuse(s, Err.BUFFER_TOO_SHORT, done);
+  if ((MQTT5 ? encodeRequest(s, 1, { _filters: fs, _qos: null }) : encodeSubscribe(s._tx, 1, fs, null)) < 0) return refuse(s, Err.BUFFER_TOO_SHORT, done);
   if (s._state !== State.CONNECTED && s._fields.clean) {
     // Offline with a clean session the broker will have nothing of ours: no UNSUBSCRIBE to send, and a
     // SUBSCRIBE for these filters still waiting to go must not go.
@@ -125,7 +147,7 @@ function sendNow(s: Session, r: Request): true {
   let waiting = false;
   for (let k = box._head; k < box._end && !waiting; k++) waiting = box._stage[k] === 0; // Stage.QUEUED
   if (s._state === State.CONNECTED && !waiting) {
-    send(s, encodeSubscribe(s._tx, r._id, r._filters, r._qos));
+    send(s, MQTT5 ? encodeRequest(s, r._id, r) : encodeSubscribe(s._tx, r._id, r._filters, r._qos));
     r._sent = true;
   }
   return settle(s, true);
@@ -138,7 +160,7 @@ export function sendRequests(s: Session, k: number): void {
   for (let i = 0; i < s._reqs.length; i++) {
     const r = s._reqs[i];
     if (!r._sent && (k >= box._end || ((r._after - box._seq[k]) | 0) < 0)) {
-      send(s, encodeSubscribe(s._tx, r._id, r._filters, r._qos));
+      send(s, MQTT5 ? encodeRequest(s, r._id, r) : encodeSubscribe(s._tx, r._id, r._filters, r._qos));
       r._sent = true;
     }
   }
@@ -154,16 +176,18 @@ export function renew(s: Session): void {
     let carried = false; // by a pending SUBSCRIBE
     for (let j = 0; j < s._reqs.length && !carried; j++) carried = !!s._reqs[j]._qos && s._reqs[j]._filters.indexOf(sub._filter) >= 0;
     if (carried) continue;
-    if (r) {
+    // 5.0: one with properties (a Subscription Identifier is one per SUBSCRIBE) goes in a SUBSCRIBE of its own
+    if (r && !(MQTT5 && (sub._props || r._props))) {
       r._filters.push(sub._filter);
       r._qos!.push(sub._qos);
-      if (encodeSubscribe(s._tx, 1, r._filters, r._qos) >= 0) continue;
+      if ((MQTT5 ? encodeRequest(s, 1, r) : encodeSubscribe(s._tx, 1, r._filters, r._qos)) >= 0) continue;
       r._filters.pop();
       r._qos!.pop();
     }
     const id = nextId(s);
     if (!id) break; // every id taken: the rest are renewed on the next new session
     r = { _id: id, _filters: [sub._filter], _qos: [sub._qos], _after: (s._seq - 0x40000000) | 0, _sent: false, _renewal: true };
+    if (MQTT5) r._props = sub._props;
     renewals.push(r);
   }
   s._reqs = renewals.concat(s._reqs);
@@ -179,11 +203,21 @@ export function onSuback(s: Session, p: Packet): void {
   if (!r) return lose(s, ClientErr.PROTOCOL, 'acknowledgement for unknown packet id ' + p.id);
   s._reqs.splice(k, 1);
   const codes = p.end - p.start;
-  if (p.type === Type.SUBACK ? !r._qos || codes !== r._filters.length : r._qos) {
+  // (a 5.0 UNSUBACK has a code per filter too)
+  if (MQTT5 && s._v5 ? !r._qos === (p.type === Type.SUBACK) || codes !== r._filters.length : p.type === Type.SUBACK ? !r._qos || codes !== r._filters.length : r._qos) {
     const err = mqttError(ClientErr.ACK_MISMATCH, 'packet id ' + p.id);
     if (r._qos) forget(s, r._filters);
     emit(s, r._done, err);
     return lose(s, ClientErr.ACK_MISMATCH, 'packet id ' + p.id);
+  }
+  if (MQTT5 && s._v5 && !r._qos) {
+    // 5.0: an UNSUBACK's codes; 0x11 (no subscription existed) is no failure
+    let failed: MqttError | undefined;
+    for (let i = 0; i < codes; i++) {
+      const code = p.buf[p.start + i];
+      if (code >= 0x80) failed = reasonError(ClientErr.UNSUBSCRIBE_REFUSED, code, p.props, fromBytes(r._filters[i]));
+    }
+    return emit(s, r._done || (failed && 'error'), failed);
   }
   if (!r._qos) return emit(s, r._done);
   const granted: { topic: string; qos: number }[] = [];
@@ -192,10 +226,10 @@ export function onSuback(s: Session, p: Packet): void {
     const code = p.buf[p.start + i];
     const topic = fromBytes(r._filters[i]);
     granted.push({ topic: topic, qos: code });
-    if (code === 0x80) {
-      // refused: reported, and not renewed on later connections
+    if (MQTT5 ? code >= 0x80 : code === 0x80) {
+      // refused: reported, and not renewed on later connections (5.0: with the server's reason)
       forget(s, [r._filters[i]]);
-      err = mqttError(ClientErr.SUBSCRIBE_REFUSED, topic);
+      err = MQTT5 && s._v5 ? reasonError(ClientErr.SUBSCRIBE_REFUSED, code, p.props, topic) : mqttError(ClientErr.SUBSCRIBE_REFUSED, topic);
       err.topic = topic;
       if (!r._done) emit(s, 'error', err);
     }
@@ -208,7 +242,9 @@ export function onSuback(s: Session, p: Packet): void {
 export function dispatch(s: Session, msg: Message, topicBytes: string): void {
   for (let i = 0; i < s._subs.length; i++) {
     const sub = s._subs[i];
-    if (sub._handler && matchTopic(sub._filter, topicBytes)) emit(s, sub._handler, msg.topic, msg.payload, msg);
+    // a shared subscription ($share/<group>/<filter>, 4.8.2 of 5.0; some 3.1.1 brokers too) by its filter
+    const f = MQTT5 && sub._filter.indexOf('$share/') === 0 ? sub._filter.substring(sub._filter.indexOf('/', 7) + 1) : sub._filter;
+    if (sub._handler && matchTopic(f, topicBytes)) emit(s, sub._handler, msg.topic, msg.payload, msg);
   }
   emit(s, 'message', msg.topic, msg.payload, msg);
 }
