@@ -10,19 +10,19 @@ export interface Recorded {
 
 export function setup(opts: Partial<Options> = {}) {
   const clock = fakeClock();
-  const mock = mockTransport();
+  const mock = mockTransport(opts.protocolVersion === 5 ? 5 : 4);
   const client = createClient({ host: 'broker', clientId: 'test', reconnect: { min: 1000, max: 8000, factor: 2, jitter: 0 }, ...opts, clock, transport: mock.transport } as Options);
   const events: Recorded[] = [];
-  for (const event of ['connect', 'message', 'close', 'offline', 'reconnect', 'error', 'drop', 'end']) {
+  for (const event of ['connect', 'message', 'close', 'offline', 'reconnect', 'error', 'drop', 'end', 'disconnect']) {
     client.on(event, (...args: unknown[]) => events.push({ event, args }));
   }
   const of = (event: string) => events.filter((e) => e.event === event);
   const errors = () => of('error').map((e) => (e.args[0] as { code: number }).code);
   // Opens the first connection and completes the handshake.
-  const online = (sessionPresent = false): MockLink => {
+  const online = (sessionPresent = false, properties?: object): MockLink => {
     clock.advance(0);
     const link = mock.last();
-    link.connack(0, sessionPresent);
+    link.connack(0, sessionPresent, properties);
     return link;
   };
   return { client, clock, mock, events, of, errors, online };

@@ -13,7 +13,7 @@ export interface MockLink {
   open(): void; // the socket connects
   receive(...packets: object[]): void; // the broker sends these
   receiveBytes(bytes: Uint8Array | string): void;
-  connack(code?: number, sessionPresent?: boolean): void; // open, then CONNACK
+  connack(code?: number, sessionPresent?: boolean, properties?: object): void; // open, then CONNACK (5.0: code is the reason code)
   drain(): void;
   close(err?: { message: string }): void;
   take(cmd?: string): mqttPacket.Packet[]; // the packets sent since the last take (of that cmd)
@@ -25,10 +25,12 @@ export interface MockTransport {
   last(): MockLink;
 }
 
-export function mockTransport(): MockTransport {
+// version: the MQTT version the broker side speaks (5: it parses and generates MQTT 5.0 packets).
+export function mockTransport(version = 4): MockTransport {
   const links: MockLink[] = [];
+  const opts = { protocolVersion: version } as const;
   const transport: Transport = (to, on) => {
-    const parser = mqttPacket.parser({ protocolVersion: 4 });
+    const parser = mqttPacket.parser(opts);
     let taken = 0;
     const link: MockLink = {
       to,
@@ -39,12 +41,12 @@ export function mockTransport(): MockTransport {
       forced: false,
       open: () => on.notify(LinkEvent.CONNECT),
       receive: (...packets) => {
-        for (const p of packets) on.notify(LinkEvent.DATA, new Uint8Array(mqttPacket.generate(p as mqttPacket.Packet)));
+        for (const p of packets) on.notify(LinkEvent.DATA, new Uint8Array(mqttPacket.generate(p as mqttPacket.Packet, opts)));
       },
       receiveBytes: (b) => on.notify(LinkEvent.DATA, b),
-      connack(code = 0, sessionPresent = false) {
+      connack(code = 0, sessionPresent = false, properties?: object) {
         on.notify(LinkEvent.CONNECT);
-        link.receive({ cmd: 'connack', returnCode: code, sessionPresent });
+        link.receive(version === 5 ? { cmd: 'connack', reasonCode: code, sessionPresent, properties } : { cmd: 'connack', returnCode: code, sessionPresent });
       },
       drain: () => on.notify(LinkEvent.DRAIN),
       close: (err) => on.notify(LinkEvent.CLOSE, err),
