@@ -28,6 +28,18 @@ function binary(name: string): string {
   throw new Error(`${name} is not installed: run \`sudo apt-get install mosquitto\` (npm test's pretest step does when it may); the interop tests need a real Mosquitto`);
 }
 
+function dynsecPlugin(): string {
+  for (const dir of ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib', '/usr/local/lib']) {
+    try {
+      execFileSync('test', ['-f', join(dir, 'mosquitto_dynamic_security.so')]);
+      return join(dir, 'mosquitto_dynamic_security.so');
+    } catch {
+      // next
+    }
+  }
+  throw new Error("Mosquitto's dynamic security plugin (mosquitto_dynamic_security.so, in the mosquitto package) is not installed");
+}
+
 async function freePort(): Promise<number> {
   const s = net.createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
@@ -49,14 +61,42 @@ async function reachable(port: number, ms: number): Promise<void> {
   }
 }
 
-export async function startMosquitto(opts: { persistence?: boolean; tls?: { key: string; cert: string }; users?: Record<string, string> } = {}): Promise<TestMosquitto> {
+// plain: the plain listener's own users (then no anonymous client), ACL (acl_file text) and other settings
+// (global ones such as max_inflight_messages, which Mosquitto sends as its MQTT 5.0 Receive Maximum).
+export async function startMosquitto(opts: { persistence?: boolean; tls?: { key: string; cert: string }; users?: Record<string, string>; plain?: { users?: Record<string, string>; acl?: string; settings?: string[]; denySubscribe?: string[] } } = {}): Promise<TestMosquitto> {
   const exe = binary('mosquitto');
   const dir = mkdtempSync(join(tmpdir(), 'mosquitto-'));
   const port = await freePort();
   const tlsPort = opts.tls ? await freePort() : 0;
   // Run as root, Mosquitto drops to its own user, which cannot read this private directory: stay root.
   // It keeps at most 1000 messages for an offline subscriber by default; a stream test queues more.
-  const lines = [...(process.getuid && process.getuid() === 0 ? ['user root'] : []), 'per_listener_settings true', 'max_queued_messages 100000', `persistence ${opts.persistence ? 'true' : 'false'}`, `persistence_location ${dir}/`, 'log_dest none', `listener ${port} 127.0.0.1`, 'allow_anonymous true'];
+  const plain = opts.plain || {};
+  const lines = [...(process.getuid && process.getuid() === 0 ? ['user root'] : []), 'per_listener_settings true', 'max_queued_messages 100000', ...(plain.settings || []), `persistence ${opts.persistence ? 'true' : 'false'}`, `persistence_location ${dir}/`, 'log_dest none', `listener ${port} 127.0.0.1`];
+  if (plain.users) {
+    const passwords = join(dir, 'plain-passwords');
+    writeFileSync(passwords, '');
+    for (const [user, password] of Object.entries(plain.users)) execFileSync(binary('mosquitto_passwd'), ['-b', passwords, user, password]);
+    lines.push('allow_anonymous false', `password_file ${passwords}`);
+  } else lines.push('allow_anonymous true');
+  if (plain.denySubscribe) {
+    // Mosquitto 2.0's acl_file never refuses a SUBSCRIBE (it filters delivery); its dynamic security plugin
+    // does, with SUBACK 0x87, for anonymous clients given a role that denies these filters
+    writeFileSync(
+      join(dir, 'dynsec.json'),
+      JSON.stringify({
+        defaultACLAccess: { publishClientSend: true, publishClientReceive: true, subscribe: true, unsubscribe: true },
+        clients: [],
+        groups: [{ groupname: 'anonymous', roles: [{ rolename: 'limited' }] }],
+        roles: [{ rolename: 'limited', acls: plain.denySubscribe.map((topic) => ({ acltype: 'subscribePattern', topic, allow: false })) }],
+        anonymousGroup: 'anonymous',
+      }),
+    );
+    lines.push(`plugin ${dynsecPlugin()}`, `plugin_opt_config_file ${dir}/dynsec.json`);
+  }
+  if (plain.acl) {
+    writeFileSync(join(dir, 'acl'), plain.acl);
+    lines.push(`acl_file ${dir}/acl`);
+  }
   if (opts.tls) {
     writeFileSync(join(dir, 'key.pem'), opts.tls.key);
     writeFileSync(join(dir, 'cert.pem'), opts.tls.cert);
