@@ -387,7 +387,7 @@ export function createSandbox(opts = {}) {
       return (stored[name] = module.exports);
     }
     if (name in modules) return modules[name];
-    if (name === 'espruino-mqtt' || name === 'espruino-mqtt-ws') {
+    if (name === 'espruino-mqtt' || name === 'espruino-mqtt-ws' || name === 'espruino-mqtt5') {
       const exports = {};
       vm.runInContext(`(function (exports, module) {${readFileSync(`dist/${name}.js`, 'latin1')}\n})`, context)(exports, { exports });
       modules[name] = exports;

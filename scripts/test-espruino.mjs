@@ -13,12 +13,18 @@ import selfsigned from 'selfsigned';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { bootLines, interpreters, run, scratch } from './espruino.mjs';
 import { nodeLines } from './espruino-node.mjs';
+import { bootBuild } from './boot-build.mjs';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { checkConfig, firmwareFile } from './node-config.mjs';
 
 const bins = interpreters();
 // the boot build as shipped: the client at `mqtt`, the library's own names in `__mqtt`
 const boot = readFileSync('dist/espruino-mqtt-boot.js', 'latin1');
 const wsBoot = readFileSync('dist/espruino-mqtt-ws-boot.js', 'latin1'); // with MQTT over WebSocket
+const v5Boot = bootBuild(readFileSync('dist/espruino-mqtt5.js', 'latin1')); // with MQTT 5.0
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // A broker that can be killed and restarted with its state, and a proxy that can go silent or cut.
@@ -62,6 +68,23 @@ peer.on('message', (topic, payload) => inbox.push([topic, payload.toString('utf8
 await peer.subscribeAsync(['rt/#', 'will/#', 'stream'], { qos: 1 });
 await peer.subscribeAsync('paced', { qos: 0 }); // counted, not acknowledged one by one: the broker's pace is not under test
 
+// Mosquitto 2.0 for the MQTT 5.0 scenario (Aedes speaks 3.1.1 only): anonymous, on 127.0.0.1, its own port.
+const mosquittoDir = mkdtempSync(join(tmpdir(), 'mosquitto-'));
+const mosquittoPort = await new Promise((r) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => r(p)); }); });
+writeFileSync(join(mosquittoDir, 'mosquitto.conf'), [...(process.getuid && process.getuid() === 0 ? ['user root'] : []), 'log_dest none', `listener ${mosquittoPort} 127.0.0.1`, 'allow_anonymous true'].join('\n') + '\n');
+const mosquittoBin = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'].find((f) => { try { execFileSync('test', ['-x', f]); return true; } catch { return false; } });
+if (!mosquittoBin) throw new Error('mosquitto is not installed (npm test installs it: see scripts/pretest.mjs)');
+const mosquitto = spawn(mosquittoBin, ['-c', join(mosquittoDir, 'mosquitto.conf')], { stdio: 'ignore' });
+for (let up = false, end = Date.now() + 5000; !up; ) {
+  up = await new Promise((r) => { const c = net.connect(mosquittoPort, '127.0.0.1', () => (c.destroy(), r(true))); c.on('error', () => r(false)); });
+  if (!up && Date.now() > end) throw new Error('mosquitto did not start');
+  if (!up) await sleep(30);
+}
+const peer5 = await mqtt.connectAsync({ host: '127.0.0.1', port: mosquittoPort, protocolVersion: 5, clientId: 'peer5', reconnectPeriod: 100 });
+const inbox5 = [];
+peer5.on('message', (topic, payload, packet) => inbox5.push([topic, payload.toString('utf8'), packet.properties || {}]));
+await peer5.subscribeAsync('v5/#', { qos: 1 });
+
 // Scenario code runs inside the interpreter; mark(k, v) prints "@@k v". `mqtt` is the library's exports.
 const prelude = `var mark = function (k, v) { console.log("@"+"@" + k + " " + (v === undefined ? "" : v)); };
 var base = { host: "127.0.0.1", port: ${port}, reconnect: { min: 50, max: 500, jitter: 0 } };
@@ -81,6 +104,20 @@ const scenarios = [
         c.publish("rt/caf\\xc3\\xa9", "d\\xc3\\xa9j\\xc3\\xa0", { qos: 1 });
       }); });`,
     check: (m) => m.got === '20' && inbox.some(([t, p]) => t === 'rt/caf\u00e9' && p === 'd\u00e9j\u00e0'),
+  },
+  {
+    name: 'MQTT 5.0 round trip with properties, against Mosquitto (espruino-mqtt5.js)',
+    v5: true,
+    code: `var c = mqtt.connect(opts({ port: ${mosquittoPort}, protocolVersion: 5, clientId: "esp-v5", topicAliases: 2, properties: { sessionExpiryInterval: 60 } })), n = 0;
+      c.on("error", function (e) { mark("error", e.code + "/" + e.reasonCode); });
+      c.on("message", function (t, p, m) { mark("msg", p); mark("props", JSON.stringify(m.properties)); c.end(function () { mark("done"); }); });
+      c.on("connect", function (present, props) { mark("aliases", props.topicAliasMaximum); c.subscribe("v5/self", { qos: 1 }, function (e) {
+        for (var i = 0; i < 3; i++) c.publish("v5/up/temperature", "2" + i, { qos: 1, properties: { userProperties: { unit: "C" }, messageExpiryInterval: 60 } }, function (e) { if (!e) mark("acked", ++n); });
+        c.publish("v5/self", "hello", { qos: 1, properties: { userProperties: { k: "v" }, contentType: "text/plain" } });
+      }); });`,
+    check: (m) =>
+      m.msg === 'hello' && m.props === '{"userProperties":{"k":"v"},"contentType":"text/plain"}' && m.acked === '3' &&
+      inbox5.filter(([t, p, props]) => t === 'v5/up/temperature' && /^2[0-2]$/.test(p) && props.userProperties && props.userProperties.unit === 'C').length === 3,
   },
   {
     name: 'TLS round trip (ESP32 profile; the ESP8266 has no tls)',
@@ -200,9 +237,10 @@ for (const bin of bins) {
     if (process.env.ONLY && !s.name.includes(process.env.ONLY)) continue; // ONLY=part-of-a-name runs just those
     if (s.tls && total < 4000) continue; // an ESP8266-sized build: no tls module on that board
     inbox.length = 0;
+    inbox5.length = 0;
     const box = scratch();
     const marks = {};
-    const lines = bootLines(`${s.ws ? wsBoot : boot}(function(){\n${prelude}\n${s.code}\n})();`);
+    const lines = bootLines(`${s.ws ? wsBoot : s.v5 ? v5Boot : boot}(function(){\n${prelude}\n${s.code}\n})();`);
     const started = Date.now();
     const running = run(bin, box.dir, lines, s.timeout || 30000, (k, v) => (marks[k] = v));
     const during = s.during ? s.during(marks).catch((e) => (marks.__during = String(e.message))) : null;
@@ -380,6 +418,8 @@ console.log('\nreal interpreter scenarios (boot code from flash, Aedes on 127.0.
 for (const r of rows) console.log(`${r[2].padEnd(5)} ${r[0].padEnd(18)} ${r[1].padEnd(62)} ${r[3].padStart(8)}  ${r[2] === 'pass' ? '' : r[4]}`);
 console.log(`${rows.length - failed} passed, ${failed} failed`);
 await peer.endAsync(true);
+await peer5.endAsync(true);
+mosquitto.kill();
 kill();
 proxyServer.close();
 tlsServer.close();

@@ -10,7 +10,7 @@ import { nextId, send } from './outbound';
 import { lose } from './session';
 import { Request, Session, State } from './state';
 import { matchTopic } from './topics';
-import { reasonError } from './v5';
+import { reasonError, unsubscribed } from './v5';
 import { Properties } from '../codec/properties';
 
 // 5.0: subscribe()'s options beyond QoS (3.8.3.1 of 5.0): No Local, Retain As Published, Retain Handling.
@@ -210,15 +210,9 @@ export function onSuback(s: Session, p: Packet): void {
     emit(s, r._done, err);
     return lose(s, ClientErr.ACK_MISMATCH, 'packet id ' + p.id);
   }
-  if (MQTT5 && s._v5 && !r._qos) {
-    // 5.0: an UNSUBACK's codes; 0x11 (no subscription existed) is no failure
-    let failed: MqttError | undefined;
-    for (let i = 0; i < codes; i++) {
-      const code = p.buf[p.start + i];
-      if (code >= 0x80) failed = reasonError(ClientErr.UNSUBSCRIBE_REFUSED, code, p.props, fromBytes(r._filters[i]));
-    }
-    return emit(s, r._done || (failed && 'error'), failed);
-  }
+  // 5.0: an UNSUBACK's codes (a function: locals here would share a `var` with the loop's below, declared
+  // after this use, which the interpreter, not hoisting, cannot find)
+  if (MQTT5 && s._v5 && !r._qos) return unsubscribed(s, p, r);
   if (!r._qos) return emit(s, r._done);
   const granted: { topic: string; qos: number }[] = [];
   let err: MqttError | undefined;

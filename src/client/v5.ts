@@ -1,14 +1,14 @@
 import { Type } from '../codec/constants';
 import { Properties } from '../codec/properties';
 import { Packet } from '../codec/reader';
-import { toBytes } from '../codec/strings';
+import { fromBytes, toBytes } from '../codec/strings';
 import { encodeEmpty } from '../codec/writer';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { emit } from './events';
 import { Stage, remove, slotOf } from './outbox';
 import { pump, send } from './outbound';
 import { lose } from './session';
-import { Session } from './state';
+import { Request, Session } from './state';
 
 // MQTT 5.0's rules for the session, in the v5 builds only (every caller is behind MQTT5 && s._v5): what the
 // server's CONNACK sets for the connection, reason codes as errors, the server's DISCONNECT, topic aliases.
@@ -107,6 +107,16 @@ export function refusedAck(s: Session, p: Packet): void {
   remove(box, k);
   emit(s, done || 'error', reasonError(ClientErr.PUBLISH_REFUSED, p.code, p.props));
   pump(s);
+}
+
+// A 5.0 UNSUBACK's codes, one per filter of request r: a failure (0x80 or more) reaches its callback (or
+// 'error') by name; 0x11 (no subscription existed) is no failure (3.11.3 of 5.0).
+export function unsubscribed(s: Session, p: Packet, r: Request): void {
+  let failed: MqttError | undefined;
+  for (let i = p.start; i < p.end; i++) {
+    if (p.buf[i] >= 0x80) failed = reasonError(ClientErr.UNSUBSCRIBE_REFUSED, p.buf[i], p.props, fromBytes(r._filters[i - p.start]));
+  }
+  emit(s, r._done || (failed && 'error'), failed);
 }
 
 // ---- the server ends the connection

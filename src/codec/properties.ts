@@ -19,21 +19,25 @@ export const enum In {
   PUBLISH = 8,
 }
 
-// One entry per property: name, identifier, type, then the packets that allow it (a bit mask in hex).
-// Types: y a byte that is 0 or 1 (a boolean), q a byte that is 0 or 1 (a number: Maximum QoS), 2 and 4
+// One record per property, '|'-separated: identifier, name, type, then the packets that allow it (a bit mask
+// in hex). Types: y a byte that is 0 or 1 (a boolean), q a byte that is 0 or 1 (a number: Maximum QoS), 2 and 4
 // big-endian integers, v a variable byte integer, s UTF-8 text, b binary data, p a pair of UTF-8 strings.
-// A local, not a top-level table: on the board a top-level string is RAM for the board's whole life.
-function table(): string[] {
-  return (
-    'payloadFormatIndicator 1 y 9 messageExpiryInterval 2 4 9 contentType 3 s 9 responseTopic 8 s 9 ' +
-    'correlationData 9 b 9 subscriptionIdentifier 11 v 108 sessionExpiryInterval 17 4 4006 ' +
-    'assignedClientIdentifier 18 s 4 serverKeepAlive 19 2 4 authenticationMethod 21 s 8006 ' +
-    'authenticationData 22 b 8006 requestProblemInformation 23 y 2 willDelayInterval 24 4 1 ' +
-    'requestResponseInformation 25 y 2 responseInformation 26 s 4 serverReference 28 s 4004 ' +
-    'reasonString 31 s caf4 receiveMaximum 33 2 6 topicAliasMaximum 34 2 6 topicAlias 35 2 8 maximumQoS 36 q 4 ' +
-    'retainAvailable 37 y 4 userProperties 38 p cfff maximumPacketSize 39 4 6 wildcardSubscriptionAvailable 40 y 4 ' +
-    'subscriptionIdentifiersAvailable 41 y 4 sharedSubscriptionAvailable 42 y 4'
-  ).split(' ');
+// Found with indexOf, one record split: on the board the whole table as an array would be some 150 blocks
+// at once (it ran an ESP8266 out of memory), and a local string, not a top-level one, is not RAM for the
+// board's whole life. `key` is '|' + identifier + ' ' or ' ' + name + ' '. Returns the record or null.
+function entry(key: string): string[] | null {
+  const t =
+    '|1 payloadFormatIndicator y 9|2 messageExpiryInterval 4 9|3 contentType s 9|8 responseTopic s 9|9 correlationData b 9' +
+    '|11 subscriptionIdentifier v 108|17 sessionExpiryInterval 4 4006|18 assignedClientIdentifier s 4|19 serverKeepAlive 2 4' +
+    '|21 authenticationMethod s 8006|22 authenticationData b 8006|23 requestProblemInformation y 2|24 willDelayInterval 4 1' +
+    '|25 requestResponseInformation y 2|26 responseInformation s 4|28 serverReference s 4004|31 reasonString s caf4' +
+    '|33 receiveMaximum 2 6|34 topicAliasMaximum 2 6|35 topicAlias 2 8|36 maximumQoS q 4|37 retainAvailable y 4' +
+    '|38 userProperties p cfff|39 maximumPacketSize 4 6|40 wildcardSubscriptionAvailable y 4' +
+    '|41 subscriptionIdentifiersAvailable y 4|42 sharedSubscriptionAvailable y 4|';
+  const at = t.indexOf(key);
+  const r = at < 0 ? null : t.substring(t.lastIndexOf('|', at) + 1, t.indexOf('|', at + 1)).split(' ');
+  // a key that is not a whole name or identifier (an application's name with spaces in it) finds nothing
+  return r && (' ' + r[1] + ' ' === key || '|' + r[0] + ' ' === key) ? r : null;
 }
 
 // Bytes of a variable byte integer (1.5.5 of 5.0).
@@ -84,15 +88,13 @@ function valueSize(t: string, v: unknown, name: string): number {
 // Calls fn(name, type, identifier, value) for each value to be written: arrays give one each (a user
 // property's repeated name, Subscription Identifiers); returns 0, or the first error fn returns.
 function eachValue(props: Properties, inPacket: number, fn: (name: string, t: string, id: number, v: unknown, k?: string) => number): number {
-  const l = table();
   for (const name in props) {
     const value = props[name];
     if (value == null) continue;
-    let i = 0;
-    while (i < l.length && l[i] !== name) i += 4;
-    if (i >= l.length || !(parseInt(l[i + 3], 16) & inPacket)) return Err.BAD_PROPERTY;
-    const t = l[i + 2];
-    const id = +l[i + 1];
+    const e = entry(' ' + name + ' ');
+    if (!e || !(parseInt(e[3], 16) & inPacket)) return Err.BAD_PROPERTY;
+    const t = e[2];
+    const id = +e[0];
     // repeats: every user property, and Subscription Identifiers in a PUBLISH (5.0 3.3.2.3.8)
     const list = t === 'p' || (id === 11 && inPacket === In.PUBLISH) ? value : [value];
     // one set of loop names for both loops (declared once, before them: see the note in reader.ts's finish)
@@ -187,14 +189,12 @@ export function readProps(buf: Uint8Array, at: number, end: number, inPacket: nu
   let p = out[1];
   if (p === stop) return [undefined, p];
   const props: Properties = {};
-  const l = table();
   while (p < stop) {
     const id = buf[p++];
-    let i = 0;
-    while (i < l.length && +l[i + 1] !== id) i += 4;
-    if (i >= l.length || !(parseInt(l[i + 3], 16) & inPacket)) return Err.BAD_PROPERTY;
-    const name = l[i];
-    const t = l[i + 2];
+    const e = entry('|' + id + ' ');
+    if (!e || !(parseInt(e[3], 16) & inPacket)) return Err.BAD_PROPERTY;
+    const name = e[1];
+    const t = e[2];
     let v: unknown;
     let key = '';
     if (t === 'y' || t === 'q') {
