@@ -37,14 +37,29 @@ const cases = [
   ['PUBACK', () => lib.encodeAck(buf, PUBACK, 42), () => mqttPacket.generate({ cmd: 'puback', messageId: 42 }), mqttPacket.generate({ cmd: 'puback', messageId: 42 })],
 ];
 
+// MQTT 5.0: the same packets with the properties a sensor node sends and gets (v5 in the name).
+const v5 = { protocolVersion: 5 };
+const connect5 = { ...connect, version: 5, properties: { sessionExpiryInterval: 3600, receiveMaximum: 16, topicAliasMaximum: 4 } };
+const refConnect5 = { ...refConnect, protocolVersion: 5, properties: connect5.properties };
+const props5 = { messageExpiryInterval: 300, contentType: 'application/json', userProperties: { unit: 'C' } };
+const refPublish5 = (payload) => ({ ...refPublish(payload), properties: props5 });
+const ackProps = { reasonString: 'quota' };
+cases.push(
+  ['CONNECT v5', () => lib.encodeConnect(buf, connect5), () => mqttPacket.generate(refConnect5, v5), mqttPacket.generate(refConnect5, v5), 5],
+  ['PUBLISH 16 B v5', () => lib.encodePublish(buf, topic, p16, 1, false, false, 42, props5), () => mqttPacket.generate(refPublish5(p16), v5), mqttPacket.generate(refPublish5(p16), v5), 5],
+  ['PUBLISH 16 B v5, no props', () => lib.encodePublish(buf, topic, p16, 1, false, false, 42, null), () => mqttPacket.generate(refPublish(p16), v5), mqttPacket.generate(refPublish(p16), v5), 5],
+  ['PUBLISH 1 KB v5', () => lib.encodePublish(buf, topic, p1k, 1, false, false, 42, props5), () => mqttPacket.generate(refPublish5(p1k), v5), mqttPacket.generate(refPublish5(p1k), v5), 5],
+  ['PUBACK v5', () => lib.encodeAck(buf, PUBACK, 42, 0x97, ackProps), () => mqttPacket.generate({ cmd: 'puback', messageId: 42, reasonCode: 0x97, properties: ackProps }, v5), mqttPacket.generate({ cmd: 'puback', messageId: 42, reasonCode: 0x97, properties: ackProps }, v5), 5],
+);
+
 const rows = [];
-for (const [name, ours, theirs, bytes] of cases) {
+for (const [name, ours, theirs, bytes, version = 4] of cases) {
   rows.push([`encode ${name}`, rate(ours), rate(theirs)]);
   // decode: a server sends PUBLISH and PUBACK; CONNECT is never decoded by a client
-  if (name === 'CONNECT') continue;
+  if (name.startsWith('CONNECT')) continue;
   let seen = 0;
-  const reader = lib.createReader(2048, () => seen++, (_, code) => { throw new Error('decode error ' + code); });
-  const parser = mqttPacket.parser({ protocolVersion: 4 });
+  const reader = lib.createReader(2048, () => seen++, (_, code) => { throw new Error('decode error ' + code); }, null, version === 5);
+  const parser = mqttPacket.parser({ protocolVersion: version });
   parser.on('packet', () => seen++);
   const u8 = new Uint8Array(bytes);
   rows.push([`decode ${name}`, rate(() => reader.push(u8)), rate(() => parser.parse(bytes))]);
@@ -52,8 +67,8 @@ for (const [name, ours, theirs, bytes] of cases) {
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US').padStart(12);
 console.log('\ncodec throughput, ops/s (ES5 build vs mqtt-packet ' + JSON.parse((await import('node:fs')).readFileSync('node_modules/mqtt-packet/package.json')).version + ', Node ' + process.version + ')');
-console.log('case                   espruino-mqtt  mqtt-packet   ratio');
-for (const [name, a, b] of rows) console.log(`${name.padEnd(22)}${fmt(a)} ${fmt(b)}   ${(a / b).toFixed(1)}x`);
+console.log('case                      espruino-mqtt  mqtt-packet   ratio');
+for (const [name, a, b] of rows) console.log(`${name.padEnd(25)}${fmt(a)} ${fmt(b)}   ${(a / b).toFixed(1)}x`);
 
 // Heap growth across 100k encodes after warm-up (needs --expose-gc for a clean reading).
 if (global.gc) {

@@ -5,7 +5,8 @@
 // With ESPRUINO_MQTT=/path/to/EspruinoDocs/modules/MQTT.js, Espruino's own MQTT module (the anchor of the
 // targets) is measured the same way, minified here as an upload would: nothing of it is kept in this project.
 // MODES=boot (or require) runs one deployment only. TRANSPORTS=tcp,ws measures the WebSocket build
-// (dist/espruino-mqtt-ws.js) connected over ws:// beside the TCP build (default: tcp only).
+// (dist/espruino-mqtt-ws.js) connected over ws:// beside the TCP build (default: tcp only); mqtt5 the MQTT 5.0
+// build (dist/espruino-mqtt5.js) speaking 3.1.1 to Aedes, v5 the same build speaking 5.0 to a Mosquitto.
 import net from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { minify } from 'terser';
 import { Aedes } from 'aedes';
 import { bootLines, interpreters, run, scratch } from '../scripts/espruino.mjs';
 import { listenWebSocket } from '../scripts/ws-broker.mjs';
+import { startPlainMosquitto } from '../scripts/mosquitto.mjs';
 import { loadBoard } from '../scripts/node-config.mjs';
 
 // Default buffers per board, from the board definitions the firmware is built with.
@@ -26,7 +28,10 @@ await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const port = server.address().port;
 const web = await listenWebSocket(broker);
 const LIBS = { tcp: readFileSync('dist/espruino-mqtt.js', 'latin1'), ws: readFileSync('dist/espruino-mqtt-ws.js', 'latin1') };
+LIBS.mqtt5 = LIBS.v5 = readFileSync('dist/espruino-mqtt5.js', 'latin1');
+const MODULE = { tcp: 'espruino-mqtt', ws: 'espruino-mqtt-ws', mqtt5: 'espruino-mqtt5', v5: 'espruino-mqtt5' };
 const TRANSPORTS = (process.env.TRANSPORTS || 'tcp').split(',');
+const mosquitto = TRANSPORTS.includes('v5') ? await startPlainMosquitto() : null;
 
 // The scenario, as the interpreter runs it: defined first, before the empty-interpreter mark, and called
 // with a short line once the library is loaded (a long REPL line is RAM until it has run). "@"+"@" keeps
@@ -75,7 +80,7 @@ var onConnect = function () { mark("connect_in", used()); c.subscribe("bench/t",
 var onError = function (e) { mark("error", e.code); };
 var onDrop = function () { dropped++; };
 var onMessage = function () { got++; };
-var options = { ${transport === 'ws' ? `url: "ws://127.0.0.1:${web.address().port}/mqtt"` : `host: "127.0.0.1", port: ${port}`}, clientId: "${id}", keepalive: 30,
+var options = { ${transport === 'ws' ? `url: "ws://127.0.0.1:${web.address().port}/mqtt"` : transport === 'v5' ? `host: "127.0.0.1", port: ${mosquitto.port}, protocolVersion: 5` : `host: "127.0.0.1", port: ${port}`}, clientId: "${id}", keepalive: 30,
   rxBuffer: ${profile.rxBuffer}, txBuffer: ${profile.txBuffer}, outboxBytes: ${profile.outboxBytes}, outboxMessages: ${profile.outboxMessages} };
 mark("base", used());
 c = mqtt.connect(options);
@@ -144,14 +149,14 @@ for (const bin of bins) {
     const board = total >= 4000 ? 'ESP32' : 'ESP8266';
     if (anchorSource) anchors.push({ board, mode, blocks: await measureAnchor(bin, mode, anchorSource) });
     for (const transport of TRANSPORTS) {
-      const name = `espruino-mqtt${transport === 'ws' ? '-ws' : ''}`;
+      const name = MODULE[transport];
       const scen = scenario(PROFILES[board], `mem-${board}-${mode}-${transport}`, transport);
       const dir = scratch();
       if (mode === 'require') writeFileSync(join(dir.dir, 'node_modules', `${name}.js`), LIBS[transport]);
       const result = await run(bin, dir.dir, deployLines(mode, scen, LIBS[transport], 'mqtt', name), 120000);
       dir.remove();
       const m = Object.fromEntries(result.marks.map((x) => [x[0], x.slice(1).map(Number)]));
-      const row = { board, mode: transport === 'ws' ? `${mode}+ws` : mode, total };
+      const row = { board, mode: transport === 'tcp' ? mode : `${mode}+${transport}`, total };
       if (!m.loaded) {
         rows.push({ ...row, failed: `${failure(result)}, loading the module` });
         continue;
@@ -167,6 +172,7 @@ for (const bin of bins) {
 }
 server.close();
 web.close();
+if (mosquitto) await mosquitto.close();
 await new Promise((r) => broker.close(r));
 
 console.log('\nRAM in blocks (process.memory().usage above the empty interpreter), Espruino ' + bins.length + ' build(s)');

@@ -31,8 +31,15 @@ export class SimSocket {
       return;
     }
     // Espruino's tls verifies no certificate; the host side here is given the test's CA, and no SNI check.
+    // A client certificate and key (mutual TLS) are presented as the interpreter presents them: it takes them
+    // as DER bytes, and refuses PEM text (it hands mbedtls no terminating NUL), with this error.
+    const der = (v, name, label) => {
+      if (v == null) return v;
+      if (String(v).indexOf('-----BEGIN') >= 0) throw new Error(`HTTPS init failed! mbedtls_${name === 'key' ? 'pk_parse_key' : `x509_crt_parse of '${name}'`}: Invalid format`);
+      return `-----BEGIN ${label}-----\n${Buffer.from(String(v), 'latin1').toString('base64')}\n-----END ${label}-----\n`;
+    };
     this.real = secure
-      ? tls.connect({ host: opts.host, port: opts.port, ca: opts.ca, checkServerIdentity: () => undefined })
+      ? tls.connect({ host: opts.host, port: opts.port, ca: der(opts.ca, 'ca', 'CERTIFICATE'), key: der(opts.key, 'key', 'PRIVATE KEY'), cert: der(opts.cert, 'cert', 'CERTIFICATE'), checkServerIdentity: () => undefined })
       : net.connect(opts.port, opts.host);
     this.real.on(secure ? 'secureConnect' : 'connect', () => this.emit('connect', this)); // with the socket, as the interpreter
     this.real.on('data', (d) => {

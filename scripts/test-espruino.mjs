@@ -14,10 +14,7 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import { bootLines, interpreters, run, scratch } from './espruino.mjs';
 import { nodeLines } from './espruino-node.mjs';
 import { bootBuild } from './boot-build.mjs';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { startPlainMosquitto } from './mosquitto.mjs';
 import { checkConfig, firmwareFile } from './node-config.mjs';
 
 const bins = interpreters();
@@ -44,6 +41,19 @@ const pems = await selfsigned.generate([{ name: 'commonName', value: '127.0.0.1'
 const tlsServer = tls.createServer({ key: pems.private, cert: pems.cert }, aedes.handle);
 await new Promise((r) => tlsServer.listen(0, '127.0.0.1', r));
 const tlsPort = tlsServer.address().port;
+// The same broker behind mutual TLS: a client certificate signed by this CA is required (AWS IoT Core's way).
+const mtlsCa = await selfsigned.generate([{ name: 'commonName', value: 'test CA' }], { keySize: 2048, algorithm: 'sha256', extensions: [{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true }] });
+const mtlsSigned = { keySize: 2048, algorithm: 'sha256', ca: { key: mtlsCa.private, cert: mtlsCa.cert } };
+const mtlsServerCert = await selfsigned.generate([{ name: 'commonName', value: '127.0.0.1' }], mtlsSigned);
+const mtlsClient = await selfsigned.generate([{ name: 'commonName', value: 'node-1' }], mtlsSigned);
+let mtlsPeerCn = '';
+const mtlsServer = tls.createServer({ key: mtlsServerCert.private, cert: mtlsServerCert.cert, ca: mtlsCa.cert, requestCert: true, rejectUnauthorized: true }, (sock) => {
+  mtlsPeerCn = sock.getPeerCertificate().subject.CN;
+  aedes.handle(sock);
+});
+await new Promise((r) => mtlsServer.listen(0, '127.0.0.1', r));
+const mtlsPort = mtlsServer.address().port;
+const js = (pem) => JSON.stringify(pem); // a PEM as a string literal of the scenario's code
 // The same broker over WebSocket, ws:// and wss://, served by the ws package.
 const webServers = [http.createServer(), https.createServer({ key: pems.private, cert: pems.cert })];
 for (const web of webServers) new WebSocketServer({ server: web, path: '/mqtt' }).on('connection', (sock) => aedes.handle(createWebSocketStream(sock)));
@@ -68,18 +78,9 @@ peer.on('message', (topic, payload) => inbox.push([topic, payload.toString('utf8
 await peer.subscribeAsync(['rt/#', 'will/#', 'stream'], { qos: 1 });
 await peer.subscribeAsync('paced', { qos: 0 }); // counted, not acknowledged one by one: the broker's pace is not under test
 
-// Mosquitto 2.0 for the MQTT 5.0 scenario (Aedes speaks 3.1.1 only): anonymous, on 127.0.0.1, its own port.
-const mosquittoDir = mkdtempSync(join(tmpdir(), 'mosquitto-'));
-const mosquittoPort = await new Promise((r) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => r(p)); }); });
-writeFileSync(join(mosquittoDir, 'mosquitto.conf'), [...(process.getuid && process.getuid() === 0 ? ['user root'] : []), 'log_dest none', `listener ${mosquittoPort} 127.0.0.1`, 'allow_anonymous true'].join('\n') + '\n');
-const mosquittoBin = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'].find((f) => { try { execFileSync('test', ['-x', f]); return true; } catch { return false; } });
-if (!mosquittoBin) throw new Error('mosquitto is not installed (npm test installs it: see scripts/pretest.mjs)');
-const mosquitto = spawn(mosquittoBin, ['-c', join(mosquittoDir, 'mosquitto.conf')], { stdio: 'ignore' });
-for (let up = false, end = Date.now() + 5000; !up; ) {
-  up = await new Promise((r) => { const c = net.connect(mosquittoPort, '127.0.0.1', () => (c.destroy(), r(true))); c.on('error', () => r(false)); });
-  if (!up && Date.now() > end) throw new Error('mosquitto did not start');
-  if (!up) await sleep(30);
-}
+// Mosquitto 2.0 for the MQTT 5.0 scenario (Aedes speaks 3.1.1 only).
+const mosquitto = await startPlainMosquitto();
+const mosquittoPort = mosquitto.port;
 const peer5 = await mqtt.connectAsync({ host: '127.0.0.1', port: mosquittoPort, protocolVersion: 5, clientId: 'peer5', reconnectPeriod: 100 });
 const inbox5 = [];
 peer5.on('message', (topic, payload, packet) => inbox5.push([topic, payload.toString('utf8'), packet.properties || {}]));
@@ -127,6 +128,15 @@ const scenarios = [
       c.on("message", function (t, p) { mark("msg", p); c.end(function () { mark("done"); }); });
       c.on("connect", function () { c.subscribe("tls/t", { qos: 1 }, function () { c.publish("tls/t", "sealed", { qos: 1 }); }); });`,
     check: (m) => m.msg === 'sealed',
+  },
+  {
+    name: 'mutual TLS round trip: a client certificate (ESP32 profile)',
+    tls: true,
+    code: `var c = mqtt.connect(opts({ clientId: "mtls", protocol: "mqtts", port: ${mtlsPort}, key: ${js(mtlsClient.private)}, cert: ${js(mtlsClient.cert)} }));
+      c.on("error", function (e) { mark("error", e.message); });
+      c.on("message", function (t, p) { mark("msg", p); c.end(function () { mark("done"); }); });
+      c.on("connect", function () { c.subscribe("mtls/t", { qos: 1 }, function () { c.publish("mtls/t", "mutual", { qos: 1 }); }); });`,
+    check: (m) => m.msg === 'mutual' && mtlsPeerCn === 'node-1',
   },
   {
     // the handshake's SHA-1: the crypto module where the build has it (ESP32), else the library's own (ESP8266)
@@ -419,10 +429,11 @@ for (const r of rows) console.log(`${r[2].padEnd(5)} ${r[0].padEnd(18)} ${r[1].p
 console.log(`${rows.length - failed} passed, ${failed} failed`);
 await peer.endAsync(true);
 await peer5.endAsync(true);
-mosquitto.kill();
+await mosquitto.close();
 kill();
 proxyServer.close();
 tlsServer.close();
+mtlsServer.close();
 for (const web of webServers) web.close();
 await new Promise((r) => aedes.close(r));
 process.exit(failed ? 1 : 0);

@@ -14,7 +14,8 @@ declare function require(name: string): any; // eslint-disable-line @typescript-
 declare function setTimeout(fn: (a?: any, b?: any) => void, ms: number, a?: unknown, b?: unknown): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
 declare function clearTimeout(id: unknown): void;
 declare function getSerial(): string;
-declare function btoa(s: string): string; // Espruino and Node 20 both have it
+declare function btoa(s: string): string; // Espruino and Node 20 both have them
+declare function atob(s: string): string;
 interface EspruinoSocket {
   on(ev: string, fn: (...a: never[]) => void): void;
   write(data: string): boolean;

@@ -27,12 +27,21 @@ export function espruinoTransport(load: Load): Transport {
   };
 }
 
+// A PEM certificate or key as the DER bytes Espruino's tls takes: it hands mbedtls the string without a
+// terminating NUL, which mbedtls needs to read PEM ("mbedtls_x509_crt_parse of 'cert': Invalid format",
+// seen on the interpreter), while DER parses. Anything else (DER already, a file name) is passed as given.
+function der(pem?: string): string | undefined {
+  // a regular expression, not indexOf: the interpreter's indexOf also reports a match that runs off the end
+  // of the string, so DER bytes ending in '-' would pass for PEM
+  return pem && /-----BEGIN/.test(pem) ? atob(pem.replace(/-----[^-]+-----|\s/g, '')) : pem;
+}
+
 function connect(load: Load, to: Endpoint, on: LinkEvents): Link {
   const link: EspruinoLink = { write: write, end: end, _ev: on, _sock: null, _closed: false };
   try {
     // One connect callback and no on('connect'): both together trip an interpreter assertion.
     const sock = load(to.protocol === 'mqtts' ? 'tls' : 'net').connect(
-      { host: to.host, port: to.port, ca: to.ca, key: to.key, cert: to.cert },
+      { host: to.host, port: to.port, ca: der(to.ca), key: der(to.key), cert: der(to.cert) },
       sockConnect,
     ) as Sock;
     sock._l = link;

@@ -63,7 +63,7 @@ async function reachable(port: number, ms: number): Promise<void> {
 
 // plain: the plain listener's own users (then no anonymous client), ACL (acl_file text) and other settings
 // (global ones such as max_inflight_messages, which Mosquitto sends as its MQTT 5.0 Receive Maximum).
-export async function startMosquitto(opts: { persistence?: boolean; tls?: { key: string; cert: string }; users?: Record<string, string>; plain?: { users?: Record<string, string>; acl?: string; settings?: string[]; denySubscribe?: string[] } } = {}): Promise<TestMosquitto> {
+export async function startMosquitto(opts: { persistence?: boolean; tls?: { key: string; cert: string; clientCa?: string }; users?: Record<string, string>; plain?: { users?: Record<string, string>; acl?: string; settings?: string[]; denySubscribe?: string[] } } = {}): Promise<TestMosquitto> {
   const exe = binary('mosquitto');
   const dir = mkdtempSync(join(tmpdir(), 'mosquitto-'));
   const port = await freePort();
@@ -104,6 +104,11 @@ export async function startMosquitto(opts: { persistence?: boolean; tls?: { key:
     writeFileSync(passwords, '');
     for (const [user, password] of Object.entries(opts.users || {})) execFileSync(binary('mosquitto_passwd'), ['-b', passwords, user, password]);
     lines.push(`listener ${tlsPort} 127.0.0.1`, `certfile ${dir}/cert.pem`, `keyfile ${dir}/key.pem`, `password_file ${passwords}`, 'allow_anonymous false');
+    if (opts.tls.clientCa) {
+      // mutual TLS: a client certificate signed by this CA is required, and its common name is the username
+      writeFileSync(join(dir, 'client-ca.pem'), opts.tls.clientCa);
+      lines.push(`cafile ${dir}/client-ca.pem`, 'require_certificate true', 'use_identity_as_username true');
+    }
   }
   writeFileSync(join(dir, 'mosquitto.conf'), lines.join('\n') + '\n');
   let child: ChildProcess | null = null;
