@@ -12,6 +12,7 @@ import { payloadBytes, publish, queued } from './outbound';
 import { arm, end, lose, reconnect } from './session';
 import { Session, State, Wake } from './state';
 import { SubscribeOptions, subscribe, unsubscribe } from './subscriptions';
+import { copyProps } from './v5';
 
 // The client: one connection at a time, its keep-alive, the outbox, subscriptions and their handlers,
 // reconnection with backoff. It lays out no bytes (the codec does) and opens no sockets (the transport does).
@@ -156,9 +157,14 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
   };
   const v5 = MQTT5 && o.protocolVersion === 5;
   if (MQTT5 && v5) {
+    const props = copyProps(o.properties) || {};
+    // enhanced authentication (AUTH exchanges, 4.12 of 5.0) is not supported: refused, not met on every connection
+    if (props.authenticationMethod != null || props.authenticationData != null) throw mqttError(ClientErr.BAD_OPTION, 'authenticationMethod: enhanced authentication is not supported');
+    // Receive Maximum: no more QoS 1 and 2 messages unacknowledged than qos2Ids remembers (3.3.4 of 5.0)
+    if (props.receiveMaximum == null) props.receiveMaximum = o.qos2Ids || 16;
     fields.version = 5;
-    fields.properties = o.properties;
-    if (will) fields.will!.properties = will.properties;
+    fields.properties = props;
+    if (will) fields.will!.properties = copyProps(will.properties) || undefined;
   }
   // Bad options are refused at once, before any socket is opened.
   const check = encodeConnect(tx, fields);

@@ -23,7 +23,7 @@ export const enum ClientErr {
   // 42-45 are the codec's 5.0 codes (Err). The rest are MQTT 5.0's, in the v5 builds only; an error made from
   // a server's reason code also carries it as `reasonCode` (and the packet's properties), see v5.ts.
   TOPIC_ALIAS = 46, // an inbound topic alias that is 0, above our maximum, or unknown (3.3.2.3.4 of 5.0)
-  PUBLISH_REFUSED = 47, // PUBACK or PUBREC with a failure code, PUBCOMP with 0x92
+  PUBLISH_REFUSED = 47, // PUBACK or PUBREC with a failure code
   UNSUBSCRIBE_REFUSED = 48, // an UNSUBACK code of 0x80 or more
   DISCONNECTED = 49, // the server sent DISCONNECT with a reason code other than 0
   QOS_NOT_SUPPORTED = 50, // a publish above the server's Maximum QoS

@@ -70,8 +70,11 @@ export function onPacket(s: Session, p: Packet): void {
       s._q2next = (s._q2next + 1) % s._q2.length;
     }
     if (qos) send(s, encodeAck(s._tx, qos === 1 ? Type.PUBACK : Type.PUBREC, id));
-  } else if (MQTT5 && s._v5 && (type === Type.PUBACK || type === Type.PUBREC || type === Type.PUBCOMP) && p.code >= 0x80) {
-    refusedAck(s, p); // 5.0: the server refused the message
+  } else if (MQTT5 && s._v5 && (type === Type.PUBACK || type === Type.PUBREC) && p.code >= 0x80) {
+    // 5.0: the server refused the message. (A PUBCOMP's 0x92, Packet Identifier not found, answers a PUBREL
+    // resent after the first PUBCOMP was lost: the message was delivered, "not an error during recovery",
+    // 3.7.2.1 of 5.0: it completes as any PUBCOMP.)
+    refusedAck(s, p);
   } else if (type === Type.PUBACK || type === Type.PUBREC || type === Type.PUBCOMP) {
     const box = s._box;
     const k = slotOf(box, p.id);

@@ -79,12 +79,13 @@ function onLink(this: Events, event: LinkEvent, arg?: any): void { // eslint-dis
 // in the outbox as it was: the next CONNACK decides what becomes of it (beginSession).
 export function lose(s: Session, code: number, detail?: string, longWait?: boolean): void {
   if (s._state === State.CLOSED || s._state === State.ENDED) return; // nothing live to lose
-  if (MQTT5 && s._v5 && s._link) goodbye(s, code);
+  // 5.0: the reason, said first where it can be (v5.ts)
+  const bye = MQTT5 && s._v5 && s._link ? goodbye(s, code) : false;
   const l = s._link;
   const was = s._state;
   s._link = null;
   s._gen++;
-  if (l) l.end(true); // at once: no old send buffer lives on beside the next connection
+  if (l) l.end(!bye); // at once: no old send buffer lives on beside the next connection
   disarm(s);
   s._reader.reset();
   s._unflushed = 0;
@@ -142,7 +143,7 @@ export function onConnack(s: Session, p: Packet): void {
 // - 5.0: Clean Start and the Session Expiry Interval take the place of clean session (3.1.2.4, 3.1.2.11.2);
 //   the same rules follow from Session Present. A message this server cannot take (its QoS above the
 //   server's maximum, retained where it has no retain, larger than its maximum packet, or expired while it
-//   waited) and not in flight is dropped, reported with its reason (v5.ts unsendable).
+//   waited), unless only its PUBREL is left, is dropped, reported with its reason (v5.ts unsendable).
 function beginSession(s: Session, present: boolean): boolean {
   const box = s._box;
   if (present && s._fields.clean) {
@@ -152,7 +153,8 @@ function beginSession(s: Session, present: boolean): boolean {
   box._next = box._head; // everything is to be written again
   for (let k = box._head; k < box._end; k++) {
     const stage = box._stage[k];
-    const refused = MQTT5 && s._v5 && (!present || stage === Stage.QUEUED) ? unsendable(s, k) : 0;
+    // (one in flight too, unless only its PUBREL is left: the server may have changed its limits)
+    const refused = MQTT5 && s._v5 && (!present || stage === Stage.QUEUED || stage === Stage.SENT) ? unsendable(s, k) : 0;
     if ((s._dropOffline && !box._qos[k]) || (MQTT5 && refused)) {
       const done = box._done[k];
       const err = dropped(s, MQTT5 && refused ? refused : ClientErr.OFFLINE, k);

@@ -10,7 +10,7 @@ import { nextId, send } from './outbound';
 import { lose } from './session';
 import { Request, Session, State } from './state';
 import { matchTopic } from './topics';
-import { reasonError, unsubscribed } from './v5';
+import { copyProps, reasonError, unsubscribed } from './v5';
 import { Properties } from '../codec/properties';
 
 // 5.0: subscribe()'s options beyond QoS (3.8.3.1 of 5.0): No Local, Retain As Published, Retain Handling.
@@ -23,9 +23,11 @@ export interface SubscribeOptions {
   properties?: Properties; // 5.0: subscriptionIdentifier, userProperties
 }
 
-// A request as its packet (5.0: with its properties, or none).
+// A request as its packet (5.0: with its properties, or none; refused when larger than the server's Maximum
+// Packet Size, which a client must not exceed: 3.2.2.3.6 of 5.0).
 function encodeRequest(s: Session, id: number, r: { _filters: string[]; _qos: number[] | null; _props?: Properties | null }): number {
-  return MQTT5 && s._v5 ? encodeSubscribe(s._tx, id, r._filters, r._qos, r._props || null) : encodeSubscribe(s._tx, id, r._filters, r._qos);
+  const n = MQTT5 && s._v5 ? encodeSubscribe(s._tx, id, r._filters, r._qos, r._props || null) : encodeSubscribe(s._tx, id, r._filters, r._qos);
+  return MQTT5 && s._v5 && n > s._maxPacket! ? -ClientErr.PACKET_TOO_LARGE : n;
 }
 
 // Subscriptions: the filters the application asked for (renewed on every new session), the SUBSCRIBE and
@@ -42,10 +44,11 @@ export function subscribe(this: Session, filter: string | string[], opts?: Subsc
   if (typeof fs === 'number') return refuse(s, fs, done);
   if (!isQos(qos)) return refuse(s, Err.BAD_QOS, done);
   // 5.0: the options byte in place of the QoS (encodeSubscribe checks it)
-  if (MQTT5 && s._v5 && opts) qos |= (opts.nl ? 4 : 0) | (opts.rap ? 8 : 0) | ((opts.rh || 0) << 4);
+  // (Retain Handling times 16, not shifted: a value other than 0-2 makes a byte encodeSubscribe refuses)
+  if (MQTT5 && s._v5 && opts) qos = qos + (opts.nl ? 4 : 0) + (opts.rap ? 8 : 0) + (opts.rh || 0) * 16;
   const qs: number[] = [];
   for (let i = 0; i < fs.length; i++) qs.push(qos);
-  const props = MQTT5 && s._v5 ? (opts && opts.properties) || null : undefined;
+  const props = MQTT5 && s._v5 ? copyProps(opts && opts.properties) : undefined;
   const n = MQTT5 ? encodeRequest(s, 1, { _filters: fs, _qos: qs, _props: props }) : encodeSubscribe(s._tx, 1, fs, qs); // must fit one packet
   if (n < 0) return refuse(s, -n, done);
   const r = request(s, fs, qs, done);
@@ -65,7 +68,8 @@ export function unsubscribe(this: Session, filter: string | string[], done?: Don
   const s = this;
   const fs = filterBytes(s, filter);
   if (typeof fs === 'number') return refuse(s, fs, done);
-  if ((MQTT5 ? encodeRequest(s, 1, { _filters: fs, _qos: null }) : encodeSubscribe(s._tx, 1, fs, null)) < 0) return refuse(s, Err.BUFFER_TOO_SHORT, done);
+  const un = MQTT5 ? encodeRequest(s, 1, { _filters: fs, _qos: null }) : encodeSubscribe(s._tx, 1, fs, null);
+  if (un < 0) return refuse(s, MQTT5 && un === -ClientErr.PACKET_TOO_LARGE ? ClientErr.PACKET_TOO_LARGE : Err.BUFFER_TOO_SHORT, done);
   if (s._state !== State.CONNECTED && s._fields.clean) {
     // Offline with a clean session the broker will have nothing of ours: no UNSUBSCRIBE to send, and a
     // SUBSCRIBE for these filters still waiting to go must not go.

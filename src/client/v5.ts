@@ -13,6 +13,15 @@ import { Request, Session } from './state';
 // MQTT 5.0's rules for the session, in the v5 builds only (every caller is behind MQTT5 && s._v5): what the
 // server's CONNACK sets for the connection, reason codes as errors, the server's DISCONNECT, topic aliases.
 
+// A copy of properties the client keeps (CONNECT's, a subscription's), made once: an application that
+// changes its object later changes nothing that was checked. null for none.
+export function copyProps(p?: Properties | null): Properties | null {
+  if (!p) return null;
+  const c: Properties = {};
+  for (const name in p) c[name] = p[name];
+  return c;
+}
+
 // ---- reason codes (5.0 2.4) as errors
 
 // "Not authorized (0x87)": the name the standard gives a reason code.
@@ -93,14 +102,14 @@ export function unsendable(s: Session, k: number): number {
 
 // ---- acknowledgements
 
-// A PUBACK or PUBREC with a failure code (0x80 or more), or a PUBCOMP with one (0x92): the message's flow
-// ends there (4.3.2, 4.3.3 of 5.0: no PUBREL after a refused PUBREC), its callback gets the reason.
+// A PUBACK or PUBREC with a failure code (0x80 or more): the message's flow ends there (4.3.2, 4.3.3 of
+// 5.0: no PUBREL after a refused PUBREC), its callback gets the reason.
 export function refusedAck(s: Session, p: Packet): void {
   const box = s._box;
   const k = slotOf(box, p.id);
   const stage = k < 0 ? -1 : box._stage[k];
   // the same check as inbound.ts makes for a successful one
-  if (p.type === Type.PUBCOMP ? stage !== Stage.RELEASED : stage !== Stage.SENT || box._qos[k] !== (p.type === Type.PUBACK ? 1 : 2)) {
+  if (stage !== Stage.SENT || box._qos[k] !== (p.type === Type.PUBACK ? 1 : 2)) {
     return lose(s, ClientErr.PROTOCOL, 'acknowledgement for unknown packet id ' + p.id);
   }
   const done = box._done[k];
@@ -134,11 +143,16 @@ export function serverDisconnect(s: Session, p: Packet): void {
 }
 
 // Before closing a connection for a malformed packet or a protocol error, a 5.0 client says why with a
-// DISCONNECT (4.13 of 5.0): 0x81 for what the reader refused, 0x94 for a topic alias, 0x82 otherwise.
-export function goodbye(s: Session, code: number): void {
-  if (code === ClientErr.PROTOCOL || code === ClientErr.TOPIC_ALIAS || code === ClientErr.ACK_MISMATCH || (code >= 15 && code <= 19) || (code >= 42 && code <= 45)) {
-    send(s, encodeEmpty(s._tx, Type.DISCONNECT, code === ClientErr.TOPIC_ALIAS ? 0x94 : code === ClientErr.PROTOCOL || code === ClientErr.ACK_MISMATCH ? 0x82 : 0x81));
-  }
+// DISCONNECT (4.13 of 5.0): 0x81 for what the reader refused (every code up to 20 and the 5.0 codec's come
+// from it; 0x95 for a packet larger than the receive buffer), 0x94 for a topic alias, 0x82 for the rest.
+// The caller then closes gracefully, after it (a forced close would throw it away), as end() does: so not on
+// a link where what was written has waited a second or more (a dead one). True when it was written.
+export function goodbye(s: Session, code: number): boolean {
+  const rc =
+    code === ClientErr.TOPIC_ALIAS ? 0x94 : code === ClientErr.PROTOCOL || code === ClientErr.ACK_MISMATCH ? 0x82 : code === 20 ? 0x95 : (code > 0 && code < 20) || (code >= 42 && code <= 45) ? 0x81 : 0;
+  if (!rc || (s._unflushed && s._clock.now() - s._unflushedSince >= 1000)) return false;
+  send(s, encodeEmpty(s._tx, Type.DISCONNECT, rc));
+  return true;
 }
 
 // ---- topic aliases

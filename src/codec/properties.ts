@@ -61,9 +61,18 @@ export function putVarint(buf: Uint8Array, p: number, n: number): number {
 function valueOk(t: string, v: unknown, name: string): boolean {
   const nonzero = name === 'receiveMaximum' || name === 'maximumPacketSize' || name === 'topicAlias' || name === 'subscriptionIdentifier';
   if (t === 'y') return v === true || v === false || v === 0 || v === 1;
-  if (t === 's' || t === 'b' || t === 'p') return true;
+  // binary data: bytes (a Uint8Array, or a string of characters 0-255); text: anything, as its string form
+  if (t === 'b') return v instanceof Uint8Array || (typeof v === 'string' && isBytes(v));
+  if (t === 's' || t === 'p') return true;
   const max = t === 'q' ? 1 : t === '2' ? 65535 : t === 'v' ? 268435455 : 4294967295;
   return typeof v === 'number' && v % 1 === 0 && v >= (nonzero ? 1 : 0) && v <= max;
+}
+
+// Whether every character of s is a byte (always so where strings are 8-bit: the Espruino bundles).
+function isBytes(s: string): boolean {
+  if (typeof BYTE_STRINGS !== 'undefined') return true;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 255) return false;
+  return true;
 }
 
 // The bytes a value of type t takes after its identifier, or a negated error; strings and pairs as they

@@ -50,6 +50,7 @@ interface ReaderState extends Reader {
   _gen: number; // bumped by reset(), so a push interrupted by it stops
   _at: number; // where next() goes on in the chunk being pushed
   _v5: boolean; // 5.0 packets (the v5 builds only)
+  _err: number; // 5.0: a verdict, where a local would be merged with another branch's (see finish)
 }
 
 const enum State {
@@ -165,10 +166,9 @@ function finish(r: ReaderState): boolean {
     p.end = n;
     p.start = len > size ? n : q;
     if (len > size) p.error = Err.TOO_LARGE;
-    else if (MQTT5 && r._v5) {
-      // 5.0: the properties come before the payload; those of a PUBLISH too large to hold are not read
-      if ((p.error = finish5(p, buf, n, q))) return fail(r, p.error);
-    }
+    // 5.0: the properties come before the payload (a PUBLISH too large to hold: read when they fit, for its
+    // Topic Alias; what does not fit or is malformed there is left unread, the message is dropped anyway)
+    if (MQTT5 && r._v5 && (r._err = finish5(p, buf, n, q))) return fail(r, r._err);
   } else if (type !== Type.PINGRESP) {
     p.id = (buf[0] << 8) | buf[1];
     if (!p.id) return fail(r, Err.BAD_ID);

@@ -6,12 +6,13 @@ import { Packet } from './reader';
 // MQTT5): reason codes and properties after the packet id, AUTH, and DISCONNECT from the server.
 
 // The remaining length a 5.0 packet of this type must at least have (the reader has refused the types a
-// client never receives). CONNACK: flags, code, property length (3.2.2.3 of 5.0); PUBLISH: a topic length
+// client never receives). CONNACK: flags, code, property length (3.2.2.3 of 5.0), or a 3.1.1 server's refusal
+// in 2 bytes; PUBLISH: a topic length
 // (the topic may be empty: 3.3.2.3.4), the packet id above QoS 0, the property length; the acknowledgements
 // of a PUBLISH: a packet id, the rest may be left out (3.4.2.1); SUBACK and UNSUBACK: a packet id, property
 // length and one code; PINGRESP nothing; DISCONNECT and AUTH may be empty (3.14.2.1, 3.15.2.1).
 export function minLength5(type: number, first: number): number {
-  return +'0033222204040000'.charAt(type) + (type === Type.PUBLISH && first & 6 ? 2 : 0);
+  return +'0023222204040000'.charAt(type) + (type === Type.PUBLISH && first & 6 ? 2 : 0);
 }
 
 // The reason codes each packet type may carry from a server, as two hex digits each (5.0 2.4, and the
@@ -39,14 +40,19 @@ export function reasonAllowed(type: number, code: number): boolean {
 
 // Reads what follows the fixed header of a whole 5.0 packet in buf[0..len) (a PUBLISH: its properties from
 // `at`, after its packet id; p.end is already set); sets p.code, p.props, p.start and p.end. Returns 0, or
-// the error that fails the stream. The packet id was read and checked by the caller.
+// the error that fails the stream. The packet id was read and checked by the caller. A PUBLISH too large for
+// the buffer (p.error set) never fails here.
 export function finish5(p: Packet, buf: Uint8Array, len: number, at: number): number {
   const type = p.type;
   p.code = 0;
   p.props = undefined;
   if (type === Type.PINGRESP) return 0;
   if (type === Type.CONNACK) {
-    p.code = buf[1];
+    // a 3.1.1 server answers a 5.0 CONNECT in its own form, 2 bytes: its refusal as the 5.0 code for it
+    // (1, unacceptable protocol version, is 0x84 Unsupported Protocol Version); an acceptance that short is
+    // no 5.0 CONNACK
+    p.code = len === 2 ? [0, 0x84, 0x85, 0x88, 0x86, 0x87][buf[1]] || 0 : buf[1];
+    if (len === 2) return p.code ? 0 : Err.BAD_LENGTH;
     at = 2;
   } else if (type !== Type.PUBLISH) {
     const acked = type !== Type.DISCONNECT && type !== Type.AUTH;
@@ -58,6 +64,11 @@ export function finish5(p: Packet, buf: Uint8Array, len: number, at: number): nu
     if (at === len && type !== Type.SUBACK && type !== Type.UNSUBACK) return reasonAllowed(type, p.code) ? 0 : Err.BAD_REASON;
   }
   const r = readProps(buf, at, len, type === Type.PUBLISH ? In.PUBLISH : 1 << type);
+  if (type === Type.PUBLISH && p.error) {
+    // too large to hold: its properties when they were whole in the buffer, and no failure
+    if (typeof r !== 'number') p.props = r[0];
+    return 0;
+  }
   if (typeof r === 'number') return r;
   p.props = r[0];
   p.start = r[1];

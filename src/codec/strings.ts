@@ -94,6 +94,9 @@ export function topicNameError(t: string): number {
 export function topicFilterError(f: string): number {
   const n = f.length;
   if (!n) return Err.TOPIC_EMPTY;
+  // the v5 builds: a shared subscription is $share/<name>/<filter>, the name not empty and without '/', '+'
+  // or '#', the filter not empty [MQTT-4.8.2-1] [MQTT-4.8.2-2] of 5.0 (the filter is checked below)
+  if (MQTT5 && f.indexOf('$share/') === 0 && !/^\$share\/[^\/+#]+\/./.test(f)) return Err.BAD_FILTER;
   for (let i = 0; i < n; i++) {
     const c = f.charAt(i);
     if (c !== '+' && c !== '#') continue;

@@ -193,7 +193,7 @@ export function encodeSubscribe(buf: Uint8Array, id: number, filters: string[], 
     const err = topicFilterError(filters[i]);
     if (err) return -err;
     // [MQTT-3.8.3-4]; 5.0: No Local on a shared subscription is a protocol error (3.8.3.1 of 5.0)
-    if (qos && (MQTT5 && v5 ? !isQos(qos[i] & 3) || qos[i] > 0x2f || (qos[i] & 4 && filters[i].indexOf('$share/') === 0) : !isQos(qos[i]))) return -Err.BAD_QOS;
+    if (qos && (MQTT5 && v5 ? !(qos[i] >= 0 && qos[i] <= 0x2f && qos[i] % 1 === 0) || !isQos(qos[i] & 3) || (qos[i] & 4 && filters[i].indexOf('$share/') === 0) : !isQos(qos[i]))) return -Err.BAD_QOS;
     remaining += 2 + filters[i].length + (qos ? 1 : 0);
   }
   let p = putHeader(buf, ((qos ? Type.SUBSCRIBE : Type.UNSUBSCRIBE) << 4) | 2, remaining);

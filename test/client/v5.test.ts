@@ -34,6 +34,24 @@ describe('CONNECT (3.1 of 5.0)', () => {
     expect(c.will.properties).toMatchObject({ willDelayInterval: 10, messageExpiryInterval: 60, contentType: 'text/plain', responseTopic: 'r', userProperties: { a: 'b' } });
   });
 
+  it('announces a Receive Maximum of qos2Ids unless given one (the QoS 2 ids it remembers bound what may be unacknowledged)', () => {
+    const link = v5({ qos2Ids: 5 }).online();
+    expect((link.sent[0] as unknown as { properties: object }).properties).toEqual({ receiveMaximum: 5 });
+  });
+
+  it('keeps copies of the properties it was given: a later change to them changes nothing', () => {
+    const properties: Record<string, unknown> = { sessionExpiryInterval: 60 };
+    const t = v5({ properties });
+    properties.sessionExpiryInterval = -1;
+    properties.topicAlias = 3;
+    const link = t.online();
+    expect((link.sent[0] as unknown as { properties: object }).properties).toEqual({ sessionExpiryInterval: 60, receiveMaximum: 16 });
+  });
+
+  it('refuses enhanced authentication (authenticationMethod), which it does not support', () => {
+    expect(() => v5({ properties: { authenticationMethod: 'SCRAM-SHA-1' } })).toThrow(expect.objectContaining({ code: ClientErr.BAD_OPTION }));
+  });
+
   it('refuses bad properties at connect(), naming the rule; protocolVersion only 4 or 5', () => {
     expect(() => v5({ properties: { topicAlias: 1 } })).toThrow(expect.objectContaining({ code: Err.BAD_PROPERTY }));
     expect(() => v5({ properties: { receiveMaximum: 0 } })).toThrow(expect.objectContaining({ code: Err.BAD_PROPERTY }));
@@ -127,6 +145,40 @@ describe('CONNACK (3.2 of 5.0)', () => {
     expect(got).toEqual([ClientErr.QOS_NOT_SUPPORTED, ClientErr.RETAIN_NOT_SUPPORTED]);
     expect(t.of('drop').map((d) => (d.args[0] as MqttError).code)).toEqual([ClientErr.QOS_NOT_SUPPORTED, ClientErr.RETAIN_NOT_SUPPORTED]);
     expect(pubs(link.take('publish')).map((p) => String(p.payload))).toEqual(['ok']);
+  });
+
+  it('a 3.1.1 server refusing the 5.0 CONNECT in its own 2-byte form: Unsupported Protocol Version, the longest wait', () => {
+    const t = v5();
+    t.clock.advance(0);
+    t.mock.last().open();
+    t.mock.last().receiveBytes(new Uint8Array([0x20, 2, 0, 1]));
+    expect(errs(t).map((e) => [e.code, e.reasonCode])).toEqual([[ClientErr.REFUSED + 1, 0x84]]);
+    expect(nextAttempt(t)).toBe(8000);
+  });
+
+  it('a message in flight is dropped at a resumed session when the new CONNACK allows its QoS no more', () => {
+    const t = v5({ clean: false, properties: { sessionExpiryInterval: 600 } });
+    let link = t.online();
+    let got: MqttError | undefined;
+    t.client.publish('t', 'q2', { qos: 2 }, (e) => (got = e as MqttError));
+    expect(link.take('publish').length).toBe(1);
+    link.close();
+    t.clock.advance(60000);
+    link = t.mock.last();
+    link.connack(0, true, { maximumQoS: 1 });
+    expect(got!.code).toBe(ClientErr.QOS_NOT_SUPPORTED);
+    expect(link.take('publish')).toEqual([]);
+  });
+
+  it("(un)subscribe requests larger than the server's Maximum Packet Size are refused before a byte is sent", () => {
+    const t = v5();
+    const link = t.online(false, { maximumPacketSize: 30 });
+    link.take();
+    const got: number[] = [];
+    t.client.subscribe('x'.repeat(40), (e) => got.push(e!.code));
+    t.client.unsubscribe('y'.repeat(40), (e) => got.push((e as MqttError).code));
+    expect(got).toEqual([ClientErr.PACKET_TOO_LARGE, ClientErr.PACKET_TOO_LARGE]);
+    expect(link.take()).toEqual([]);
   });
 
   it("'connect' hands the CONNACK's properties", () => {
@@ -242,6 +294,18 @@ describe('acknowledgements with reason codes (3.4-3.7, 3.9, 3.11)', () => {
     expect(got[1]).toBeUndefined();
     expect(t.client.queued()).toBe(0);
     expect(link.ended).toBe(false);
+  });
+
+  it('a PUBCOMP with 0x92 (Packet Identifier not found) completes the message: no error during recovery (3.7.2.1)', () => {
+    const t = v5();
+    const link = t.online();
+    const got: unknown[] = [];
+    t.client.publish('a', '1', { qos: 2 }, (e) => got.push(e));
+    const [a] = pubs(link.take('publish'));
+    link.receive({ cmd: 'pubrec', messageId: a.messageId, reasonCode: 0 });
+    link.receive({ cmd: 'pubcomp', messageId: a.messageId, reasonCode: 0x92 });
+    expect(got).toEqual([undefined]);
+    expect(t.client.queued()).toBe(0);
   });
 
   it('a PUBREC with a failure code ends the QoS 2 flow: no PUBREL (4.3.3)', () => {
@@ -398,8 +462,20 @@ describe('malformed input (4.13)', () => {
     link.receiveBytes(new Uint8Array([0x40, 0x05, 0x00, 0x01, 0x00, 0x02, 0x26])); // a property cut short
     expect(t.errors()).toEqual([Err.BAD_LENGTH]);
     expect(link.take('disconnect')).toEqual([expect.objectContaining({ reasonCode: 0x81 })]);
-    expect(link.ended).toBe(true);
+    // closed gracefully, so that the DISCONNECT goes out (a forced close drops what the socket still holds)
+    expect([link.ended, link.forced]).toEqual([true, false]);
     expect(nextAttempt(t)).toBe(1000);
+  });
+
+  it('on a link where what was written has waited a second, no DISCONNECT: the dead link is closed at once', () => {
+    const t = v5({ keepalive: 0 });
+    const link = t.online();
+    link.drain();
+    t.client.publish('t', 'x', { qos: 1 }); // written, never taken by the socket
+    t.clock.advance(1500);
+    link.receiveBytes(new Uint8Array([0x40, 0x05, 0x00, 0x01, 0x00, 0x02, 0x26]));
+    expect(link.take('disconnect')).toEqual([]);
+    expect([link.ended, link.forced]).toEqual([true, true]);
   });
 
   it('an AUTH, which a client that asked for no enhanced authentication never gets, closes the connection', () => {

@@ -41,6 +41,11 @@ describe('5.0 encoders refuse bad properties before writing a byte', () => {
     refuses((b) => encodeSubscribe(b, 1, ['a'], [0], { subscriptionIdentifier: 268435456 }), Err.BAD_PROPERTY);
   });
 
+  it('binary properties take bytes only: a number, an array, a character above 0xFF are refused', () => {
+    for (const v of [5, [1, 2], 'caf\u20ac', {}]) refuses((b) => encodePublish(b, 't', '', 0, false, false, 0, { correlationData: v }), Err.BAD_PROPERTY);
+    expect(encoded((b) => encodePublish(b, 't', '', 0, false, false, 0, { correlationData: '\u00ff\u0000' }))).toEqual(new Uint8Array([0x30, 9, 0, 1, 0x74, 5, 9, 0, 2, 0xff, 0]));
+  });
+
   it('strings in properties: ill-formed, U+0000, a Response Topic with a wildcard', () => {
     refuses((b) => encodePublish(b, 't', '', 0, false, false, 0, { contentType: 'a\0b' }), Err.NUL_CHAR);
     refuses((b) => encodePublish(b, 't', '', 0, false, false, 0, { userProperties: { 'a\ud800': 'x' } }), Err.BAD_UTF8);
@@ -58,9 +63,16 @@ describe('5.0 encoders refuse bad properties before writing a byte', () => {
     refuses((b) => encodeSubscribe(b, 1, ['a'], [0x30], null), Err.BAD_QOS);
     refuses((b) => encodeSubscribe(b, 1, ['a'], [0x40], null), Err.BAD_QOS);
     refuses((b) => encodeSubscribe(b, 1, ['$share/g/a'], [4], null), Err.BAD_QOS);
+    refuses((b) => encodeSubscribe(b, 1, ['a'], [-15], null), Err.BAD_QOS);
+    refuses((b) => encodeSubscribe(b, 1, ['a'], [1.5], null), Err.BAD_QOS);
     expect(encodeSubscribe(new Uint8Array(64), 1, ['a'], [0x2d], null)).toBeGreaterThan(0); // rh 2, rap, nl, QoS 1
     // the 3.1.1 form takes QoS alone
     refuses((b) => encodeSubscribe(b, 1, ['a'], [4]), Err.BAD_QOS);
+  });
+
+  it('a shared subscription needs a name without / + #, and a filter after it [MQTT-4.8.2-1] [MQTT-4.8.2-2] of 5.0', () => {
+    for (const f of ['$share/+/x', '$share//y', '$share/g', '$share/g/', '$share/g#/x', '$share/g/a/#/b']) refuses((b) => encodeSubscribe(b, 1, [f], [0], null), Err.BAD_FILTER);
+    expect(encodeSubscribe(new Uint8Array(64), 1, ['$share/g/a/+/#'], [1], null)).toBeGreaterThan(0);
   });
 
   it('a reason code outside 0-255 (BAD_REASON)', () => {
@@ -134,8 +146,23 @@ describe('the 5.0 reader fails the stream on malformed properties and reason cod
     expect(r.packets.map((p) => [p.type, p.id, p.code])).toEqual([[4, 9, 0], [4, 9, 0x10], [14, 0, 0], [13, 0, 0]]);
     r = read(0x20, 2, 0, 0);
     expect(r.errors).toEqual([Err.BAD_LENGTH]);
+    // a 3.1.1 server's refusal of a 5.0 CONNECT: its code as the 5.0 one (1 -> 0x84 Unsupported Protocol Version)
+    r = read(0x20, 2, 0, 1, 0x20, 2, 0, 5);
+    expect(r.errors).toEqual([]);
+    expect(r.packets.map((p) => p.code)).toEqual([0x84, 0x87]);
     expect(read(0xd0, 1, 0).errors).toEqual([Err.BAD_LENGTH]); // PINGRESP is empty
     expect(read(0x40, 5, 0, 9, 0, 0, 0).errors).toEqual([Err.BAD_LENGTH]); // 5 bytes: nothing may follow the properties
+  });
+
+  it('a PUBLISH too large for the buffer has its own properties (when they fit), never the last packet\'s', () => {
+    const small = decodeAll([new Uint8Array([0x30, 8, 0, 1, 0x61, 3, 0x23, 0, 1, 0x31, 0x30, 40, 0, 1, 0x62, 0, ...new Array(36).fill(0x78)])], 16, true);
+    expect(small.errors).toEqual([]);
+    expect(small.packets.map((p) => [p.topic, p.error, p.props])).toEqual([
+      ['a', 0, { topicAlias: 1 }],
+      ['b', Err.TOO_LARGE, undefined],
+    ]);
+    const aliased = decodeAll([new Uint8Array([0x30, 40, 0, 1, 0x62, 3, 0x23, 0, 2, ...new Array(33).fill(0x78)])], 16, true);
+    expect(aliased.packets.map((p) => [p.topic, p.error, p.props])).toEqual([['b', Err.TOO_LARGE, { topicAlias: 2 }]]);
   });
 
   it('a user property named __proto__ is left out; one named toString or on is kept as data', () => {
