@@ -154,7 +154,8 @@ function beginSession(s: Session, present: boolean): boolean {
   for (let k = box._head; k < box._end; k++) {
     const stage = box._stage[k];
     // (one in flight too, unless only its PUBREL is left: the server may have changed its limits)
-    const refused = MQTT5 && s._v5 && (!present || stage === Stage.QUEUED || stage === Stage.SENT) ? unsendable(s, k) : 0;
+    // (expiry only for one the server cannot hold: not sent before under a session it kept)
+    const refused = MQTT5 && s._v5 && (!present || stage === Stage.QUEUED || stage === Stage.SENT) ? unsendable(s, k, present && (stage === Stage.SENT || !!(box._bytes[box._at[k]] & 8))) : 0;
     if ((s._dropOffline && !box._qos[k]) || (MQTT5 && refused)) {
       const done = box._done[k];
       const err = dropped(s, MQTT5 && refused ? refused : ClientErr.OFFLINE, k);

@@ -44,8 +44,8 @@ export function subscribe(this: Session, filter: string | string[], opts?: Subsc
   if (typeof fs === 'number') return refuse(s, fs, done);
   if (!isQos(qos)) return refuse(s, Err.BAD_QOS, done);
   // 5.0: the options byte in place of the QoS (encodeSubscribe checks it)
-  // (Retain Handling times 16, not shifted: a value other than 0-2 makes a byte encodeSubscribe refuses)
-  if (MQTT5 && s._v5 && opts) qos = qos + (opts.nl ? 4 : 0) + (opts.rap ? 8 : 0) + (opts.rh || 0) * 16;
+  // (Retain Handling other than 0, 1 or 2 sets 0x40, a reserved bit: refused there)
+  if (MQTT5 && s._v5 && opts) qos = qos + (opts.nl ? 4 : 0) + (opts.rap ? 8 : 0) + (opts.rh === 1 || opts.rh === 2 ? opts.rh * 16 : opts.rh ? 0x40 : 0);
   const qs: number[] = [];
   for (let i = 0; i < fs.length; i++) qs.push(qos);
   const props = MQTT5 && s._v5 ? copyProps(opts && opts.properties) : undefined;
@@ -151,8 +151,12 @@ function sendNow(s: Session, r: Request): true {
   let waiting = false;
   for (let k = box._head; k < box._end && !waiting; k++) waiting = box._stage[k] === 0; // Stage.QUEUED
   if (s._state === State.CONNECTED && !waiting) {
-    send(s, MQTT5 ? encodeRequest(s, r._id, r) : encodeSubscribe(s._tx, r._id, r._filters, r._qos));
-    r._sent = true;
+    // (the 3.1.1 builds write it in place: a request they took always encodes)
+    if (MQTT5) writeRequest(s, r);
+    else {
+      send(s, encodeSubscribe(s._tx, r._id, r._filters, r._qos));
+      r._sent = true;
+    }
   }
   return settle(s, true);
 }
@@ -164,10 +168,30 @@ export function sendRequests(s: Session, k: number): void {
   for (let i = 0; i < s._reqs.length; i++) {
     const r = s._reqs[i];
     if (!r._sent && (k >= box._end || ((r._after - box._seq[k]) | 0) < 0)) {
-      send(s, MQTT5 ? encodeRequest(s, r._id, r) : encodeSubscribe(s._tx, r._id, r._filters, r._qos));
-      r._sent = true;
+      if (MQTT5) {
+        if (!writeRequest(s, r)) i--;
+      } else {
+        send(s, encodeSubscribe(s._tx, r._id, r._filters, r._qos));
+        r._sent = true;
+      }
     }
   }
+}
+
+// Writes request r; false when it was given up instead (5.0: larger than this server's Maximum Packet
+// Size, which it learnt after the request was made: the request fails with code 52, its filters are not
+// renewed, rather than go unanswered for good).
+function writeRequest(s: Session, r: Request): boolean {
+  const n = encodeRequest(s, r._id, r);
+  if (n < 0) {
+    s._reqs.splice(s._reqs.indexOf(r), 1);
+    if (r._qos) forget(s, r._filters);
+    emit(s, r._done || 'error', mqttError(-n));
+    return false;
+  }
+  send(s, n);
+  r._sent = true;
+  return true;
 }
 
 // Every remembered subscription again, on a new session, before anything else is sent, packed into as few

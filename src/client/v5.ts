@@ -18,7 +18,8 @@ import { Request, Session } from './state';
 export function copyProps(p?: Properties | null): Properties | null {
   if (!p) return null;
   const c: Properties = {};
-  for (const name in p) c[name] = p[name];
+  // the user properties' object too (a level deeper)
+  for (const name in p) c[name] = name === 'userProperties' ? copyProps(p[name] as Properties) : p[name];
   return c;
 }
 
@@ -85,8 +86,10 @@ export function connack5(s: Session, p: Packet): boolean {
 
 // Why outbox message k may not go to this server, as an error code, or 0: its QoS above the server's
 // Maximum QoS, retained where the server has no retain, larger than the server's Maximum Packet Size, or its
-// Message Expiry Interval passed while it waited (3.2.2.3.4, 3.2.2.3.5, 3.2.2.3.6, 3.3.2.3.3 of 5.0).
-export function unsendable(s: Session, k: number): number {
+// Message Expiry Interval passed while it waited (3.2.2.3.4, 3.2.2.3.5, 3.2.2.3.6, 3.3.2.3.3 of 5.0). `held`:
+// the server may hold it (sent before, under the session it kept): then it is resent with its packet id
+// whatever its age [MQTT-4.4.0-1]: its expiry is the server's to apply.
+export function unsendable(s: Session, k: number, held: boolean): number {
   const box = s._box;
   const exp = box._exp![k];
   return box._qos[k] > s._maxQos!
@@ -95,7 +98,7 @@ export function unsendable(s: Session, k: number): number {
       ? ClientErr.RETAIN_NOT_SUPPORTED
       : box._len[k] > s._maxPacket!
         ? ClientErr.PACKET_TOO_LARGE
-        : exp && exp <= s._clock.now()
+        : exp && !held && exp <= s._clock.now()
           ? ClientErr.EXPIRED
           : 0;
 }

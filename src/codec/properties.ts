@@ -224,8 +224,10 @@ export function readProps(buf: Uint8Array, at: number, end: number, inPacket: nu
         if (p + 2 > stop) return Err.BAD_LENGTH;
         const n = (buf[p] << 8) | buf[p + 1];
         if (p + 2 + n > stop) return Err.BAD_LENGTH;
-        if (t === 'b') v = bytesOf(buf, p + 2, p + 2 + n);
-        else {
+        if (t === 'b') {
+          v = bytesOf(buf, p + 2, p + 2 + n);
+          if (v == null) return Err.NO_MEMORY; // the board had no room for the copy
+        } else {
           const s = bytesToString(buf, p + 2, p + 2 + n);
           if (s == null) return Err.NO_MEMORY;
           if ((err = utf8Error(s))) return err;

@@ -30,10 +30,12 @@ export function espruinoTransport(load: Load): Transport {
 // A PEM certificate or key as the DER bytes Espruino's tls takes: it hands mbedtls the string without a
 // terminating NUL, which mbedtls needs to read PEM ("mbedtls_x509_crt_parse of 'cert': Invalid format",
 // seen on the interpreter), while DER parses. Anything else (DER already, a file name) is passed as given.
+// Of several PEM blocks: a private key's (openssl's EC keys come after an EC PARAMETERS block), else the
+// first (a chain's own certificate). Regular expressions, not indexOf: the interpreter's indexOf also
+// reports a match that runs off the end of the string, so DER bytes ending in '-' would pass for PEM.
 function der(pem?: string): string | undefined {
-  // a regular expression, not indexOf: the interpreter's indexOf also reports a match that runs off the end
-  // of the string, so DER bytes ending in '-' would pass for PEM
-  return pem && /-----BEGIN/.test(pem) ? atob(pem.replace(/-----[^-]+-----|\s/g, '')) : pem;
+  const m = pem && (/PRIVATE KEY-----([^-]+)-----/.exec(pem) || /-----BEGIN[^-]+-----([^-]+)-----/.exec(pem));
+  return m ? atob(m[1].replace(/\s/g, '')) : pem;
 }
 
 function connect(load: Load, to: Endpoint, on: LinkEvents): Link {

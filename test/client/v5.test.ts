@@ -181,6 +181,35 @@ describe('CONNACK (3.2 of 5.0)', () => {
     expect(link.take()).toEqual([]);
   });
 
+  it("a request made before the CONNACK and larger than the server's Maximum Packet Size fails (52), never goes unanswered", () => {
+    const t = v5();
+    let got: MqttError | undefined;
+    t.client.subscribe('x'.repeat(40), { qos: 1, handler: () => {} }, (e) => (got = e));
+    const link = t.online(false, { maximumPacketSize: 30 });
+    expect(got!.code).toBe(ClientErr.PACKET_TOO_LARGE);
+    expect(link.take('subscribe')).toEqual([]);
+    link.close();
+    t.clock.advance(60000);
+    t.mock.last().connack(0, false);
+    expect(t.mock.last().take('subscribe')).toEqual([]); // not renewed
+  });
+
+  it('a message sent under a session the server kept is resent at a resumed session even past its expiry: expiry is then the server\'s', () => {
+    const t = v5({ clean: false, properties: { sessionExpiryInterval: 600 } });
+    let link = t.online();
+    let got: unknown = 'pending';
+    t.client.publish('t', 'm', { qos: 1, properties: { messageExpiryInterval: 5 } }, (e) => (got = e));
+    const [first] = pubs(link.take('publish'));
+    link.close();
+    t.clock.advance(60000);
+    link = t.mock.last();
+    link.connack(0, true);
+    const [again] = pubs(link.take('publish'));
+    expect([again.messageId, again.dup]).toEqual([first.messageId, true]);
+    link.receive({ cmd: 'puback', messageId: first.messageId, reasonCode: 0 });
+    expect(got).toBeUndefined();
+  });
+
   it("'connect' hands the CONNACK's properties", () => {
     const t = v5();
     t.online(false, { topicAliasMaximum: 3, sharedSubscriptionAvailable: true });
@@ -417,8 +446,9 @@ describe('subscription options and shared subscriptions (3.8.3.1, 4.8.2)', () =>
     t.online();
     const got: number[] = [];
     t.client.subscribe('a', { rh: 3 }, (e) => got.push(e!.code));
+    t.client.subscribe('b', { rh: 0.5 }, (e) => got.push(e!.code));
     t.client.subscribe('$share/g/a', { nl: true }, (e) => got.push(e!.code));
-    expect(got).toEqual([Err.BAD_QOS, Err.BAD_QOS]);
+    expect(got).toEqual([Err.BAD_QOS, Err.BAD_QOS, Err.BAD_QOS]);
   });
 
   it('a shared subscription dispatches to its handler by its filter, on 5.0 and on 3.1.1', () => {

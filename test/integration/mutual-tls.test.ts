@@ -63,7 +63,10 @@ describe('mutual TLS against Mosquitto (require_certificate true)', () => {
     const box = createSandbox();
     cleanup.push(() => box.close());
     const lib = box.require('espruino-mqtt5') as { connect(o: object): Client };
-    const c = lib.connect({ host: '127.0.0.1', port: broker.tlsPort, protocol: 'mqtts', ca: certs.ca, key: certs.client.key, cert: certs.client.cert, protocolVersion: 5, clientId: 'node-1', reconnect: { min: 50, max: 500, jitter: 0 } });
+    // as files often hold them: the key after an EC PARAMETERS block (openssl ecparam -genkey), the certificate
+    // followed by its CA (a chain); the board is given the key's block and the chain's first certificate
+    const params = '-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n';
+    const c = lib.connect({ host: '127.0.0.1', port: broker.tlsPort, protocol: 'mqtts', ca: certs.ca, key: params + certs.client.key, cert: certs.client.cert + '\n' + certs.ca, protocolVersion: 5, clientId: 'node-1', reconnect: { min: 50, max: 500, jitter: 0 } });
     c.on('error', () => {});
     cleanup.push(() => new Promise<void>((r) => c.end(true, () => r())));
     await until(() => c.connected, 5000, 'connect');
