@@ -8,6 +8,14 @@ import { setup } from './setup';
 type Pub = { cmd: string; topic: string; payload: Buffer; qos: number; dup: boolean; retain: boolean; messageId?: number; properties?: Record<string, unknown> };
 const pubs = (packets: unknown[]) => packets as Pub[];
 const v5 = (opts: object = {}) => setup({ protocolVersion: 5, ...opts });
+// The connection drops and the client comes back after its backoff: the new link, its CONNACK received.
+function comeBack(t: ReturnType<typeof setup>, sessionPresent = false, properties?: object) {
+  t.mock.last().close();
+  t.clock.advance(60000);
+  const link = t.mock.last();
+  link.connack(0, sessionPresent, properties);
+  return link;
+}
 const errs = (t: ReturnType<typeof setup>) => t.of('error').map((e) => e.args[0] as MqttError);
 // When the next connection attempt is made, in ms after now.
 function nextAttempt(t: ReturnType<typeof setup>): number {
@@ -200,10 +208,7 @@ describe('CONNACK (3.2 of 5.0)', () => {
     let got: unknown = 'pending';
     t.client.publish('t', 'm', { qos: 1, properties: { messageExpiryInterval: 5 } }, (e) => (got = e));
     const [first] = pubs(link.take('publish'));
-    link.close();
-    t.clock.advance(60000);
-    link = t.mock.last();
-    link.connack(0, true);
+    link = comeBack(t, true);
     const [again] = pubs(link.take('publish'));
     expect([again.messageId, again.dup]).toEqual([first.messageId, true]);
     link.receive({ cmd: 'puback', messageId: first.messageId, reasonCode: 0 });
@@ -470,10 +475,7 @@ describe('sessions (3.1.2.4, 3.1.2.11.2)', () => {
     let link = t.online();
     t.client.publish('t', 'm', { qos: 1 });
     const [first] = pubs(link.take('publish'));
-    link.close();
-    t.clock.advance(60000);
-    link = t.mock.last();
-    link.connack(0, true);
+    link = comeBack(t, true);
     const [again] = pubs(link.take('publish'));
     expect([again.messageId, again.dup]).toEqual([first.messageId, true]);
   });

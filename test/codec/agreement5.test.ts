@@ -22,7 +22,7 @@ const binary = fc.uint8Array({ maxLength: 20 }).map((b) => Buffer.from(b));
 const someOf = (fields: Record<string, fc.Arbitrary<unknown>>) =>
   fc.record(fields, { requiredKeys: [] }).map((p) => (Object.keys(p).length ? p : undefined));
 
-const publishProps = someOf({
+const publishFields = {
   payloadFormatIndicator: fc.boolean(),
   messageExpiryInterval: u32,
   topicAlias: u16,
@@ -30,7 +30,8 @@ const publishProps = someOf({
   correlationData: binary,
   userProperties,
   contentType: text(12),
-});
+};
+const publishProps = someOf(publishFields);
 const connectProps = someOf({
   sessionExpiryInterval: u32,
   receiveMaximum: u16,
@@ -192,15 +193,10 @@ const connackProps = someOf({
   authenticationMethod: text(10),
   authenticationData: binary,
 });
+// (a server's PUBLISH may carry Subscription Identifiers, one or several)
 const inboundPublishProps = someOf({
-  payloadFormatIndicator: fc.boolean(),
-  messageExpiryInterval: u32,
-  topicAlias: u16,
-  responseTopic: topicName,
-  correlationData: binary,
-  userProperties,
+  ...publishFields,
   subscriptionIdentifier: fc.oneof(fc.integer({ min: 1, max: 268435455 }), fc.array(fc.integer({ min: 1, max: 268435455 }), { minLength: 2, maxLength: 3 })),
-  contentType: text(12),
 });
 const pick = (codes: number[]) => fc.constantFrom(...codes);
 const serverPacket5 = fc.oneof(
