@@ -13,4 +13,13 @@ describe('fuzzing (a short run of npm run fuzz)', () => {
     expect(s.reconnects).toBeGreaterThan(1000);
     expect(s.messages).toBeGreaterThan(100);
   });
+
+  it('the same with MQTT 5.0 frames (reason codes, properties, topic aliases, DISCONNECT, AUTH) to a 5.0 client', () => {
+    const s = fuzz({ count: 20000, seed: 20261203, v5: true });
+    expect(s.escaped).toEqual([]);
+    expect(s.decoded).toBeGreaterThan(1000);
+    expect(s.decodeErrors).toBeGreaterThan(1000);
+    expect(s.reconnects).toBeGreaterThan(1000);
+    expect(s.messages).toBeGreaterThan(100);
+  });
 });
