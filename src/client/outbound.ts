@@ -7,7 +7,7 @@ import { Done, Stage, remove, room, slotOf, store } from './outbox';
 import { finish } from './session';
 import { State, Session } from './state';
 import { sendRequests } from './subscriptions';
-import { topicAliasOut } from './v5';
+import { expire, topicAliasOut } from './v5';
 import { PublishOptions } from './client';
 import { Properties } from '../codec/properties';
 
@@ -192,6 +192,12 @@ export function pump(s: Session): void {
       }
       if (stage === Stage.QUEUED) sendRequests(s, k);
       if (stage === Stage.QUEUED && qos && inflight >= s._window) break;
+      // 5.0: one whose Message Expiry Interval passed while it waited (never one sent before: the server may
+      // hold it) is dropped, not written (v5.ts)
+      if (MQTT5 && box._exp && stage === Stage.QUEUED && box._exp[k] && !(box._bytes[box._at[k]] & 8) && box._exp[k] <= s._clock.now()) {
+        k = expire(s, k);
+        continue;
+      }
       const n = stage === Stage.RELEASE ? 4 : box._len[k];
       // Never run more than one transmit buffer ahead of the socket: Espruino buffers writes without limit.
       if (s._unflushed && s._unflushed + n > s._tx.length) break;

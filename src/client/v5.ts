@@ -6,7 +6,7 @@ import { encodeEmpty } from '../codec/writer';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { emit } from './events';
 import { Stage, remove, slotOf } from './outbox';
-import { pump, send } from './outbound';
+import { dropped, pump, send } from './outbound';
 import { lose } from './session';
 import { Request, Session } from './state';
 
@@ -101,6 +101,16 @@ export function unsendable(s: Session, k: number, held: boolean): number {
         : exp && !held && exp <= s._clock.now()
           ? ClientErr.EXPIRED
           : 0;
+}
+
+// Drops outbox message k, expired before it could be written on a live connection (53, with 'drop');
+// returns the slot before the one that followed it, for pump's loop to go on from.
+export function expire(s: Session, k: number): number {
+  const done = s._box._done[k];
+  const err = dropped(s, ClientErr.EXPIRED, k);
+  const next = remove(s._box, k);
+  emit(s, done, err);
+  return next - 1;
 }
 
 // ---- acknowledgements

@@ -244,6 +244,20 @@ describe('PUBLISH properties (3.3.2.3)', () => {
     expect(got).toEqual([Err.BAD_PROPERTY, Err.BAD_PROPERTY]);
   });
 
+  it('one that expires while it waits behind the window on a live connection is not sent either', () => {
+    const t = v5({ window: 1 });
+    const link = t.online();
+    const got: unknown[] = [];
+    t.client.publish('t', 'A', { qos: 1 });
+    t.client.publish('t', 'B', { qos: 1, properties: { messageExpiryInterval: 5 } }, (e) => got.push((e as MqttError).code));
+    t.client.publish('t', 'C', { qos: 1 });
+    const [a] = pubs(link.take('publish'));
+    t.clock.advance(6000);
+    link.receive({ cmd: 'puback', messageId: a.messageId, reasonCode: 0 });
+    expect(got).toEqual([ClientErr.EXPIRED]);
+    expect(pubs(link.take('publish')).map((p) => String(p.payload))).toEqual(['C']);
+  });
+
   it('a queued message whose expiry passed while offline is not sent, and is reported with drop', () => {
     const t = v5();
     let got: MqttError | undefined;
