@@ -68,6 +68,13 @@ export type Listener = (a?: any, b?: any, c?: any) => void; // eslint-disable-li
 export type Handler = (topic: string, payload: Payload, packet: Message) => void;
 export type SubscribeDone = (err?: MqttError, granted?: { topic: string; qos: number }[]) => void;
 
+// 5.0: end(force, { reasonCode, properties }, done): the DISCONNECT's reason code (0x04: the server
+// publishes the will) and properties (sessionExpiryInterval, reasonString, userProperties).
+export interface EndOptions {
+  reasonCode?: number;
+  properties?: Properties;
+}
+
 export interface PublishOptions {
   qos?: number;
   retain?: boolean;
@@ -91,7 +98,7 @@ export interface Client {
   publish(topic: string, payload: unknown, opts?: PublishOptions | Done, done?: Done): boolean;
   subscribe(filter: string | string[], opts?: SubscribeOptions | SubscribeDone, done?: SubscribeDone): boolean;
   unsubscribe(filter: string | string[], done?: Done): boolean;
-  end(force?: boolean | (() => void), done?: () => void): void;
+  end(force?: boolean | (() => void), opts?: EndOptions | (() => void), done?: () => void): void;
   reconnect(): void;
   queued(): number;
 }
@@ -160,8 +167,11 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     const props = copyProps(o.properties) || {};
     // enhanced authentication (AUTH exchanges, 4.12 of 5.0) is not supported: refused, not met on every connection
     if (props.authenticationMethod != null || props.authenticationData != null) throw mqttError(ClientErr.BAD_OPTION, 'authenticationMethod: enhanced authentication is not supported');
-    // Receive Maximum: no more QoS 1 and 2 messages unacknowledged than qos2Ids remembers (3.3.4 of 5.0)
+    // Receive Maximum: no more QoS 1 and 2 messages unacknowledged than qos2Ids remembers (3.3.4 of 5.0); more
+    // would let the server have QoS 2 ids outstanding that the ring of remembered ids has overwritten, and a
+    // message resent under one of them would be delivered twice
     if (props.receiveMaximum == null) props.receiveMaximum = o.qos2Ids || 16;
+    if ((props.receiveMaximum as number) > (o.qos2Ids || 16)) throw mqttError(ClientErr.BAD_OPTION, 'receiveMaximum must not exceed qos2Ids');
     fields.version = 5;
     fields.properties = props;
     if (will) fields.will!.properties = copyProps(will.properties) || undefined;

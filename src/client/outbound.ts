@@ -231,7 +231,7 @@ export function pump(s: Session): void {
     emit(s, 'drain');
   }
   if (s._ending && s._state === State.CONNECTED && box._head === box._end && !s._unflushed) {
-    send(s, encodeEmpty(s._tx, Type.DISCONNECT));
+    send(s, MQTT5 && s._v5 ? encodeEmpty(s._tx, Type.DISCONNECT, s._byeCode, s._byeProps!) : encodeEmpty(s._tx, Type.DISCONNECT));
     finish(s);
   }
 }

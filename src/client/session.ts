@@ -8,7 +8,8 @@ import { Stage, remove } from './outbox';
 import { dropped, pump, send } from './outbound';
 import { Events, Session, State, Wake } from './state';
 import { renew } from './subscriptions';
-import { connack5, goodbye, unsendable } from './v5';
+import { EndOptions } from './client';
+import { connack5, farewell, goodbye, unsendable } from './v5';
 
 // The connection's life: opening it, CONNACK and the session rules, keep-alive, losing it and backing off,
 // reconnecting, ending. Every socket event and timer enters the client here, and the events they cause
@@ -208,18 +209,23 @@ export function reconnect(this: Session): void {
   flush(s);
 }
 
-export function end(this: Session, force?: boolean | (() => void), done?: () => void): void {
+export function end(this: Session, force?: boolean | (() => void), done?: EndOptions | (() => void), last?: () => void): void {
   const s = this;
   if (typeof force === 'function') {
     done = force;
     force = false;
   }
-  if (done) s._endDone.push(done);
+  // 5.0: end(force, { reasonCode, properties }, done), as MQTT.js: the DISCONNECT's (3.1.1 has none to send)
+  if (MQTT5 && done && typeof done !== 'function') {
+    if (!farewell(s, done)) return;
+    done = last;
+  }
+  if (done) s._endDone.push(done as () => void);
   if (s._state !== State.ENDED) {
     s._ending = true;
     if (s._state === State.CONNECTED) {
       if (!force) return settle(s, pump(s)); // DISCONNECT once the outbox is empty and the socket drained
-      send(s, encodeEmpty(s._tx, Type.DISCONNECT));
+      send(s, MQTT5 && s._v5 ? encodeEmpty(s._tx, Type.DISCONNECT, s._byeCode, s._byeProps!) : encodeEmpty(s._tx, Type.DISCONNECT));
     }
   }
   finish(s);

@@ -104,6 +104,8 @@ export interface Session extends Client {
   _aliasMax?: number; // on this connection: the smaller of that and the server's Topic Alias Maximum
   _aliasOut?: string[]; // outbound: the topic of alias i + 1
   _aliasIn?: string[]; // inbound: the topic of alias i + 1
+  _byeCode?: number; // end()'s DISCONNECT reason code and properties, when it was given them
+  _byeProps?: Properties | null;
 }
 
 // The events of one link: the client, and the generation the link belongs to.

@@ -1,10 +1,11 @@
-import { Type } from '../codec/constants';
-import { Properties } from '../codec/properties';
+import { Err, Type } from '../codec/constants';
+import { Properties, propsSize } from '../codec/properties';
 import { Packet } from '../codec/reader';
 import { fromBytes, toBytes } from '../codec/strings';
 import { encodeEmpty } from '../codec/writer';
+import { EndOptions } from './client';
 import { ClientErr, MqttError, mqttError } from './errors';
-import { emit } from './events';
+import { emit, settle } from './events';
 import { Stage, remove, slotOf } from './outbox';
 import { dropped, pump, send } from './outbound';
 import { lose } from './session';
@@ -165,6 +166,36 @@ export function goodbye(s: Session, code: number): boolean {
     code === ClientErr.TOPIC_ALIAS ? 0x94 : code === ClientErr.PROTOCOL || code === ClientErr.ACK_MISMATCH ? 0x82 : code === 20 ? 0x95 : (code > 0 && code < 20) || (code >= 42 && code <= 45) ? 0x81 : 0;
   if (!rc || (s._unflushed && s._clock.now() - s._unflushedSince >= 1000)) return false;
   send(s, encodeEmpty(s._tx, Type.DISCONNECT, rc));
+  return true;
+}
+
+// end()'s options for the client's DISCONNECT (5.0 3.14.2): a reason code a client may send (0x04 Disconnect
+// with Will Message: the server publishes the will), the properties a DISCONNECT allows but Server Reference
+// (the server's), and a Session Expiry Interval only where CONNECT gave one [MQTT-3.14.2-2]; the packet must
+// fit the transmit buffer. Kept (a copy) for the DISCONNECT when they are right; else refused with an
+// 'error' and false: nothing ends.
+export function farewell(s: Session, o: EndOptions): boolean {
+  const rc = o.reasonCode || 0;
+  const props = o.properties;
+  const size = propsSize(props, 1 << Type.DISCONNECT);
+  const keeps = s._fields.properties && s._fields.properties.sessionExpiryInterval;
+  const code =
+    size < 0
+      ? -size
+      : ' 0 4 128 129 130 131 144 147 148 149 150 151 152 153 '.indexOf(' ' + rc + ' ') < 0
+        ? Err.BAD_REASON
+        : props && (props.serverReference !== undefined || (props.sessionExpiryInterval && !keeps))
+          ? Err.BAD_PROPERTY
+          : size + 6 > s._tx.length
+            ? Err.BUFFER_TOO_SHORT
+            : 0;
+  if (code) {
+    emit(s, 'error', mqttError(code, 'end()'));
+    settle(s, 0);
+    return false;
+  }
+  s._byeCode = rc;
+  s._byeProps = copyProps(props);
   return true;
 }
 

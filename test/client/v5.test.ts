@@ -31,6 +31,7 @@ describe('CONNECT (3.1 of 5.0)', () => {
   it('says protocol level 5 and carries the CONNECT and will properties', () => {
     const t = v5({
       clean: false,
+      qos2Ids: 20,
       properties: { sessionExpiryInterval: 300, receiveMaximum: 20, maximumPacketSize: 4096, topicAliasMaximum: 4, requestProblemInformation: true, userProperties: { site: 'lab' } },
       will: { topic: 'w', payload: 'gone', qos: 1, properties: { willDelayInterval: 10, messageExpiryInterval: 60, contentType: 'text/plain', responseTopic: 'r', correlationData: 'c', userProperties: { a: 'b' } } },
     });
@@ -45,6 +46,10 @@ describe('CONNECT (3.1 of 5.0)', () => {
   it('announces a Receive Maximum of qos2Ids unless given one (the QoS 2 ids it remembers bound what may be unacknowledged)', () => {
     const link = v5({ qos2Ids: 5 }).online();
     expect((link.sent[0] as unknown as { properties: object }).properties).toEqual({ receiveMaximum: 5 });
+    // more than it remembers is refused: a QoS 2 id the ring had overwritten could be delivered twice
+    expect(() => v5({ qos2Ids: 5, properties: { receiveMaximum: 6 } })).toThrow(expect.objectContaining({ code: ClientErr.BAD_OPTION, message: expect.stringContaining('receiveMaximum must not exceed qos2Ids') }));
+    expect(() => v5({ properties: { receiveMaximum: 17 } })).toThrow(expect.objectContaining({ code: ClientErr.BAD_OPTION }));
+    expect(v5({ qos2Ids: 5, properties: { receiveMaximum: 3 } }).online().sent[0]).toMatchObject({ properties: { receiveMaximum: 3 } });
   });
 
   it('keeps copies of the properties it was given: a later change to them changes nothing', () => {
@@ -434,6 +439,60 @@ describe("the server's DISCONNECT (3.14)", () => {
     t.online().receive({ cmd: 'disconnect', reasonCode: 0 });
     expect(t.errors()).toEqual([]);
     expect(t.of('close').length).toBe(1);
+  });
+});
+
+describe("the client's DISCONNECT: end(force, { reasonCode, properties }, done) (3.14.2)", () => {
+  it('carries the reason code and properties given, after the outbox drains, and ends as usual', () => {
+    const t = v5({ properties: { sessionExpiryInterval: 60 } });
+    const link = t.online();
+    link.drain();
+    const opts = { reasonCode: 4, properties: { sessionExpiryInterval: 0, reasonString: 'shutting down', userProperties: { why: 'update' } } };
+    let ended = false;
+    t.client.end(false, opts, () => (ended = true));
+    opts.reasonCode = 0x80; // a copy was kept
+    expect(link.take('disconnect')).toEqual([expect.objectContaining({ reasonCode: 4, properties: { sessionExpiryInterval: 0, reasonString: 'shutting down', userProperties: { why: 'update' } } })]);
+    expect([link.ended, ended, t.of('end').length]).toEqual([true, true, 1]);
+  });
+
+  it('forced: at once; without options, the short DISCONNECT (no reason code, no properties)', () => {
+    const t = v5();
+    const link = t.online();
+    t.client.end(true, { reasonCode: 0x80 });
+    expect(link.take('disconnect')).toEqual([expect.objectContaining({ reasonCode: 0x80 })]);
+    const u = v5();
+    const other = u.online();
+    other.drain();
+    const before = other.bytes;
+    u.client.end();
+    expect(other.take('disconnect').length).toBe(1);
+    expect(other.bytes - before).toBe(2); // e0 00
+  });
+
+  it('refuses what a client may not send, with an error, and does not end: a server-only code or property, a Session Expiry Interval CONNECT did not set', () => {
+    const t = v5();
+    const link = t.online();
+    link.drain();
+    t.client.end(false, { reasonCode: 0x8b }); // Server shutting down: the server's
+    t.client.end(false, { reasonCode: 4.5 });
+    t.client.end(false, { properties: { serverReference: 'other' } });
+    t.client.end(false, { properties: { sessionExpiryInterval: 30 } }); // [MQTT-3.14.2-2]
+    t.client.end(false, { properties: { topicAlias: 1 } }); // not a DISCONNECT property
+    t.client.end(false, { properties: { reasonString: 'x'.repeat(600) } }); // larger than the transmit buffer
+    expect(t.errors()).toEqual([Err.BAD_REASON, Err.BAD_REASON, Err.BAD_PROPERTY, Err.BAD_PROPERTY, Err.BAD_PROPERTY, Err.BUFFER_TOO_SHORT]);
+    expect(link.take('disconnect')).toEqual([]);
+    expect([t.client.connected, link.ended]).toEqual([true, false]);
+    expect(t.client.publish('still', 'open', { qos: 1 })).toBe(true);
+  });
+
+  it('on a 3.1.1 connection the options are checked but the DISCONNECT has no reason to carry', () => {
+    const t = setup({ protocolVersion: 4 });
+    const link = t.online();
+    link.drain();
+    const before = link.bytes;
+    t.client.end(false, { reasonCode: 4 });
+    expect(link.take('disconnect').length).toBe(1);
+    expect(link.bytes - before).toBe(2);
   });
 });
 

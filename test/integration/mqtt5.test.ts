@@ -214,4 +214,21 @@ describe('MQTT 5.0 against Mosquitto 2.0, with MQTT.js 5.0 as the peer', () => {
     await until(() => wills.length === 1, 5000, 'the delayed will');
     expect(wills[0] - cut).toBeGreaterThanOrEqual(1500);
   });
+
+  it("end() with reason code 0x04 (Disconnect with Will Message): the broker publishes the will; a plain end() does not", async () => {
+    broker = await startMosquitto();
+    const watcher = await peer();
+    const wills: string[] = [];
+    watcher.on('message', (topic) => wills.push(topic));
+    await watcher.subscribeAsync('bye/+/status', { qos: 1 });
+    const will = (id: string) => ({ topic: `bye/${id}/status`, payload: 'offline', qos: 1 });
+    const a = ours({ clientId: 'bye-a', will: will('a') });
+    const b = ours({ clientId: 'bye-b', will: will('b') });
+    await Promise.all([next(a, 'connect'), next(b, 'connect')]);
+    await new Promise<void>((resolve) => a.end(false, { reasonCode: 4, properties: { reasonString: 'going down' } }, resolve));
+    await new Promise<void>((resolve) => b.end(false, resolve));
+    await until(() => wills.length > 0, 5000, 'the will');
+    await sleep(300);
+    expect(wills).toEqual(['bye/a/status']);
+  });
 });
