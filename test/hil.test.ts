@@ -39,6 +39,16 @@ describe('npm run hil', () => {
     expect(out).not.toMatch(/^\s+at /m);
   }, 60000);
 
+  it('says it runs 3.1.1 only when the configuration says MQTT 5.0, instead of testing another firmware', async () => {
+    const config = join(mkdtempSync(join(tmpdir(), 'hil-')), 'node.json');
+    const raw = JSON.parse(readFileSync('node.example.json', 'utf8'));
+    raw.mqtt.version = 5;
+    writeFileSync(config, JSON.stringify(raw));
+    const { code, out } = await hil(['--simulate', '--board', 'esp32', '--config', config]);
+    expect(code, out).not.toBe(0);
+    expect(out).toMatch(/says "mqtt": \{"version": 5\}: npm run hil runs its node against Aedes, which speaks MQTT 3\.1\.1 only/);
+  });
+
   it('exits non-zero and says why when the node never comes online', async () => {
     const { code, out } = await hil(['--board', 'esp32']);
     expect(code).toBe(2);
