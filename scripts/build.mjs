@@ -17,11 +17,11 @@ const flag = (name) => args.includes(`--${name}`);
 // What each step of the build script is, in words.
 const LABELS = [
   [/^tsc\b/, 'type-checking the sources (tsc)'],
-  [/^rollup\b/, 'bundling the library, the boot build and the ESP32 and ESP8266 firmware, each with and without WebSocket and Sparkplug B (rollup, terser)'],
+  [/^rollup\b/, 'bundling the library, the boot build and the ESP32 and ESP8266 firmware, each with and without WebSocket and Sparkplug B, and the ESP32's in MQTT 5.0 (rollup, terser)'],
   [/sizes\.mjs/, 'measuring the bundles against boards/bundles.json'],
   [/node-config\.mjs/, 'checking the node configuration'],
 ];
-const OUTPUTS = ['dist/espruino-mqtt.js', 'dist/espruino-mqtt-boot.js', 'dist/espruino-mqtt-ws.js', 'dist/espruino-mqtt-ws-boot.js', 'dist/host.cjs', 'dist/esp32.js', 'dist/esp8266.js', 'dist/esp32-ws.js', 'dist/esp8266-ws.js', 'dist/esp32-sparkplug.js', 'dist/esp8266-sparkplug.js', 'dist/esp32-ws-sparkplug.js', 'dist/esp8266-ws-sparkplug.js', 'dist/sizes.json'];
+const OUTPUTS = ['dist/espruino-mqtt.js', 'dist/espruino-mqtt-boot.js', 'dist/espruino-mqtt-ws.js', 'dist/espruino-mqtt-ws-boot.js', 'dist/host.cjs', 'dist/esp32.js', 'dist/esp8266.js', 'dist/esp32-ws.js', 'dist/esp8266-ws.js', 'dist/esp32-sparkplug.js', 'dist/esp8266-sparkplug.js', 'dist/esp32-ws-sparkplug.js', 'dist/esp8266-ws-sparkplug.js', 'dist/esp32-mqtt5.js', 'dist/esp32-sparkplug-mqtt5.js', 'dist/sizes.json'];
 const INPUTS = ['src', 'boards', 'scripts/boot-build.mjs', 'scripts/sizes.mjs', 'rollup.config.mjs', 'tsconfig.json', 'package.json', 'node.json'];
 
 function newest(path) {

@@ -40,7 +40,7 @@ export function scratch() {
 // Starts the interpreter in `dir`, types `lines` into its REPL one at a time (each waits for the prompt's
 // echo), and collects every output line that starts with "@@" as [key, ...values]. Resolves when the
 // interpreter prints "@@done", exits, or `ms` pass; the process is always ended. onMark sees each as it comes;
-// control.stop() (set here) ends it early.
+// control.stop() (set here) ends it early, and control.type(line) types a line into its REPL.
 export function run(bin, dir, lines, ms = 30000, onMark = () => {}, control = {}) {
   return new Promise((resolve) => {
     const child = spawn(bin, [], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -56,6 +56,7 @@ export function run(bin, dir, lines, ms = 30000, onMark = () => {}, control = {}
     };
     const timer = setTimeout(() => finish('timeout'), ms);
     control.stop = () => finish('stopped');
+    control.type = (line) => !finished && child.stdin.write(line + '\n');
     let pending = '';
     child.stdout.on('data', (d) => {
       out += d.toString('latin1');

@@ -1,13 +1,14 @@
-// A plain Mosquitto on 127.0.0.1 and an ephemeral port, anonymous, for the scripts that need an MQTT 5.0
-// broker (Aedes speaks 3.1.1 only): the real-interpreter scenarios and the memory bench. The tests have a
-// fuller one (test/helpers/mosquitto.ts). Needs the mosquitto package (npm test's pretest step installs it).
+// A plain Mosquitto on 127.0.0.1 and an ephemeral port (or `port`), anonymous, for the scripts that need an
+// MQTT 5.0 broker (Aedes speaks 3.1.1 only): the real-interpreter scenarios, the memory bench, npm start for a
+// 5.0 node. The tests have a fuller one (test/helpers/mosquitto.ts). Needs the mosquitto package (npm test's
+// pretest step installs it).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export async function startPlainMosquitto() {
+export async function startPlainMosquitto(wanted = 0) {
   const exe = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/local/bin/mosquitto'].find((f) => {
     try {
       execFileSync('test', ['-x', f]);
@@ -18,7 +19,7 @@ export async function startPlainMosquitto() {
   });
   if (!exe) throw new Error('mosquitto is not installed: sudo apt-get install mosquitto (npm test installs it: scripts/pretest.mjs)');
   const dir = mkdtempSync(join(tmpdir(), 'mosquitto-'));
-  const port = await new Promise((resolve) => {
+  const port = wanted || await new Promise((resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
       const p = s.address().port;
       s.close(() => resolve(p));
@@ -29,6 +30,10 @@ export async function startPlainMosquitto() {
   writeFileSync(join(dir, 'mosquitto.conf'), [...root, 'log_dest none', 'max_queued_messages 100000', `listener ${port} 127.0.0.1`, 'allow_anonymous true'].join('\n') + '\n');
   const child = spawn(exe, ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
   for (const end = Date.now() + 5000; ; ) {
+    if (child.exitCode !== null) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`mosquitto exited (code ${child.exitCode}) instead of listening on 127.0.0.1:${port}`);
+    }
     const up = await new Promise((r) => {
       const c = net.connect(port, '127.0.0.1', () => (c.destroy(), r(true)));
       c.on('error', () => r(false));

@@ -68,7 +68,7 @@ export function checkConfig(raw, boardName) {
   const m = raw.mqtt;
   if (!isObject(m)) err('mqtt', 'must be an object with at least "url": "mqtt://host:1883"');
   else {
-    unknownKeys(m, ['url', 'urls', 'username', 'password', 'keepalive', 'clientId'], 'mqtt.', err);
+    unknownKeys(m, ['url', 'urls', 'username', 'password', 'keepalive', 'clientId', 'version'], 'mqtt.', err);
     const urls = m.urls !== undefined ? m.urls : m.url !== undefined ? [m.url] : [];
     if (!Array.isArray(urls) || !urls.length) err('mqtt.url', 'is missing: the broker, as "mqtt://host:1883" (or "urls": [...] to fail over)');
     else
@@ -96,6 +96,15 @@ export function checkConfig(raw, boardName) {
       if (typeof m.clientId !== 'string' || !/^[0-9A-Za-z]{1,23}$/.test(m.clientId))
         err('mqtt.clientId', 'must be 1 to 23 letters and digits, which every broker accepts [MQTT-3.1.3-5]; omit it to use the node id');
       else out.mqtt.clientId = m.clientId;
+    }
+    // 4: MQTT 3.1.1, the default; 5: MQTT 5.0, the -mqtt5 firmware (firmwareFile), which has no WebSocket
+    if (m.version !== undefined) {
+      if (m.version !== 4 && m.version !== 5) err('mqtt.version', `must be 4 (MQTT 3.1.1, the default) or 5 (MQTT 5.0), not ${JSON.stringify(m.version)}`);
+      else if (m.version === 5 && !board.budget.mqtt5)
+        err('mqtt.version', `MQTT 5.0 does not fit an ${board.name}: its client takes about 240 blocks more RAM than 3.1.1's, and with no sensors it ran out of memory (npm run bench:memory); use version 4 here, or an ESP32`);
+      else if (m.version === 5 && out.mqtt.servers.some((s) => s.protocol.startsWith('ws')))
+        err('mqtt.version', 'MQTT 5.0 firmware has no WebSocket: use mqtt:// or mqtts:// brokers, or version 4 over ws://');
+      else if (m.version === 5) out.mqtt.version = 5;
     }
   }
 
@@ -296,7 +305,7 @@ export function checkConfig(raw, boardName) {
   const ram = estimateBlocks(out, board);
   const perSensor = board.budget.sensor + (out.sparkplug ? board.budget.sparkplugSensor : 0);
   if (!errors.length && ram + board.budget.headroom > board.blocks)
-    err('sensors', `this node needs about ${ram} of the ${board.blocks} blocks of RAM an ${board.name} has, and ${board.budget.headroom} more for its peaks (${out.sparkplug ? 'commands' : 'discovery'}, bursts): leave out a sensor (a BME280 or DS18B20 costs about ${perSensor + board.budget.modules.bme280}, a DHT22 ${perSensor + board.budget.modules.dht22}, an analog or digital input ${perSensor})${firmwareFile(out, '').includes('-ws') ? `, use mqtt:// (a ws:// broker takes ${board.budget.websocket} of it)` : ''} or use an ESP32`);
+    err('sensors', `this node needs about ${ram} of the ${board.blocks} blocks of RAM an ${board.name} has, and ${board.budget.headroom} more for its peaks (${out.sparkplug ? 'commands' : 'discovery'}, bursts): leave out a sensor (a BME280 or DS18B20 costs about ${perSensor + board.budget.modules.bme280}, a DHT22 ${perSensor + board.budget.modules.dht22}, an analog or digital input ${perSensor})${firmwareFile(out, '').includes('-ws') ? `, use mqtt:// (a ws:// broker takes ${board.budget.websocket} of it)` : ''}${out.mqtt.version === 5 ? `, use MQTT 3.1.1 (mqtt.version 5 takes ${board.budget.mqtt5} of it)` : ''} or use an ESP32`);
   return { config: out, board, errors, ram };
 }
 
@@ -314,6 +323,7 @@ export function estimateBlocks(cfg, board) {
   const buffers = board.rxBuffer + board.txBuffer + board.outboxBytes + (ws ? board.txBuffer : 0); // + its frame buffer
   let n = b.connected + Math.ceil(buffers / board.blockSize - buffers / b.blockSize) + cfg.actuators.length * b.actuator;
   if (ws) n += b.websocket;
+  if (cfg.mqtt.version === 5) n += b.mqtt5; // the 5.0 client's code and state
   // the Sparkplug node's code and its payload buffer (sized at build time, in checkSizes)
   if (cfg.sparkplug) n += b.sparkplug + Math.ceil((cfg.sparkplug.bytes || board.txBuffer) / board.blockSize);
   // (a Sparkplug node keeps each sensor's last values and their time, for its NBIRTH)
@@ -325,10 +335,11 @@ export function estimateBlocks(cfg, board) {
 function checkSizes(cfg, board, err) {
   const host = createRequire(import.meta.url)('../dist/host.cjs');
   const id = cfg.id || 'esp0123456789ab';
+  const v5 = cfg.mqtt.version === 5;
   if (cfg.sparkplug) {
     // the firmware lays every payload out in a buffer of this size; the NBIRTH is the largest
     const bytes = (cfg.sparkplug.bytes = sparkplugBirthBytes(cfg, host.quantities));
-    const size = publishSize(`spBv1.0/${cfg.sparkplug.group}/NBIRTH/${id}`, 'x'.repeat(bytes));
+    const size = publishSize(`spBv1.0/${cfg.sparkplug.group}/NBIRTH/${id}`, 'x'.repeat(bytes), v5);
     if (size > board.txBuffer)
       err('sensors', `the Sparkplug NBIRTH of this node takes up to ${size} bytes, more than the ${board.name} transmit buffer (${board.txBuffer}): shorten the names or sparkplug.group, or leave out a sensor`);
     return;
@@ -336,11 +347,11 @@ function checkSizes(cfg, board, err) {
   for (let i = 0; ; i++) {
     const m = host.discoveryMessage(cfg, id, board.name, 'esp0123456789ab', i);
     if (!m) break;
-    const size = publishSize(m[0], m[1]);
+    const size = publishSize(m[0], m[1], v5);
     if (size > board.txBuffer)
       err('discovery', `the Home Assistant config for ${m[0]} is ${size} bytes, more than the ${board.name} transmit buffer (${board.txBuffer}): shorten node.name, node.prefix or the names`);
   }
-  const will = publishSize(`${cfg.prefix}/${id}/status`, 'offline');
+  const will = publishSize(`${cfg.prefix}/${id}/status`, 'offline', v5);
   if (will > board.txBuffer) err('node.prefix', 'is too long for the board');
 }
 
@@ -357,8 +368,9 @@ export function sparkplugBirthBytes(cfg, quantities) {
   return n + metric('Node Info/Error', 2 + 64);
 }
 
-function publishSize(topic, payload) {
-  const body = 2 + Buffer.byteLength(topic) + 2 + Buffer.byteLength(payload);
+// A PUBLISH at QoS 1 (5.0: with its properties' length, one byte for none).
+function publishSize(topic, payload, v5) {
+  const body = 2 + Buffer.byteLength(topic) + 2 + (v5 ? 1 : 0) + Buffer.byteLength(payload);
   return 1 + (body < 128 ? 1 : body < 16384 ? 2 : 3) + body;
 }
 
@@ -380,10 +392,11 @@ function parseUrl(u) {
 
 // The firmware a node runs: the board bundle; its WebSocket build when a broker URL is ws:// or wss://
 // (the TCP build has none of the WebSocket code, and refuses those URLs); its Sparkplug B build for the
-// sparkplug format (the Home Assistant node has none of it).
+// sparkplug format (the Home Assistant node has none of it); its MQTT 5.0 build for "mqtt": {"version": 5}
+// (the 3.1.1 builds have none of 5.0's code).
 export function firmwareFile(config, board) {
   const ws = config.mqtt.servers.some((s) => s.protocol.startsWith('ws')) ? '-ws' : '';
-  return `dist/${board}${ws}${config.format === 'sparkplug' ? '-sparkplug' : ''}.js`;
+  return `dist/${board}${ws}${config.format === 'sparkplug' ? '-sparkplug' : ''}${config.mqtt.version === 5 ? '-mqtt5' : ''}.js`;
 }
 
 // A GPIO number, or "D4" / "GPIO4" / "A0" (the ESP8266's ADC is pin 17 to Espruino).
@@ -452,7 +465,7 @@ export function describe(cfg, boardName) {
       ? `board ${boardName}, Sparkplug B edge node ${cfg.id || '(from the board serial)'} in group ${cfg.sparkplug.group}, topics spBv1.0/${cfg.sparkplug.group}/N*/<id>${cfg.sparkplug.host ? `, waits for primary host ${cfg.sparkplug.host}` : ''}`
       : `board ${boardName}, node ${cfg.id || '(from the board serial)'} "${cfg.name}", topics ${cfg.prefix}/<id>/, readings ${cfg.format} QoS ${cfg.qos}`,
   ];
-  lines.push(`broker ${cfg.mqtt.servers.map((s) => `${s.protocol}://${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}${s.path || ''}`).join(', ')}${cfg.mqtt.username ? `, user ${cfg.mqtt.username}` : ''}${cfg.mqtt.password ? ', password set' : ''}`);
+  lines.push(`broker ${cfg.mqtt.servers.map((s) => `${s.protocol}://${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}${s.path || ''}`).join(', ')}${cfg.mqtt.version === 5 ? ', MQTT 5.0' : ''}${cfg.mqtt.username ? `, user ${cfg.mqtt.username}` : ''}${cfg.mqtt.password ? ', password set' : ''}`);
   if (cfg.wifi) lines.push(`Wi-Fi "${cfg.wifi.ssid}"${cfg.wifi.password ? ', password set' : ', open'}`);
   // the ESP8266's ADC is pin 17 to Espruino, "A0" to its user
   const pinName = (s) => (s.type === 'analog' && boardName === 'esp8266' && s.pin === 17 ? 'A0' : s.pin);

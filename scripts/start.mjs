@@ -1,4 +1,5 @@
-// npm start: the sensor node without hardware. Builds the firmware, starts an Aedes broker on 127.0.0.1,
+// npm start: the sensor node without hardware. Builds the firmware, starts an Aedes broker on 127.0.0.1
+// (Mosquitto for an MQTT 5.0 node: node.json "mqtt": {"version": 5}, or --mqtt5),
 // runs the board bundle as a simulated node (in the Espruino sandbox, or on a real interpreter with
 // --espruino) with simulated sensors, and shows what a broker sees: availability, Home Assistant discovery,
 // readings, a command and its state echo. Ctrl-C ends it cleanly (the node says offline first).
@@ -6,7 +7,7 @@
 // unless given): the view decodes its NBIRTH, NDATA, NDEATH and NCMD payloads, and the demo sends NCMDs.
 //
 //   npm start [-- --board esp32|esp8266] [--port 1883] [--nodes N] [--config node.json]
-//             [--format sparkplug [--group NAME]] [--espruino /path/to/espruino] [--real-periods]
+//             [--format sparkplug [--group NAME]] [--mqtt5] [--espruino /path/to/espruino] [--real-periods]
 //             [--duration SECONDS] [--no-build]
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -15,7 +16,8 @@ import net from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import { commandLine } from './args.mjs';
-import { configAt, describe, firmwareFile } from './node-config.mjs';
+import { configAt, describe, firmwareFile, readConfigFile } from './node-config.mjs';
+import { startPlainMosquitto } from './mosquitto.mjs';
 import { simulateNode } from './sim-node.mjs';
 
 const { opt, flag } = commandLine();
@@ -46,11 +48,28 @@ if (!flag('no-build')) {
 }
 t0 = Date.now();
 
-// ---- the broker, on the port asked for, or any free one when that is taken
+// ---- the broker, on the port asked for, or any free one when that is taken: Aedes, or Mosquitto for a node
+// whose node.json says "mqtt": {"version": 5} (Aedes speaks MQTT 3.1.1 only)
+let v5 = flag('mqtt5');
+try {
+  v5 = v5 || readConfigFile(configFile).mqtt?.version === 5;
+} catch (e) {
+  // (the configuration's own errors are reported below)
+}
 const broker = await Aedes.createBroker();
 const server = net.createServer(broker.handle);
-const port = await listen(Number(opt('port', 1883)));
-say(`${color(1, 'broker')} Aedes on mqtt://127.0.0.1:${port}   (watch it too: mosquitto_sub -p ${port} -t '#' -v, from Debian's mosquitto-clients)`);
+let port = await listen(Number(opt('port', 1883)));
+let mosquitto = null;
+if (v5) {
+  await new Promise((r) => server.close(r)); // the port found, for Mosquitto
+  try {
+    mosquitto = await startPlainMosquitto(port);
+  } catch (e) {
+    fail(`${configFile} says "mqtt": {"version": 5}: MQTT 5.0, which npm start runs against Mosquitto (Aedes speaks 3.1.1 only), but ${e.message}`);
+  }
+  port = mosquitto.port;
+}
+say(`${color(1, 'broker')} ${v5 ? 'Mosquitto (MQTT 5.0)' : 'Aedes'} on mqtt://127.0.0.1:${port}   (watch it too: mosquitto_sub -p ${port} -t '#' -v, from Debian's mosquitto-clients)`);
 
 // ---- the node's configuration, pointed at this broker; --format sparkplug: the same node as a Sparkplug B
 // edge node, without what it does not have (its topics are spBv1.0/<group>/..., data at QoS 0, no discovery)
@@ -61,13 +80,15 @@ const sparkplugNode = (raw) => {
 };
 let config, errors;
 try {
+  // --mqtt5: the same node in MQTT 5.0
+  const version = (raw) => flag('mqtt5') && (raw.mqtt.version = 5);
   ({ config, errors } = format === 'sparkplug'
-    ? configAt(configFile, board, `mqtt://127.0.0.1:${port}`, { format: 'sparkplug' }, sparkplugNode)
-    : configAt(configFile, board, `mqtt://127.0.0.1:${port}`));
+    ? configAt(configFile, board, `mqtt://127.0.0.1:${port}`, { format: 'sparkplug' }, (raw) => (sparkplugNode(raw), version(raw)))
+    : configAt(configFile, board, `mqtt://127.0.0.1:${port}`, {}, version));
 } catch (e) {
   fail(e.message); // names the file, and the line and column of a syntax error
 }
-if (errors.length) fail(`${configFile}${format ? ` as a ${format} node` : ''} for ${board}:\n  ${errors.join('\n  ')}`);
+if (errors.length) fail(`${configFile}${format ? ` as a ${format} node` : ''}${flag('mqtt5') ? ' in MQTT 5.0' : ''} for ${board}:\n  ${errors.join('\n  ')}`);
 if (!flag('real-periods')) config.sensors.forEach((s, i) => s.period && (s.period = Math.min(s.period, 3 + i)));
 say(`${color(1, 'config')} ${configFile}: ${describe(config, board).join('; ')}`);
 if (!flag('real-periods')) say(`${color(1, 'config')} sensor periods shortened to 3-${2 + config.sensors.length} s for the demo (--real-periods keeps them)`);
@@ -233,7 +254,8 @@ async function stop() {
   }
   await view.endAsync();
   await new Promise((r) => broker.close(r));
-  server.close();
+  if (mosquitto) await mosquitto.close();
+  else server.close();
   say('done');
   process.exit(0);
 }

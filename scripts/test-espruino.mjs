@@ -265,14 +265,52 @@ for (const bin of bins) {
     rows.push([bin.split('/').pop(), s.name, ok ? 'pass' : 'FAIL', `${Date.now() - started} ms`, JSON.stringify(marks)]);
   }
 }
+// A loopback proxy to a broker that keeps what each client wrote (one Buffer per connection, in order): a
+// node's CONNECT and DISCONNECT are read off the wire.
+async function tap(target) {
+  const sent = [];
+  const sockets = new Set();
+  const server = net.createServer((down) => {
+    const up = net.connect(target, '127.0.0.1');
+    const k = sent.push(Buffer.alloc(0)) - 1;
+    for (const s of [down, up]) sockets.add(s), s.on('error', () => {}), s.on('close', () => (down.destroy(), up.destroy()));
+    down.on('data', (d) => ((sent[k] = Buffer.concat([sent[k], d])), up.write(d)));
+    up.on('data', (d) => down.write(d));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { port: server.address().port, sent, close: () => (sockets.forEach((s) => s.destroy()), server.close()) };
+}
+
+// The packets in what a client wrote: [first byte, body].
+function packetsOf(bytes) {
+  const out = [];
+  for (let at = 0; at < bytes.length; ) {
+    let len = 0;
+    let k = at + 1;
+    for (let shift = 0; ; shift += 7) {
+      const b = bytes[k++];
+      len += (b & 127) << shift;
+      if (b < 128 || k >= bytes.length) break;
+    }
+    out.push([bytes[at], bytes.subarray(k, k + len)]);
+    at = k + len;
+  }
+  return out;
+}
+
 // The sensor-node firmware itself (dist/esp32.js or dist/esp8266.js as boot code, node.json in Storage):
 // it comes online, announces itself, publishes readings, obeys a command, refuses a bad one, and when the
-// interpreter dies the broker publishes its retained offline.
-async function nodeScenario(bin, board, ws) {
+// interpreter dies the broker publishes its retained offline. mode 'ws': over ws:// (dist/<board>-ws.js);
+// 'mqtt5': "mqtt": {"version": 5} (dist/esp32-mqtt5.js) against Mosquitto, its CONNECT read off the wire.
+async function nodeScenario(bin, board, mode) {
+  const ws = mode === 'ws';
+  const v5 = mode === 'mqtt5';
+  const wire = v5 ? await tap(mosquittoPort) : null;
   const raw = JSON.parse(readFileSync('node.example.json', 'utf8'));
   raw.board = board;
-  raw.mqtt = { url: ws ? `ws://127.0.0.1:${wsPort}/mqtt` : `mqtt://127.0.0.1:${port}`, keepalive: 10 };
-  raw.node.id = `node-${board}${ws ? '-ws' : ''}`; // its own topics: the broker keeps what earlier runs left retained
+  raw.mqtt = { url: ws ? `ws://127.0.0.1:${wsPort}/mqtt` : `mqtt://127.0.0.1:${v5 ? wire.port : port}`, keepalive: 10 };
+  if (v5) raw.mqtt.version = 5;
+  raw.node.id = `node-${board}${mode === 'tcp' ? '' : `-${mode}`}`; // its own topics: the broker keeps what earlier runs left retained
   const base = `espruino/${raw.node.id}/`;
   if (board === 'esp8266') {
     raw.sensors = [
@@ -288,7 +326,7 @@ async function nodeScenario(bin, board, ws) {
   if (errors.length) throw new Error(errors.join('; '));
   for (const x of config.sensors) if (x.period) x.period = 1;
   const seen = [];
-  const watch = await mqtt.connectAsync({ host: '127.0.0.1', port, protocolVersion: 4 });
+  const watch = await mqtt.connectAsync({ host: '127.0.0.1', port: v5 ? mosquittoPort : port, protocolVersion: v5 ? 5 : 4 });
   watch.on('message', (topic, payload, packet) => seen.push({ topic, payload: payload.toString('utf8'), retain: packet.retain }));
   await watch.subscribeAsync(['espruino/#', 'homeassistant/#'], { qos: 1 });
   const last = (t) => [...seen].reverse().find((m) => m.topic === t);
@@ -299,6 +337,12 @@ async function nodeScenario(bin, board, ws) {
   const marks = {};
   try {
     await until(() => last(`${base}status`)?.payload === 'online', 15000);
+    if (v5) {
+      // the CONNECT's protocol level (5.0 3.1.2.2), after the fixed header and "\0\4MQTT"
+      const [type, body] = packetsOf(wire.sent[0])[0];
+      if (type !== 0x10 || body[6] !== 5) throw new Error(`CONNECT ${wire.sent[0].subarray(0, 12).toString('hex')}`);
+      marks.level = 5;
+    }
     await until(() => new Set(seen.filter((m) => m.topic.endsWith('/config') && m.topic.includes(`/${raw.node.id}/`)).map((m) => m.topic)).size === entities);
     marks.discovery = entities;
     if (config.sensors.length) {
@@ -320,6 +364,7 @@ async function nodeScenario(bin, board, ws) {
   } catch (e) {
     marks.__during = `${e.message} after ${Object.keys(marks).join(', ') || 'nothing'}`;
   }
+  if (wire) wire.close();
   return endNodeScenario(marks, control, running, box, watch);
 }
 
@@ -337,12 +382,17 @@ async function endNodeScenario(marks, control, running, box, watch) {
 // The Sparkplug B firmware (dist/<board>-sparkplug.js): born with every metric, off at boot, data, a command
 // by alias and its report, an invalid one said in Node Info/Error, a rebirth on request, and the NDEATH will
 // (bdSeq 0, as its NBIRTHs) when the interpreter dies; every payload decoded by Eclipse Tahu's codec.
-async function sparkplugScenario(bin, board) {
+// v5: "mqtt": {"version": 5} (dist/esp32-sparkplug-mqtt5.js) against Mosquitto, and the end is orderly (its
+// E.on('kill') runs): a DISCONNECT with reason 0x04, read off the wire, so the broker publishes the NDEATH will,
+// once [tck-id-payloads-ndeath-will-message-publisher-disconnect-mqtt50].
+async function sparkplugScenario(bin, board, v5) {
   const sp = createRequire(import.meta.url)('sparkplug-payload').get('spBv1.0');
   const raw = JSON.parse(readFileSync('node.example.json', 'utf8'));
-  const id = `sp-${board}`;
+  const id = `sp-${board}${v5 ? '-mqtt5' : ''}`;
+  const wire = v5 ? await tap(mosquittoPort) : null;
   raw.board = board;
-  raw.mqtt = { url: `mqtt://127.0.0.1:${port}`, keepalive: 10 };
+  raw.mqtt = { url: `mqtt://127.0.0.1:${v5 ? wire.port : port}`, keepalive: 10 };
+  if (v5) raw.mqtt.version = 5;
   raw.node = { id, format: 'sparkplug' };
   delete raw.discovery;
   raw.sparkplug = { group: 'test' };
@@ -352,7 +402,7 @@ async function sparkplugScenario(bin, board) {
   if (errors.length) throw new Error(errors.join('; '));
   for (const x of config.sensors) if (x.period) x.period = 1;
   const seen = [];
-  const watch = await mqtt.connectAsync({ host: '127.0.0.1', port, protocolVersion: 4 });
+  const watch = await mqtt.connectAsync({ host: '127.0.0.1', port: v5 ? mosquittoPort : port, protocolVersion: v5 ? 5 : 4 });
   const number = (v) => (v && typeof v === 'object' && 'low' in v ? v.toNumber() : v);
   watch.on('message', (topic, payload) => {
     const type = topic.split('/')[2];
@@ -394,14 +444,24 @@ async function sparkplugScenario(bin, board) {
     await command([{ name: 'Node Control/Rebirth', type: 'Boolean', value: true }]);
     await until(() => births().length === 2 && metric(births()[1], 'pump/state')?.value === true && births()[1].seq === 0);
     marks.rebirth = 'bdSeq ' + metric(births()[1], 'bdSeq').value;
-    control.stop();
+    if (v5) control.type('E.emit("kill")');
+    else control.stop();
     await until(() => of('NDEATH').length === 1, 15000);
     const death = of('NDEATH')[0];
     if (death.undecodable || death.metrics.length !== 1 || metric(death, 'bdSeq')?.value !== 0) throw new Error(`NDEATH ${JSON.stringify(death)}`);
+    if (v5) {
+      await until(() => packetsOf(wire.sent[0]).some(([t]) => t === 0xe0));
+      const bye = packetsOf(wire.sent[0]).filter(([t]) => t === 0xe0).map(([, b]) => b.toString('hex'));
+      if (bye.join() !== '0400') throw new Error(`DISCONNECT ${bye.join()}`);
+      await new Promise((r) => setTimeout(r, 300));
+      if (of('NDEATH').length !== 1) throw new Error(`${of('NDEATH').length} NDEATHs`);
+      marks.disconnect = '0x04';
+    }
     marks.death = 'bdSeq 0';
   } catch (e) {
     marks.__during = `${e.message} after ${Object.keys(marks).join(', ') || 'nothing'}`;
   }
+  if (wire) wire.close();
   return endNodeScenario(marks, control, running, box, watch);
 }
 
@@ -410,21 +470,25 @@ for (const bin of process.env.ONLY ? [] : bins) {
   const total = Number(((await run(bin, probe.dir, ['console.log("@"+"@total", process.memory().total);'], 10000)).marks.find((m) => m[0] === 'total') || [])[1]);
   probe.remove();
   const board = total >= 4000 ? 'esp32' : 'esp8266';
-  for (const ws of [false, true]) {
+  // (MQTT 5.0 firmware for the ESP32 only: boards/*.json budget.mqtt5)
+  for (const mode of board === 'esp32' ? ['tcp', 'ws', 'mqtt5'] : ['tcp', 'ws']) {
     const started = Date.now();
-    const marks = await nodeScenario(bin, board, ws);
+    const marks = await nodeScenario(bin, board, mode);
     const ok = !marks.__during && !marks.__end && marks.will === 'offline';
     if (!ok) failed++;
-    rows.push([bin.split('/').pop(), `sensor node (${board}${ws ? '-ws' : ''}.js${ws ? ', ws://' : ''}): discovery, readings, command, will`, ok ? 'pass' : 'FAIL', `${Date.now() - started} ms`, JSON.stringify(marks)]);
+    const file = `${board}${mode === 'tcp' ? '' : `-${mode}`}.js`;
+    rows.push([bin.split('/').pop(), `sensor node (${file}${{ tcp: '', ws: ', ws://', mqtt5: ', MQTT 5.0, Mosquitto' }[mode]}): discovery, readings, command, will`, ok ? 'pass' : 'FAIL', `${Date.now() - started} ms`, JSON.stringify(marks)]);
   }
-  const started = Date.now();
-  const marks = await sparkplugScenario(bin, board);
-  const ok = !marks.__during && !marks.__end && marks.death === 'bdSeq 0';
-  if (!ok) failed++;
-  rows.push([bin.split('/').pop(), `Sparkplug node (${board}-sparkplug.js): birth, data, command, rebirth, death`, ok ? 'pass' : 'FAIL', `${Date.now() - started} ms`, JSON.stringify(marks)]);
+  for (const v5 of board === 'esp32' ? [false, true] : [false]) {
+    const started = Date.now();
+    const marks = await sparkplugScenario(bin, board, v5);
+    const ok = !marks.__during && !marks.__end && marks.death === 'bdSeq 0' && (!v5 || marks.disconnect === '0x04');
+    if (!ok) failed++;
+    rows.push([bin.split('/').pop(), v5 ? `Sparkplug node (${board}-sparkplug-mqtt5.js, Mosquitto): ..., orderly end: DISCONNECT 0x04, one NDEATH` : `Sparkplug node (${board}-sparkplug.js): birth, data, command, rebirth, death`, ok ? 'pass' : 'FAIL', `${Date.now() - started} ms`, JSON.stringify(marks)]);
+  }
 }
 
-console.log('\nreal interpreter scenarios (boot code from flash, Aedes on 127.0.0.1)');
+console.log('\nreal interpreter scenarios (boot code from flash, Aedes and, for MQTT 5.0, Mosquitto on 127.0.0.1)');
 for (const r of rows) console.log(`${r[2].padEnd(5)} ${r[0].padEnd(18)} ${r[1].padEnd(62)} ${r[3].padStart(8)}  ${r[2] === 'pass' ? '' : r[4]}`);
 console.log(`${rows.length - failed} passed, ${failed} failed`);
 await peer.endAsync(true);

@@ -34,7 +34,7 @@ let dropped = 0; // messages the outbox gave up on (full during an outage), sinc
 export function nodeOptions(cfg: NodeConfig, board: BoardInfo): Options {
   const m = cfg.mqtt;
   const node = nodeId(cfg);
-  return {
+  const o: Options = {
     host: '',
     servers: m.servers,
     clientId: m.clientId || node,
@@ -48,6 +48,9 @@ export function nodeOptions(cfg: NodeConfig, board: BoardInfo): Options {
     outboxBytes: board.outboxBytes,
     outboxMessages: board.outboxMessages,
   };
+  // the -mqtt5 firmware: MQTT 5.0 when node.json says so (node-config refuses version 5 for any other)
+  if (MQTT5 && m.version) o.protocolVersion = m.version;
+  return o;
 }
 
 export function runNode(c: Client, cfg: NodeConfig, boardName: string): void {

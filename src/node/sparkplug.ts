@@ -56,7 +56,7 @@ export function nodeOptions(cfg: NodeConfig, board: BoardInfo): Options {
   buf = new Uint8Array(cfg.sparkplug!.bytes);
   ns = 'spBv1.0/' + cfg.sparkplug!.group + '/';
   o.will = { topic: ns + 'NDEATH/' + nodeId(cfg), payload: death(true), qos: 1, retain: false };
-  o.clean = true;
+  o.clean = true; // 5.0: Clean Start, and no Session Expiry Interval (0) [tck-id-principles-persistence-clean-session-50]
   o.offlineQos0 = 'drop';
   o.overflow = 'reject-new';
   return o;
@@ -108,7 +108,12 @@ export function runNode(c: Client, cfg: NodeConfig, boardName: string): void {
 export function stopNode(done?: () => void): void {
   for (let i = 0; i < timers.length; i++) clearInterval(timers[i]);
   born = false;
-  // (never connected: no will was ever registered, no NDEATH is owed)
+  // MQTT 5.0: a DISCONNECT with reason 0x04 (Disconnect with Will Message) has the server publish the NDEATH
+  // will [tck-id-payloads-ndeath-will-message-publisher-disconnect-mqtt50], so the node publishes none itself
+  // (a host would get two). 3.1.1: the NDEATH before the DISCONNECT
+  // [tck-id-payloads-ndeath-will-message-publisher-disconnect-mqtt311]; never connected: no will was ever
+  // registered, no NDEATH is owed.
+  if (MQTT5 && config.mqtt.version) return client.end(false, { reasonCode: 4 }, done);
   if (client.connected) client.publish(ns + 'NDEATH/' + id, death(true), { qos: 1 });
   client.end(false, done);
 }

@@ -60,6 +60,7 @@ export async function startBroker(opts: AedesOptions = {}, secure?: { key: strin
 export interface TestProxy {
   port: number;
   silent: boolean; // forward nothing either way, close nothing
+  sent: Buffer[]; // what the clients wrote, each connection's bytes in one Buffer, in the order they connected
   cut(): void; // drop every connection at once, both sides
   close(): Promise<void>;
 }
@@ -70,7 +71,11 @@ export async function startProxy(target: () => number): Promise<TestProxy> {
     const up = net.connect(target(), '127.0.0.1');
     const pair: [net.Socket, net.Socket] = [down, up];
     pairs.add(pair);
-    down.on('data', (d) => !p.silent && up.write(d));
+    const k = p.sent.push(Buffer.alloc(0)) - 1;
+    down.on('data', (d) => {
+      p.sent[k] = Buffer.concat([p.sent[k], d]);
+      if (!p.silent) up.write(d);
+    });
     up.on('data', (d) => !p.silent && down.write(d));
     const end = () => {
       pairs.delete(pair);
@@ -86,6 +91,7 @@ export async function startProxy(target: () => number): Promise<TestProxy> {
   const p: TestProxy = {
     port: (server.address() as net.AddressInfo).port,
     silent: false,
+    sent: [],
     cut() {
       for (const [a, b] of pairs) {
         a.destroy();

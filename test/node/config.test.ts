@@ -170,6 +170,48 @@ describe('the node configuration check', () => {
     }
   });
 
+  it('takes "mqtt": {"version": 5}: the MQTT 5.0 firmware (ESP32 only), its RAM counted; refuses it over ws:// and on an ESP8266', () => {
+    const raw = example();
+    raw.mqtt.version = 5;
+    const { config, errors, ram } = checkConfig(raw);
+    expect(errors).toEqual([]);
+    expect(config.mqtt.version).toBe(5);
+    expect(firmwareFile(config, 'esp32')).toBe('dist/esp32-mqtt5.js');
+    expect(firmwareFile({ ...config, format: 'sparkplug' }, 'esp32')).toBe('dist/esp32-sparkplug-mqtt5.js');
+    expect(describeConfig(config, 'esp32')[1]).toBe('broker mqtt://192.168.1.10:1883, MQTT 5.0');
+    const board = JSON.parse(readFileSync('boards/esp32.json', 'utf8'));
+    expect(ram - checkConfig(example()).ram).toBe(board.budget.mqtt5);
+    // version 4 is 3.1.1, as if absent: the 3.1.1 firmware
+    raw.mqtt.version = 4;
+    const v4 = checkConfig(raw);
+    expect([v4.errors, v4.config.mqtt.version, firmwareFile(v4.config, 'esp32')]).toEqual([[], undefined, 'dist/esp32.js']);
+    for (const version of [3, '5', 5.0001, 6]) expect(checkConfig({ ...raw, mqtt: { ...raw.mqtt, version } }).errors).toEqual([`mqtt.version: must be 4 (MQTT 3.1.1, the default) or 5 (MQTT 5.0), not ${JSON.stringify(version)}`]);
+    expect(checkConfig({ ...raw, mqtt: { url: 'ws://b', version: 5 } }).errors).toEqual(['mqtt.version: MQTT 5.0 firmware has no WebSocket: use mqtt:// or mqtts:// brokers, or version 4 over ws://']);
+    const esp8266 = JSON.parse(readFileSync('node.esp8266.example.json', 'utf8'));
+    esp8266.mqtt.version = 5;
+    expect(checkConfig(esp8266).errors).toEqual([expect.stringMatching(/^mqtt\.version: MQTT 5\.0 does not fit an ESP8266: .*use version 4 here, or an ESP32$/)]);
+  });
+
+  it('a 5.0 PUBLISH has a byte more (its properties\' length): a prefix that just fits in 3.1.1 does not in 5.0', () => {
+    const fits = (n: number, version?: number) => {
+      const raw = example();
+      raw.node.prefix = 'p'.repeat(n);
+      if (version) raw.mqtt.version = version;
+      return checkConfig(raw).errors.length === 0;
+    };
+    // the longest prefix the transmit buffer takes in 3.1.1
+    let lo = 1;
+    let hi = 4096;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (fits(mid)) lo = mid;
+      else hi = mid;
+    }
+    expect([fits(lo), fits(lo + 1)]).toEqual([true, false]);
+    expect(fits(lo, 5)).toBe(false);
+    expect(fits(lo - 1, 5)).toBe(true);
+  });
+
   it('takes the sparkplug format: its own topics, QoS 0, no discovery, the Sparkplug firmware, its RAM and payload buffer counted', () => {
     const raw = example();
     raw.node = { id: 'kitchen', format: 'sparkplug' };
