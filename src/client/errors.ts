@@ -31,6 +31,10 @@ export const enum ClientErr {
   PACKET_TOO_LARGE = 52, // a packet above the server's Maximum Packet Size
   EXPIRED = 53, // a queued message whose Message Expiry Interval passed before it could be sent
   REFUSED5 = 54, // a CONNACK refusal 3.1.1 has no code for (reasonCode says which)
+  // a SUBSCRIBE the server's CONNACK said it cannot take (3.2.2.3.11-13 of 5.0)
+  WILDCARD_NOT_SUPPORTED = 55,
+  SHARED_NOT_SUPPORTED = 56,
+  SUBSCRIPTION_ID_NOT_SUPPORTED = 57,
 }
 
 export interface MqttError extends Error {
@@ -59,7 +63,7 @@ export function mqttError(code: Err | ClientErr, detail?: string): MqttError {
           : MQTT5 && group === 4
             ? '||bad property|duplicate property|malformed variable byte integer|reason code not allowed in this packet|bad topic alias|publish refused|unsubscribe refused|disconnected by the server|QoS above the server\'s maximum|retain not available on the server'
             : MQTT5 && group === 5
-              ? '||packet larger than the server\'s maximum|message expired before it was sent|connection refused'
+              ? '||packet larger than the server\'s maximum|message expired before it was sent|connection refused|wildcard subscriptions not available on the server|shared subscriptions not available on the server|subscription identifiers not available on the server'
               : '|client ended|protocol violation|handler threw|no transport|out of memory|offline: QoS 0 message not queued|bad option|acknowledgement does not match its request|too many pending requests|no free packet id|session present after a clean CONNECT';
   // the n-th '|'-separated reason, found without splitting the string (slow on the board)
   let at = 0;

@@ -99,6 +99,7 @@ export interface Session extends Client {
   _maxQos?: number;
   _retainOk?: boolean;
   _maxPacket?: number;
+  _subNo?: number; // what the server's CONNACK said it cannot take: 1 wildcard filters, 2 shared ones, 4 Subscription Identifiers
   _serverKeepalive?: number;
   _aliasCap?: number; // topicAliases: outbound aliases the client may use
   _aliasMax?: number; // on this connection: the smaller of that and the server's Topic Alias Maximum

@@ -10,7 +10,7 @@ import { nextId, send } from './outbound';
 import { lose } from './session';
 import { Request, Session, State } from './state';
 import { matchTopic } from './topics';
-import { copyProps, reasonError, unsubscribed } from './v5';
+import { copyProps, reasonError, unavailable, unsubscribed } from './v5';
 import { Properties } from '../codec/properties';
 
 // 5.0: subscribe()'s options beyond QoS (3.8.3.1 of 5.0): No Local, Retain As Published, Retain Handling.
@@ -24,10 +24,11 @@ export interface SubscribeOptions {
 }
 
 // A request as its packet (5.0: with its properties, or none; refused when larger than the server's Maximum
-// Packet Size, which a client must not exceed: 3.2.2.3.6 of 5.0).
+// Packet Size, which a client must not exceed: 3.2.2.3.6 of 5.0, or when a SUBSCRIBE the server said it
+// cannot take: v5.ts unavailable).
 function encodeRequest(s: Session, id: number, r: { _filters: string[]; _qos: number[] | null; _props?: Properties | null }): number {
   const n = MQTT5 && s._v5 ? encodeSubscribe(s._tx, id, r._filters, r._qos, r._props || null) : encodeSubscribe(s._tx, id, r._filters, r._qos);
-  return MQTT5 && s._v5 && n > s._maxPacket! ? -ClientErr.PACKET_TOO_LARGE : n;
+  return MQTT5 && s._v5 && n > s._maxPacket! ? -ClientErr.PACKET_TOO_LARGE : MQTT5 && s._v5 && r._qos && s._subNo && n > 0 ? -unavailable(s, r) || n : n;
 }
 
 // Subscriptions: the filters the application asked for (renewed on every new session), the SUBSCRIBE and

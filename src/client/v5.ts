@@ -76,6 +76,7 @@ export function connack5(s: Session, p: Packet): boolean {
   s._maxQos = props.maximumQoS != null ? (props.maximumQoS as number) : 2;
   s._retainOk = props.retainAvailable !== false;
   s._maxPacket = (props.maximumPacketSize as number) || 268435460;
+  s._subNo = (props.wildcardSubscriptionAvailable === false ? 1 : 0) + (props.sharedSubscriptionAvailable === false ? 2 : 0) + (props.subscriptionIdentifiersAvailable === false ? 4 : 0);
   s._serverKeepalive = props.serverKeepAlive as number | undefined; // used in place of ours (3.2.2.3.14)
   s._aliasMax = Math.min(s._aliasCap!, (props.topicAliasMaximum as number) || 0);
   s._aliasOut = []; // topic aliases are per connection, both ways (3.3.2.3.4)
@@ -112,6 +113,20 @@ export function expire(s: Session, k: number): number {
   const next = remove(s._box, k);
   emit(s, done, err);
   return next - 1;
+}
+
+// Why this server cannot take SUBSCRIBE r, as an error code, or 0: a wildcard filter, a shared one or a
+// Subscription Identifier where its CONNACK said it has none (3.2.2.3.11-13 of 5.0). Sending one anyway is a
+// protocol error it answers with DISCONNECT (0xA2, 0x9E, 0xA1), and a subscription renewed on every new
+// session would meet that on every reconnection.
+export function unavailable(s: Session, r: { _filters: string[]; _props?: Properties | null }): number {
+  const no = s._subNo!;
+  for (let i = 0; i < r._filters.length; i++) {
+    const f = r._filters[i];
+    if (no & 2 && f.indexOf('$share/') === 0) return ClientErr.SHARED_NOT_SUPPORTED;
+    if (no & 1 && /[+#]/.test(f)) return ClientErr.WILDCARD_NOT_SUPPORTED;
+  }
+  return no & 4 && r._props && r._props.subscriptionIdentifier != null ? ClientErr.SUBSCRIPTION_ID_NOT_SUPPORTED : 0;
 }
 
 // ---- acknowledgements

@@ -529,6 +529,35 @@ describe('subscription options and shared subscriptions (3.8.3.1, 4.8.2)', () =>
     expect(got).toEqual([Err.BAD_QOS, Err.BAD_QOS, Err.BAD_QOS]);
   });
 
+  it("obeys the CONNACK's Wildcard Subscription, Shared Subscription and Subscription Identifier Available (3.2.2.3.11-13): refused before a byte is sent, never renewed into a DISCONNECT loop", () => {
+    const t = v5();
+    let link = t.online(false, { wildcardSubscriptionAvailable: false, sharedSubscriptionAvailable: false, subscriptionIdentifiersAvailable: false });
+    const got: (number | undefined)[] = [];
+    t.client.subscribe('a/+', { qos: 1 }, (e) => got.push(e && e.code));
+    t.client.subscribe('a/#', { qos: 1 }, (e) => got.push(e && e.code));
+    t.client.subscribe('$share/g/jobs', { qos: 1 }, (e) => got.push(e && e.code));
+    t.client.subscribe('plain', { qos: 1, properties: { subscriptionIdentifier: 3 } }, (e) => got.push(e && e.code));
+    expect(got).toEqual([ClientErr.WILDCARD_NOT_SUPPORTED, ClientErr.WILDCARD_NOT_SUPPORTED, ClientErr.SHARED_NOT_SUPPORTED, ClientErr.SUBSCRIPTION_ID_NOT_SUPPORTED]);
+    expect(link.take('subscribe')).toEqual([]);
+    // a plain filter goes out
+    t.client.subscribe('plain', { qos: 1 });
+    expect((link.take('subscribe') as unknown as { subscriptions: { topic: string }[] }[]).map((r) => r.subscriptions.map((x) => x.topic))).toEqual([['plain']]);
+    // subscriptions made with a server that had them, renewed with one that has not: those fail by name and
+    // are forgotten (not renewed again), the rest are renewed
+    const u = v5();
+    link = u.online();
+    const failed: (number | undefined)[] = [];
+    u.client.subscribe('w/+', { qos: 1 }, (e) => failed.push(e && e.code));
+    u.client.subscribe('ok', { qos: 1 });
+    for (const r of link.take('subscribe') as unknown as { messageId: number }[]) link.receive({ cmd: 'suback', messageId: r.messageId, granted: [1] });
+    expect(failed).toEqual([undefined]);
+    link = comeBack(u, false, { wildcardSubscriptionAvailable: false });
+    expect((link.take('subscribe') as unknown as { subscriptions: { topic: string }[] }[]).map((r) => r.subscriptions.map((x) => x.topic))).toEqual([['ok']]);
+    expect(u.errors().filter((c) => c !== ClientErr.CONNECT_TIMEOUT)).toEqual([ClientErr.WILDCARD_NOT_SUPPORTED]); // (comeBack waits past a connect timeout)
+    link = comeBack(u, false, {});
+    expect((link.take('subscribe') as unknown as { subscriptions: { topic: string }[] }[]).map((r) => r.subscriptions.map((x) => x.topic))).toEqual([['ok']]);
+  });
+
   it('a shared subscription dispatches to its handler by its filter, on 5.0 and on 3.1.1', () => {
     for (const version of [5, 4]) {
       const t = setup({ protocolVersion: version });
