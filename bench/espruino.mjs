@@ -9,7 +9,9 @@
 // modules/, supplied by the user; minified here as an upload would: nothing of them is kept in this project)
 // those modules run in the same session. ROWS=name,name picks rows; N=1000 sets the message count;
 // PRETOKENISE=1 turns on Espruino's pretokenised function storage first, for every library. WS=1 adds this
-// library's WebSocket build over ws:// (the same broker behind the ws package).
+// library's WebSocket build over ws:// (the same broker behind the ws package). V5=1 adds the MQTT 5.0 build
+// (dist/espruino-mqtt5.js) speaking 3.1.1 to Aedes, and speaking 5.0 to Mosquitto beside the 3.1.1 build
+// on the same Mosquitto (Aedes speaks 3.1.1 only): the 5.0 cost against the same broker.
 import net from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +19,7 @@ import { minify } from 'terser';
 import { Aedes } from 'aedes';
 import { interpreters, run, scratch } from '../scripts/espruino.mjs';
 import { listenWebSocket } from '../scripts/ws-broker.mjs';
+import { startPlainMosquitto } from '../scripts/mosquitto.mjs';
 
 const RUNS = Number(process.env.RUNS || 3);
 const N = Number(process.env.N || 1000);
@@ -42,6 +45,25 @@ pub = function () { c.publish("${TOPIC}", BODY, opts); };`,
     env: 'WS',
     qos: [0, 1],
     setup: (port, qos) => LIBS['espruino-mqtt'].setup(port, qos).replace(`host: "127.0.0.1", port: ${port}`, `url: "ws://127.0.0.1:${wsPort}/mqtt"`),
+  },
+  // V5=1: the MQTT 5.0 build, in 3.1.1 (Aedes), and in 5.0 beside the 3.1.1 build, both on Mosquitto
+  'espruino-mqtt5 in 3.1.1': {
+    file: 'dist/espruino-mqtt5.js',
+    env: 'V5',
+    qos: [0, 1],
+    setup: (port, qos) => LIBS['espruino-mqtt'].setup(port, qos),
+  },
+  'espruino-mqtt via Mosquitto': {
+    file: 'dist/espruino-mqtt.js',
+    env: 'V5',
+    qos: [0, 1],
+    setup: (_port, qos) => LIBS['espruino-mqtt'].setup(mosquittoPort, qos),
+  },
+  'espruino-mqtt5 in 5.0 via Mosquitto': {
+    file: 'dist/espruino-mqtt5.js',
+    env: 'V5',
+    qos: [0, 1],
+    setup: (_port, qos) => LIBS['espruino-mqtt'].setup(mosquittoPort, qos).replace('keepalive: 60,', 'keepalive: 60, protocolVersion: 5,'),
   },
   // ESPRUINO_MQTT_BEFORE=path/espruino-mqtt.js: an earlier build of this library, for before/after in one run
   'espruino-mqtt before': {
@@ -139,6 +161,8 @@ await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const port = server.address().port;
 const web = await listenWebSocket(broker);
 const wsPort = web.address().port;
+const mosquitto = process.env.V5 ? await startPlainMosquitto() : null;
+const mosquittoPort = mosquitto && mosquitto.port;
 
 async function once(name, row) {
   const box = scratch();
@@ -172,6 +196,7 @@ for (let i = 0; i < RUNS; i++) {
 server.close();
 web.close();
 await new Promise((r) => broker.close(r));
+if (mosquitto) await mosquitto.close();
 
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const fmt = (cell) => {

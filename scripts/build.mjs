@@ -17,7 +17,7 @@ const flag = (name) => args.includes(`--${name}`);
 // What each step of the build script is, in words.
 const LABELS = [
   [/^tsc\b/, 'type-checking the sources (tsc)'],
-  [/^rollup\b/, 'bundling the library, the boot build and the ESP32 and ESP8266 firmware, each with and without WebSocket and Sparkplug B, and the ESP32's in MQTT 5.0 (rollup, terser)'],
+  [/^rollup\b/, 'bundling the library, the boot build and the ESP32 and ESP8266 firmware, each with and without WebSocket and Sparkplug B, and for the ESP32 in MQTT 5.0 as well (rollup, terser)'],
   [/sizes\.mjs/, 'measuring the bundles against boards/bundles.json'],
   [/node-config\.mjs/, 'checking the node configuration'],
 ];

@@ -8,7 +8,9 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export async function startPlainMosquitto(wanted = 0) {
+// ownGroup: in a process group of its own, so that a Ctrl-C in the terminal reaches only its parent, which
+// then ends it after its clients (npm start); the parent must kill() it on exit.
+export async function startPlainMosquitto(wanted = 0, { ownGroup = false } = {}) {
   const exe = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/local/bin/mosquitto'].find((f) => {
     try {
       execFileSync('test', ['-x', f]);
@@ -27,8 +29,8 @@ export async function startPlainMosquitto(wanted = 0) {
   });
   // run as root, Mosquitto would drop to a user that cannot read this private directory
   const root = process.getuid && process.getuid() === 0 ? ['user root'] : [];
-  writeFileSync(join(dir, 'mosquitto.conf'), [...root, 'log_dest none', 'max_queued_messages 100000', `listener ${port} 127.0.0.1`, 'allow_anonymous true'].join('\n') + '\n');
-  const child = spawn(exe, ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
+  writeFileSync(join(dir, 'mosquitto.conf'), [...root, 'log_dest none', 'max_queued_messages 100000', `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'set_tcp_nodelay true'].join('\n') + '\n');
+  const child = spawn(exe, ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore', detached: ownGroup });
   for (const end = Date.now() + 5000; ; ) {
     if (child.exitCode !== null) {
       rmSync(dir, { recursive: true, force: true });
@@ -41,12 +43,18 @@ export async function startPlainMosquitto(wanted = 0) {
     if (up) break;
     if (Date.now() > end) {
       child.kill();
+      rmSync(dir, { recursive: true, force: true });
       throw new Error(`mosquitto did not listen on ${port}`);
     }
     await new Promise((r) => setTimeout(r, 30));
   }
   return {
     port,
+    // at once, for a process on its way out
+    kill() {
+      if (child.exitCode === null) child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
     close: () =>
       new Promise((resolve) => {
         child.on('exit', () => {

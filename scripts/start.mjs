@@ -63,10 +63,12 @@ let mosquitto = null;
 if (v5) {
   await new Promise((r) => server.close(r)); // the port found, for Mosquitto
   try {
-    mosquitto = await startPlainMosquitto(port);
+    // its own process group: Ctrl-C stops npm start, which ends the node first, then the broker
+    mosquitto = await startPlainMosquitto(port, { ownGroup: true });
   } catch (e) {
-    fail(`${configFile} says "mqtt": {"version": 5}: MQTT 5.0, which npm start runs against Mosquitto (Aedes speaks 3.1.1 only), but ${e.message}`);
+    fail(`${flag('mqtt5') ? '--mqtt5' : `${configFile} says "mqtt": {"version": 5}`}: MQTT 5.0, which npm start runs against Mosquitto (Aedes speaks 3.1.1 only), but ${e.message}`);
   }
+  process.on('exit', () => mosquitto.kill()); // whatever way this ends (fail() exits at once)
   port = mosquitto.port;
 }
 say(`${color(1, 'broker')} ${v5 ? 'Mosquitto (MQTT 5.0)' : 'Aedes'} on mqtt://127.0.0.1:${port}   (watch it too: mosquitto_sub -p ${port} -t '#' -v, from Debian's mosquitto-clients)`);

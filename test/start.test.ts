@@ -47,14 +47,14 @@ describe('npm start', () => {
     expect(out.trim().split('\n').pop()).toMatch(/done$/);
   }, 30000);
 
-  it('--mqtt5: the node in MQTT 5.0 against Mosquitto; as a Sparkplug node its orderly end has the broker publish one NDEATH', async () => {
+  it('--mqtt5: the node in MQTT 5.0 against Mosquitto; as a Sparkplug node its orderly end is its NDEATH and then the will (DISCONNECT 0x04)', async () => {
     const { code, out } = await start(['--format', 'sparkplug', '--mqtt5', '--duration', '9']);
     expect(code, out).toBe(0);
     expect(out).toMatch(/broker Mosquitto \(MQTT 5\.0\) on mqtt:\/\/127\.0\.0\.1:\d+/);
     expect(out).toMatch(/config node\.example\.json: .*broker mqtt:\/\/127\.0\.0\.1:\d+, MQTT 5\.0/);
     expect(out).toMatch(/birth +spBv1\.0\/espruino\/NBIRTH\/kitchen bdSeq 0, 14 metrics/);
     expect(out).toMatch(/data +spBv1\.0\/espruino\/NDATA\/kitchen seq \d+: pump\/state=true \(pin 26 = 1\)/);
-    expect(out.match(/death +spBv1\.0\/espruino\/NDEATH\/kitchen bdSeq 0/g)).toHaveLength(1);
+    expect(out.match(/death +spBv1\.0\/espruino\/NDEATH\/kitchen bdSeq 0/g)).toHaveLength(2);
     expect(out.trim().split('\n').pop()).toMatch(/done$/);
   }, 30000);
 

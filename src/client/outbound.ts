@@ -7,7 +7,7 @@ import { Done, Stage, remove, room, slotOf, store } from './outbox';
 import { finish } from './session';
 import { State, Session } from './state';
 import { sendRequests } from './subscriptions';
-import { expire, topicAliasOut } from './v5';
+import { bye, expire, topicAliasOut } from './v5';
 import { PublishOptions } from './client';
 import { Properties } from '../codec/properties';
 
@@ -231,7 +231,7 @@ export function pump(s: Session): void {
     emit(s, 'drain');
   }
   if (s._ending && s._state === State.CONNECTED && box._head === box._end && !s._unflushed) {
-    send(s, MQTT5 && s._v5 ? encodeEmpty(s._tx, Type.DISCONNECT, s._byeCode, s._byeProps!) : encodeEmpty(s._tx, Type.DISCONNECT));
+    send(s, MQTT5 && s._v5 ? bye(s) : encodeEmpty(s._tx, Type.DISCONNECT));
     finish(s);
   }
 }

@@ -9,7 +9,7 @@ import { dropped, pump, send } from './outbound';
 import { Events, Session, State, Wake } from './state';
 import { renew } from './subscriptions';
 import { EndOptions } from './client';
-import { connack5, farewell, goodbye, unsendable } from './v5';
+import { bye, connack5, farewell, goodbye, unsendable } from './v5';
 
 // The connection's life: opening it, CONNACK and the session rules, keep-alive, losing it and backing off,
 // reconnecting, ending. Every socket event and timer enters the client here, and the events they cause
@@ -91,6 +91,7 @@ export function lose(s: Session, code: number, detail?: string, longWait?: boole
   s._reader.reset();
   s._unflushed = 0;
   s._pingAt = -1;
+  if (MQTT5) s._subNo = 0; // that server's subscription limits: the next CONNACK says the next one's
   s._state = State.CLOSED;
   s.connected = false;
   for (let i = 0; i < s._reqs.length; i++) s._reqs[i]._sent = false;
@@ -209,15 +210,21 @@ export function reconnect(this: Session): void {
   flush(s);
 }
 
-export function end(this: Session, force?: boolean | (() => void), done?: EndOptions | (() => void), last?: () => void): void {
+export function end(this: Session, force?: boolean | (() => void) | EndOptions, done?: EndOptions | (() => void), last?: () => void): void {
   const s = this;
   if (typeof force === 'function') {
     done = force;
     force = false;
   }
-  // 5.0: end(force, { reasonCode, properties }, done), as MQTT.js: the DISCONNECT's (3.1.1 has none to send)
-  if (MQTT5 && done && typeof done !== 'function') {
-    if (!farewell(s, done)) return;
+  // 5.0: end(force?, { reasonCode, properties }?, done?), as MQTT.js: the DISCONNECT's. Checked and used on
+  // a 5.0 connection only: 3.1.1's DISCONNECT has no room for them.
+  if (MQTT5 && force && typeof force === 'object') {
+    last = done as () => void;
+    done = force;
+    force = false;
+  }
+  if (MQTT5 && typeof done !== 'function') {
+    if (done && s._v5 && !farewell(s, done, last)) return;
     done = last;
   }
   if (done) s._endDone.push(done as () => void);
@@ -225,7 +232,7 @@ export function end(this: Session, force?: boolean | (() => void), done?: EndOpt
     s._ending = true;
     if (s._state === State.CONNECTED) {
       if (!force) return settle(s, pump(s)); // DISCONNECT once the outbox is empty and the socket drained
-      send(s, MQTT5 && s._v5 ? encodeEmpty(s._tx, Type.DISCONNECT, s._byeCode, s._byeProps!) : encodeEmpty(s._tx, Type.DISCONNECT));
+      send(s, MQTT5 && s._v5 ? bye(s) : encodeEmpty(s._tx, Type.DISCONNECT));
     }
   }
   finish(s);

@@ -187,9 +187,9 @@ export function goodbye(s: Session, code: number): boolean {
 // end()'s options for the client's DISCONNECT (5.0 3.14.2): a reason code a client may send (0x04 Disconnect
 // with Will Message: the server publishes the will), the properties a DISCONNECT allows but Server Reference
 // (the server's), and a Session Expiry Interval only where CONNECT gave one [MQTT-3.14.2-2]; the packet must
-// fit the transmit buffer. Kept (a copy) for the DISCONNECT when they are right; else refused with an
-// 'error' and false: nothing ends.
-export function farewell(s: Session, o: EndOptions): boolean {
+// fit the transmit buffer. Kept (a copy) for the DISCONNECT when they are right; else refused, false: the
+// callback `done` gets the error, or else the 'error' event does, and nothing ends.
+export function farewell(s: Session, o: EndOptions, done?: () => void): boolean {
   const rc = o.reasonCode || 0;
   const props = o.properties;
   const size = propsSize(props, 1 << Type.DISCONNECT);
@@ -197,7 +197,7 @@ export function farewell(s: Session, o: EndOptions): boolean {
   const code =
     size < 0
       ? -size
-      : ' 0 4 128 129 130 131 144 147 148 149 150 151 152 153 '.indexOf(' ' + rc + ' ') < 0
+      : typeof rc !== 'number' || ' 0 4 128 129 130 131 144 147 148 149 150 151 152 153 '.indexOf(' ' + rc + ' ') < 0
         ? Err.BAD_REASON
         : props && (props.serverReference !== undefined || (props.sessionExpiryInterval && !keeps))
           ? Err.BAD_PROPERTY
@@ -205,13 +205,22 @@ export function farewell(s: Session, o: EndOptions): boolean {
             ? Err.BUFFER_TOO_SHORT
             : 0;
   if (code) {
-    emit(s, 'error', mqttError(code, 'end()'));
+    emit(s, done || 'error', mqttError(code, 'end()'));
     settle(s, 0);
     return false;
   }
   s._byeCode = rc;
   s._byeProps = copyProps(props);
   return true;
+}
+
+// The client's DISCONNECT on a 5.0 connection, written into the transmit buffer: with end()'s reason code and
+// properties, or with the reason code alone where the properties would make it larger than the server's
+// Maximum Packet Size (a Reason String or User Property must then be left out: [MQTT-3.14.2-3]
+// [MQTT-3.14.2-4]); its length.
+export function bye(s: Session): number {
+  const n = encodeEmpty(s._tx, Type.DISCONNECT, s._byeCode, s._byeProps!);
+  return n > s._maxPacket! ? encodeEmpty(s._tx, Type.DISCONNECT, s._byeCode) : n;
 }
 
 // ---- topic aliases

@@ -103,19 +103,18 @@ export function runNode(c: Client, cfg: NodeConfig, boardName: string): void {
   }
 }
 
-// An orderly end: the NDEATH first [tck-id-operational-behavior-edge-node-intentional-disconnect-ndeath],
-// then DISCONNECT once it is acknowledged.
+// An orderly end: the NDEATH first [tck-id-operational-behavior-edge-node-intentional-disconnect-ndeath]
+// [tck-id-payloads-ndeath-will-message-publisher-disconnect-mqtt311], then DISCONNECT once it is acknowledged;
+// never connected: no will was ever registered, no NDEATH is owed. MQTT 5.0: that DISCONNECT has reason 0x04,
+// Disconnect with Will Message [tck-id-payloads-ndeath-will-message-publisher-disconnect-mqtt50], so the
+// server publishes the NDEATH will as well: a host sees the NDEATH twice, with the same bdSeq, the second for
+// a node already offline.
 export function stopNode(done?: () => void): void {
   for (let i = 0; i < timers.length; i++) clearInterval(timers[i]);
   born = false;
-  // MQTT 5.0: a DISCONNECT with reason 0x04 (Disconnect with Will Message) has the server publish the NDEATH
-  // will [tck-id-payloads-ndeath-will-message-publisher-disconnect-mqtt50], so the node publishes none itself
-  // (a host would get two). 3.1.1: the NDEATH before the DISCONNECT
-  // [tck-id-payloads-ndeath-will-message-publisher-disconnect-mqtt311]; never connected: no will was ever
-  // registered, no NDEATH is owed.
-  if (MQTT5 && config.mqtt.version) return client.end(false, { reasonCode: 4 }, done);
   if (client.connected) client.publish(ns + 'NDEATH/' + id, death(true), { qos: 1 });
-  client.end(false, done);
+  if (MQTT5 && config.mqtt.version) client.end(false, { reasonCode: 4 }, done);
+  else client.end(false, done);
 }
 
 // ---- the session: bdSeq, birth, death

@@ -1,6 +1,7 @@
 // MQTT 5.0 in the client (protocolVersion: 5), over the mocked socket: the broker side parses and generates
 // 5.0 packets with mqtt-packet. Section numbers are those of the MQTT 5.0 standard.
 import { describe, expect, it } from 'vitest';
+import type { Client } from '../../src/client/client';
 import { ClientErr, type MqttError } from '../../src/client/errors';
 import { Err } from '../../src/codec/constants';
 import { setup } from './setup';
@@ -485,14 +486,64 @@ describe("the client's DISCONNECT: end(force, { reasonCode, properties }, done) 
     expect(t.client.publish('still', 'open', { qos: 1 })).toBe(true);
   });
 
-  it('on a 3.1.1 connection the options are checked but the DISCONNECT has no reason to carry', () => {
+  it('on a 3.1.1 connection the options are ignored, even wrong ones: 3.1.1\'s DISCONNECT has no room for them', () => {
     const t = setup({ protocolVersion: 4 });
     const link = t.online();
     link.drain();
     const before = link.bytes;
-    t.client.end(false, { reasonCode: 4 });
+    let ended = false;
+    t.client.end(false, { reasonCode: 0x8b, properties: { sessionExpiryInterval: 30 } }, () => (ended = true));
     expect(link.take('disconnect').length).toBe(1);
     expect(link.bytes - before).toBe(2);
+    expect([ended, t.errors()]).toEqual([true, []]);
+  });
+
+  it('takes the forms MQTT.js takes: end(opts), end(opts, cb), end(false, undefined, cb)', () => {
+    const forms: [string, (c: Client, cb: () => void) => void, number | undefined][] = [
+      ['end(opts)', (c) => c.end({ reasonCode: 4 }), 4],
+      ['end(opts, cb)', (c, cb) => c.end({ reasonCode: 0x80 }, cb), 0x80],
+      ['end(false, undefined, cb)', (c, cb) => c.end(false, undefined, cb), 0],
+      ['end(false, cb)', (c, cb) => c.end(false, cb), 0],
+    ];
+    for (const [form, call, rc] of forms) {
+      const t = v5();
+      const link = t.online();
+      t.client.publish('q', 'kept', { qos: 1 }); // an orderly end waits for it: not forced
+      const [p] = pubs(link.take('publish'));
+      let ended = false;
+      call(t.client, () => (ended = true));
+      expect(link.take('disconnect'), form).toEqual([]);
+      link.receive({ cmd: 'puback', messageId: p.messageId });
+      link.drain();
+      expect(link.take('disconnect'), form).toEqual([expect.objectContaining({ reasonCode: rc })]);
+      if (form.includes('cb')) expect(ended, form).toBe(true);
+      expect(t.of('drop'), form).toEqual([]);
+    }
+  });
+
+  it('a refused end() hands its callback the error, and the client goes on', () => {
+    const t = v5();
+    const link = t.online();
+    const got: unknown[] = [];
+    t.client.end(false, { reasonCode: '4' as unknown as number }, ((e: { code: number }) => got.push(e.code)) as () => void);
+    expect(got).toEqual([Err.BAD_REASON]);
+    expect(t.errors()).toEqual([]);
+    expect([t.client.connected, link.ended]).toEqual([true, false]);
+  });
+
+  it("leaves the properties out, keeping the reason code, where they would pass the server's Maximum Packet Size [MQTT-3.14.2-3] [MQTT-3.14.2-4]", () => {
+    const t = v5();
+    const link = t.online(false, { maximumPacketSize: 40 });
+    link.drain();
+    t.client.end(false, { reasonCode: 4, properties: { reasonString: 'x'.repeat(40) } });
+    const [d] = link.take('disconnect') as unknown as { reasonCode: number; properties?: object }[];
+    expect(d.reasonCode).toBe(4);
+    expect(d.properties).toBeUndefined();
+    const u = v5();
+    const other = u.online(false, { maximumPacketSize: 40 });
+    other.drain();
+    u.client.end(false, { reasonCode: 4, properties: { reasonString: 'short' } });
+    expect(other.take('disconnect')).toEqual([expect.objectContaining({ reasonCode: 4, properties: { reasonString: 'short' } })]);
   });
 });
 
@@ -556,6 +607,16 @@ describe('subscription options and shared subscriptions (3.8.3.1, 4.8.2)', () =>
     expect(u.errors().filter((c) => c !== ClientErr.CONNECT_TIMEOUT)).toEqual([ClientErr.WILDCARD_NOT_SUPPORTED]); // (comeBack waits past a connect timeout)
     link = comeBack(u, false, {});
     expect((link.take('subscribe') as unknown as { subscriptions: { topic: string }[] }[]).map((r) => r.subscriptions.map((x) => x.topic))).toEqual([['ok']]);
+    // offline, the last server's limits are no longer the client's to apply: the next server may take it
+    const w = v5();
+    link = w.online(false, { wildcardSubscriptionAvailable: false });
+    link.close();
+    const offline: (number | undefined)[] = [];
+    w.client.subscribe('x/#', { qos: 1 }, (e) => offline.push(e && e.code));
+    w.clock.advance(1000);
+    w.mock.last().connack(0, false, {});
+    expect((w.mock.last().take('subscribe') as unknown as { subscriptions: { topic: string }[] }[]).map((r) => r.subscriptions.map((x) => x.topic))).toEqual([['x/#']]);
+    expect(offline).toEqual([]);
   });
 
   it('a shared subscription dispatches to its handler by its filter, on 5.0 and on 3.1.1', () => {

@@ -3,7 +3,7 @@
 // be killed and started again on the same ports (with persistence on, it keeps sessions and queued messages
 // across that, as a real installation does). Needs the `mosquitto` package (npm test's pretest step installs it).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,7 +134,8 @@ export async function startMosquitto(opts: { persistence?: boolean; tls?: { key:
         c.kill('SIGTERM');
       });
     },
-    close: () => t.kill(),
+    // its directory too (config, passwords, persistence): one was left in the temporary directory per broker
+    close: () => t.kill().then(() => rmSync(dir, { recursive: true, force: true })),
   };
   await t.restart();
   return t;

@@ -106,22 +106,28 @@ describe('the MQTT 5.0 sensor-node firmware in the Espruino sandbox, against Mos
     expect(late.seen[0].payload.toString()).toBe('offline');
   });
 
-  it('Sparkplug B: Clean Start and no Session Expiry; an orderly end is a DISCONNECT 0x04, so one NDEATH, from the broker', async () => {
+  it('Sparkplug B: Clean Start and no Session Expiry; an orderly end is its NDEATH, then a DISCONNECT 0x04 (the will too)', async () => {
     const h = await watcher('spBv1.0/Plant1/+/kitchen', true);
     const box = boot(true);
     await until(() => h.seen.some((m) => m.topic.endsWith('/NBIRTH/kitchen')), 5000, 'NBIRTH');
     const connect = connectOf(proxy.sent[0]);
     // [tck-id-principles-persistence-clean-session-50]: Clean Start 1, Session Expiry Interval 0 (absent)
     expect(connect).toMatchObject({ level: 5, cleanStart: true });
-    expect(connect.properties.includes(0x11)).toBe(false);
+    expect([...connect.properties]).toEqual([0x21, 0, 16]); // Receive Maximum 16 (qos2Ids) alone: no 0x11
     box.kill(); // an orderly shutdown (a reset)
     await until(() => h.seen.some((m) => m.topic.endsWith('/NDEATH/kitchen')), 5000, 'NDEATH');
     await until(() => packets(proxy.sent[0]).some(([t]) => t === 0xe0), 5000, 'DISCONNECT');
+    const wire = packets(proxy.sent[0]);
     // [tck-id-payloads-ndeath-will-message-publisher-disconnect-mqtt50]: Disconnect with Will Message
-    expect(packets(proxy.sent[0]).filter(([t]) => t === 0xe0).map(([, body]) => [...body])).toEqual([[0x04, 0]]);
+    expect(wire.filter(([t]) => t === 0xe0).map(([, body]) => [...body])).toEqual([[0x04, 0]]);
+    // [tck-id-operational-behavior-edge-node-intentional-disconnect-ndeath]: its own NDEATH went first
+    const ndeath = wire.findIndex(([t, body]) => (t & 0xf0) === 0x30 && body.subarray(2, 2 + body.readUInt16BE(0)).toString() === 'spBv1.0/Plant1/NDEATH/kitchen');
+    expect(ndeath).toBeGreaterThan(0);
+    expect(ndeath).toBeLessThan(wire.findIndex(([t]) => t === 0xe0));
+    // and the server published the will: both with the bdSeq of the session
+    await until(() => h.seen.filter((m) => m.topic.endsWith('/NDEATH/kitchen')).length === 2, 5000, 'the will as well');
     await new Promise((r) => setTimeout(r, 300));
     const deaths = h.seen.filter((m) => m.topic.endsWith('/NDEATH/kitchen'));
-    expect(deaths.length).toBe(1);
-    expect(deaths[0].metrics!.map((m) => [m.name, Number(m.value)])).toEqual([['bdSeq', 0]]);
+    expect(deaths.map((d) => d.metrics!.map((m) => [m.name, Number(m.value)]))).toEqual([[['bdSeq', 0]], [['bdSeq', 0]]]);
   });
 });
