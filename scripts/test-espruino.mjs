@@ -16,6 +16,7 @@ import { nodeLines } from './espruino-node.mjs';
 import { bootBuild } from './boot-build.mjs';
 import { startPlainMosquitto } from './mosquitto.mjs';
 import { checkConfig, firmwareFile } from './node-config.mjs';
+import { packetsOf } from './wire.mjs';
 
 const bins = interpreters();
 // the boot build as shipped: the client at `mqtt`, the library's own names in `__mqtt`
@@ -279,23 +280,6 @@ async function tap(target) {
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   return { port: server.address().port, sent, close: () => (sockets.forEach((s) => s.destroy()), server.close()) };
-}
-
-// The packets in what a client wrote: [first byte, body].
-function packetsOf(bytes) {
-  const out = [];
-  for (let at = 0; at < bytes.length; ) {
-    let len = 0;
-    let k = at + 1;
-    for (let shift = 0; ; shift += 7) {
-      const b = bytes[k++];
-      len += (b & 127) << shift;
-      if (b < 128 || k >= bytes.length) break;
-    }
-    out.push([bytes[at], bytes.subarray(k, k + len)]);
-    at = k + len;
-  }
-  return out;
 }
 
 // The sensor-node firmware itself (dist/esp32.js or dist/esp8266.js as boot code, node.json in Storage):

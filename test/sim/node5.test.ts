@@ -11,6 +11,9 @@ import { startMosquitto, type TestMosquitto } from '../helpers/mosquitto';
 import { until } from '../helpers/host-client';
 import { createSandbox } from '../../scripts/sandbox.mjs';
 import { checkConfig, firmwareFile } from '../../scripts/node-config.mjs';
+import { packetsOf } from '../../scripts/wire.mjs';
+
+const packets = (bytes: Buffer) => packetsOf(bytes) as [number, Buffer][];
 
 const sp = createRequire(import.meta.url)('sparkplug-payload').get('spBv1.0');
 let broker: TestMosquitto;
@@ -61,23 +64,6 @@ async function watcher(filter: string, decode = false) {
   c.on('message', (topic, payload, packet) => seen.push({ topic, payload, retain: packet.retain, metrics: decode ? sp.decodePayload(payload).metrics : undefined }));
   await c.subscribeAsync(filter, { qos: 1 });
   return { c, seen, last: (t: string) => [...seen].reverse().find((m) => m.topic === t) };
-}
-
-// The packets in what a client wrote: [first byte, body].
-function packets(bytes: Buffer): [number, Buffer][] {
-  const out: [number, Buffer][] = [];
-  for (let at = 0; at < bytes.length; ) {
-    let len = 0;
-    let k = at + 1;
-    for (let shift = 0; ; shift += 7) {
-      const b = bytes[k++];
-      len += (b & 127) << shift;
-      if (b < 128) break;
-    }
-    out.push([bytes[at], bytes.subarray(k, k + len)]);
-    at = k + len;
-  }
-  return out;
 }
 
 // A CONNECT's protocol level, Clean Start flag and properties' bytes (5.0 3.1.2).
