@@ -2,6 +2,7 @@
 // library's parts timed alone from a probe build (bench/probe-entry.ts, built like dist/espruino-mqtt.js
 // with the same terser settings, but fields keep their names so that the sizes below can be read), and the whole client over a link that answers in place (no socket), per
 // operation in microseconds. Where the blocks go: E.getSizeOf of the connected client's fields.
+// V5=1: the MQTT 5.0 build (MQTT5 true), the client speaking 5.0 and the packets in their 5.0 form.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rollup } from 'rollup';
@@ -9,11 +10,12 @@ import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
 import { interpreters, run, scratch } from '../scripts/espruino.mjs';
 
+const V5 = process.env.V5 === '1';
 const bundle = await rollup({
   input: 'bench/probe-entry.ts',
   plugins: [
     typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts', 'bench/probe-entry.ts'], noEmitOnError: true, outputToFilesystem: false }),
-    terser({ ecma: 5, compress: { passes: 3, pure_getters: true, inline: 1, global_defs: { BYTE_STRINGS: true } }, mangle: { reserved: ['E'] }, format: { ascii_only: false } }),
+    terser({ ecma: 5, compress: { passes: 3, pure_getters: true, inline: 1, keep_fargs: false, global_defs: { BYTE_STRINGS: true, MQTT5: V5 } }, mangle: { reserved: ['E'] }, format: { ascii_only: false } }),
   ],
   onwarn() {},
 });
@@ -23,20 +25,22 @@ const probe = output[0].code;
 // "@"+"@" keeps the marks out of the REPL's echo; each line is typed on its own.
 const program = `var P = require("probe");
 var T = function (name, n, fn) { var t = getTime(); for (var i = 0; i < n; i++) fn(i); console.log("@"+"@t " + name.replace(/ /g, "_") + " " + ((getTime() - t) * 1e6 / n).toFixed(0)); };
-var tx = new Uint8Array(512), body = "0123456789abcdef", topic = "bench/t", pk = "\\x30\\x19\\x00\\x07bench/t" + body, pk1 = "\\x32\\x1b\\x00\\x07bench/t\\x00\\x05" + body;
-var r = P.createReader(512, function () {}, function (c, e) { console.log("@"+"@error " + e); }, {});
+var tx = new Uint8Array(512), body = "0123456789abcdef", topic = "bench/t";
+var pk = ${V5 ? '"\\x30\\x1a\\x00\\x07bench/t\\x00" + body' : '"\\x30\\x19\\x00\\x07bench/t" + body'}, pk1 = ${V5 ? '"\\x32\\x1c\\x00\\x07bench/t\\x00\\x05\\x00" + body' : '"\\x32\\x1b\\x00\\x07bench/t\\x00\\x05" + body'};
+var connack = ${V5 ? '"\\x20\\x03\\x00\\x00\\x00"' : '"\\x20\\x02\\x00\\x00"'}, v5 = ${V5 ? 5 : 4};
+var r = P.createReader(512, function () {}, function (c, e) { console.log("@"+"@error " + e); }, {}, v5 === 5);
 var ev, link = { write: function () {}, end: function () {} };
 var pbuf = E.toUint8Array(pk.substr(2));
-var c = P.connect({ host: "x", clientId: "p", transport: function (to, on) { ev = on; return link; }, outboxMessages: 20 });
+var c = P.connect({ host: "x", clientId: "p", protocolVersion: v5, transport: function (to, on) { ev = on; return link; }, outboxMessages: 20 });
 c.on("message", function () {});
 // a second client whose window holds every message: publishes and PUBACKs timed apart
-var ev2, c2 = P.connect({ host: "x", clientId: "q", transport: function (to, on) { ev2 = on; return link; }, outboxMessages: 310, outboxBytes: 12000, window: 400 });
+var ev2, c2 = P.connect({ host: "x", clientId: "q", protocolVersion: v5, transport: function (to, on) { ev2 = on; return link; }, outboxMessages: 310, outboxBytes: 12000, window: 400${V5 ? ', qos2Ids: 400' : ''} });
 var parts = function () {
 T("reader: PUBLISH 16 B", 300, function () { r.push(pk); });
 T("reader: PUBACK", 300, function () { r.push("\\x40\\x02\\x00\\x01"); });
 T("reader: PINGRESP", 300, function () { r.push("\\xd0\\x00"); });
 T("E.toUint8Array of the chunk", 300, function () { E.toUint8Array(pk); });
-T("encodePublish", 300, function () { P.encodePublish(tx, topic, body, 0, false, false, 0); });
+T("encodePublish", 300, function () { P.encodePublish(tx, topic, body, 0, false, false, 0${V5 ? ', null' : ''}); });
 T("encodeAck", 300, function () { P.encodeAck(tx, 4, 7); });
 T("topicNameError", 300, function () { P.topicNameError(topic); });
 T("bytesToString topic", 300, function () { P.bytesToString(tx, 2, 9); });
@@ -63,7 +67,7 @@ T("client: publish QoS 1 + drain, 300 in flight", 300, function () { c2.publish(
 var ack2 = { type: 4, length: 2, id: 0, qos: 0, dup: false, retain: false, topic: "", buf: pbuf, start: 0, end: 0, code: 0, sessionPresent: false, error: 0 };
 T("client: onPacket(PUBACK) alone, 300 in flight to none", 300, function () { ack2.id = c2._box._id[c2._box._head]; P.onPacket(c2, ack2); });
 T("client: receive QoS 0", 300, function () { ev.notify(1, pk); });
-var pkt = { type: 3, length: 23, id: 0, qos: 0, dup: false, retain: false, topic: topic, buf: pbuf, start: 9, end: 25, code: 0, sessionPresent: false, error: 0 };
+var pkt = { type: 3, length: 23, id: 0, qos: 0, dup: false, retain: false, topic: topic, buf: pbuf, start: ${V5 ? 10 : 9}, end: ${V5 ? 26 : 25}, code: 0, sessionPresent: false, error: 0, props: undefined };
 T("client: onPacket(PUBLISH QoS 0) alone", 300, function () { P.onPacket(c, pkt); });
 T("client: receive QoS 1 (PUBACK sent)", 300, function () { ev.notify(1, pk1); ev.notify(2); });
 var size = function (v, d) {
@@ -78,7 +82,7 @@ for (k in c) if (typeof c[k] !== "function") console.log("@"+"@size " + k + " " 
 console.log("@"+"@size (client,_without_functions) " + size(c, 0));
 console.log("@"+"@done");
 };
-setTimeout(function () { parts(); ev.notify(0); ev.notify(1, "\\x20\\x02\\x00\\x00"); ev2.notify(0); ev2.notify(1, "\\x20\\x02\\x00\\x00"); setTimeout(whole, 20); }, 20);`;
+setTimeout(function () { parts(); ev.notify(0); ev.notify(1, connack); ev2.notify(0); ev2.notify(1, connack); setTimeout(whole, 20); }, 20);`;
 
 const bin = interpreters()[0];
 const box = scratch();
@@ -87,7 +91,7 @@ writeFileSync(join(box.dir, 'profile.js'), program);
 const result = await run(bin, box.dir, ['eval(require("fs").readFileSync("profile.js"))'], 60000);
 box.remove();
 if (result.why !== 'done') console.log(`(ended: ${result.why})`);
-console.log(`Profile on ${bin}: microseconds per operation (300 each), probe build ${probe.length} B`);
+console.log(`Profile on ${bin}${V5 ? ', MQTT 5.0 build speaking 5.0' : ''}: microseconds per operation (300 each), probe build ${probe.length} B`);
 for (const m of result.marks.filter((x) => x[0] === 't')) console.log(`${m[1].replace(/_/g, ' ').padEnd(44)} ${m[2].padStart(6)} us`);
 console.log('\nBlocks held by the connected client, field by field (E.getSizeOf of data; functions, which live in the\nlibrary, not counted; an object shared by two fields counts in each)');
 const sizes = result.marks.filter((x) => x[0] === 'size').map((m) => [m[1], Number(m[2])]).sort((a, b) => b[1] - a[1]);

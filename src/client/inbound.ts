@@ -25,7 +25,7 @@ export function onPacket(s: Session, p: Packet): void {
     else lose(s, ClientErr.PROTOCOL, 'second CONNACK');
   } else if (s._state !== State.CONNECTED) {
     lose(s, ClientErr.PROTOCOL, 'packet before CONNACK');
-  } else if (MQTT5 && s._v5 && type === Type.PUBLISH && !topicAliasIn(s, p)) {
+  } else if (MQTT5 && s._v5 && type === Type.PUBLISH && (p.props || !p.topic) && !topicAliasIn(s, p)) {
     // 5.0: an unknown topic alias closed the connection
   } else if (type === Type.PUBLISH) {
     const qos = p.qos;
