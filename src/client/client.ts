@@ -98,7 +98,7 @@ export interface Client {
   publish(topic: string, payload: unknown, opts?: PublishOptions | Done, done?: Done): boolean;
   subscribe(filter: string | string[], opts?: SubscribeOptions | SubscribeDone, done?: SubscribeDone): boolean;
   unsubscribe(filter: string | string[], done?: Done): boolean;
-  end(force?: boolean | (() => void), opts?: EndOptions | (() => void), done?: () => void): void;
+  end(force?: boolean | (() => void) | EndOptions, opts?: EndOptions | (() => void), done?: () => void): void; // (options: 5.0 build)
   reconnect(): void;
   queued(): number;
 }
