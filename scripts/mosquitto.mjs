@@ -10,7 +10,9 @@ import { join } from 'node:path';
 
 // ownGroup: in a process group of its own, so that a Ctrl-C in the terminal reaches only its parent, which
 // then ends it after its clients (npm start); the parent must kill() it on exit.
-export async function startPlainMosquitto(wanted = 0, { ownGroup = false } = {}) {
+// persistence: a directory of the caller's where it keeps sessions and queued messages (saved when it is
+// stopped with close(), SIGTERM), so that one started again on it carries on with them.
+export async function startPlainMosquitto(wanted = 0, { ownGroup = false, persistence } = {}) {
   const exe = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/local/bin/mosquitto'].find((f) => {
     try {
       execFileSync('test', ['-x', f]);
@@ -29,7 +31,7 @@ export async function startPlainMosquitto(wanted = 0, { ownGroup = false } = {})
   });
   // run as root, Mosquitto would drop to a user that cannot read this private directory
   const root = process.getuid && process.getuid() === 0 ? ['user root'] : [];
-  writeFileSync(join(dir, 'mosquitto.conf'), [...root, 'log_dest none', 'max_queued_messages 100000', `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'set_tcp_nodelay true'].join('\n') + '\n');
+  writeFileSync(join(dir, 'mosquitto.conf'), [...root, 'log_dest none', 'max_queued_messages 100000', `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'set_tcp_nodelay true', ...(persistence ? ['persistence true', `persistence_location ${persistence}/`] : [])].join('\n') + '\n');
   const child = spawn(exe, ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore', detached: ownGroup });
   for (const end = Date.now() + 5000; ; ) {
     if (child.exitCode !== null) {

@@ -68,7 +68,7 @@ export function checkConfig(raw, boardName) {
   const m = raw.mqtt;
   if (!isObject(m)) err('mqtt', 'must be an object with at least "url": "mqtt://host:1883"');
   else {
-    unknownKeys(m, ['url', 'urls', 'username', 'password', 'keepalive', 'clientId', 'version'], 'mqtt.', err);
+    unknownKeys(m, ['url', 'urls', 'username', 'password', 'keepalive', 'clientId', 'version', 'clean', 'sessionExpiry'], 'mqtt.', err);
     const urls = m.urls !== undefined ? m.urls : m.url !== undefined ? [m.url] : [];
     if (!Array.isArray(urls) || !urls.length) err('mqtt.url', 'is missing: the broker, as "mqtt://host:1883" (or "urls": [...] to fail over)');
     else
@@ -106,6 +106,18 @@ export function checkConfig(raw, boardName) {
         err('mqtt.version', 'MQTT 5.0 firmware has no WebSocket: use mqtt:// or mqtts:// brokers, or version 4 over ws://');
       else if (m.version === 5) out.mqtt.version = 5;
     }
+    // false: a persistent session: the broker keeps the node's subscriptions and queues its QoS 1 commands
+    // while it is away, and a cluster member that takes over keeps them too (README, "A fleet on a cluster").
+    // In 5.0 the session then lasts sessionExpiry seconds after a connection ends (a day unless given).
+    if (m.clean !== undefined) {
+      if (typeof m.clean !== 'boolean') err('mqtt.clean', 'must be true (a new session on every connection, the default) or false (a persistent session)');
+      else if (!m.clean) out.mqtt.clean = false;
+    }
+    if (m.sessionExpiry !== undefined) {
+      if (out.mqtt.version !== 5 || m.clean !== false) err('mqtt.sessionExpiry', 'is for a persistent MQTT 5.0 session: "version": 5 and "clean": false');
+      else if (!isInt(m.sessionExpiry, 1, 4294967295)) err('mqtt.sessionExpiry', 'must be whole seconds, 1 to 4294967295 (never expires)');
+    }
+    if (out.mqtt.clean === false && out.mqtt.version === 5) out.mqtt.sessionExpiry = m.sessionExpiry || 86400;
   }
 
   const n = raw.node === undefined ? {} : raw.node;
@@ -133,6 +145,8 @@ export function checkConfig(raw, boardName) {
       if (n.prefix !== undefined) err('node.prefix', 'Sparkplug topics are spBv1.0/<group>/<type>/<id>: remove "prefix" (the group is sparkplug.group)');
       if (n.qos !== undefined && n.qos !== 0) err('node.qos', 'Sparkplug publishes data at QoS 0: remove "qos"');
       out.qos = 0;
+      // [tck-id-principles-persistence-clean-session-311] [tck-id-principles-persistence-clean-session-50]
+      if (out.mqtt.clean === false) err('mqtt.clean', 'a Sparkplug edge node connects with a clean session: remove "clean"');
     }
     if (n.seq !== undefined) {
       if (typeof n.seq !== 'boolean') err('node.seq', 'must be true or false');

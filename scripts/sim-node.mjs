@@ -3,7 +3,8 @@
 import { firmwareFile } from './node-config.mjs';
 import { createSandbox } from './sandbox.mjs';
 
-export function simulateNode(board, config, serial = '3c71bf0a1b2c') {
+// beforeLoad(box): called with the sandbox before the firmware runs (to watch its sockets, say)
+export function simulateNode(board, config, serial = '3c71bf0a1b2c', { beforeLoad } = {}) {
   const box = createSandbox({ board: board === 'esp8266' ? 'ESP8266' : 'ESP32', serial, storage: { 'node.json': JSON.stringify(config) } });
   const t0 = Date.now();
   const drift = () => {
@@ -17,6 +18,7 @@ export function simulateNode(board, config, serial = '3c71bf0a1b2c') {
   };
   drift();
   const timer = setInterval(drift, 1000);
+  if (beforeLoad) beforeLoad(box);
   box.load(firmwareFile(config, board));
   return {
     box,

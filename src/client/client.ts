@@ -233,6 +233,7 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     _endDone: [],
     _server: 0,
     _attempt: 0,
+    _tried: 0,
     _upAt: 0,
     _timer: null,
     _wake: Wake.OPEN,

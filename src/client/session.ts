@@ -106,6 +106,11 @@ export function lose(s: Session, code: number, detail?: string, longWait?: boole
     s._server = (s._server + 1) % s._servers.length; // failover: the next server
   }
   if (s._ending || !s._retry) return finish(s);
+  // Failover in rounds: a failed attempt moves on to the next server at once while the list has one not
+  // tried since the last backoff, so a lost cluster member costs a refused connection, not a wait (npm run
+  // fleet); the backoff is between rounds. After losing a connection, the same server comes first.
+  if (was !== State.CONNECTED && ++s._tried < s._servers.length) return arm(s, 0, Wake.RETRY);
+  s._tried = 0;
   // exponential backoff with jitter; a refusal of credentials waits the longest [CONNACK 4, 5]
   const base = longWait ? s._rmax : Math.min(s._rmax, s._rmin * Math.pow(s._rfactor, s._attempt));
   s._attempt++;
@@ -205,7 +210,7 @@ export function reconnect(this: Session): void {
   s._retry = true; // asked for, even where automatic reconnection is off
   lose(s, 0);
   s._retry = retry;
-  s._attempt = 0;
+  s._attempt = s._tried = 0;
   if (!(s._wake === Wake.OPEN && s._timer != null)) arm(s, 0, Wake.RETRY);
   flush(s);
 }

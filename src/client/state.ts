@@ -82,6 +82,7 @@ export interface Session extends Client {
   _gen: number; // bumped whenever a link is dropped, so its late events are ignored
   _server: number;
   _attempt: number;
+  _tried: number; // servers tried in vain since the last backoff (session.ts lose)
   _upAt: number; // when the current connection was accepted
   _timer: unknown;
   _wake: Wake;

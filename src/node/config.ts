@@ -12,7 +12,7 @@ export interface NodeConfig {
   seq?: boolean; // json readings carry "seq": 1, 2, ... per sensor (for testing a node, npm run hil)
   discovery: string; // Home Assistant discovery prefix, '' for none
   wifi?: { ssid: string; password?: string };
-  mqtt: { servers: Server[]; username?: string; password?: string; keepalive?: number; clientId?: string; ca?: string; version?: number }; // version 5: MQTT 5.0 (the -mqtt5 firmware)
+  mqtt: { servers: Server[]; username?: string; password?: string; keepalive?: number; clientId?: string; ca?: string; version?: number; clean?: boolean; sessionExpiry?: number }; // version 5: MQTT 5.0 (the -mqtt5 firmware); clean false: a persistent session (sessionExpiry: 5.0's, in s)
   sparkplug?: { group: string; host?: string; ntp?: string; bytes: number }; // format 'sparkplug': group id, primary host id, NTP server, payload buffer size
   sensors: NodeSensor[];
   actuators: Actuator[];

@@ -173,6 +173,55 @@ describe('connecting', () => {
     expect(t.mock.links.map((l) => `${l.to.protocol}://${l.to.host}:${l.to.port}`)).toEqual(['mqtt://a:1', 'mqtts://b:2', 'mqtt://a:1']);
   });
 
+  it('fails over in rounds: the next server at once while one is untried, the backoff between rounds, the same server first after a loss', () => {
+    // a cluster of three: a member lost costs a refused connection, not a backoff (npm run fleet)
+    const t = setup({ servers: [{ host: 'a' }, { host: 'b' }, { host: 'c' }], reconnect: { min: 1000, max: 8000, factor: 2, jitter: 0 } });
+    const hosts = () => t.mock.links.map((l) => l.to.host).join('');
+    t.clock.advance(0);
+    t.mock.last().close({ message: 'ECONNREFUSED' }); // a refused
+    t.clock.advance(0);
+    expect(hosts()).toBe('ab'); // b at once
+    t.mock.last().open();
+    t.clock.advance(30000); // b: no CONNACK in time
+    t.clock.advance(0);
+    expect(hosts()).toBe('abc'); // c at once
+    t.mock.last().close({ message: 'ECONNREFUSED' }); // the round is over: now the backoff
+    t.clock.advance(999);
+    expect(hosts()).toBe('abc');
+    t.clock.advance(1);
+    expect(hosts()).toBe('abca');
+    t.mock.last().close({ message: 'ECONNREFUSED' });
+    t.clock.advance(0);
+    expect(hosts()).toBe('abcab'); // the second round: b at once again
+    t.mock.last().close({ message: 'ECONNREFUSED' });
+    t.clock.advance(0);
+    t.mock.last().close({ message: 'ECONNREFUSED' });
+    t.clock.advance(1999);
+    expect(hosts()).toBe('abcabc'); // its backoff has doubled
+    t.clock.advance(1);
+    expect(hosts()).toBe('abcabca');
+    // connected to a, then lost: the backoff first (the fleet spreads out), then a again (a blip), then b at once
+    t.mock.last().connack();
+    t.mock.last().close();
+    t.clock.advance(3999);
+    expect(hosts()).toBe('abcabca');
+    t.clock.advance(1);
+    expect(hosts()).toBe('abcabcaa');
+    t.mock.last().close({ message: 'ECONNREFUSED' });
+    t.clock.advance(0);
+    expect(hosts()).toBe('abcabcaab');
+    t.mock.last().connack();
+    expect(t.client.connected).toBe(true);
+    // one server: every failed attempt backs off, as before
+    const one = setup({ reconnect: { min: 1000, jitter: 0 } });
+    one.clock.advance(0);
+    one.mock.last().close({ message: 'x' });
+    one.clock.advance(999);
+    expect(one.mock.links.length).toBe(1);
+    one.clock.advance(1);
+    expect(one.mock.links.length).toBe(2);
+  });
+
   it('takes servers as URLs, with the default port and path of each protocol', () => {
     const urls = ['mqtt://a', 'mqtts://b:1', 'ws://c', 'wss://d:8443/x/y?z=1', 'ws://[::1]:9001', 'wss://[fe80::1]/', 'mqtt://10.0.0.2:1884/'];
     const t = setup({ servers: urls.map((url) => ({ url })), reconnect: { min: 1, max: 1, jitter: 0 } });

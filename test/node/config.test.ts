@@ -192,6 +192,33 @@ describe('the node configuration check', () => {
     expect(checkConfig(esp8266).errors).toEqual([expect.stringMatching(/^mqtt\.version: MQTT 5\.0 does not fit an ESP8266: .*use version 4 here, or an ESP32$/)]);
   });
 
+  it('takes "mqtt": {"clean": false}: a persistent session, in 5.0 with a Session Expiry (a day unless sessionExpiry says); never for Sparkplug', () => {
+    const raw = example();
+    expect(checkConfig(raw).config.mqtt.clean).toBeUndefined();
+    raw.mqtt.clean = true;
+    expect(checkConfig(raw).config.mqtt.clean).toBeUndefined();
+    raw.mqtt.clean = false;
+    const v4 = checkConfig(raw);
+    expect([v4.errors, v4.config.mqtt.clean, v4.config.mqtt.sessionExpiry]).toEqual([[], false, undefined]);
+    raw.mqtt.version = 5;
+    expect(checkConfig(raw).config.mqtt).toMatchObject({ clean: false, sessionExpiry: 86400 });
+    raw.mqtt.sessionExpiry = 600;
+    expect(checkConfig(raw).config.mqtt).toMatchObject({ clean: false, sessionExpiry: 600 });
+    for (const sessionExpiry of [0, -1, 1.5, '600', 2 ** 32])
+      expect(checkConfig({ ...raw, mqtt: { ...raw.mqtt, sessionExpiry } }).errors).toEqual(['mqtt.sessionExpiry: must be whole seconds, 1 to 4294967295 (never expires)']);
+    // without a 5.0 persistent session, sessionExpiry means nothing: refused, not ignored
+    expect(checkConfig({ ...raw, mqtt: { ...raw.mqtt, clean: true } }).errors).toEqual(['mqtt.sessionExpiry: is for a persistent MQTT 5.0 session: "version": 5 and "clean": false']);
+    expect(checkConfig({ ...raw, mqtt: { ...raw.mqtt, version: 4 } }).errors).toEqual(['mqtt.sessionExpiry: is for a persistent MQTT 5.0 session: "version": 5 and "clean": false']);
+    expect(checkConfig({ ...raw, mqtt: { ...raw.mqtt, clean: 'no' } }).errors).toContain('mqtt.clean: must be true (a new session on every connection, the default) or false (a persistent session)');
+    const sp = example();
+    sp.node = { id: 'kitchen', format: 'sparkplug' };
+    delete sp.discovery;
+    sp.sparkplug = { group: 'g' };
+    expect(checkConfig(sp).errors).toEqual([]);
+    sp.mqtt.clean = false;
+    expect(checkConfig(sp).errors).toEqual(['mqtt.clean: a Sparkplug edge node connects with a clean session: remove "clean"']);
+  });
+
   it('a 5.0 PUBLISH has a byte more (its properties\' length): a prefix that just fits in 3.1.1 does not in 5.0', () => {
     const fits = (n: number, version?: number) => {
       const raw = example();
