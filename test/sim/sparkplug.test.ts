@@ -270,7 +270,7 @@ describe('the Sparkplug B edge node in the Espruino sandbox, against Aedes', () 
       expect(death).toMatchObject({ topic: 'spBv1.0/Plant1/NDEATH/kitchen', qos: 1, retain: false });
       expect(death.seq).toBeUndefined();
       expect(death.metrics).toEqual([{ name: 'bdSeq', type: 'Int64', value: round - 1 }]);
-      await until(() => h.of('NBIRTH').length === round + 1, 5000, 'born again');
+      await until(() => h.of('NBIRTH').length === round + 1, 12000, 'born again'); // the node's first wait is 1 to 5 s, then doubles (node.ts)
       expect(byName(h.of('NBIRTH')[round])).toMatchObject({ bdSeq: round }); // [tck-id-topics-nbirth-bdseq-increment]
       expect(h.of('NBIRTH')[round].seq).toBe(0);
     }
@@ -342,7 +342,7 @@ describe('the Sparkplug B edge node in the Espruino sandbox, against Aedes', () 
         r.mqtt = { urls: [`mqtt://127.0.0.1:${fx.broker.port}`, `mqtt://127.0.0.1:${other.port}`], keepalive: 5 };
         r.sparkplug.host = 'scada';
       }));
-      await until(() => b.of('NBIRTH').length === 1, 8000, 'NBIRTH on B');
+      await until(() => b.of('NBIRTH').length === 1, 12000, 'NBIRTH on B'); // after a wait of 1 to 5 s (node.ts)
       expect(a.of('NBIRTH')).toEqual([]);
       expect(byName(b.of('NBIRTH')[0]).bdSeq).toBe(1); // its second CONNECT
       // the host leaves B too: NDEATH there, and back to A, where it has come online meanwhile
@@ -350,7 +350,7 @@ describe('the Sparkplug B edge node in the Espruino sandbox, against Aedes', () 
       await state(b, false, 7000);
       await until(() => b.of('NDEATH').length >= 1, 3000, 'NDEATH on B');
       expect(b.of('NDEATH').every((m) => m.metrics[0].value === 1)).toBe(true);
-      await until(() => a.of('NBIRTH').length === 1, 8000, 'NBIRTH on A');
+      await until(() => a.of('NBIRTH').length === 1, 16000, 'NBIRTH on A'); // the second short connection in a row: 2 to 10 s
       expect(byName(a.of('NBIRTH')[0]).bdSeq).toBe(2);
     } finally {
       for (const p of fx.peers.splice(0)) await p.endAsync(true);
