@@ -62,7 +62,8 @@ export async function startCluster({ size = 3, log = () => {}, startTimeout = 90
   writeFileSync(join(dir, '.erlang.cookie'), 'EM' + Math.random().toString(36).slice(2).toUpperCase(), { mode: 0o400 });
   writeFileSync(join(dir, 'enabled_plugins'), '[rabbitmq_mqtt].\n');
   const baseEnv = { ...process.env, HOME: dir, ERL_EPMD_PORT: String(epmdPort), ERL_EPMD_ADDRESS: '127.0.0.1' };
-  const epmd = spawn(EPMD.find(existsSync), ['-port', String(epmdPort), '-address', '127.0.0.1'], { stdio: 'ignore', env: baseEnv });
+  const epmd = spawn(EPMD.find(existsSync), ['-port', String(epmdPort), '-address', '127.0.0.1'], { stdio: 'ignore', env: baseEnv, detached: true });
+  const alive = (child) => child && child.exitCode === null && child.signalCode === null;
   const members = [];
   for (let i = 0; i < size; i++) {
     const name = `${tag}-${i + 1}@localhost`;
@@ -100,6 +101,7 @@ export async function startCluster({ size = 3, log = () => {}, startTimeout = 90
     RABBITMQ_PLUGINS_EXPAND_DIR: join(m.home, 'plugins-expand'),
     RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
     RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
+    RABBITMQ_CTL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}', // rabbitmqctl's own VM too
   });
   const ctl = (m, args, timeout = 60000) =>
     new Promise((resolve, reject) =>
@@ -129,14 +131,22 @@ export async function startCluster({ size = 3, log = () => {}, startTimeout = 90
     }
     return exited;
   };
+  // Whatever ends this process (an error, Ctrl-C in a caller that exits), nothing started here outlives it.
+  const killAll = () => {
+    for (const m of members) if (m.child) try { process.kill(-m.child.pid, 'SIGKILL'); } catch { /* gone */ }
+    if (alive(epmd)) try { process.kill(-epmd.pid, 'SIGKILL'); } catch { /* gone */ }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.on('exit', killAll);
   const stop = async () => {
     await Promise.all(members.map((m) => killGroup(m)));
-    if (epmd.exitCode === null) {
+    if (alive(epmd)) {
       const gone = new Promise((r) => epmd.once('exit', r));
       epmd.kill('SIGKILL');
       await gone;
     }
     rmSync(dir, { recursive: true, force: true });
+    process.removeListener('exit', killAll);
   };
   try {
     const t0 = Date.now();
@@ -187,7 +197,13 @@ async function main() {
     console.error(RABBITMQ_MISSING);
     process.exit(1);
   }
+  // Ctrl-C while it starts: exit, and the exit handler stops what was started
+  const early = () => process.exit(130);
+  process.on('SIGINT', early);
+  process.on('SIGTERM', early);
   const cluster = await startCluster({ size: Number(cli.opt('size', 3)), log: console.log });
+  process.removeListener('SIGINT', early);
+  process.removeListener('SIGTERM', early);
   console.log(cluster.members.map((m) => `  ${m.name}  ${m.url}`).join('\n'));
   console.log('Ctrl-C stops it.');
   let stopping = false;

@@ -219,7 +219,7 @@ export async function runFleet({ nodes = 20, broker = 'cluster', duration = 60, 
     await sleep(1000); // late duplicates
     const drained = Date.now() - stopAt;
     // cut off by the kill: a node whose connection ended then; back: its next "online"
-    const cut = kill ? fleet.filter((n) => n.closed.some((t) => t >= killAt && t < killAt + 5000)) : [];
+    const cut = kill ? fleet.filter((n) => n.closed.some((t) => t >= killAt && t < Math.min(killAt + 5000, stopAt))) : [];
     const backs = cut.map((n) => {
       const closedAt = n.closed.find((t) => t >= killAt);
       const on = n.online.find((t) => t > closedAt);
@@ -300,6 +300,9 @@ async function main() {
   if (broker === 'cluster' && !rabbitmqInstalled()) fail(RABBITMQ_MISSING);
   if (!flag('no-build')) execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale', '--quiet'], { stdio: 'inherit' });
   const json = flag('json');
+  // Ctrl-C: exit at once; the cluster's exit handler stops its members (scripts/cluster.mjs)
+  process.on('SIGINT', () => process.exit(130));
+  process.on('SIGTERM', () => process.exit(143));
   const r = await runFleet({ ...o, log: json ? () => {} : (s) => console.log(s) });
   console.log(json ? JSON.stringify(r) : formatResult(r));
   process.exit(r.lost ? 1 : 0);

@@ -53,6 +53,9 @@ try {
   console.error(`npm test: installing ${names} failed (${e.message.split('\n')[0]}); install by hand: ${command}`);
   process.exit(1);
 }
+// Debian's package enables and starts a system RabbitMQ where systemd runs (listening on every interface);
+// the tests start their own on 127.0.0.1, so that one is stopped and disabled (best effort).
+if (pkgs.includes('rabbitmq-server')) spawnSync('sh', ['-c', `command -v systemctl >/dev/null && ${sudo ? 'sudo -n ' : ''}systemctl disable --now rabbitmq-server`], { stdio: 'ignore' });
 const still = missing.filter((n) => !n.found());
 if (still.length) {
   console.error(`npm test: apt-get finished but ${still.map((n) => n.name).join(' and ')} was not found; install by hand: ${command}`);

@@ -108,8 +108,9 @@ export function lose(s: Session, code: number, detail?: string, longWait?: boole
   if (s._ending || !s._retry) return finish(s);
   // Failover in rounds: a failed attempt moves on to the next server at once while the list has one not
   // tried since the last backoff, so a lost cluster member costs a refused connection, not a wait (npm run
-  // fleet); the backoff is between rounds. After losing a connection, the same server comes first.
-  if (was !== State.CONNECTED && ++s._tried < s._servers.length) return arm(s, 0, Wake.RETRY);
+  // fleet); the backoff is between rounds. After losing a connection, the same server comes first. A refusal
+  // that asks for the longest wait (credentials, a ban, busy) ends the round: no fast tour of the cluster.
+  if (!longWait && was !== State.CONNECTED && ++s._tried < s._servers.length) return arm(s, 0, Wake.RETRY);
   s._tried = 0;
   // exponential backoff with jitter; a refusal of credentials waits the longest [CONNACK 4, 5]
   const base = longWait ? s._rmax : Math.min(s._rmax, s._rmin * Math.pow(s._rfactor, s._attempt));

@@ -212,6 +212,15 @@ describe('connecting', () => {
     expect(hosts()).toBe('abcabcaab');
     t.mock.last().connack();
     expect(t.client.connected).toBe(true);
+    // a refusal that asks for the longest wait ends the round: no fast tour of the other servers
+    const banned = setup({ servers: [{ host: 'a' }, { host: 'b' }], reconnect: { min: 1000, max: 8000, jitter: 0 } });
+    banned.clock.advance(0);
+    banned.mock.last().open();
+    banned.mock.last().connack(5); // not authorized
+    banned.clock.advance(7999);
+    expect(banned.mock.links.map((l) => l.to.host)).toEqual(['a']);
+    banned.clock.advance(1);
+    expect(banned.mock.links.map((l) => l.to.host)).toEqual(['a', 'b']);
     // one server: every failed attempt backs off, as before
     const one = setup({ reconnect: { min: 1000, jitter: 0 } });
     one.clock.advance(0);
