@@ -213,20 +213,20 @@ describe('the sensor node in the Espruino sandbox, against Aedes', () => {
     };
     for (const s of box.sockets) s.real.destroy(); // abrupt: no DISCONNECT, the broker sends the will
     await until(() => w.last('espruino/kitchen/status')?.payload === 'offline', 5000, 'the will');
-    await until(() => turnedAway > 0, 5000, 'a reconnection turned away');
+    await until(() => turnedAway > 0, 8000, 'a reconnection turned away'); // the node's first wait: 1 to 5 s (node.ts)
     const gone = await watcher('espruino/kitchen/status');
     await until(() => gone.seen.length > 0);
     await sleep(100); // while the node is away: the will, retained, and nothing else
     expect(gone.seen).toEqual([{ topic: 'espruino/kitchen/status', payload: 'offline', retain: true }]);
     held = false;
-    await until(() => w.last('espruino/kitchen/status')?.payload === 'online', 5000, 'back online');
+    await until(() => w.last('espruino/kitchen/status')?.payload === 'online', 15000, 'back online'); // its next wait: 2 to 10 s
     expect(w.seen.map((m) => m.payload)).toEqual(['online', 'offline', 'online']);
     // once back, its online replaces the will as the retained value
     const back = await watcher('espruino/kitchen/status');
     await until(() => back.seen.length > 0);
     await sleep(100);
     expect(back.seen).toEqual([{ topic: 'espruino/kitchen/status', payload: 'online', retain: true }]);
-  });
+  }, 60000); // waits up to 8 + 15 s for the node's reconnections
 
   it('says offline itself on an orderly shutdown (a reset)', async () => {
     const box = bootNode(nodeConfig());

@@ -312,7 +312,7 @@ describe('the Sparkplug B edge node in the Espruino sandbox, against Aedes', () 
     await sleep(800);
     expect(h.of('NBIRTH').length).toBe(1);
     await state(true, 4000);
-    await until(() => h.of('NBIRTH').length === 2, 3000, 'born again');
+    await until(() => h.of('NBIRTH').length === 2, 9000, 'born again'); // after the node's wait of 1 to 5 s (node.ts)
     expect(byName(h.of('NBIRTH')[1]).bdSeq).toBe(1);
   });
 
@@ -324,7 +324,7 @@ describe('the Sparkplug B edge node in the Espruino sandbox, against Aedes', () 
     await until(() => h.of('NBIRTH').length === 1, 5000, 'NBIRTH');
     await state(false, 2000);
     await state(true, 2001);
-    await until(() => h.of('NBIRTH').length === 2, 5000, 'born again');
+    await until(() => h.of('NBIRTH').length === 2, 9000, 'born again'); // after the node's wait of 1 to 5 s (node.ts)
     // not on the connection it was leaving (an NBIRTH cut at once), but on the next one, with its bdSeq
     expect(byName(h.of('NBIRTH')[1]).bdSeq).toBe(1);
     expect(h.of('NDEATH').every((m) => m.metrics[0].value === 0)).toBe(true);
