@@ -147,7 +147,7 @@ function startNode(n, i, opts) {
   };
   const { config, errors } = checkConfig(raw);
   if (errors.length) throw new Error(`node ${id}: ${errors.join('; ')}`);
-  Object.assign(n, { sent: 0, seen: new Set(), duplicates: 0, malformed: 0, reportedDropped: 0, online: [], attempts: [], closed: [], sim: null });
+  Object.assign(n, { sent: 0, duplicates: 0, malformed: 0, reportedDropped: 0, attempts: [], closed: [], sim: null }); // (seen, online: the record's own)
   n.sim = simulateNode(opts.board, config, (0x3c71bf000000 + i).toString(16), {
     beforeLoad(box) {
       // every reading is one analogRead: the count of readings the node took
