@@ -35,6 +35,12 @@ var c = P.connect({ host: "x", clientId: "p", protocolVersion: v5, transport: fu
 c.on("message", function () {});
 // a second client whose window holds every message: publishes and PUBACKs timed apart
 var ev2, c2 = P.connect({ host: "x", clientId: "q", protocolVersion: v5, transport: function (to, on) { ev2 = on; return link; }, outboxMessages: 310, outboxBytes: 12000, window: 400${V5 ? ', qos2Ids: 400' : ''} });
+// the same whole-client rows on the shipped dist/espruino-mqtt.js (public API only): the probe build exports
+// internals, which changes what the compiler inlines, and inlining changes the time on the board
+var L = require("espruino-mqtt"), sev, slink = { write: function () {}, end: function () {} };
+var sc = L.connect({ host: "x", clientId: "s", protocolVersion: v5, transport: function (to, on) { sev = on; return slink; }, outboxMessages: 20 });
+sc.on("message", function () {});
+sc.on("error", function (e) { console.log("@"+"@error shipped: " + e.message); });
 var parts = function () {
 T("reader: PUBLISH 16 B", 300, function () { r.push(pk); });
 T("reader: PUBACK", 300, function () { r.push("\\x40\\x02\\x00\\x01"); });
@@ -70,6 +76,11 @@ T("client: receive QoS 0", 300, function () { ev.notify(1, pk); });
 var pkt = { type: 3, length: 23, id: 0, qos: 0, dup: false, retain: false, topic: topic, buf: pbuf, start: ${V5 ? 10 : 9}, end: ${V5 ? 26 : 25}, code: 0, sessionPresent: false, error: 0, props: undefined };
 T("client: onPacket(PUBLISH QoS 0) alone", 300, function () { P.onPacket(c, pkt); });
 T("client: receive QoS 1 (PUBACK sent)", 300, function () { ev.notify(1, pk1); ev.notify(2); });
+T("shipped: publish QoS 0 + drain", 300, function () { sc.publish(topic, body); sev.notify(2); });
+T("shipped: publish QoS 1 + drain + PUBACK", 300, function (i) { sc.publish(topic, body, { qos: 1 }); sev.notify(2); sev.notify(1, "\\x40\\x02" + String.fromCharCode((i + 1) >> 8, (i + 1) & 255)); });
+T("shipped: receive QoS 0", 300, function () { sev.notify(1, pk); });
+T("shipped: receive QoS 1 (PUBACK sent)", 300, function () { sev.notify(1, pk1); sev.notify(2); });
+if (!sc.connected || sc.queued()) console.log("@"+"@error shipped: the client is not connected, or holds messages: its rows are void");
 var size = function (v, d) {
   if (typeof v === "function" || v === c && d) return 0;
   if (!v || typeof v !== "object" || v.buffer) return E.getSizeOf(v);
@@ -82,7 +93,7 @@ for (k in c) if (typeof c[k] !== "function") console.log("@"+"@size " + k + " " 
 console.log("@"+"@size (client,_without_functions) " + size(c, 0));
 console.log("@"+"@done");
 };
-setTimeout(function () { parts(); ev.notify(0); ev.notify(1, connack); ev2.notify(0); ev2.notify(1, connack); setTimeout(whole, 20); }, 20);`;
+setTimeout(function () { parts(); ev.notify(0); ev.notify(1, connack); ev2.notify(0); ev2.notify(1, connack); sev.notify(0); sev.notify(1, connack); setTimeout(whole, 20); }, 20);`;
 
 // RUNS=n (default 1): n fresh interpreters, each row the median of its n timings (one run moves by ~5-10%)
 const RUNS = Math.max(1, Number(process.env.RUNS) || 1);
@@ -104,4 +115,4 @@ for (const [name, t] of times) console.log(`${name.replace(/_/g, ' ').padEnd(44)
 console.log('\nBlocks held by the connected client, field by field (E.getSizeOf of data; functions, which live in the\nlibrary, not counted; an object shared by two fields counts in each)');
 const sizes = result.marks.filter((x) => x[0] === 'size').map((m) => [m[1], Number(m[2])]).sort((a, b) => b[1] - a[1]);
 for (const [k, v] of sizes) console.log(`${k.replace(/_without_/g, ' without ').padEnd(20)} ${String(v).padStart(5)}`);
-for (const m of result.marks.filter((x) => x[0] === 'error')) console.log(`reader error ${m[1]}`);
+for (const m of result.marks.filter((x) => x[0] === 'error')) console.log(`error ${m.slice(1).join(' ')}`);
