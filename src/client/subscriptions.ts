@@ -200,8 +200,7 @@ function writeRequest(s: Session, r: Request): boolean {
 export function renew(s: Session): void {
   const renewals: Request[] = [];
   let r: Request | null = null;
-  for (let i = 0; i < s._subs.length; i++) {
-    const sub = s._subs[i];
+  for (let i = 0, sub; (sub = s._subs[i]); i++) {
     let carried = false; // by a pending SUBSCRIBE
     for (let j = 0; j < s._reqs.length && !carried; j++) carried = !!s._reqs[j]._qos && s._reqs[j]._filters.indexOf(sub._filter) >= 0;
     if (carried) continue;
@@ -263,8 +262,7 @@ export function onSuback(s: Session, p: Packet): void {
 // A received message to the handlers of the filters it matches, then to 'message'.
 // (Three parameters: on the board each costs a block for good.)
 export function dispatch(s: Session, msg: Message, topicBytes: string): void {
-  for (let i = 0; i < s._subs.length; i++) {
-    const sub = s._subs[i];
+  for (let i = 0, sub; (sub = s._subs[i]); i++) {
     // a shared subscription ($share/<group>/<filter>, 4.8.2 of 5.0; some 3.1.1 brokers too) by its filter
     const f = MQTT5 && sub._filter.indexOf('$share/') === 0 ? sub._filter.substring(sub._filter.indexOf('/', 7) + 1) : sub._filter;
     if (sub._handler && matchTopic(f, topicBytes)) emit(s, sub._handler, msg.topic, msg.payload, msg);

@@ -193,7 +193,7 @@ function push(this: ReaderState, input: string | Uint8Array): void {
   // charCodeAt, which walks Espruino's block-linked strings; it is undefined when the board is short of
   // memory: fail the stream (the client closes and reconnects) rather than throw into the socket's callback.
   const chunk = typeof input !== 'string' ? input : typeof BYTE_STRINGS !== 'undefined' ? E.toUint8Array(input) : hostBytes(input);
-  if (chunk == null || typeof chunk.length !== 'number') {
+  if (!chunk) {
     if (r._state !== State.FAILED) fail(r, Err.NO_MEMORY);
     return;
   }

@@ -144,17 +144,27 @@ export function encodePublish(
   if (qos && !isId(id)) return -Err.BAD_ID; // [MQTT-2.3.1-1]
   // DUP only on a resent QoS 1/2 message [MQTT-3.3.1-2]; no packet id at QoS 0 [MQTT-2.3.1-5]
   const first = (Type.PUBLISH << 4) | (qos && dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0);
-  let remaining = 2 + topic.length + (qos ? 2 : 0) + payload.length;
+  // each length read once, the topic's prefix written here: on the board a `length` costs five field reads
+  const tn = topic.length;
+  const pn = payload.length;
+  let remaining = 2 + tn + (qos ? 2 : 0) + pn;
   if (MQTT5) remaining += size;
   let p = putHeader(buf, first, remaining);
   if (p < 0) return p;
-  p = putField(buf, p, topic);
+  buf[p++] = tn >> 8;
+  buf[p++] = tn & 255;
+  p = putBytes(buf, p, topic);
   if (qos) {
     buf[p++] = id >> 8;
     buf[p++] = id & 255;
   }
   if (MQTT5 && props) p = putProps(buf, p, props, size);
   else if (MQTT5 && props === null) buf[p++] = 0;
+  // 8-bit strings (Espruino): set() takes a string's bytes as well as a Uint8Array's (strings.ts)
+  if (typeof BYTE_STRINGS !== 'undefined') {
+    buf.set(payload as Uint8Array, p);
+    return p + pn;
+  }
   p = putBytes(buf, p, payload);
   return p < 0 ? -Err.NOT_BYTES : p;
 }
