@@ -32,7 +32,7 @@ export function flush(s: Session): void {
       let l = one ? null : s._listeners[what as string];
       // A publish from a drop report (or from a given-up message's callback) never gives up another
       // message to make room: a report that evicts the next report would never end.
-      s._inDrop = what === 'drop' || !!(a && a._gone);
+      s._inDrop = what === 'drop' || !!(one && a && a._gone);
       // a copy when there are several: a listener that removes itself (there is no once() on Espruino) must
       // not make the next miss it; one listener, the usual case, costs no copy per event
       if (l && l[1]) l = l.slice();

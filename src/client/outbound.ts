@@ -1,6 +1,6 @@
 import { Err, Type } from '../codec/constants';
 import { fromBytes, toBytes } from '../codec/strings';
-import { Bytes, encodeAck, encodeEmpty, encodePublish, isQos } from '../codec/writer';
+import { Bytes, encodeAck, encodeEmpty, encodePublish } from '../codec/writer';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { emit, refuse, settle } from './events';
 import { Done, Stage, remove, room, slotOf, store } from './outbox';
@@ -31,7 +31,6 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   }
   const qos = (opts && opts.qos) || 0;
   if (s._state === State.ENDED || s._ending) return refuse(s, ClientErr.CLOSED, done);
-  if (!isQos(qos)) return refuse(s, Err.BAD_QOS, done);
   let t: string;
   let p: Bytes;
   try {
@@ -40,7 +39,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   } catch (e) {
     return refuse(s, Err.BAD_UTF8, done); // a lone surrogate in host text
   }
-  // Encoding into the transmit buffer validates everything and gives the exact bytes to queue.
+  // Encoding into the transmit buffer validates everything, the QoS too, and gives the exact bytes to queue.
   const id = qos ? nextId(s) : 0;
   if (qos && !id) return refuse(s, ClientErr.NO_ID, done);
   // 5.0: with its properties (null for none), and what the server said it takes: its Maximum QoS, Retain
@@ -58,7 +57,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
     s._wantRoom = n; // 'drain' once connected again
     return settle(s, false);
   }
-  if (n > box._bytes.length) return refuse(s, Err.BUFFER_TOO_SHORT, done); // would never fit: evict nothing
+  if (n > box._cap) return refuse(s, Err.BUFFER_TOO_SHORT, done); // would never fit: evict nothing
   // QoS 0 with nothing queued ahead of it and the socket keeping up: written at once, never stored (what pump
   // would do after storing it). Requests go out at once when nothing waits (sendNow in subscriptions.ts).
   if (!qos && s._state === State.CONNECTED && box._head === box._end && s._unflushed + n <= s._tx.length) {
@@ -160,7 +159,7 @@ export function nextId(s: Session): number {
   for (let tries = 0; tries <= inUse && tries < 65535; tries++) {
     const id = (s._lastId = (s._lastId % 65535) + 1);
     let used = slotOf(s._box, id) >= 0;
-    for (let i = 0; i < s._reqs.length && !used; i++) used = s._reqs[i]._id === id;
+    for (let i = 0, r; !used && (r = s._reqs[i]); i++) used = r._id === id;
     if (!used) return id;
   }
   return 0;
@@ -174,7 +173,7 @@ export function pump(s: Session): void {
   // that leaves nothing waiting, return here (on the board the whole pass costs about 45 us).
   // (`_reqs[0]`, not `length`: on the board a builtin property costs five field reads)
   if (box._next === box._end && !s._reqs[0] && !s._wantRoom && !s._ending) return;
-  const cap = box._bytes.length;
+  const cap = box._cap;
   if (s._pumping) {
     s._repump = true;
     return;

@@ -14,6 +14,10 @@ export type Done = (err?: Error) => void;
 
 export interface Outbox {
   _bytes: Uint8Array;
+  // their lengths, kept: on the board a typed array's `length` costs seven field reads, and a QoS 1 message
+  // asked for them seven times
+  _cap: number;
+  _slots: number;
   _used: number; // bytes held by messages
   // The messages are slots _head.._end-1, oldest first (none when _head = _end). Taking the oldest
   // moves nothing (the head advances); the slots move down, in one native copy, only when the last one is
@@ -39,6 +43,8 @@ export interface Outbox {
 export function createOutbox(capacity: number, slots: number): Outbox {
   return {
     _bytes: new Uint8Array(capacity),
+    _cap: capacity,
+    _slots: slots,
     _used: 0,
     _head: 0,
     _end: 0,
@@ -59,15 +65,15 @@ export function createOutbox(capacity: number, slots: number): Outbox {
 
 // Whether a message of n bytes can be stored now.
 export function room(box: Outbox, n: number): boolean {
-  return (box._end < box._at.length || box._head > 0) && box._bytes.length - box._used >= n;
+  return (box._end < box._slots || box._head > 0) && box._cap - box._used >= n;
 }
 
 // Stores n bytes of src as the newest message; the caller has checked room().
 export function store(box: Outbox, src: Uint8Array, n: number, id: number, qos: number, seq: number, done: Done | undefined): void {
-  const cap = box._bytes.length;
+  const cap = box._cap;
   const h = box._head;
   if (h === box._end) box._head = box._end = box._next = 0;
-  else if (box._end === box._at.length) {
+  else if (box._end === box._slots) {
     // every slot taken or left behind the head: free those behind it
     box._head = 0;
     box._next -= h;
@@ -112,7 +118,7 @@ function shift(box: Outbox, from: number, by: number): void {
 // moves back in ring order, never past an unmoved one, so copying forward is safe (set() copies
 // overlapping ranges as memmove does, on Espruino too).
 function compact(box: Outbox): number {
-  const cap = box._bytes.length;
+  const cap = box._cap;
   const b = box._bytes;
   let to = box._at[box._head];
   for (let k = box._head; k < box._end; k++) {

@@ -223,7 +223,8 @@ function next(r: ReaderState, chunk: Uint8Array): boolean {
       if (r._state === State.HEAD) {
         type = b >> 4;
         // 5.0: a server may send DISCONNECT and AUTH as well
-        const flags = (MQTT5 && r._v5 ? 'xx000020x0x0x000' : FLAGS).charAt(type);
+        // (indexed, not charAt(): on the board a method call costs three times as much)
+        const flags = (MQTT5 && r._v5 ? 'xx000020x0x0x000' : FLAGS)[type];
         if (flags === 'x' || (type === Type.PUBLISH ? (b & 6) === 6 : (b & 15) !== +flags)) {
           // [MQTT-3.3.1-4] [MQTT-2.2.2-2]
           return fail(r, flags === 'x' ? Err.BAD_TYPE : type === Type.PUBLISH ? Err.BAD_QOS : Err.BAD_FLAGS);
@@ -241,7 +242,7 @@ function next(r: ReaderState, chunk: Uint8Array): boolean {
         continue;
       }
       type = r._first >> 4;
-      const fixed = LENGTH.charAt(type);
+      const fixed = LENGTH[type];
       // PUBLISH: topic length and at least one topic byte, plus the packet id above QoS 0; SUBACK: id and a code
       if (
         MQTT5 && r._v5

@@ -176,14 +176,20 @@ export function encodeAck(buf: Uint8Array, type: Type, id: number, reason?: numb
   const long = MQTT5 && (reason || props) ? propsSize(props, 1 << type) : 0;
   if (MQTT5 && long < 0) return long;
   if (MQTT5 && !(reason! >= 0 && reason! <= 255 && reason! % 1 === 0) && reason !== undefined) return -Err.BAD_REASON;
-  let p = putHeader(buf, (type << 4) | (type === Type.PUBREL ? 2 : 0), MQTT5 && long ? 3 + long : 2);
-  if (p < 0) return p;
+  const first = (type << 4) | (type === Type.PUBREL ? 2 : 0);
   if (MQTT5 && long) {
+    let p = putHeader(buf, first, 3 + long);
+    if (p < 0) return p;
     buf[p++] = id >> 8;
     buf[p++] = id & 255;
     buf[p++] = reason || 0;
     return putProps(buf, p, props, long);
   }
+  // the usual form, four bytes (remaining length 2): written here, since on the board a call and
+  // putHeader's loop cost more than the packet
+  if (buf.length < 4) return -Err.BUFFER_TOO_SHORT;
+  buf[0] = first;
+  buf[1] = 2;
   buf[2] = id >> 8;
   buf[3] = id & 255;
   return 4;

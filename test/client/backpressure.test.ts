@@ -42,6 +42,24 @@ describe('drop reports', () => {
   });
 });
 
+describe('a publish from a given-up message\'s callback', () => {
+  it('never gives up another message: it is refused instead (a report that evicts the next would never end)', () => {
+    const t = setup({ outboxBytes: 100, outboxMessages: 16, window: 1 });
+    t.online();
+    const again: (number | undefined)[] = [];
+    t.client.publish('a', 'x'.repeat(20), { qos: 1 }); // 27 bytes each; in flight on a silent link
+    t.client.publish('b', 'x'.repeat(20), { qos: 1 }, () => {
+      // b is given up to make room for d; publishing from here must not evict c
+      t.client.publish('e', 'x'.repeat(20), { qos: 1 }, (e) => again.push((e as { code?: number } | undefined)?.code));
+    });
+    t.client.publish('c', 'x'.repeat(20), { qos: 1 });
+    t.client.publish('d', 'x'.repeat(20), { qos: 1 }); // full: b goes
+    expect(t.of('drop').map((e) => (e.args[0] as { topic: string }).topic)).toEqual(['b']);
+    expect(again).toEqual([ClientErr.OUTBOX_FULL]);
+    expect(t.client.queued()).toBe(3); // a, c, d
+  });
+});
+
 describe('drop-oldest and a kept session', () => {
   it('never gives up a message sent before (DUP set): the broker may hold it, and its packet id', () => {
     const t = setup({ clean: false, txBuffer: 70, outboxBytes: 150, outboxMessages: 16 });

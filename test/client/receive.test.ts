@@ -129,6 +129,25 @@ describe('receiving', () => {
     expect(logged).toEqual(['mqtt: handler threw: Error: listener broke']);
   });
 
+  it('logs an error only when no listener has it: one listener is not "none"', () => {
+    const t = setup();
+    const link = t.online();
+    link.take();
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    t.client.on('message', () => {
+      throw new Error('boom');
+    });
+    link.receive(publish('q', 'x', 1, 1)); // the setup's one error listener has it
+    const withListener = log.mock.calls.length;
+    for (const fn of [...((t.client as unknown as { _listeners: Record<string, (() => void)[]> })._listeners.error || [])]) t.client.removeListener('error', fn);
+    link.receive(publish('q', 'y', 1, 2)); // nobody listens: still seen
+    const logged = log.mock.calls.map((c) => String(c[0]));
+    log.mockRestore();
+    expect(withListener).toBe(0);
+    expect(t.errors()).toEqual([ClientErr.HANDLER]);
+    expect(logged).toEqual(['mqtt: handler threw: Error: boom']);
+  });
+
   it('handles 1000 packets arriving in one chunk', () => {
     const t = setup({ rxBuffer: 64 });
     const link = t.online();
