@@ -3,7 +3,7 @@
 // with the same terser settings, but fields keep their names so that the sizes below can be read), and the whole client over a link that answers in place (no socket), per
 // operation in microseconds. Where the blocks go: E.getSizeOf of the connected client's fields.
 // V5=1: the MQTT 5.0 build (MQTT5 true), the client speaking 5.0 and the packets in their 5.0 form.
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rollup } from 'rollup';
 import typescript from '@rollup/plugin-typescript';
@@ -35,9 +35,9 @@ var c = P.connect({ host: "x", clientId: "p", protocolVersion: v5, transport: fu
 c.on("message", function () {});
 // a second client whose window holds every message: publishes and PUBACKs timed apart
 var ev2, c2 = P.connect({ host: "x", clientId: "q", protocolVersion: v5, transport: function (to, on) { ev2 = on; return link; }, outboxMessages: 310, outboxBytes: 12000, window: 400${V5 ? ', qos2Ids: 400' : ''} });
-// the same whole-client rows on the shipped dist/espruino-mqtt.js (public API only): the probe build exports
+// the same whole-client rows on the shipped dist/espruino-mqtt.js (V5: espruino-mqtt5.js) (public API only): the probe build exports
 // internals, which changes what the compiler inlines, and inlining changes the time on the board
-var L = require("espruino-mqtt"), sev, slink = { write: function () {}, end: function () {} };
+var L = require("${V5 ? 'espruino-mqtt5' : 'espruino-mqtt'}"), sev, slink = { write: function () {}, end: function () {} };
 var sc = L.connect({ host: "x", clientId: "s", protocolVersion: v5, transport: function (to, on) { sev = on; return slink; }, outboxMessages: 20 });
 sc.on("message", function () {});
 sc.on("error", function (e) { console.log("@"+"@error shipped: " + e.message); });
@@ -103,6 +103,7 @@ let result;
 for (let k = 0; k < RUNS; k++) {
   const box = scratch();
   writeFileSync(join(box.dir, 'node_modules', 'probe.js'), probe);
+  if (V5) copyFileSync('dist/espruino-mqtt5.js', join(box.dir, 'node_modules', 'espruino-mqtt5.js'));
   writeFileSync(join(box.dir, 'profile.js'), program);
   result = await run(bin, box.dir, ['eval(require("fs").readFileSync("profile.js"))'], 60000);
   box.remove();

@@ -54,17 +54,12 @@ export function flush(s: Session): void {
   s._flushing = false;
 }
 
-// Ends a public method: runs what it queued (unless a listener called it), then returns its result.
-export function settle<T>(s: Session, result: T): T {
-  flush(s);
-  return result;
-}
-
 // Refuses a call's input: the callback gets the error, or else the 'error' event does.
 export function refuse(s: Session, code: number, done?: Listener): false {
   const err = mqttError(code);
   emit(s, done || 'error', err);
-  return settle(s, false);
+  flush(s);
+  return false;
 }
 
 export function on(this: Session, event: string, fn: Listener): Client {

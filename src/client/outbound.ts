@@ -2,7 +2,7 @@ import { Err, Type } from '../codec/constants';
 import { fromBytes, toBytes } from '../codec/strings';
 import { Bytes, encodeAck, encodeEmpty, encodePublish } from '../codec/writer';
 import { ClientErr, MqttError, mqttError } from './errors';
-import { emit, refuse, settle } from './events';
+import { emit, flush, refuse } from './events';
 import { Done, Stage, remove, room, slotOf, store } from './outbox';
 import { finish } from './session';
 import { State, Session } from './state';
@@ -55,7 +55,8 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   if (!qos && s._state !== State.CONNECTED && s._dropOffline) {
     emit(s, done, dropped(s, ClientErr.OFFLINE, -1, t, 0));
     s._wantRoom = n; // 'drain' once connected again
-    return settle(s, false);
+    flush(s);
+    return false;
   }
   if (n > box._cap) return refuse(s, Err.BUFFER_TOO_SHORT, done); // would never fit: evict nothing
   // QoS 0 with nothing queued ahead of it and the socket keeping up: written at once, never stored (what pump
@@ -63,7 +64,8 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   if (!qos && s._state === State.CONNECTED && box._head === box._end && s._unflushed + n <= s._tx.length) {
     send(s, MQTT5 && s._aliasMax ? withAlias(s, t, p, qos, retain, id, props!, n) : n);
     emit(s, done);
-    return settle(s, true);
+    flush(s);
+    return true;
   }
   // Full: give up the oldest messages not yet written, as few as make room (drop-oldest), or refuse the
   // new one (reject-new, and always for a publish from a drop report: see flush in events.ts).
@@ -83,7 +85,8 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
     s._wantRoom = n;
     if (s._inDrop) return refuse(s, ClientErr.OUTBOX_FULL, done);
     emit(s, done, dropped(s, ClientErr.OUTBOX_FULL, -1, t, qos));
-    return settle(s, false);
+    flush(s);
+    return false;
   }
   s._seq = (s._seq + 1) | 0;
   /*#__NOINLINE__*/ store(box, s._tx, n, id, qos, s._seq, done);
@@ -100,7 +103,8 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   } else pump(s);
   const more = room(box, n);
   if (!more) s._wantRoom = n;
-  return settle(s, more);
+  flush(s);
+  return more;
 }
 
 // 5.0: the message in the transmit buffer (n bytes) made again with a topic alias, when the client has or

@@ -3,7 +3,7 @@ import { Packet } from '../codec/reader';
 import { encodeConnect, encodeEmpty } from '../codec/writer';
 import { LinkEvent } from '../transport/transport';
 import { ClientErr, mqttError } from './errors';
-import { emit, flush, settle } from './events';
+import { emit, flush } from './events';
 import { Stage, remove } from './outbox';
 import { dropped, pump, send } from './outbound';
 import { Events, Session, State, Wake } from './state';
@@ -237,7 +237,10 @@ export function end(this: Session, force?: boolean | (() => void) | EndOptions, 
   if (s._state !== State.ENDED) {
     s._ending = true;
     if (s._state === State.CONNECTED) {
-      if (!force) return settle(s, pump(s)); // DISCONNECT once the outbox is empty and the socket drained
+      if (!force) {
+        pump(s); // DISCONNECT once the outbox is empty and the socket drained
+        return flush(s);
+      }
       send(s, MQTT5 && s._v5 ? bye(s) : encodeEmpty(s._tx, Type.DISCONNECT));
     }
   }

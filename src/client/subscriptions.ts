@@ -4,7 +4,7 @@ import { fromBytes, toBytes, topicFilterError } from '../codec/strings';
 import { encodeSubscribe, isQos } from '../codec/writer';
 import { Handler, Message, SubscribeDone } from './client';
 import { ClientErr, MqttError, mqttError } from './errors';
-import { emit, refuse, settle } from './events';
+import { emit, flush, refuse } from './events';
 import { Done } from './outbox';
 import { nextId, send } from './outbound';
 import { lose } from './session';
@@ -90,7 +90,8 @@ export function unsubscribe(this: Session, filter: string | string[], done?: Don
       }
     }
     emit(s, done);
-    return settle(s, true);
+    flush(s);
+    return true;
   }
   const r = request(s, fs, null, done);
   if (!r) return false;
@@ -159,7 +160,8 @@ function sendNow(s: Session, r: Request): true {
       r._sent = true;
     }
   }
-  return settle(s, true);
+  flush(s);
+  return true;
 }
 
 // Writes the requests not yet sent on this connection that were made before outbox message k (every one

@@ -5,7 +5,7 @@ import { fromBytes, toBytes } from '../codec/strings';
 import { encodeEmpty } from '../codec/writer';
 import { EndOptions } from './client';
 import { ClientErr, MqttError, mqttError } from './errors';
-import { emit, settle } from './events';
+import { emit, flush } from './events';
 import { Stage, remove, slotOf } from './outbox';
 import { dropped, pump, send } from './outbound';
 import { lose } from './session';
@@ -206,7 +206,7 @@ export function farewell(s: Session, o: EndOptions, done?: () => void): boolean 
             : 0;
   if (code) {
     emit(s, done || 'error', mqttError(code, 'end()'));
-    settle(s, 0);
+    flush(s);
     return false;
   }
   s._byeCode = rc;
