@@ -3,6 +3,13 @@ declare const BYTE_STRINGS: boolean;
 // The MQTT 5.0 build switch: true in dist/espruino-mqtt5.js, the v5 board bundles and dist/host.cjs, false in
 // the 3.1.1 builds, where the compiler removes every branch it guards (rollup.config.mjs).
 declare const MQTT5: boolean;
+// True in the library bundles (dist/espruino-mqtt*.js) and dist/host.cjs, false in the firmware bundles. Where a
+// message-path call is written `KEEP_HOT_CALLS ? /*#__NOINLINE__*/ f(..) : f(..)`, the library keeps it a call:
+// a function the compiler inlines becomes a closure, which the interpreter makes anew on every call, or reads
+// past token by token when its branch is skipped (20-40 us a message on the board, bench/espruino-profile.mjs).
+// A top-level function costs about 4 blocks and 1 per parameter: the firmware, whose node sends a reading
+// every few seconds, keeps the 30-odd blocks instead (bench/memory-node.mjs).
+declare const KEEP_HOT_CALLS: boolean;
 // The parts of Espruino's global API that src/ calls where it exists (checked with typeof first).
 declare const E: {
   toUint8Array(...args: unknown[]): Uint8Array;

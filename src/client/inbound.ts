@@ -21,7 +21,8 @@ export function onPacket(s: Session, p: Packet): void {
   s._lastHeard = s._clock.now();
   s._pingAt = -1; // any packet proves the broker alive
   if (type === Type.CONNACK) {
-    if (s._state === State.CONNECTING) /*#__NOINLINE__*/ onConnack(s, p);
+    // (a call in the library, not a closure read past for every other packet: KEEP_HOT_CALLS)
+    if (s._state === State.CONNECTING) KEEP_HOT_CALLS ? /*#__NOINLINE__*/ onConnack(s, p) : onConnack(s, p);
     else lose(s, ClientErr.PROTOCOL, 'second CONNACK');
   } else if (s._state !== State.CONNECTED) {
     lose(s, ClientErr.PROTOCOL, 'packet before CONNACK');
@@ -102,7 +103,7 @@ export function onPacket(s: Session, p: Packet): void {
     // enhanced authentication (4.12 of 5.0) is not supported: a client that asked for none gets no AUTH
     lose(s, ClientErr.PROTOCOL, 'AUTH (enhanced authentication is not supported)');
   } else if (type === Type.SUBACK || type === Type.UNSUBACK) {
-    /*#__NOINLINE__*/ onSuback(s, p);
+    KEEP_HOT_CALLS ? /*#__NOINLINE__*/ onSuback(s, p) : onSuback(s, p);
   }
   // Each packet's events run before the next packet is read: the reader is between packets, and on the board
   // a chunk of many small messages must not hold all their copies at once. A listener that ends or

@@ -46,7 +46,13 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   // Available, Maximum Packet Size (3.2.2.3.4-6 of 5.0); the client assigns topic aliases itself (v5.ts)
   const props = MQTT5 && s._v5 ? (opts && opts.properties) || null : undefined;
   const retain = !!(opts && opts.retain);
-  const n = MQTT5 && s._v5 ? encodePublish(s._tx, t, p, qos, retain, false, id, props) : /*#__NOINLINE__*/ encodePublish(s._tx, t, p, qos, retain, false, id);
+  // (calls in the library, not closures made on every publish: KEEP_HOT_CALLS)
+  const n =
+    MQTT5 && s._v5
+      ? encodePublish(s._tx, t, p, qos, retain, false, id, props)
+      : KEEP_HOT_CALLS
+        ? /*#__NOINLINE__*/ encodePublish(s._tx, t, p, qos, retain, false, id)
+        : encodePublish(s._tx, t, p, qos, retain, false, id);
   if (n < 0) return refuse(s, -n, done);
   if (MQTT5 && s._v5) {
     const why = props && props.topicAlias ? Err.BAD_PROPERTY : qos > s._maxQos! ? ClientErr.QOS_NOT_SUPPORTED : retain && !s._retainOk ? ClientErr.RETAIN_NOT_SUPPORTED : n > s._maxPacket! ? ClientErr.PACKET_TOO_LARGE : 0;
@@ -89,7 +95,8 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
     return false;
   }
   s._seq = (s._seq + 1) | 0;
-  /*#__NOINLINE__*/ store(box, s._tx, n, id, qos, s._seq, done);
+  if (KEEP_HOT_CALLS) /*#__NOINLINE__*/ store(box, s._tx, n, id, qos, s._seq, done);
+  else store(box, s._tx, n, id, qos, s._seq, done);
   const k = box._end - 1;
   // 5.0: when it expires, by the client's clock
   if (MQTT5 && box._exp) box._exp[k] = props && props.messageExpiryInterval != null ? s._clock.now() + 1000 * (props.messageExpiryInterval as number) : 0;
