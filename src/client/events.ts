@@ -16,8 +16,8 @@ export function emit(s: Session, what: string | Listener | undefined, a?: unknow
 
 // Runs what is queued, unless it is running already (a listener's call returns here, and its events run
 // next in the same loop).
-// On the board a builtin property (`length`, a typeof) costs 5-7 times a field: none is read per event.
-// An entry's first item is never falsy (emit), so reading one past the end, undefined, ends a batch.
+// On the board a builtin property (`length`) costs 5-7 times a field: none is read per event. An entry's first
+// item is never falsy (emit), and a listener never is (on), so reading one past the end, undefined, ends a loop.
 export function flush(s: Session): void {
   let q = s._queue;
   if (s._flushing || !q[0]) return;
@@ -29,17 +29,19 @@ export function flush(s: Session): void {
       const a = q[i + 1] as MqttError;
       // a callback is run itself (no array made for it); an event, by its listeners
       const one = typeof what === 'string' ? null : (what as Listener);
-      let l = one ? null : s._listeners[what as string];
+      const l = one ? null : s._listeners[what as string];
       // A publish from a drop report (or from a given-up message's callback) never gives up another
       // message to make room: a report that evicts the next report would never end.
       s._inDrop = what === 'drop' || !!(one && a && a._gone);
-      // a copy when there are several: a listener that removes itself (there is no once() on Espruino) must
-      // not make the next miss it; one listener, the usual case, costs no copy per event
-      if (l && l[1]) l = l.slice();
+      // The listeners as they were when the event ran: a copy when there are several (a listener that removes
+      // itself, there being no once() on Espruino, must not make the next miss it); one, the usual case, is
+      // called alone, as a callback is, without a copy, and one it adds waits for the next event.
+      const all = l && l[1] ? l.slice() : null;
+      const first = one || (l && l[0]);
       // an error nobody listens for is still seen
-      else if (what === 'error' && !(l && l[0])) console.log('mqtt: ' + a.message);
+      if (what === 'error' && !first) console.log('mqtt: ' + a.message);
       // called as a plain function, never as a method of the array
-      for (let k = 0, fn: Listener | null | false = one || (l && l[0]); fn; fn = !one && l![++k]) {
+      for (let k = 0, fn: Listener | null | undefined = first; fn; fn = all && all[++k]) {
         try {
           fn(a, q[i + 2], q[i + 3]);
         } catch (e) {
@@ -63,6 +65,8 @@ export function refuse(s: Session, code: number, done?: Listener): false {
 }
 
 export function on(this: Session, event: string, fn: Listener): Client {
+  // as Node's emitters: a listener that is no function is refused at once, not found failing later
+  if (typeof fn !== 'function') throw new TypeError('listener must be a function');
   (this._listeners[event] || (this._listeners[event] = [])).push(fn);
   return this;
 }

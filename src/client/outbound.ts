@@ -1,6 +1,6 @@
 import { Err, Type } from '../codec/constants';
 import { fromBytes, toBytes } from '../codec/strings';
-import { Bytes, encodeAck, encodeEmpty, encodePublish } from '../codec/writer';
+import { Bytes, encodeAck, encodeEmpty, encodePublish, isQos } from '../codec/writer';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { emit, flush, refuse } from './events';
 import { Done, Stage, remove, room, slotOf, store } from './outbox';
@@ -16,8 +16,8 @@ import { Properties } from '../codec/properties';
 // What publish() accepts as a payload, as bytes: strings are text (UTF-8 on the wire), numbers and the
 // rest are sent as their string form.
 export function payloadBytes(p: unknown): Bytes {
-  // (toBytes stringifies: it is String() itself on the board, encodeURIComponent's own conversion on a host)
-  return p instanceof Uint8Array ? p : toBytes((p == null ? '' : p) as string);
+  // (on the board toBytes is String() itself: one call)
+  return p instanceof Uint8Array ? p : toBytes(p == null ? '' : typeof BYTE_STRINGS !== 'undefined' ? (p as string) : String(p));
 }
 
 // Returns false when the caller should stop (Node's stream convention): the message was refused, or it was
@@ -31,15 +31,16 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   }
   const qos = (opts && opts.qos) || 0;
   if (s._state === State.ENDED || s._ending) return refuse(s, ClientErr.CLOSED, done);
+  if (!isQos(qos)) return refuse(s, Err.BAD_QOS, done);
   let t: string;
   let p: Bytes;
   try {
-    t = toBytes(topic);
+    t = toBytes(typeof BYTE_STRINGS !== 'undefined' ? topic : String(topic));
     p = payloadBytes(payload);
   } catch (e) {
     return refuse(s, Err.BAD_UTF8, done); // a lone surrogate in host text
   }
-  // Encoding into the transmit buffer validates everything, the QoS too, and gives the exact bytes to queue.
+  // Encoding into the transmit buffer validates everything and gives the exact bytes to queue.
   const id = qos ? nextId(s) : 0;
   if (qos && !id) return refuse(s, ClientErr.NO_ID, done);
   // 5.0: with its properties (null for none), and what the server said it takes: its Maximum QoS, Retain

@@ -322,6 +322,15 @@ describe('bad input is refused before a byte is sent, the outbox unchanged', () 
     expect(t.client.queued()).toBe(1);
   });
 
+  it('a bad QoS takes no packet id: the next message gets the id it would have had', () => {
+    const t = setup();
+    const link = t.online();
+    link.take();
+    t.client.publish('t', 'x', { qos: 3 as never });
+    t.client.publish('t', 'y', { qos: 1 });
+    expect(link.take('publish').map((p) => p.messageId)).toEqual([1]);
+  });
+
   it('without a callback the refusal goes to the error event', () => {
     const t = setup();
     t.online();

@@ -188,4 +188,34 @@ describe('listeners', () => {
     t.online();
     expect(seen).toEqual(['a', 'b']);
   });
+
+  it('one added by the only listener waits for the next event, as with several: none runs twice, none loops', () => {
+    const t = setup();
+    (t.client as unknown as { _listeners: Record<string, unknown[]> })._listeners.connect = []; // the setup's recorder: this one alone
+    const seen: string[] = [];
+    let adds = 0;
+    const again = () => {
+      seen.push('again');
+      if (++adds < 5) t.client.on('connect', again); // adds one more: it must not run for the connect adding it
+    };
+    t.client.on('connect', () => {
+      seen.push('first');
+      t.client.on('connect', again);
+    });
+    const link = t.online();
+    expect(seen).toEqual(['first']);
+    link.close();
+    t.clock.advance(1000);
+    t.mock.last().connack();
+    expect(seen).toEqual(['first', 'first', 'again']);
+  });
+
+  it('on() refuses a listener that is no function, at once, and the others still run', () => {
+    const t = setup();
+    const seen: string[] = [];
+    expect(() => t.client.on('connect', undefined as never)).toThrow(TypeError);
+    t.client.on('connect', () => seen.push('after'));
+    t.online();
+    expect(seen).toEqual(['after']);
+  });
 });
