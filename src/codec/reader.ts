@@ -204,6 +204,27 @@ function push(this: ReaderState, input: string | Uint8Array): void {
   while (r._at < n && next(r, chunk, n) && gen === r._gen) r._onPacket(r._ctx, r._p);
 }
 
+// The fixed header's rules for r._first and a remaining length len (-1: not yet known, the first byte only):
+// 0, or the error that fails the stream. Flags a server may send [MQTT-2.2.2-1] [MQTT-2.2.2-2], a PUBLISH's
+// QoS [MQTT-3.3.1-4]; the remaining length each type must have (a PUBLISH: topic length and at least one
+// topic byte, plus the packet id above QoS 0; a SUBACK: an id and a code).
+function headerError(r: ReaderState, len: number): number {
+  const first = r._first;
+  const type = first >> 4;
+  // 5.0: a server may send DISCONNECT and AUTH as well
+  // (indexed, not charAt(): on the board a method call costs three times as much)
+  const flags = (MQTT5 && r._v5 ? 'xx000020x0x0x000' : FLAGS)[type];
+  if (flags === 'x') return Err.BAD_TYPE;
+  if (type === Type.PUBLISH ? (first & 6) === 6 : (first & 15) !== +flags) return type === Type.PUBLISH ? Err.BAD_QOS : Err.BAD_FLAGS;
+  if (len < 0) return 0;
+  const fixed = LENGTH[type];
+  return (
+    MQTT5 && r._v5 ? len < minLength5(type, first) || (type === Type.PINGRESP && len) : fixed !== 'v' ? len !== +fixed : len < (first & 6 ? 5 : 3)
+  )
+    ? Err.BAD_LENGTH
+    : 0;
+}
+
 // Reads the chunk (n bytes: its length, which on the board costs seven field reads, read once by push) on
 // from r._at; true as soon as a packet is complete and valid (r._p), false at the end of the chunk or when the
 // stream failed.
@@ -213,23 +234,28 @@ function next(r: ReaderState, chunk: Uint8Array, n: number): boolean {
   let i = r._at;
   // Names used in more than one branch are declared once, here: the interpreter does not hoist, and a
   // `var` that the compiler leaves in one branch would be unbound in the other.
-  let type = 0;
-  let b = 0;
+  let b = chunk[i + 1];
+  let e = 0;
+  // The usual case, taken in a few steps (on the board each step of the loop below costs about a
+  // microsecond): a whole packet with a one-byte remaining length that fits the buffer, at the start of what
+  // is left of the chunk.
+  if (r._state === State.HEAD && b < 128 && b <= size && i + 2 + b <= n) {
+    r._first = chunk[i];
+    r._len = b;
+    if ((e = headerError(r, b))) return fail(r, e);
+    if (b) buf.set(chunk.subarray(i + 2, i + 2 + b));
+    r._at = i + 2 + b;
+    return finish(r);
+  }
   // On the board every token of this loop is read again on each pass: a packet's fixed header and the start
   // of its body are taken in one pass.
   while (i < n && r._state !== State.FAILED) {
     if (r._state !== State.BODY) {
       b = chunk[i++];
       if (r._state === State.HEAD) {
-        type = b >> 4;
-        // 5.0: a server may send DISCONNECT and AUTH as well
-        // (indexed, not charAt(): on the board a method call costs three times as much)
-        const flags = (MQTT5 && r._v5 ? 'xx000020x0x0x000' : FLAGS)[type];
-        if (flags === 'x' || (type === Type.PUBLISH ? (b & 6) === 6 : (b & 15) !== +flags)) {
-          // [MQTT-3.3.1-4] [MQTT-2.2.2-2]
-          return fail(r, flags === 'x' ? Err.BAD_TYPE : type === Type.PUBLISH ? Err.BAD_QOS : Err.BAD_FLAGS);
-        }
         r._first = b;
+        // the first byte alone, as soon as it comes (-1: the length is not known yet)
+        if ((e = headerError(r, -1))) return fail(r, e);
         r._len = r._lenBytes = r._got = 0; // _idHi/_idLo are set as an oversized PUBLISH's id passes
         r._state = State.LENGTH;
         if (i === n) break;
@@ -241,17 +267,8 @@ function next(r: ReaderState, chunk: Uint8Array, n: number): boolean {
         if (r._lenBytes === 4) return fail(r, Err.BAD_LENGTH);
         continue;
       }
-      type = r._first >> 4;
-      const fixed = LENGTH[type];
-      // PUBLISH: topic length and at least one topic byte, plus the packet id above QoS 0; SUBACK: id and a code
-      if (
-        MQTT5 && r._v5
-          ? r._len < minLength5(type, r._first) || (type === Type.PINGRESP && r._len)
-          : fixed !== 'v' ? r._len !== +fixed : r._len < (r._first & 6 ? 5 : 3)
-      ) {
-        return fail(r, Err.BAD_LENGTH);
-      }
-      if (r._len > size && type !== Type.PUBLISH) return fail(r, Err.TOO_LARGE);
+      if ((e = headerError(r, r._len))) return fail(r, e);
+      if (r._len > size && r._first >> 4 !== Type.PUBLISH) return fail(r, Err.TOO_LARGE);
       if (!r._len) {
         r._at = i;
         return finish(r);
