@@ -152,7 +152,7 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
   const tx = new Uint8Array(txSize);
   const list = o.servers || [o];
   const servers: Endpoint[] = [];
-  for (let i = 0; i < list.length; i++) servers.push(endpoint(list[i], o));
+  for (let i = 0; i < list.length; i++) servers.push(/*@__INLINE__*/ endpoint(list[i], o));
   const will = o.will;
   const fields: ConnectFields = {
     clientId: toBytes(o.clientId != null ? o.clientId : typeof getSerial === 'function' ? getSerial() : 'mqtt-' + Math.random().toString(16).substr(2, 10)),
@@ -185,7 +185,7 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     _state: State.CLOSED,
     _link: null,
     _gen: 0,
-    _box: createOutbox(o.outboxBytes || Math.min(2 * txSize, 65535), o.outboxMessages || 16),
+    _box: /*@__INLINE__*/ createOutbox(o.outboxBytes || Math.min(2 * txSize, 65535), o.outboxMessages || 16),
     _tx: tx,
     _queue: [],
     _flushing: false,

@@ -33,7 +33,7 @@ export function discoveryMessage(cfg: NodeConfig, id: string, model: string, ser
       if (s.class) body += ',"dev_cla":"' + s.class + '"';
     } else {
       component = 'sensor';
-      const unit = unitOf(s, q);
+      const unit = /*@__INLINE__*/ unitOf(s, q);
       const cls = s.type === 'analog' ? s.class : q;
       if (unit) body += ',"unit_of_meas":"' + unit + '"';
       if (cls) body += ',"dev_cla":"' + cls + '"';

@@ -77,7 +77,7 @@ export function runNode(c: Client, cfg: NodeConfig, boardName: string): void {
   if (cfg.discovery) c.subscribe(cfg.discovery + '/status', { handler: homeAssistantStatus });
   for (let i = 0; i < cfg.sensors.length; i++) {
     const s = cfg.sensors[i];
-    if (s.type === 'digital') watchDigital(s, reported);
+    if (s.type === 'digital') /*@__INLINE__*/ watchDigital(s, reported);
     else if (s.period) timers.push(setInterval(readSensor, s.period * 1000, s, reported));
     readSensor(s, reported);
   }
@@ -116,7 +116,7 @@ function reported(s: NodeSensor, error: string | null, values?: number[]): void 
   const opts = { qos: config.qos, retain: true };
   let body = '';
   for (let i = 0; i < qs.length; i++) {
-    const v = formatValue(s, values[i]);
+    const v = /*@__INLINE__*/ formatValue(s, values[i]);
     if (json) body += (i ? ',"' : '{"') + qs[i] + '":' + (s.type === 'digital' ? '"' + v + '"' : v);
     else client.publish(base + s.name + (qs.length > 1 ? '/' + qs[i] : ''), v, opts);
   }
