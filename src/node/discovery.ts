@@ -11,17 +11,19 @@ import { quantities, unitOf } from './quantities';
 // (the board's, as ESPHome uses the MAC): node ids are the user's and two installs may both have a "kitchen".
 export function discoveryMessage(cfg: NodeConfig, id: string, model: string, serial: string, i: number): string[] | null {
   const json = cfg.format === 'json';
-  let body: string;
-  let component: string;
-  let object: string;
-  let label: string;
-  for (let k = 0; k < cfg.sensors.length; k++) {
+  let body = '';
+  let component = '';
+  let object = '';
+  let label = '';
+  let sensor = false;
+  for (let k = 0; k < cfg.sensors.length && !sensor; k++) {
     const s = cfg.sensors[k];
     const qs = quantities(s);
     if (i >= qs.length) {
       i -= qs.length;
       continue;
     }
+    sensor = true;
     const q = qs[i];
     const multi = qs.length > 1;
     object = multi ? s.name + '_' + q : s.name;
@@ -41,19 +43,20 @@ export function discoveryMessage(cfg: NodeConfig, id: string, model: string, ser
       const state = s.type === 'analog' ? s.stateClass : 'measurement';
       if (state) body += ',"stat_cla":"' + state + '"';
     }
-    return message(cfg, id, model, serial, component, object, label, body);
   }
-  const a = cfg.actuators[i];
-  if (!a) return null;
-  body = '"stat_t":"~/' + a.name + '","cmd_t":"~/' + a.name + '/set"';
-  // The dimmer, in the one form every release takes: the JSON schema with the brightness flag. Up to 2024.3
-  // supported_color_modes needs the color_mode flag, which 2025.3 refuses (home-assistant/core#111676,
-  // esphome/esphome#13666). It has no transition and no flash: said, so that Home Assistant offers neither.
-  if (a.type === 'pwm') body += ',"schema":"json","brightness":true,"bri_scl":100,"flash":false,"transition":false';
-  return message(cfg, id, model, serial, a.type === 'pwm' ? 'light' : 'switch', a.name, a.name, body);
-}
-
-function message(cfg: NodeConfig, id: string, model: string, serial: string, component: string, object: string, label: string, body: string): string[] {
+  if (!sensor) {
+    const a = cfg.actuators[i];
+    if (!a) return null;
+    body = '"stat_t":"~/' + a.name + '","cmd_t":"~/' + a.name + '/set"';
+    // The dimmer, in the one form every release takes: the JSON schema with the brightness flag. Up to 2024.3
+    // supported_color_modes needs the color_mode flag, which 2025.3 refuses (home-assistant/core#111676,
+    // esphome/esphome#13666). It has no transition and no flash: said, so that Home Assistant offers neither.
+    if (a.type === 'pwm') body += ',"schema":"json","brightness":true,"bri_scl":100,"flash":false,"transition":false';
+    component = a.type === 'pwm' ? 'light' : 'switch';
+    object = label = a.name;
+  }
+  // the message, made in one place for sensors and actuators alike (a function for it would cost the board
+  // its blocks for good; this one runs only while the node announces itself)
   return [
     cfg.discovery + '/' + component + '/' + id + '/' + object + '/config',
     '{"~":"' + cfg.prefix + '/' + id + '","name":"' + label + '","uniq_id":"' + id + '_' + object + '",' + body +
