@@ -141,7 +141,13 @@ function endpoint(e: Server, o: Options): Endpoint {
   if (!host || /[\s@?#\/]/.test(host) || !(defaultPort > 0) || (port != null && !(port >= 1 && port <= 65535 && port % 1 === 0)) || (path != null && !/^\/[!-"$-~]*$/.test(path))) {
     throw mqttError(ClientErr.BAD_OPTION, 'server ' + (url || protocol + '://' + host + ':' + port + (path || '')));
   }
-  return { host: host, port: port || defaultPort, protocol: protocol, path: path || '/mqtt', ca: o.ca, key: o.key, cert: o.cert };
+  // Only the keys that have a value: on the board a key costs its block even when its value is undefined.
+  const to: Endpoint = { host: host, port: port || defaultPort, protocol: protocol };
+  if (protocol.charAt(0) === 'w') to.path = path || '/mqtt';
+  if (o.ca) to.ca = o.ca;
+  if (o.key) to.key = o.key;
+  if (o.cert) to.cert = o.cert;
+  return to;
 }
 
 export function createClient(o: Options, defaultTransport?: Transport): Client {
@@ -158,10 +164,11 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     clientId: toBytes(o.clientId != null ? o.clientId : typeof getSerial === 'function' ? getSerial() : 'mqtt-' + Math.random().toString(16).substr(2, 10)),
     keepalive: o.keepalive == null ? 60 : o.keepalive,
     clean: o.clean !== false,
-    username: o.username != null ? toBytes(o.username) : undefined,
-    password: o.password != null ? payloadBytes(o.password) : undefined,
-    will: will ? { topic: toBytes(will.topic), payload: payloadBytes(will.payload), qos: will.qos || 0, retain: will.retain } : null,
   };
+  // (only those given: an undefined key costs the board a block as well)
+  if (o.username != null) fields.username = toBytes(o.username);
+  if (o.password != null) fields.password = payloadBytes(o.password);
+  if (will) fields.will = { topic: toBytes(will.topic), payload: payloadBytes(will.payload), qos: will.qos || 0, retain: will.retain };
   const v5 = MQTT5 && o.protocolVersion === 5;
   if (MQTT5 && v5) {
     const props = copyProps(o.properties) || {};

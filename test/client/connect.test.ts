@@ -231,7 +231,7 @@ describe('connecting', () => {
     expect(one.mock.links.length).toBe(2);
   });
 
-  it('takes servers as URLs, with the default port and path of each protocol', () => {
+  it('takes servers as URLs, with the default port of each protocol and the path of a WebSocket one', () => {
     const urls = ['mqtt://a', 'mqtts://b:1', 'ws://c', 'wss://d:8443/x/y?z=1', 'ws://[::1]:9001', 'wss://[fe80::1]/', 'mqtt://10.0.0.2:1884/'];
     const t = setup({ servers: urls.map((url) => ({ url })), reconnect: { min: 1, max: 1, jitter: 0 } });
     for (let i = 0; i < urls.length; i++) {
@@ -239,13 +239,13 @@ describe('connecting', () => {
       t.mock.last().close();
     }
     expect(t.mock.links.map((l) => `${l.to.protocol} ${l.to.host} ${l.to.port} ${l.to.path}`)).toEqual([
-      'mqtt a 1883 /mqtt',
-      'mqtts b 1 /mqtt',
+      'mqtt a 1883 undefined', // TCP has no path: none is kept (on the board an undefined key costs a block)
+      'mqtts b 1 undefined',
       'ws c 80 /mqtt',
       'wss d 8443 /x/y?z=1',
       'ws ::1 9001 /mqtt',
       'wss fe80::1 443 /',
-      'mqtt 10.0.0.2 1884 /',
+      'mqtt 10.0.0.2 1884 undefined',
     ]);
     const one = setup({ host: undefined, url: 'ws://e:1/p' });
     one.clock.advance(0);

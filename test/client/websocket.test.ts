@@ -365,7 +365,7 @@ describe('beside TCP', () => {
     for (const [i, protocol] of [[0, 'mqtt'], [1, 'mqtts']] as const) {
       t.clock.advance(2000);
       const tcp = t.peers.links[i];
-      expect(tcp.to).toEqual({ host: protocol === 'mqtt' ? 'a' : 'c', port: i ? 3 : 1, protocol, path: '/mqtt', ca: 'CA', cert: 'C', key: 'K' });
+      expect(tcp.to).toEqual({ host: protocol === 'mqtt' ? 'a' : 'c', port: i ? 3 : 1, protocol, ca: 'CA', cert: 'C', key: 'K' });
       tcp.open();
       expect(tcp.writes).toHaveLength(1);
       expect(tcp.writes[0][0]).toBe(0x10); // CONNECT itself, no HTTP
