@@ -62,6 +62,9 @@ export function nodeOptions(cfg: NodeConfig, board: BoardInfo): Options {
 export function runNode(c: Client, cfg: NodeConfig, boardName: string): void {
   client = c;
   config = cfg;
+  // nodeOptions has handed the broker's settings to the client, which keeps its own: on an ESP8266 the
+  // config's copy is 10 blocks or more for nothing (the Sparkplug node reads them again, and keeps them)
+  delete (cfg as { mqtt?: unknown }).mqtt;
   id = nodeId(cfg);
   base = cfg.prefix + '/' + id + '/';
   model = boardName;
