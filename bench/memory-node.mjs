@@ -72,6 +72,7 @@ for (const bin of bins) {
   for (const variant of VARIANTS) {
     // MQTT 5.0 firmware for the ESP32 only (boards/*.json budget.mqtt5); to try another board, build one
     if (variant.endsWith('mqtt5') && !loadBoard(board).budget.mqtt5) continue;
+    if (variant === 'ws' && !loadBoard(board).budget.websocket) continue;
     const box = scratch();
     const config = configFor(board, variant);
     const r = await run(bin, box.dir, nodeLines(readFileSync(firmwareFile(config, board), 'latin1'), config, PROBE), 30000);

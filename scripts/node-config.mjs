@@ -76,7 +76,10 @@ export function checkConfig(raw, boardName) {
         const at = m.urls !== undefined ? `mqtt.urls[${i}]` : 'mqtt.url';
         const s = parseUrl(u);
         if (typeof s === 'string') return err(at, s);
-        if ((s.protocol === 'mqtts' || s.protocol === 'wss') && !board.tls) return err(at, `${board.name} has no TLS: use ${s.protocol === 'wss' ? 'ws' : 'mqtt'}://`);
+        if ((s.protocol === 'mqtts' || s.protocol === 'wss') && !board.tls) return err(at, `${board.name} has no TLS: use ${s.protocol === 'wss' && board.budget.websocket ? 'ws' : 'mqtt'}://`);
+        // (boards/*.json budget.websocket: none where the WebSocket firmware ran out of memory with no parts)
+        if (s.protocol.startsWith('ws') && !board.budget.websocket)
+          return err(at, `the WebSocket firmware does not fit an ${board.name}: it ran out of memory there with no sensors (in the board's own 12-byte blocks, README "Memory, in blocks"); use mqtt://, or an ESP32`);
         out.mqtt.servers.push(s);
       });
     if (m.username !== undefined) {

@@ -15,7 +15,7 @@ import { bootLines, interpreters, run, scratch } from './espruino.mjs';
 import { nodeLines } from './espruino-node.mjs';
 import { bootBuild } from './boot-build.mjs';
 import { startPlainMosquitto } from './mosquitto.mjs';
-import { checkConfig, firmwareFile } from './node-config.mjs';
+import { checkConfig, firmwareFile, loadBoard } from './node-config.mjs';
 import { packetsOf } from './wire.mjs';
 
 const bins = interpreters();
@@ -302,9 +302,6 @@ async function nodeScenario(bin, board, mode) {
       { type: 'analog', name: 'battery', pin: 'A0', period: 2 },
     ];
     raw.actuators = [{ type: 'relay', name: 'pump', pin: 15 }, { type: 'pwm', name: 'lamp', pin: 13 }];
-    // the WebSocket firmware leaves an ESP8266 room for a relay (boards/esp8266.json budget.websocket; with a
-    // DHT22 as well it ran out of memory here, as the build's estimate says it would)
-    if (ws) (raw.sensors = []), (raw.actuators = [raw.actuators[0]]);
   }
   const { config, errors } = checkConfig(raw);
   if (errors.length) throw new Error(errors.join('; '));
@@ -458,8 +455,9 @@ for (const bin of process.env.ONLY ? [] : bins) {
   const total = Number(((await run(bin, probe.dir, ['console.log("@"+"@total", process.memory().total);'], 10000)).marks.find((m) => m[0] === 'total') || [])[1]);
   probe.remove();
   const board = total >= 4000 ? 'esp32' : 'esp8266';
-  // (MQTT 5.0 firmware for the ESP32 only: boards/*.json budget.mqtt5)
-  for (const mode of board === 'esp32' ? ['tcp', 'ws', 'mqtt5'] : ['tcp', 'ws']) {
+  // (MQTT 5.0 and WebSocket firmware where the board takes them: boards/*.json budget.mqtt5, budget.websocket)
+  const budget = loadBoard(board).budget;
+  for (const mode of ['tcp', 'ws', 'mqtt5'].filter((m) => m === 'tcp' || budget[m === 'ws' ? 'websocket' : m])) {
     const started = Date.now();
     const marks = await nodeScenario(bin, board, mode);
     const ok = !marks.__during && !marks.__end && marks.will === 'offline';

@@ -47,7 +47,7 @@ function putHeader(buf: Uint8Array, first: number, remaining: number): number {
     buf[1] = remaining;
     return 2;
   }
-  const size = remaining < 128 ? 2 : remaining < 16384 ? 3 : remaining < 2097152 ? 4 : 5;
+  const size = remaining < 16384 ? 3 : remaining < 2097152 ? 4 : 5;
   if (remaining > MAX_REMAINING || size + remaining > buf.length) return -Err.BUFFER_TOO_SHORT;
   buf[0] = first;
   let p = 1;

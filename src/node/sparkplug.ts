@@ -97,7 +97,7 @@ export function runNode(c: Client, cfg: NodeConfig, boardName: string): void {
   // firmwares a function's blocks)
   for (let i = 0; i < cfg.sensors.length; i++) {
     const s = cfg.sensors[i];
-    if (s.type === 'digital') /*@__INLINE__*/ watchDigital(s, reported);
+    if (s.type === 'digital') watchDigital(s, reported);
     else if (s.period) timers.push(setInterval(readSensor, s.period * 1000, s, reported));
     readSensor(s, reported);
   }

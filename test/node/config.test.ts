@@ -139,7 +139,12 @@ describe('the node configuration check', () => {
     tls.mqtt.url = 'mqtts://broker.lan';
     expect(checkConfig(tls).errors).toEqual(['mqtt.url: ESP8266 has no TLS: use mqtt://']);
     tls.mqtt.url = 'wss://broker.lan/mqtt';
-    expect(checkConfig(tls).errors).toEqual(['mqtt.url: ESP8266 has no TLS: use ws://']);
+    expect(checkConfig(tls).errors).toEqual(['mqtt.url: ESP8266 has no TLS: use mqtt://']);
+    // the WebSocket firmware ran out of memory on the ESP8266's own 12-byte blocks with no parts: refused
+    tls.mqtt.url = 'ws://broker.lan/mqtt';
+    expect(checkConfig(tls).errors).toEqual([
+      'mqtt.url: the WebSocket firmware does not fit an ESP8266: it ran out of memory there with no sensors (in the board\'s own 12-byte blocks, README "Memory, in blocks"); use mqtt://, or an ESP32',
+    ]);
     const led = example();
     led.actuators[0].pin = 'D2';
     expect(checkConfig(led).errors).toEqual(['actuators[0].pin: pin 2 is the ESP32 status LED']);
