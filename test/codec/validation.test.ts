@@ -174,9 +174,15 @@ describe('encoders refuse bad input before writing a byte', () => {
 });
 
 describe('the reader refuses malformed packets from the broker [MQTT-4.8.0-1]', () => {
+  // Whole (the reader's short way for a packet that came in one chunk) and a byte at a time (its long way):
+  // the same packets before the same error.
   const fails = (hex: string, code: Err, size = 64) => {
-    const { packets, errors } = decodeAll([new Uint8Array(Buffer.from(hex.replace(/ /g, ''), 'hex'))], size);
+    const bytes = new Uint8Array(Buffer.from(hex.replace(/ /g, ''), 'hex'));
+    const { packets, errors } = decodeAll([bytes], size);
     expect(errors).toEqual([code]);
+    const split = decodeAll(Array.from(bytes, (b) => new Uint8Array([b])), size);
+    expect(split.errors, 'a byte at a time').toEqual([code]);
+    expect(split.packets, 'a byte at a time').toEqual(packets);
     return packets;
   };
 
