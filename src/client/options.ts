@@ -3,12 +3,13 @@ import { Options } from './client';
 
 // Options are validated like publishes: a value the board cannot honour is refused by connect(), naming
 // the option, before anything is allocated. Buffers stay within 65535 bytes: on Espruino a typed array's
-// offset is 16 bits, so a view past that wraps; counts are whole numbers.
+// offset is 16 bits, so a view past that wraps (the outbox keeps 12 bytes a message in one buffer, viewed six
+// ways: at most 5461 messages); counts are whole numbers.
 export function checkOptions(o: Options): void {
   // name, smallest, largest; whole numbers unless marked ~. A local, not a top-level table: at top level
   // its text would be RAM for the board's whole life.
   const LIMITS =
-    'rxBuffer 8 65535 txBuffer 8 65535 outboxBytes 5 65535 outboxMessages 1 65535 window 1 65535 ' +
+    'rxBuffer 8 65535 txBuffer 8 65535 outboxBytes 5 65535 outboxMessages 1 5461 window 1 65535 ' +
     'qos2Ids 1 65535 pendingRequests 1 4096 connectTimeout 1 2147483647 min 1 2147483647 max 1 2147483647 ' +
     '~factor 1 1000 ~jitter 0 1 protocolVersion 4 ' + (MQTT5 ? '5 topicAliases 0 65535' : '4');
   const l = LIMITS.split(' ');

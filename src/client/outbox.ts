@@ -43,8 +43,8 @@ export interface Outbox {
 export function createOutbox(capacity: number, slots: number): Outbox {
   // The per-slot arrays are views of one buffer, 12 bytes a slot, the widest first so each is aligned: on
   // the board each typed array of its own costs a buffer and a string header besides (16 slots: 35 blocks
-  // apart, 26 together). Espruino keeps a view's offset in 16 bits: past 5461 slots each has its own.
-  const b = slots < 5462 ? new ArrayBuffer(12 * slots) : null;
+  // apart, 26 together). Espruino keeps a view's offset in 16 bits: options.ts allows at most 5461 slots.
+  const b = new ArrayBuffer(12 * slots);
   return {
     _bytes: new Uint8Array(capacity),
     _cap: capacity,
@@ -53,12 +53,12 @@ export function createOutbox(capacity: number, slots: number): Outbox {
     _head: 0,
     _end: 0,
     _next: 0,
-    _at: b ? new Uint16Array(b, 4 * slots, slots) : new Uint16Array(slots),
-    _len: b ? new Uint16Array(b, 6 * slots, slots) : new Uint16Array(slots),
-    _id: b ? new Uint16Array(b, 8 * slots, slots) : new Uint16Array(slots),
-    _qos: b ? new Uint8Array(b, 10 * slots, slots) : new Uint8Array(slots),
-    _stage: b ? new Uint8Array(b, 11 * slots, slots) : new Uint8Array(slots),
-    _seq: b ? new Int32Array(b, 0, slots) : new Int32Array(slots),
+    _at: new Uint16Array(b, 4 * slots, slots),
+    _len: new Uint16Array(b, 6 * slots, slots),
+    _id: new Uint16Array(b, 8 * slots, slots),
+    _qos: new Uint8Array(b, 10 * slots, slots),
+    _stage: new Uint8Array(b, 11 * slots, slots),
+    _seq: new Int32Array(b, 0, slots),
     _done: [],
   };
 }
