@@ -148,6 +148,22 @@ describe('the bound on pending requests', () => {
     }
     expect(ids.has(held)).toBe(true);
   });
+
+  it('a request waiting for its SUBACK keeps its id while messages go one at a time past 65535', () => {
+    const t = setup();
+    const link = t.online();
+    t.client.subscribe('a');
+    const [s] = subs(link.take('subscribe'));
+    // each message acknowledged before the next: the outbox is empty at every publish, the request is not
+    for (let i = 0; i < 65536; i++) {
+      t.client.publish('x', '', { qos: 1 });
+      link.drain();
+      const [p] = link.take('publish');
+      expect(p.messageId).not.toBe(s.messageId);
+      link.receive({ cmd: 'puback', messageId: p.messageId });
+    }
+    expect(t.errors()).toEqual([]);
+  });
 });
 
 describe('options the board cannot honour', () => {
