@@ -114,4 +114,21 @@ describe('the reader on hostile input', () => {
       { numRuns: 1000 },
     );
   });
+
+  // The reader takes a whole small packet at the start of a chunk a short way and everything else the long
+  // way: on any stream, valid or not, both must give the same packets and the same verdict, wherever the
+  // chunks end and whatever the buffer's size.
+  it('gives mutated streams the same packets and the same error, whole, split anywhere or a byte at a time', () => {
+    const mutation = fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) });
+    fc.assert(
+      fc.property(stream, fc.array(mutation, { maxLength: 4 }), fc.array(fc.nat(), { maxLength: 12 }), fc.integer({ min: 8, max: 400 }), (bytes, muts, cuts, size) => {
+        const copy = bytes.slice();
+        for (const m of muts) copy[m.at % copy.length] = m.value;
+        const whole = decodeAll([copy], size);
+        expect(decodeAll(split(copy, cuts), size), 'split').toEqual(whole);
+        expect(decodeAll(Array.from(copy, (b) => new Uint8Array([b])), size), 'a byte at a time').toEqual(whole);
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });
