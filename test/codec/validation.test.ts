@@ -89,6 +89,16 @@ describe('encoders refuse bad input before writing a byte', () => {
     refuses((b) => encodeConnect(b, { ...connect, will: { topic: 'a+', payload: '', qos: 0 } }), Err.TOPIC_WILDCARD);
   });
 
+  it('a topic is judged anew each time: one refused stays refused, asked again or after a valid one', () => {
+    // (the last valid topic is remembered, so that a repeated one skips the scan: never an invalid one)
+    for (const t of ['a/+', 'a/+', 'a', 'a/#', 'a/#', 'a\0', 'a\0', '', '']) {
+      const n = encodePublish(new Uint8Array(64), t, '', 0, false, false, 0);
+      expect(n, t).toBe(t === 'a' ? 5 : -(t === '' ? Err.TOPIC_EMPTY : t === 'a\0' ? Err.NUL_CHAR : Err.TOPIC_WILDCARD));
+    }
+    expect(decodeAll([bytes(0x30, 3, 0, 1, 0x2b), bytes(0x30, 3, 0, 1, 0x2b)]).errors).toEqual([Err.TOPIC_WILDCARD]);
+    for (let k = 0; k < 2; k++) expect(decodeAll([bytes(0x30, 3, 0, 1, 0x61, 0x30, 3, 0, 1, 0x23)]).errors).toEqual([Err.TOPIC_WILDCARD]);
+  });
+
   it('a filter with a misplaced wildcard is refused [MQTT-4.7.1-2] [MQTT-4.7.1-3]', () => {
     for (const bad of ['a/b#', '#/a', 'a/#/b', 'a+', '+a', 'a/+b/c', '##', '++']) {
       expect(topicFilterError(bad)).toBe(Err.BAD_FILTER);
