@@ -3,6 +3,8 @@
 // interpreter's own split() and comparisons: on the board a loop over characters costs far more than the
 // short-lived arrays.
 export function matchTopic(filter: string, topic: string): boolean {
+  // the same text: a topic name has no wildcards, so this is an exact filter (one starting with '$' too)
+  if (filter === topic) return true;
   const f0 = filter.charAt(0);
   // A filter starting with a wildcard does not match a topic starting with '$' [MQTT-4.7.2-1].
   if (topic.charAt(0) === '$' && (f0 === '+' || f0 === '#')) return false;
