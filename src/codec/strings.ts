@@ -80,9 +80,10 @@ export function utf8Error(s: string): number {
   return 0;
 }
 
-// A topic name for PUBLISH: not empty [MQTT-4.7.3-1], no wildcards [MQTT-3.3.2-2] [MQTT-4.7.1-1].
+// The topic name topicNameError last found valid (never an invalid one).
 let validTopic: string | undefined;
 
+// A topic name for PUBLISH: not empty [MQTT-4.7.3-1], no wildcards [MQTT-3.3.2-2] [MQTT-4.7.1-1].
 export function topicNameError(t: string): number {
   // the topic found valid last time, the usual case (a node publishes to, and hears on, the same few
   // topics): on the board comparing costs about a microsecond, the scan below about twenty
