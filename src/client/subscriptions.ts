@@ -4,7 +4,7 @@ import { fromBytes, toBytes, topicFilterError } from '../codec/strings';
 import { encodeSubscribe, isQos } from '../codec/writer';
 import { Handler, Message, SubscribeDone } from './client';
 import { ClientErr, MqttError, mqttError } from './errors';
-import { emit, flush, refuse } from './events';
+import { deliver, emit, flush, refuse } from './events';
 import { Done } from './outbox';
 import { nextId, send } from './outbound';
 import { lose } from './session';
@@ -269,5 +269,6 @@ export function dispatch(s: Session, msg: Message, topicBytes: string): void {
     const f = MQTT5 && sub._filter.indexOf('$share/') === 0 ? sub._filter.substring(sub._filter.indexOf('/', 7) + 1) : sub._filter;
     if (sub._handler && matchTopic(f, topicBytes)) emit(s, sub._handler, msg.topic, msg.payload, msg);
   }
-  emit(s, 'message', msg.topic, msg.payload, msg);
+  if (KEEP_HOT_CALLS) /*#__NOINLINE__*/ deliver(s, 'message', msg.topic, msg.payload, msg);
+  else deliver(s, 'message', msg.topic, msg.payload, msg);
 }

@@ -171,6 +171,47 @@ describe('receiving', () => {
   });
 });
 
+// The usual case on the board, one 'message' listener and nothing queued, is run as the message arrives rather
+// than through the event queue (deliver in events.ts): the same order and the same guarantees.
+describe('a message with one listener', () => {
+  const alone = () => {
+    const t = setup();
+    (t.client as unknown as { _listeners: Record<string, unknown[]> })._listeners.message = []; // not the recorder
+    return t;
+  };
+
+  it('runs it after the PUBACK, reports its throw, and the next message is still delivered and acknowledged', () => {
+    const t = alone();
+    const link = t.online();
+    link.take();
+    const seen: string[] = [];
+    t.client.on('message', (topic: string, payload: Buffer) => {
+      seen.push(`${topic} ${payload}, acks so far: ${link.take('puback').length}`);
+      if (String(payload) === 'a') throw new Error('boom');
+    });
+    link.receive(publish('q', 'a', 1, 5), publish('q', 'b', 1, 6));
+    expect(seen).toEqual(['q a, acks so far: 1', 'q b, acks so far: 1']);
+    expect(t.errors()).toEqual([ClientErr.HANDLER]);
+    expect(link.ended).toBe(false);
+  });
+
+  it('runs it after the per-filter handlers, and what they queue after it, as the queue would', () => {
+    const t = alone();
+    const link = t.online();
+    const seen: string[] = [];
+    t.client.subscribe('q', { handler: () => {
+      seen.push('handler');
+      t.client.publish('out', 'x', () => seen.push('published'));
+    } });
+    t.client.on('message', (topic: string) => {
+      seen.push(`message ${topic}`);
+      t.client.publish('out', 'y', () => seen.push('published from message'));
+    });
+    link.receive(publish('q', '1'), publish('other', '2'));
+    expect(seen).toEqual(['handler', 'message q', 'published', 'published from message', 'message other', 'published from message']);
+  });
+});
+
 describe('malformed and oversized input', () => {
   it('closes the connection cleanly on a malformed packet and reconnects', () => {
     const t = setup();
