@@ -31,7 +31,8 @@ export function deliver(s: Session, what: string, a?: unknown, b?: unknown, c?: 
 }
 
 // Runs what is queued, unless it is running already (a listener's call returns here, and its events run
-// next in the same loop).
+// next in the same loop). The message path's callers test `s._queue[0]` first: on the board the call costs
+// more than the test (about 13 us against 2).
 // On the board a builtin property (`length`) costs 5-7 times a field: none is read per event. An entry's first
 // item is never falsy (emit), and a listener never is (on), so reading one past the end, undefined, ends a loop.
 export function flush(s: Session): void {

@@ -110,6 +110,6 @@ export function onPacket(s: Session, p: Packet): void {
   // Each packet's events run before the next packet is read: the reader is between packets, and on the board
   // a chunk of many small messages must not hold all their copies at once. A listener that ends or
   // reconnects the client stops the reader (its reset), so nothing more of this chunk is read.
-  flush(s);
+  if (s._queue[0]) flush(s);
 }
 

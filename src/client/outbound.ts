@@ -70,8 +70,8 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   // would do after storing it). Requests go out at once when nothing waits (sendNow in subscriptions.ts).
   if (!qos && s._state === State.CONNECTED && box._head === box._end && s._unflushed + n <= s._tx.length) {
     send(s, MQTT5 && s._aliasMax ? withAlias(s, t, p, qos, retain, id, props!, n) : n);
-    emit(s, done);
-    flush(s);
+    if (done) emit(s, done);
+    if (s._queue[0]) flush(s);
     return true;
   }
   // Full: give up the oldest messages not yet written, as few as make room (drop-oldest), or refuse the
@@ -111,7 +111,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   } else pump(s);
   const more = room(box, n);
   if (!more) s._wantRoom = n;
-  flush(s);
+  if (s._queue[0]) flush(s);
   return more;
 }
 

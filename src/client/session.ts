@@ -70,7 +70,7 @@ function onLink(this: Events, event: LinkEvent, arg?: any): void { // eslint-dis
   } catch (e) {
     lose(s, Err.NO_MEMORY, String(e));
   }
-  flush(s);
+  if (s._queue[0]) flush(s);
 }
 
 // ---- connection lifecycle

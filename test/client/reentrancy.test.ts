@@ -1,5 +1,6 @@
 // Listeners run only after the state change that caused them is complete, and may call any public method.
 import { describe, expect, it } from 'vitest';
+import mqttPacket from 'mqtt-packet';
 import { ClientErr } from '../../src/client/errors';
 import { setup, type Setup } from './setup';
 
@@ -43,6 +44,27 @@ describe('end() from a listener', () => {
         expect(refused!.code).toBe(ClientErr.CLOSED);
       });
     }
+  }
+
+  // each packet's events run before the next packet of the chunk is read (inbound.ts), through the queue or,
+  // for the only listener, at once (deliver in events.ts)
+  for (const alone of [false, true]) {
+    it(`on a message stops the rest of its chunk: the next is neither delivered nor acknowledged${alone ? ' (the only listener)' : ''}`, () => {
+      const t = setup();
+      if (alone) (t.client as unknown as { _listeners: Record<string, unknown[]> })._listeners.message = [];
+      const link = t.online();
+      link.take();
+      const seen: string[] = [];
+      t.client.on('message', (_topic: string, payload: Buffer) => {
+        seen.push(String(payload));
+        t.client.end(true);
+      });
+      const pub = (payload: string, messageId: number) => mqttPacket.generate({ cmd: 'publish', topic: 't', payload: Buffer.from(payload), qos: 1, messageId, dup: false, retain: false });
+      link.receiveBytes(new Uint8Array(Buffer.concat([pub('1', 1), pub('2', 2)])));
+      expect(seen).toEqual(['1']);
+      expect(link.take('puback').map((p) => (p as { messageId: number }).messageId)).toEqual([1]);
+      expect(t.of('end').length).toBe(1);
+    });
   }
 
   it('finds the client in a state that makes sense: connected is already false in close and offline', () => {
