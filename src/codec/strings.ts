@@ -80,8 +80,9 @@ export function utf8Error(s: string): number {
   return 0;
 }
 
-// The topic name topicNameError last found valid (never an invalid one).
-let validTopic: string | undefined;
+// The topic name topicNameError last found valid (never an invalid one). The message path's callers compare
+// with it before calling: on the board the call costs more than the comparison.
+export let validTopic: string | undefined;
 
 // A topic name for PUBLISH: not empty [MQTT-4.7.3-1], no wildcards [MQTT-3.3.2-2] [MQTT-4.7.1-1].
 export function topicNameError(t: string): number {

@@ -1,6 +1,6 @@
 import { ConnectFlag, Err, MAX_REMAINING, Type } from './constants';
 import { In, Properties, propsSize, putProps } from './properties';
-import { Bytes, putBytes, topicFilterError, topicNameError, utf8Error } from './strings';
+import { Bytes, putBytes, topicFilterError, topicNameError, utf8Error, validTopic } from './strings';
 
 // Encoders write one packet into a caller-owned buffer and return its length, or a negated Err code.
 // Every check runs before the first byte is written, so a refused packet leaves the buffer as it was
@@ -142,7 +142,7 @@ export function encodePublish(
   // 5.0: an empty topic name stands for the one a Topic Alias was set to (3.3.2.3.4 of 5.0)
   // (none, as most have: their length, one 0 byte, without the calls, which cost on the board)
   const size = MQTT5 && props !== undefined ? (props ? propsSize(props, In.PUBLISH) : 1) : 0;
-  const err = MQTT5 && !topic && props && props.topicAlias ? 0 : topicNameError(topic);
+  const err = MQTT5 && !topic && props && props.topicAlias ? 0 : topic === validTopic ? 0 : topicNameError(topic);
   if (err) return -err;
   if (MQTT5 && size < 0) return size;
   // a Subscription Identifier goes from server to client only (3.3.4 of 5.0)
