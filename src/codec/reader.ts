@@ -13,7 +13,7 @@ export interface Packet {
   dup: boolean;
   retain: boolean;
   topic: string; // PUBLISH: the topic as a byte string ('' if it did not fit the buffer)
-  buf: Uint8Array; // the receive buffer
+  buf: Uint8Array; // the receive buffer; for a PUBLISH whole in a chunk (quick), the chunk
   start: number; // PUBLISH payload, SUBACK return codes: buf[start..end)
   end: number;
   code: number; // CONNACK return code; 5.0: the reason code of every packet that has one
@@ -129,6 +129,7 @@ function finish(r: ReaderState): boolean {
   p.error = 0;
   p.id = 0;
   p.start = p.end = 0;
+  p.buf = buf; // (quick() lends a PUBLISH the chunk instead)
   if (MQTT5 && r._v5 && type !== Type.PUBLISH) {
     // 5.0: the packets with an id have it first (a PUBLISH's comes after its topic, below). No locals in
     // these branches (p.error holds the verdict): the compiler would merge them with the PUBLISH branch's
@@ -241,7 +242,7 @@ function next(r: ReaderState, chunk: Uint8Array, n: number): boolean {
   // is left of the chunk.
   if (r._state === State.HEAD && b < 128 && b <= size && i + 2 + b <= n) {
     // (3.1.1: a 5.0 acknowledgement's reason code and properties are read by finish5)
-    if (b === 2 && !(MQTT5 && r._v5) && (KEEP_HOT_CALLS ? /*#__NOINLINE__*/ ack(r, chunk, i) : ack(r, chunk, i))) return true;
+    if (!(MQTT5 && r._v5) && (KEEP_HOT_CALLS ? /*#__NOINLINE__*/ quick(r, chunk, i, b) : quick(r, chunk, i, b))) return true;
     r._first = chunk[i];
     r._len = b;
     if ((e = headerError(r, b))) return fail(r, e);
@@ -300,20 +301,44 @@ function next(r: ReaderState, chunk: Uint8Array, n: number): boolean {
   return false;
 }
 
-// An acknowledgement whole in the chunk at i (remaining length 2): PUBACK, PUBREC, PUBREL, PUBCOMP or UNSUBACK
-// by its first byte [MQTT-2.2.2-1], a packet id not 0 [MQTT-2.3.1-1], the usual packet of QoS 1 and 2. Taken
-// here, without the header check, the copy and finish (on the board about 60 us against 15); false for
-// anything else, which next() reads and checks as any packet. A function of its own, not a branch of next():
-// the interpreter reads past the tokens of a branch it skips, on every PUBLISH.
-function ack(r: ReaderState, chunk: Uint8Array, i: number): boolean {
+// The usual packets of a connection, whole in the chunk at i with a remaining length len that fits the
+// buffer, taken in one step, read where they lie (on the board the header check's call, the copy into the
+// buffer and finish cost about 60 us): a PUBLISH (its payload left in the chunk: p.buf) and an
+// acknowledgement (PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK, by their first bytes [MQTT-2.2.2-1]). False for
+// anything else, and for one that breaks a rule: next() then reads it as any packet, and its checks report it.
+// 3.1.1 only: a 5.0 packet's reason code and properties are read by finish5.
+function quick(r: ReaderState, chunk: Uint8Array, i: number, len: number): boolean {
   const first = chunk[i];
   const p = r._p;
-  if (!(first === 0x40 || first === 0x50 || first === 0x62 || first === 0x70 || first === 0xb0) || !(chunk[i + 2] || chunk[i + 3])) return false;
-  p.type = first >> 4;
-  p.length = 2;
-  p.id = (chunk[i + 2] << 8) | chunk[i + 3];
-  p.error = p.start = p.end = 0;
-  r._at = i + 4;
+  if (first >> 4 !== Type.PUBLISH) {
+    // an acknowledgement: remaining length 2, a packet id not 0 [MQTT-2.3.1-1]
+    if (len !== 2 || !(first === 0x40 || first === 0x50 || first === 0x62 || first === 0x70 || first === 0xb0) || !(chunk[i + 2] || chunk[i + 3])) return false;
+    p.type = first >> 4;
+    p.length = 2;
+    p.id = (chunk[i + 2] << 8) | chunk[i + 3];
+    p.error = p.start = p.end = 0;
+    r._at = i + 4;
+    return true;
+  }
+  const at = i + 2; // the variable header
+  r._at = at + len;
+  // a PUBLISH: its QoS not 3 [MQTT-3.3.1-4], topic and packet id within the packet, the topic valid
+  // [MQTT-3.3.2-1] [MQTT-3.3.2-2], a packet id not 0 [MQTT-2.3.1-1] (the rules headerError and finish apply)
+  const qos = (first >> 1) & 3;
+  const topicEnd = at + 2 + ((chunk[at] << 8) | chunk[at + 1]);
+  if (qos === 3 || topicEnd + (qos ? 2 : 0) > at + len) return false;
+  p.topic = typeof BYTE_STRINGS !== 'undefined' ? E.toString(chunk.subarray(at + 2, topicEnd)) : bytesToString(chunk, at + 2, topicEnd);
+  p.id = qos ? (chunk[topicEnd] << 8) | chunk[topicEnd + 1] : 0;
+  if (!p.topic || (p.topic !== validTopic && topicNameError(p.topic)) || (qos && !p.id)) return false;
+  p.type = Type.PUBLISH;
+  p.length = len;
+  p.qos = qos;
+  p.dup = (first & 8) !== 0;
+  p.retain = (first & 1) !== 0;
+  p.error = 0;
+  p.buf = chunk;
+  p.start = qos ? topicEnd + 2 : topicEnd;
+  p.end = at + len;
   return true;
 }
 
