@@ -92,9 +92,10 @@ export function onPacket(s: Session, p: Packet): void {
       } else {
         const done = box._done[k];
         remove(box, k);
-        emit(s, done);
+        if (done) emit(s, done);
       }
-      pump(s);
+      // (pump's own test first: on the board the call costs more, on every acknowledgement)
+      if (box._next !== box._end || s._reqs[0] || s._wantRoom || s._ending) pump(s);
     }
   } else if (type === Type.PUBREL) {
     for (let i = 0; i < s._q2.length; i++) if (s._q2[i] === p.id) s._q2[i] = 0; // exactly once: forget the id

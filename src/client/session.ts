@@ -59,7 +59,8 @@ function onLink(this: Events, event: LinkEvent, arg?: any): void { // eslint-dis
       s._reader.push(arg);
     } else if (event === LinkEvent.DRAIN) {
       s._unflushed = 0;
-      pump(s);
+      // (pump's own test first: on the board the call costs more, on every drain)
+      if (s._box._next !== s._box._end || s._reqs[0] || s._wantRoom || s._ending) pump(s);
     } else if (event === LinkEvent.CONNECT) {
       s._reader.reset();
       s._lastSent = s._lastHeard = s._clock.now();

@@ -22,6 +22,20 @@ describe('end()', () => {
     expect(t.clock.pending()).toBe(0);
   });
 
+  it('sends DISCONNECT as the last acknowledgement arrives when the socket has drained already', () => {
+    const t = setup();
+    const link = t.online();
+    t.client.publish('a', '1', { qos: 1 });
+    const [p] = link.take('publish') as unknown as { messageId: number }[];
+    link.drain();
+    t.client.end();
+    expect(link.take('disconnect')).toEqual([]); // the message is still in flight
+    link.receive({ cmd: 'puback', messageId: p.messageId });
+    expect(link.take('disconnect').length).toBe(1);
+    expect(link.ended && !link.forced).toBe(true);
+    expect(t.of('end').length).toBe(1);
+  });
+
   it('forced, sends DISCONNECT at once, reports what it gives up, and sends nothing after [MQTT-3.14.4-2]', () => {
     const t = setup();
     const link = t.online();
