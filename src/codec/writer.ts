@@ -157,8 +157,12 @@ export function encodePublish(
   const pn = payload.length;
   let remaining = 2 + tn + (qos ? 2 : 0) + pn;
   if (MQTT5) remaining += size;
-  let p = putHeader(buf, first, remaining);
-  if (p < 0) return p;
+  // the usual one-byte remaining length written here, as putHeader would (on the board the call costs more)
+  let p = 2;
+  if (remaining < 128 && remaining + 2 <= buf.length) {
+    buf[0] = first;
+    buf[1] = remaining;
+  } else if ((p = putHeader(buf, first, remaining)) < 0) return p;
   buf[p++] = tn >> 8;
   buf[p++] = tn & 255;
   // 8-bit strings: the topic's bytes set natively here, as the payload's below (putBytes does it with a call)
