@@ -202,7 +202,8 @@ function push(this: ReaderState, input: string | Uint8Array): void {
   const n = chunk.length;
   r._at = 0;
   // a listener that ends or reconnects the client resets the reader: nothing more of this chunk is read
-  while (r._at < n && next(r, chunk, n) && gen === r._gen) r._onPacket(r._ctx, r._p);
+  // (the usual packets by quick(), the rest by next(); 5.0 always by next())
+  while (r._at < n && ((!(MQTT5 && r._v5) && (KEEP_HOT_CALLS ? /*#__NOINLINE__*/ quick(r, chunk, n) : quick(r, chunk, n))) || next(r, chunk, n)) && gen === r._gen) r._onPacket(r._ctx, r._p);
 }
 
 // The fixed header's rules for r._first and a remaining length len (-1: not yet known, the first byte only):
@@ -241,8 +242,6 @@ function next(r: ReaderState, chunk: Uint8Array, n: number): boolean {
   // microsecond): a whole packet with a one-byte remaining length that fits the buffer, at the start of what
   // is left of the chunk.
   if (r._state === State.HEAD && b < 128 && b <= size && i + 2 + b <= n) {
-    // (3.1.1: a 5.0 acknowledgement's reason code and properties are read by finish5)
-    if (!(MQTT5 && r._v5) && (KEEP_HOT_CALLS ? /*#__NOINLINE__*/ quick(r, chunk, i, b) : quick(r, chunk, i, b))) return true;
     r._first = chunk[i];
     r._len = b;
     if ((e = headerError(r, b))) return fail(r, e);
@@ -301,15 +300,18 @@ function next(r: ReaderState, chunk: Uint8Array, n: number): boolean {
   return false;
 }
 
-// The usual packets of a connection, whole in the chunk at i with a remaining length len that fits the
-// buffer, taken in one step, read where they lie (on the board the header check's call, the copy into the
+// The usual packets of a connection, whole in what is left of the chunk (n bytes) with a one-byte remaining
+// length that fits the buffer, taken in one step, read where they lie (on the board the header check's call, the copy into the
 // buffer and finish cost about 60 us): a PUBLISH (its payload left in the chunk: p.buf) and an
 // acknowledgement (PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK, by their first bytes [MQTT-2.2.2-1]). False for
 // anything else, and for one that breaks a rule: next() then reads it as any packet, and its checks report it.
 // 3.1.1 only: a 5.0 packet's reason code and properties are read by finish5.
-function quick(r: ReaderState, chunk: Uint8Array, i: number, len: number): boolean {
+function quick(r: ReaderState, chunk: Uint8Array, n: number): boolean {
+  const i = r._at;
+  const len = chunk[i + 1]; // (undefined past the end, which fails the test below)
   const first = chunk[i];
   const p = r._p;
+  if (!(r._state === State.HEAD && len < 128 && len <= r._size && i + 2 + len <= n)) return false;
   if (first >> 4 !== Type.PUBLISH) {
     // an acknowledgement: remaining length 2, a packet id not 0 [MQTT-2.3.1-1]
     if (len !== 2 || !(first === 0x40 || first === 0x50 || first === 0x62 || first === 0x70 || first === 0xb0) || !(chunk[i + 2] || chunk[i + 3])) return false;
@@ -321,7 +323,6 @@ function quick(r: ReaderState, chunk: Uint8Array, i: number, len: number): boole
     return true;
   }
   const at = i + 2; // the variable header
-  r._at = at + len;
   // a PUBLISH: its QoS not 3 [MQTT-3.3.1-4], topic and packet id within the packet, the topic valid
   // [MQTT-3.3.2-1] [MQTT-3.3.2-2], a packet id not 0 [MQTT-2.3.1-1] (the rules headerError and finish apply)
   const qos = (first >> 1) & 3;
@@ -338,7 +339,7 @@ function quick(r: ReaderState, chunk: Uint8Array, i: number, len: number): boole
   p.error = 0;
   p.buf = chunk;
   p.start = qos ? topicEnd + 2 : topicEnd;
-  p.end = at + len;
+  p.end = r._at = at + len;
   return true;
 }
 
