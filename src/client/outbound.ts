@@ -36,7 +36,8 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   let p: Bytes;
   try {
     t = toBytes(typeof BYTE_STRINGS !== 'undefined' ? topic : String(topic));
-    p = payloadBytes(payload);
+    // (payloadBytes written out on the board, where toBytes is String: a call costs more)
+    p = typeof BYTE_STRINGS !== 'undefined' ? (payload instanceof Uint8Array ? payload : String(payload == null ? '' : payload)) : payloadBytes(payload);
   } catch (e) {
     return refuse(s, Err.BAD_UTF8, done); // a lone surrogate in host text
   }
@@ -68,7 +69,8 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   if (n > box._cap) return refuse(s, Err.BUFFER_TOO_SHORT, done); // would never fit: evict nothing
   // QoS 0 with nothing queued ahead of it and the socket keeping up: written at once, never stored (what pump
   // would do after storing it). Requests go out at once when nothing waits (sendNow in subscriptions.ts).
-  if (!qos && s._state === State.CONNECTED && box._head === box._end && s._unflushed + n <= s._tx.length) {
+  // (nothing unwritten, the usual case, needs no look at the buffer's length: the message fit it)
+  if (!qos && s._state === State.CONNECTED && box._head === box._end && (!s._unflushed || s._unflushed + n <= s._tx.length)) {
     send(s, MQTT5 && s._aliasMax ? withAlias(s, t, p, qos, retain, id, props!, n) : n);
     if (done) emit(s, done);
     if (s._queue[0]) flush(s);
@@ -104,7 +106,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   // QoS 1/2 next in line (every message before it in flight, so pump last reached the end and wrote the requests
   // made before it), the window open and the socket keeping up: written now from the transmit buffer, as pump
   // would write it from the outbox; otherwise pump decides.
-  if (qos && k === box._next && k - box._head < s._window && s._state === State.CONNECTED && s._unflushed + n <= s._tx.length) {
+  if (qos && k === box._next && k - box._head < s._window && s._state === State.CONNECTED && (!s._unflushed || s._unflushed + n <= s._tx.length)) {
     send(s, MQTT5 && s._aliasMax ? withAlias(s, t, p, qos, retain, id, props!, n) : n);
     box._stage[k] = Stage.SENT;
     box._next = k + 1;
