@@ -14,22 +14,6 @@ export function emit(s: Session, what: string | Listener | undefined, a?: unknow
   if (what) s._queue.push(what, a, b, c);
 }
 
-// Emits an event and, when nothing is queued or running and it has one listener (a message between packets,
-// the usual case), runs it at once: what emit then flush would do, in the same order, without the queue's
-// pass (on the board about 25 us a message). What the listener's calls queue runs at the caller's flush.
-export function deliver(s: Session, what: string, a?: unknown, b?: unknown, c?: unknown): void {
-  const l = s._listeners[what];
-  const fn = l && l[0];
-  if (s._flushing || s._queue[0] || !fn || l[1]) return emit(s, what, a, b, c);
-  s._flushing = true;
-  try {
-    fn(a, b, c);
-  } catch (e) {
-    emit(s, 'error', mqttError(ClientErr.HANDLER, String(e)));
-  }
-  s._flushing = false;
-}
-
 // Runs what is queued, unless it is running already (a listener's call returns here, and its events run
 // next in the same loop). The message path's callers test `s._queue[0]` first: on the board the call costs
 // more than the test (about 13 us against 2).

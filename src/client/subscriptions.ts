@@ -4,7 +4,7 @@ import { fromBytes, toBytes, topicFilterError } from '../codec/strings';
 import { encodeSubscribe, isQos } from '../codec/writer';
 import { Handler, Message, SubscribeDone } from './client';
 import { ClientErr, MqttError, mqttError } from './errors';
-import { deliver, emit, flush, refuse } from './events';
+import { emit, flush, refuse } from './events';
 import { Done } from './outbox';
 import { nextId, send } from './outbound';
 import { lose } from './session';
@@ -269,6 +269,17 @@ export function dispatch(s: Session, msg: Message, topicBytes: string): void {
     const f = MQTT5 && sub._filter.indexOf('$share/') === 0 ? sub._filter.substring(sub._filter.indexOf('/', 7) + 1) : sub._filter;
     if (sub._handler && matchTopic(f, topicBytes)) emit(s, sub._handler, msg.topic, msg.payload, msg);
   }
-  if (KEEP_HOT_CALLS) /*#__NOINLINE__*/ deliver(s, 'message', msg.topic, msg.payload, msg);
-  else deliver(s, 'message', msg.topic, msg.payload, msg);
+  // Then 'message'. Its only listener, when nothing is queued or running (a message between packets, the
+  // usual case), is run at once: what emit then flush would do, in the same order, without the queue's pass
+  // (on the board about 25 us a message). What the listener's calls queue runs at onPacket's flush.
+  const l = s._listeners.message;
+  const fn = l && l[0];
+  if (s._flushing || s._queue[0] || !fn || l[1]) return emit(s, 'message', msg.topic, msg.payload, msg);
+  s._flushing = true;
+  try {
+    fn(msg.topic, msg.payload, msg);
+  } catch (e) {
+    emit(s, 'error', mqttError(ClientErr.HANDLER, String(e)));
+  }
+  s._flushing = false;
 }

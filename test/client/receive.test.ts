@@ -172,7 +172,7 @@ describe('receiving', () => {
 });
 
 // The usual case on the board, one 'message' listener and nothing queued, is run as the message arrives rather
-// than through the event queue (deliver in events.ts): the same order and the same guarantees.
+// than through the event queue (dispatch in subscriptions.ts): the same order and the same guarantees.
 describe('a message with one listener', () => {
   const alone = () => {
     const t = setup();

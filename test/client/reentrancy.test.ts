@@ -47,7 +47,7 @@ describe('end() from a listener', () => {
   }
 
   // each packet's events run before the next packet of the chunk is read (inbound.ts), through the queue or,
-  // for the only listener, at once (deliver in events.ts)
+  // for the only listener, at once (dispatch in subscriptions.ts)
   for (const alone of [false, true]) {
     it(`on a message stops the rest of its chunk: the next is neither delivered nor acknowledged${alone ? ' (the only listener)' : ''}`, () => {
       const t = setup();
