@@ -2,7 +2,7 @@ import { Err, Type } from '../codec/constants';
 import { Packet } from '../codec/reader';
 import { fromBytes } from '../codec/strings';
 import { encodeAck } from '../codec/writer';
-import { Message, Payload } from './client';
+import { Listener, Message, Payload } from './client';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { emit, flush } from './events';
 import { Stage, remove, slotOf } from './outbox';
@@ -35,6 +35,7 @@ export function onPacket(s: Session, p: Packet): void {
     const topic = typeof BYTE_STRINGS !== 'undefined' ? p.topic : fromBytes(p.topic);
     let err: MqttError | null = null;
     let msg: Message | null = null;
+    let run: Listener | undefined;
     if (p.error) {
       // Too large for the receive buffer: skipped, reported, and still acknowledged [MQTT-4.5.0-2].
       err = mqttError(p.error);
@@ -55,6 +56,9 @@ export function onPacket(s: Session, p: Packet): void {
       } else {
         msg = { topic: topic, payload: payload, qos: qos, retain: p.retain, dup: p.dup, messageId: id };
         if (MQTT5 && p.props) msg.properties = p.props;
+        // its handlers queued (kept a call: terser would inline it as a closure, made anew on the board for
+        // every message), or its only listener kept to run below
+        run = /*#__NOINLINE__*/ dispatch(s, msg, p.topic);
       }
     }
     if (err) {
@@ -62,17 +66,25 @@ export function onPacket(s: Session, p: Packet): void {
       err.qos = qos;
       emit(s, 'drop', err);
     }
-    // Acknowledged once the message is the application's (its copy made), in the order received
-    // [MQTT-4.3.2-2] [MQTT-4.6.0-2] [MQTT-4.6.0-3], and before its handlers run (a handler that ends the
-    // client has had it acknowledged); a QoS 2 id is remembered until its PUBREL, so a resent PUBLISH is not
+    // Acknowledged once the message is the application's (its copy made, its handlers queued), in the order
+    // received [MQTT-4.3.2-2] [MQTT-4.6.0-2] [MQTT-4.6.0-3], before they run (a handler that ends the client
+    // has had it acknowledged); a QoS 2 id is remembered until its PUBREL, so a resent PUBLISH is not
     // delivered twice [MQTT-4.3.3-2].
     if (qos === 2 && fresh) {
       s._q2[s._q2next] = id;
       s._q2next = (s._q2next + 1) % s._q2.length;
     }
     if (qos) send(s, encodeAck(s._tx, qos === 1 ? Type.PUBACK : Type.PUBREC, id));
-    // kept a call: terser would inline it as a closure, made anew on the board for every message
-    if (msg) /*#__NOINLINE__*/ dispatch(s, msg, p.topic);
+    // the only 'message' listener, run now as flush would run it (what its calls queue runs at the flush below)
+    if (run) {
+      s._flushing = true;
+      try {
+        run(msg!.topic, msg!.payload, msg);
+      } catch (e) {
+        emit(s, 'error', mqttError(ClientErr.HANDLER, String(e)));
+      }
+      s._flushing = false;
+    }
   } else if (MQTT5 && s._v5 && (type === Type.PUBACK || type === Type.PUBREC) && p.code >= 0x80) {
     // 5.0: the server refused the message. (A PUBCOMP's 0x92, Packet Identifier not found, answers a PUBREL
     // resent after the first PUBCOMP was lost: the message was delivered, "not an error during recovery",

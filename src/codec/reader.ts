@@ -204,6 +204,7 @@ function push(this: ReaderState, input: string | Uint8Array): void {
   // a listener that ends or reconnects the client resets the reader: nothing more of this chunk is read
   // (the usual packets by quick(), the rest by next(); 5.0 always by next())
   while (r._at < n && ((!(MQTT5 && r._v5) && (KEEP_HOT_CALLS ? /*#__NOINLINE__*/ quick(r, chunk, n) : quick(r, chunk, n))) || next(r, chunk, n)) && gen === r._gen) r._onPacket(r._ctx, r._p);
+  r._p.buf = r._buf; // the chunk a PUBLISH was read in (quick) is not kept past this call
 }
 
 // The fixed header's rules for r._first and a remaining length len (-1: not yet known, the first byte only):

@@ -195,6 +195,18 @@ describe('a message with one listener', () => {
     expect(link.ended).toBe(false);
   });
 
+  it('holds what its calls queue until it returns, as the queue would', () => {
+    const t = alone();
+    const link = t.online();
+    const seen: string[] = [];
+    t.client.on('message', () => {
+      t.client.publish('out', 'x', () => seen.push('callback'));
+      seen.push('returned');
+    });
+    link.receive(publish('q', '1'));
+    expect(seen).toEqual(['returned', 'callback']);
+  });
+
   it('runs it after the per-filter handlers, and what they queue after it, as the queue would', () => {
     const t = alone();
     const link = t.online();
