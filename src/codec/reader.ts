@@ -302,11 +302,11 @@ function next(r: ReaderState, chunk: Uint8Array, n: number): boolean {
 }
 
 // The usual packets of a connection, whole in what is left of the chunk (n bytes) with a one-byte remaining
-// length that fits the buffer, taken in one step, read where they lie (on the board the header check's call, the copy into the
-// buffer and finish cost about 60 us): a PUBLISH (its payload left in the chunk: p.buf) and an
-// acknowledgement (PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK, by their first bytes [MQTT-2.2.2-1]). False for
-// anything else, and for one that breaks a rule: next() then reads it as any packet, and its checks report it.
-// 3.1.1 only: a 5.0 packet's reason code and properties are read by finish5.
+// length that fits the buffer, taken in one step and read where they lie (on the board the header check's
+// call, the copy into the buffer and finish cost about 60 us): a PUBLISH (its payload left in the chunk:
+// p.buf) and an acknowledgement (PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK, by the first bytes FLAGS allows
+// them [MQTT-2.2.2-1]). False for anything else, and for one that breaks a rule: next() then reads it as any
+// packet, and its checks report it. 3.1.1 only: a 5.0 packet's reason code and properties are read by finish5.
 function quick(r: ReaderState, chunk: Uint8Array, n: number): boolean {
   const i = r._at;
   const len = chunk[i + 1]; // (undefined past the end, which fails the test below)
