@@ -74,26 +74,30 @@ export function room(box: Outbox, n: number): boolean {
 
 // Stores n bytes of src as the newest message; the caller has checked room().
 export function store(box: Outbox, src: Uint8Array, n: number, id: number, qos: number, seq: number, done: Done | undefined): void {
-  const cap = box._cap;
   const h = box._head;
-  if (h === box._end) box._head = box._end = box._next = 0;
-  else if (box._end === box._slots) {
-    // every slot taken or left behind the head: free those behind it
-    box._head = 0;
-    box._next -= h;
-    shift(box, h, h);
-  }
-  const k = box._end;
+  let k = box._end;
   let at = 0;
-  if (k) {
+  if (h === k) {
+    // none held (one message at a time, the usual case): at the start, in one piece
+    box._head = box._next = k = 0;
+    box._bytes.set(src.subarray(0, n), 0);
+  } else {
+    const cap = box._cap;
+    if (k === box._slots) {
+      // every slot taken or left behind the head: free those behind it
+      box._head = 0;
+      box._next -= h;
+      shift(box, h, h);
+      k = box._end;
+    }
     at = (box._at[k - 1] + box._len[k - 1]) % cap;
     // bytes from the oldest to the end of the newest, gaps included
     const span = (at - box._at[box._head] + cap) % cap || cap;
     if (cap - span < n) at = compact(box);
+    const first = cap - at < n ? cap - at : n;
+    box._bytes.set(first < n ? src.subarray(0, first) : src.subarray(0, n), at);
+    if (first < n) box._bytes.set(src.subarray(first, n), 0);
   }
-  const first = cap - at < n ? cap - at : n;
-  box._bytes.set(first < n ? src.subarray(0, first) : src.subarray(0, n), at);
-  if (first < n) box._bytes.set(src.subarray(first, n), 0);
   box._end = k + 1;
   box._used += n;
   box._at[k] = at;
