@@ -2,6 +2,10 @@
 import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
 import json from '@rollup/plugin-json';
+import { readFileSync } from 'node:fs';
+
+// a board's definition (boards/<board>.json) by its bundle's name
+const boardJson = (name) => JSON.parse(readFileSync(`boards/${name.split('-')[0]}.json`, 'utf8'));
 
 const RESERVED = ['E'];
 for (const letter of 'ABCDEFGHIJKLMNOPQRSTUVWXYZ') for (let d = 0; d < 10; d++) RESERVED.push(letter + d);
@@ -13,7 +17,7 @@ const terserOptions = {
   // test/bundle.test.ts checks every bundle for any use before definition.
   // BYTE_STRINGS: these bundles run only where strings are 8-bit (src/codec/strings.ts).
   // keep_fargs: false drops a parameter that only a removed MQTT 5 branch used (none is unused otherwise).
-  compress: { passes: 3, pure_getters: true, inline: 1, keep_fargs: false, global_defs: { BYTE_STRINGS: true, MQTT5: false, KEEP_HOT_CALLS: true } },
+  compress: { passes: 3, pure_getters: true, inline: 1, keep_fargs: false, global_defs: { BYTE_STRINGS: true, MQTT5: false, KEEP_HOT_CALLS: true, TLS: true } },
   // Internal state fields are named _x in src/ and mangled to a letter or two: on Espruino every property
   // name is RAM in each object that has it. Public names (options, API, events, packets) are kept.
   // Board bundles run as top-level boot code, where mangled names are globals: never one the board has
@@ -23,9 +27,10 @@ const terserOptions = {
   format: { ascii_only: false, comments: false },
 };
 
-// KEEP_HOT_CALLS (src/espruino.d.ts): true for the library bundles, false for the firmware's.
-function plugins(mqtt5 = false, hotCalls = true) {
-  const options = { ...terserOptions, compress: { ...terserOptions.compress, global_defs: { BYTE_STRINGS: true, MQTT5: mqtt5, KEEP_HOT_CALLS: hotCalls } } };
+// KEEP_HOT_CALLS (src/espruino.d.ts): true for the library bundles, false for the firmware's. TLS: false for
+// the firmware of a board without it (boards/*.json "tls"), whose node.json may not name mqtts:// or wss://.
+function plugins(mqtt5 = false, hotCalls = true, tls = true) {
+  const options = { ...terserOptions, compress: { ...terserOptions.compress, global_defs: { BYTE_STRINGS: true, MQTT5: mqtt5, KEEP_HOT_CALLS: hotCalls, TLS: tls } } };
   return [typescript({ tsconfig: './tsconfig.json', noEmitOnError: true, outputToFilesystem: false }), terser(options)];
 }
 
@@ -73,7 +78,7 @@ export default [
   {
     // For Node tools and benchmarks: the same client with Node's net/tls; readable, not for boards.
     input: 'src/host.ts',
-    output: { file: 'dist/host.cjs', format: 'cjs', esModule: false, generatedCode: 'es5', intro: 'var MQTT5 = true, KEEP_HOT_CALLS = true;' },
+    output: { file: 'dist/host.cjs', format: 'cjs', esModule: false, generatedCode: 'es5', intro: 'var MQTT5 = true, KEEP_HOT_CALLS = true, TLS = true;' },
     plugins: [json({ preferConst: true, compact: true }), typescript({ tsconfig: './tsconfig.json', noEmitOnError: true, outputToFilesystem: false })],
     onwarn,
   },
@@ -84,7 +89,7 @@ export default [
     // a function inside another (an IIFE wrapper) is copied into RAM when the wrapper runs.
     output: { file: `dist/${name}.js`, format: 'es', strict: false, generatedCode: 'es5' },
     // board definitions are JSON (read by the build scripts too); only the fields imported are bundled
-    plugins: [variant(name), json({ preferConst: true, compact: true }), ...plugins(name.endsWith('-mqtt5'), false)],
+    plugins: [variant(name), json({ preferConst: true, compact: true }), ...plugins(name.endsWith('-mqtt5'), false, boardJson(name).tls)],
     onwarn,
   })),
 ];

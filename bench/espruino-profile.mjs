@@ -15,7 +15,7 @@ const bundle = await rollup({
   input: 'bench/probe-entry.ts',
   plugins: [
     typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts', 'bench/probe-entry.ts'], noEmitOnError: true, outputToFilesystem: false }),
-    terser({ ecma: 5, compress: { passes: 3, pure_getters: true, inline: 1, keep_fargs: false, global_defs: { BYTE_STRINGS: true, MQTT5: V5, KEEP_HOT_CALLS: true } }, mangle: { reserved: ['E'] }, format: { ascii_only: false } }),
+    terser({ ecma: 5, compress: { passes: 3, pure_getters: true, inline: 1, keep_fargs: false, global_defs: { BYTE_STRINGS: true, MQTT5: V5, KEEP_HOT_CALLS: true, TLS: true } }, mangle: { reserved: ['E'] }, format: { ascii_only: false } }),
   ],
   onwarn() {},
 });

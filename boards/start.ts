@@ -8,13 +8,17 @@ import { nodeOptions, runNode, stopNode } from '../src/node/node';
 // the client's to ride out: it queues while offline and reconnects with backoff.
 // One node per board, so its state is plain top-level variables.
 let config: NodeConfig;
-let board: BoardInfo;
+let board: BoardInfo | undefined; // until the client has its buffers: then only the LED's two numbers are kept
+let led = -1;
+let ledOff = 0; // the level that turns the LED off
 let client: Client | undefined;
 let wifiRetry: unknown;
 let wifiWait = 0;
 
 export function start(b: BoardInfo): void {
   board = b;
+  led = b.led;
+  ledOff = b.ledOn ? 0 : 1;
   try {
     config = require('Storage').readJSON('node.json', true);
   } catch (e) {
@@ -52,15 +56,16 @@ function wifiDown(): void {
 }
 
 function begin(): void {
-  client = connect(nodeOptions(config, board));
+  client = connect(nodeOptions(config, board!));
   client.on('connect', status);
   client.on('offline', status);
-  runNode(client, config, board.name);
+  runNode(client, config, board!.name);
+  board = undefined; // (on an ESP8266 its seven fields are 15 blocks)
 }
 
 // The status LED is lit while the node is not connected.
 function status(): void {
-  if (board.led >= 0) digitalWrite(board.led, (client && client.connected ? 0 : 1) ^ (board.ledOn ? 0 : 1));
+  if (led >= 0) digitalWrite(led, client && client.connected ? ledOff : ledOff ^ 1);
 }
 
 function stop(): void {

@@ -10,6 +10,9 @@ declare const MQTT5: boolean;
 // A top-level function costs about 4 blocks and 1 per parameter: the firmware, whose node sends a reading
 // every few seconds, keeps the 30-odd blocks instead (bench/memory-node.mjs).
 declare const KEEP_HOT_CALLS: boolean;
+// False in the firmware of a board without TLS (the ESP8266: boards/*.json "tls"), where scripts/node-config.mjs
+// refuses mqtts:// and wss://: the transport's TLS code (a PEM reader, a function's blocks) is left out.
+declare const TLS: boolean;
 // The other way round, `/*@__INLINE__*/ f(..)` where f runs only while connecting (the outbox, a server's
 // endpoint) or once a reading (a value's text): the compiler puts f into its caller, so that on the board it
 // costs RAM only while it runs, not its 4-6 blocks for good. Never on the message path, where the closure it

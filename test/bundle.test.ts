@@ -27,6 +27,13 @@ describe('the built bundles', () => {
     for (const f of bundles) expect(readFileSync(`dist/${f}`, 'latin1').includes('payloadFormatIndicator'), f).toBe(f.includes('mqtt5'));
   });
 
+  it("hold TLS code only where the board has TLS (boards/*.json tls; the library bundles for any board)", () => {
+    for (const f of bundles) {
+      const board = f.startsWith('esp') && !f.startsWith('espruino') ? JSON.parse(readFileSync(`boards/${f.split(/[-.]/)[0]}.json`, 'utf8')) : { tls: true };
+      expect(readFileSync(`dist/${f}`, 'latin1').includes('"tls"'), f).toBe(board.tls);
+    }
+  });
+
   it('are ES5 (es-check)', () => {
     expect(() => execFileSync('node_modules/.bin/es-check', ['es5', ...bundles.map((f) => `dist/${f}`)], { stdio: 'pipe' })).not.toThrow();
   });

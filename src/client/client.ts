@@ -237,7 +237,6 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     _maxRequests: o.pendingRequests || 8,
     _servers: servers,
     _fields: fields,
-    _endDone: [],
     _server: 0,
     _attempt: 0,
     _tried: 0,

@@ -234,7 +234,7 @@ export function end(this: Session, force?: boolean | (() => void) | EndOptions, 
     if (done && s._v5 && !farewell(s, done, last)) return;
     done = last;
   }
-  if (done) s._endDone.push(done as () => void);
+  if (done) (s._endDone || (s._endDone = [])).push(done as () => void); // (made when first needed: 2 blocks)
   if (s._state !== State.ENDED) {
     s._ending = true;
     if (s._state === State.CONNECTED) {
@@ -274,5 +274,5 @@ export function finish(s: Session): void {
   while (s._reqs.length) emit(s, s._reqs.shift()!._done, mqttError(ClientErr.CLOSED));
   if (s._ending) emit(s, 'end');
   s._ending = false;
-  while (s._endDone.length) emit(s, s._endDone.shift());
+  while (s._endDone && s._endDone.length) emit(s, s._endDone.shift());
 }

@@ -75,7 +75,7 @@ export interface Session extends Client {
   _reqs: Request[];
   _seq: number; // the order of the application's publishes and requests
   _wantRoom: number; // bytes a publish found no room for after it returned false; 'drain' when they fit
-  _endDone: (() => void)[];
+  _endDone?: (() => void)[];
   _state: State;
   _ending: boolean;
   _link: Link | null;

@@ -77,7 +77,7 @@ export function runNode(c: Client, cfg: NodeConfig, boardName: string): void {
   c.on('connect', online);
   c.on('drop', countDrop);
   c.subscribe(base + '+/set', { qos: 1, handler: command });
-  if (cfg.discovery) c.subscribe(cfg.discovery + '/status', { handler: homeAssistantStatus });
+  if (cfg.discovery) c.subscribe(cfg.discovery + '/status', { handler: announce });
   for (let i = 0; i < cfg.sensors.length; i++) {
     const s = cfg.sensors[i];
     if (s.type === 'digital') watchDigital(s, reported);
@@ -100,7 +100,7 @@ export function stopNode(done?: () => void): void {
 function online(): void {
   client.publish(base + 'status', 'online', { qos: 1, retain: true }, onlineSent);
   for (let i = 0; i < config.actuators.length; i++) report(config.actuators[i]);
-  if (!announced) announce();
+  if (!announced) announce(0, 'online');
   announced = true;
 }
 
@@ -161,14 +161,12 @@ function report(a: Actuator): void {
 // ---- discovery, one message at a time and at the lowest priority: each waits until the outbox is empty
 // (so it never pushes a reading out) and is sent when the previous one is acknowledged (or given up).
 
-function announce(): void {
-  if (!config.discovery) return;
+// A round starts on the first connection after boot, and whenever Home Assistant says it is online (its
+// status topic's handler: one function, not two, for 4 blocks of the board's RAM).
+function announce(_topic: unknown, payload: Payload): void {
+  if (!config.discovery || String(payload) !== 'online') return;
   nextEntity = 0;
   if (!announcing) announceNext();
-}
-
-function homeAssistantStatus(_topic: string, payload: Payload): void {
-  if (String(payload) === 'online') announce();
 }
 
 function announceNext(err?: Error, now?: boolean): void {

@@ -21,10 +21,12 @@ interface Sock extends EspruinoSocket {
 // asked for, since the ESP8266 has none). Their sockets deliver byte strings, buffer every write without
 // limit and fire 'drain' when empty; write() stringifies its argument, so bytes go out as E.toString()
 // (../shared/ESPRUINO.md). tls takes ca/key/cert but does not verify the server certificate.
+// There is one interpreter, so one `load`: kept at top level, and the transport is the top-level connect
+// itself, not a closure (on an ESP8266 that is RAM for the board's whole life).
+let loader: Load;
 export function espruinoTransport(load: Load): Transport {
-  return function (to, on) {
-    return connect(load, to, on);
-  };
+  loader = load;
+  return connect;
 }
 
 // A PEM certificate or key as the DER bytes Espruino's tls takes: it hands mbedtls the string without a
@@ -38,14 +40,14 @@ function der(pem?: string): string | undefined {
   return m ? atob(m[1].replace(/\s/g, '')) : pem;
 }
 
-function connect(load: Load, to: Endpoint, on: LinkEvents): Link {
+function connect(to: Endpoint, on: LinkEvents): Link {
   const link: EspruinoLink = { write: write, end: end, _ev: on, _sock: null, _closed: false };
   try {
-    // One connect callback and no on('connect'): both together trip an interpreter assertion.
-    const sock = load(to.protocol === 'mqtts' ? 'tls' : 'net').connect(
-      { host: to.host, port: to.port, ca: der(to.ca), key: der(to.key), cert: der(to.cert) },
-      sockConnect,
-    ) as Sock;
+    // One connect callback and no on('connect'): both together trip an interpreter assertion. The socket
+    // keeps its options for good: TLS's only for TLS (three names, three blocks, on every plain connection).
+    const tls = TLS && to.protocol === 'mqtts';
+    const opts = tls ? { host: to.host, port: to.port, ca: der(to.ca), key: der(to.key), cert: der(to.cert) } : { host: to.host, port: to.port };
+    const sock = loader(tls ? 'tls' : 'net').connect(opts, sockConnect) as Sock;
     sock._l = link;
     link._sock = sock;
     // two listeners for four events, told apart by their argument: a function costs the board blocks

@@ -33,16 +33,19 @@ const g = globalThis as Record<string, unknown>;
 let sockets: FakeSocket[];
 let modules: string[];
 let failConnect: boolean;
+let options: object[];
 let load: (name: string) => { connect(opts: object, cb: () => void): unknown };
 
 beforeEach(() => {
   sockets = [];
   modules = [];
+  options = [];
   failConnect = false;
   load = (name: string) => {
     modules.push(name);
     return {
-      connect(_opts: object, cb: () => void) {
+      connect(opts: object, cb: () => void) {
+        options.push(opts);
         if (failConnect) throw new Error('DNS lookup failed');
         const s = new FakeSocket();
         sockets.push(s);
@@ -84,6 +87,10 @@ describe('the Espruino transport', () => {
     await new Promise((r) => setTimeout(r, 5));
     expect(modules).toEqual(['net', 'tls']);
     expect(e.log).toEqual(['connect']);
+    // the socket keeps its options for as long as it lives: a plain one has no TLS names (a block each)
+    expect(Object.keys(options[0])).toEqual(['host', 'port']);
+    expect(Object.keys(options[1])).toEqual(['host', 'port', 'ca', 'key', 'cert']);
+    expect(options[1]).toMatchObject({ host: 'h', port: 8883, ca: 'PEM' });
   });
 
   it('writes binary as a byte string (never "1,2,3"), and passes data and drain through', async () => {

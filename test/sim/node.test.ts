@@ -249,8 +249,10 @@ describe('the sensor node in the Espruino sandbox, against Aedes', () => {
     const w = await watcher('espruino/kitchen/#');
     await until(() => w.seen.some((m) => m.topic === 'espruino/kitchen/battery'));
     const status = () => w.seen.filter((m) => m.topic === 'espruino/kitchen/status').map((m) => m.payload);
+    expect(box.pins.level[2]).toBe(0); // the status LED (pin 2, lit high on the ESP32) is dark while connected
     box.wifi.drop();
     await until(() => status().includes('offline'), 5000, 'the will');
+    await until(() => box.pins.level[2] === 1, 5000, 'the status LED lit while the node is offline');
     const seenBefore = w.seen.length;
     for (let v = 0.1; v < 0.6; v += 0.1) {
       box.pins.analog[35] = v;
@@ -259,6 +261,7 @@ describe('the sensor node in the Espruino sandbox, against Aedes', () => {
     expect(w.seen.length).toBe(seenBefore); // nothing gets through while Wi-Fi is down
     box.wifi.restore();
     await until(() => status().slice(-1)[0] === 'online', 10000, 'online again');
+    expect(box.pins.level[2]).toBe(0);
     await until(() => w.seen.filter((m) => m.topic === 'espruino/kitchen/battery' && m.payload === '{"voltage":0.66}').length > 0, 5000, 'queued readings');
     const readings = w.seen.filter((m) => m.topic === 'espruino/kitchen/battery').map((m) => JSON.parse(m.payload).voltage);
     for (const v of [0.66, 1.32, 1.98, 2.64, 3.3]) expect(readings).toContain(v);
