@@ -26,7 +26,7 @@ export function start(b: BoardInfo): void {
   }
   if (!config) return console.log('espruino-mqtt: no node.json in Storage (npm run flash writes it)');
   status();
-  E.on('kill', stop);
+  E.on('kill', stopNode);
   if (!config.wifi) return begin(); // Wi-Fi set up and saved on the board already
   const wifi = require('Wifi');
   wifi.on('connected', wifiUp);
@@ -66,8 +66,4 @@ function begin(): void {
 // The status LED is lit while the node is not connected.
 function status(): void {
   if (led >= 0) digitalWrite(led, client && client.connected ? ledOff : ledOff ^ 1);
-}
-
-function stop(): void {
-  if (client) stopNode();
 }

@@ -167,8 +167,9 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
   };
   // (only those given: an undefined key costs the board a block as well)
   if (o.username != null) fields.username = toBytes(o.username);
-  if (o.password != null) fields.password = payloadBytes(o.password);
-  if (will) fields.will = { topic: toBytes(will.topic), payload: payloadBytes(will.payload), qos: will.qos || 0, retain: will.retain };
+  // (payloadBytes compiled in here, run once: on the board it costs no function of its own)
+  if (o.password != null) fields.password = /*@__INLINE__*/ payloadBytes(o.password);
+  if (will) fields.will = { topic: toBytes(will.topic), payload: /*@__INLINE__*/ payloadBytes(will.payload), qos: will.qos || 0, retain: will.retain };
   const v5 = MQTT5 && o.protocolVersion === 5;
   if (MQTT5 && v5) {
     const props = copyProps(o.properties) || {};

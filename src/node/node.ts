@@ -33,7 +33,7 @@ let dropped = 0; // messages the outbox gave up on (full during an outage), sinc
 // The client options of a node: its will is the retained `offline` of its availability topic.
 export function nodeOptions(cfg: NodeConfig, board: BoardInfo): Options {
   const m = cfg.mqtt;
-  const node = nodeId(cfg);
+  const node = /*@__INLINE__*/ nodeId(cfg); // (here and in runNode, run once: no function of its own)
   const o: Options = {
     host: '',
     servers: m.servers,
@@ -65,7 +65,7 @@ export function runNode(c: Client, cfg: NodeConfig, boardName: string): void {
   // nodeOptions has handed the broker's settings to the client, which keeps its own: on an ESP8266 the
   // config's copy is 10 blocks or more for nothing (the Sparkplug node reads them again, and keeps them)
   delete (cfg as { mqtt?: unknown }).mqtt;
-  id = nodeId(cfg);
+  id = /*@__INLINE__*/ nodeId(cfg);
   base = cfg.prefix + '/' + id + '/';
   model = boardName;
   nextEntity = 0;
@@ -75,7 +75,8 @@ export function runNode(c: Client, cfg: NodeConfig, boardName: string): void {
   dropped = 0;
   for (let i = 0; i < cfg.actuators.length; i++) drive(cfg.actuators[i]);
   c.on('connect', online);
-  c.on('drop', countDrop);
+  // (counted for the readings' "dropped" only: a test's node pays for the closure, every other saves a function)
+  if (cfg.seq) c.on('drop', function () { dropped++; });
   c.subscribe(base + '+/set', { qos: 1, handler: command });
   if (cfg.discovery) c.subscribe(cfg.discovery + '/status', { handler: announce });
   for (let i = 0; i < cfg.sensors.length; i++) {
@@ -86,8 +87,10 @@ export function runNode(c: Client, cfg: NodeConfig, boardName: string): void {
   }
 }
 
-// An orderly goodbye: the retained `offline` (the will covers only abrupt losses), then DISCONNECT.
+// An orderly goodbye: the retained `offline` (the will covers only abrupt losses), then DISCONNECT. Also the
+// board's reset (E.on('kill')), which may come before the node runs.
 export function stopNode(done?: () => void): void {
+  if (!client) return;
   for (let i = 0; i < timers.length; i++) clearInterval(timers[i]);
   client.publish(base + 'status', 'offline', { qos: 1, retain: true });
   client.end(false, done);
@@ -127,10 +130,6 @@ function reported(s: NodeSensor, error: string | null, values?: number[]): void 
   // given up tells a gap the node reported from one it did not
   if (config.seq) body += ',"seq":' + (s._seq = (s._seq || 0) + 1) + ',"dropped":' + dropped;
   if (json) client.publish(base + s.name, body + '}', opts);
-}
-
-function countDrop(): void {
-  dropped++;
 }
 
 // Why something failed, on <base>error: never a number that is not a reading. The source can be a topic

@@ -55,7 +55,7 @@ export function nodeOptions(cfg: NodeConfig, board: BoardInfo): Options {
   const o = plainOptions(cfg, board);
   buf = new Uint8Array(cfg.sparkplug!.bytes);
   ns = 'spBv1.0/' + cfg.sparkplug!.group + '/';
-  o.will = { topic: ns + 'NDEATH/' + nodeId(cfg), payload: death(true), qos: 1, retain: false };
+  o.will = { topic: ns + 'NDEATH/' + /*@__INLINE__*/ nodeId(cfg), payload: death(true), qos: 1, retain: false };
   o.clean = true; // 5.0: Clean Start, and no Session Expiry Interval (0) [tck-id-principles-persistence-clean-session-50]
   o.offlineQos0 = 'drop';
   o.overflow = 'reject-new';
@@ -65,7 +65,7 @@ export function nodeOptions(cfg: NodeConfig, board: BoardInfo): Options {
 export function runNode(c: Client, cfg: NodeConfig, boardName: string): void {
   client = c;
   config = cfg;
-  id = nodeId(cfg);
+  id = /*@__INLINE__*/ nodeId(cfg);
   dataTopic = ns + 'NDATA/' + id;
   born = false;
   lastError = '';
@@ -110,6 +110,7 @@ export function runNode(c: Client, cfg: NodeConfig, boardName: string): void {
 // server publishes the NDEATH will as well: a host sees the NDEATH twice, with the same bdSeq, the second for
 // a node already offline.
 export function stopNode(done?: () => void): void {
+  if (!client) return; // the board's reset (E.on('kill')) before the node ran
   for (let i = 0; i < timers.length; i++) clearInterval(timers[i]);
   born = false;
   if (client.connected) client.publish(ns + 'NDEATH/' + id, death(true), { qos: 1 });

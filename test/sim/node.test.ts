@@ -267,6 +267,36 @@ describe('the sensor node in the Espruino sandbox, against Aedes', () => {
     for (const v of [0.66, 1.32, 1.98, 2.64, 3.3]) expect(readings).toContain(v);
   });
 
+  it('numbers its readings and counts the messages its outbox gave up (node.seq, for testing a node)', async () => {
+    const config = nodeConfig('esp8266', (raw) => {
+      raw.node.seq = true;
+      raw.node.id = 'counted'; // (other tests leave retained readings under kitchen/)
+      raw.sensors = [{ type: 'analog', name: 'battery', pin: 'A0', scale: 4.2, period: 0.1 }];
+      raw.actuators = [];
+      raw.discovery = false;
+    });
+    const box = bootNode(config, 'esp8266');
+    const w = await watcher('espruino/counted/battery');
+    const readings = () => w.seen.map((m) => JSON.parse(m.payload) as { seq: number; dropped: number });
+    await until(() => readings().length >= 2, 5000, 'readings');
+    expect(readings()[0]).toMatchObject({ seq: 1, dropped: 0 });
+    box.wifi.drop();
+    await sleep(2500); // about 25 readings while offline, where the outbox holds about 11 (768 bytes)
+    const before = readings().length;
+    box.wifi.restore();
+    // (back within one or two of its reconnection waits, 1 to 5 s and 2 to 10 s, node.ts)
+    await until(() => readings().some((r) => r.dropped > 0), 30000, 'a reading that counts what was given up');
+    await sleep(500);
+    const all = readings();
+    const last = all[all.length - 1];
+    // every reading numbered was either delivered or counted as given up (the outbox holds QoS 1 readings only)
+    const seqs = new Set(all.map((r) => r.seq));
+    expect(seqs.size).toBe(all.length);
+    expect(last.seq - seqs.size).toBeLessThanOrEqual(last.dropped);
+    expect(last.dropped).toBeGreaterThan(0);
+    expect(all.length).toBeGreaterThan(before);
+  }, 60000);
+
   it('announces again when Home Assistant says it is back online', async () => {
     const w = await watcher('homeassistant/+/kitchen/#');
     bootNode(nodeConfig());
