@@ -322,7 +322,7 @@ export function checkConfig(raw, boardName) {
   const ram = estimateBlocks(out, board);
   const perSensor = board.budget.sensor + (out.sparkplug ? board.budget.sparkplugSensor : 0);
   if (!errors.length && ram + board.budget.headroom > board.blocks)
-    err('sensors', `this node needs about ${ram} of the ${board.blocks} blocks of RAM an ${board.name} has, and ${board.budget.headroom} more for its peaks (${out.sparkplug ? 'commands' : 'discovery'}, bursts): leave out a sensor (a BME280 or DS18B20 costs about ${perSensor + board.budget.modules.bme280}, a DHT22 ${perSensor + board.budget.modules.dht22}, an analog or digital input ${perSensor})${firmwareFile(out, '').includes('-ws') ? `, use mqtt:// (a ws:// broker takes ${board.budget.websocket} of it)` : ''}${out.mqtt.version === 5 ? `, use MQTT 3.1.1 (mqtt.version 5 takes ${board.budget.mqtt5} of it)` : ''} or use an ESP32`);
+    err('sensors', `this node needs about ${ram} of the ${board.blocks} blocks of RAM an ${board.name} has, and ${board.budget.headroom} more for its peaks (${out.sparkplug ? 'commands' : 'discovery'}, bursts): leave out a sensor (a BME280 costs about ${perSensor + board.budget.modules.bme280}, a DS18B20 ${perSensor + board.budget.modules.ds18b20}, a DHT22 ${perSensor + board.budget.modules.dht22}, an analog or digital input ${perSensor})${firmwareFile(out, '').includes('-ws') ? `, use mqtt:// (a ws:// broker takes ${board.budget.websocket} of it)` : ''}${out.mqtt.version === 5 ? `, use MQTT 3.1.1 (mqtt.version 5 takes ${board.budget.mqtt5} of it)` : ''} or use an ESP32`);
   return { config: out, board, errors, ram };
 }
 
@@ -341,6 +341,7 @@ export function estimateBlocks(cfg, board) {
   let n = b.connected + Math.ceil(buffers / board.blockSize - buffers / b.blockSize) + cfg.actuators.length * b.actuator;
   if (ws) n += b.websocket;
   if (cfg.mqtt.version === 5) n += b.mqtt5; // the 5.0 client's code and state
+  if (cfg.seq) n += b.seq; // numbered readings (npm run hil): the drop counter's closure and what it keeps
   // the Sparkplug node's code and its payload buffer (sized at build time, in checkSizes)
   if (cfg.sparkplug) n += b.sparkplug + Math.ceil((cfg.sparkplug.bytes || board.txBuffer) / board.blockSize);
   // (a Sparkplug node keeps each sensor's last values and their time, for its NBIRTH)

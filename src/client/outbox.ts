@@ -67,7 +67,8 @@ export function createOutbox(capacity: number, slots: number): Outbox {
 // and go on at its start. A message taken from the middle leaves a gap; when the new one does not fit
 // after the newest, the messages are packed together again, so every free byte is usable.
 
-// Whether a message of n bytes can be stored now.
+// Whether a message of n bytes can be stored now. (publish writes this test out at its end: keep the two
+// the same)
 export function room(box: Outbox, n: number): boolean {
   return (box._end < box._slots || box._head > 0) && box._cap - box._used >= n;
 }

@@ -22,7 +22,8 @@ interface Sock extends EspruinoSocket {
 // limit and fire 'drain' when empty; write() stringifies its argument, so bytes go out as E.toString()
 // (../shared/ESPRUINO.md). tls takes ca/key/cert but does not verify the server certificate.
 // There is one interpreter, so one `load`: kept at top level, and the transport is the top-level connect
-// itself, not a closure (on an ESP8266 that is RAM for the board's whole life).
+// itself, not a closure (on an ESP8266 that is RAM for the board's whole life). Every transport this returns
+// uses the `load` of the latest call: each bundle makes one, at load (tests pass their own in turn).
 let loader: Load;
 export function espruinoTransport(load: Load): Transport {
   loader = load;
@@ -45,6 +46,8 @@ function connect(to: Endpoint, on: LinkEvents): Link {
   try {
     // One connect callback and no on('connect'): both together trip an interpreter assertion. The socket
     // keeps its options for good: TLS's only for TLS (three names, three blocks, on every plain connection).
+    // (a firmware built without TLS gets mqtts:// only from a node.json written past the build's check)
+    if (!TLS && to.protocol === 'mqtts') throw new Error('mqtts:// needs TLS, which this firmware has not');
     const tls = TLS && to.protocol === 'mqtts';
     const opts = tls ? { host: to.host, port: to.port, ca: der(to.ca), key: der(to.key), cert: der(to.cert) } : { host: to.host, port: to.port };
     const sock = loader(tls ? 'tls' : 'net').connect(opts, sockConnect) as Sock;
