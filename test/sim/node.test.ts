@@ -274,6 +274,7 @@ describe('the sensor node in the Espruino sandbox, against Aedes', () => {
       raw.actuators = [];
       raw.discovery = false;
     });
+    config.sensors[0].period = 0.1; // (nodeConfig sets 0.3 s: too few readings to overflow the outbox in the outage)
     const w = await watcher('espruino/kitchen/battery'); // before the node: its first reading is seen
     const box = bootNode(config, 'esp8266');
     const readings = () => w.seen.map((m) => JSON.parse(m.payload) as { seq: number; dropped: number });
@@ -282,11 +283,13 @@ describe('the sensor node in the Espruino sandbox, against Aedes', () => {
     expect(box.pins.level[2]).toBe(1); // the status LED (active low on the ESP8266) is dark while connected
     box.wifi.drop();
     await until(() => box.pins.level[2] === 0, 5000, 'the status LED lit while the node is offline');
-    await sleep(2500); // about 25 readings while offline, where the outbox holds about 11 (768 bytes)
+    await sleep(3000); // about 30 readings while offline, where the outbox holds about 12 (768 bytes)
     const before = readings().length;
     box.wifi.restore();
     // (back within one or two of its reconnection waits, 1 to 5 s and 2 to 10 s, node.ts)
-    await until(() => readings().some((r) => r.dropped > 0), 30000, 'a reading that counts what was given up');
+    await until(() => readings().some((r) => r.dropped > 0), 30000, 'a reading that counts what was given up').catch((e) => {
+      throw new Error(`${e.message}: ${readings().length} readings (${before} before Wi-Fi came back), the last ${JSON.stringify(readings().slice(-2))}, log ${JSON.stringify(box.log.slice(-5))}`);
+    });
     await sleep(500);
     const all = readings();
     const last = all[all.length - 1];
