@@ -1,6 +1,6 @@
 import { Properties } from '../codec/properties';
 import { Reader, createReader } from '../codec/reader';
-import { toBytes } from '../codec/strings';
+import { bytesToString, toBytes } from '../codec/strings';
 import { Bytes, ConnectFields, encodeConnect } from '../codec/writer';
 import { Endpoint, Transport } from '../transport/transport';
 import { ClientErr, MqttError, mqttError } from './errors';
@@ -41,7 +41,9 @@ export interface Options extends Server {
   password?: Bytes;
   keepalive?: number; // seconds, 0 for none
   clean?: boolean;
-  will?: { topic: string; payload: Bytes; qos?: number; retain?: boolean; properties?: Properties };
+  // payload: bytes, or a function called as each connection opens, just before its CONNECT is written, that
+  // returns them (Sparkplug's NDEATH with its bdSeq); when it throws, that CONNECT carries the previous will
+  will?: { topic: string; payload: Bytes | (() => Bytes); qos?: number; retain?: boolean; properties?: Properties };
   protocolVersion?: number; // 4 (MQTT 3.1.1, the default) or, in the v5 builds, 5
   properties?: Properties; // 5.0: CONNECT's properties (sessionExpiryInterval, receiveMaximum, ...)
   topicAliases?: number; // 5.0: outbound topic aliases the client may assign (default 0: none)
@@ -169,7 +171,9 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
   if (o.username != null) fields.username = toBytes(o.username);
   // (payloadBytes compiled in here, run once: on the board it costs no function of its own)
   if (o.password != null) fields.password = /*@__INLINE__*/ payloadBytes(o.password);
-  if (will) fields.will = { topic: toBytes(will.topic), payload: /*@__INLINE__*/ payloadBytes(will.payload), qos: will.qos || 0, retain: will.retain };
+  // (a will made per connection is not made here: making it may have effects, a bdSeq counted)
+  const willFor = will && typeof will.payload === 'function' ? will.payload : null;
+  if (will) fields.will = { topic: toBytes(will.topic), payload: willFor ? '' : /*@__INLINE__*/ payloadBytes(will.payload), qos: will.qos || 0, retain: will.retain };
   const v5 = MQTT5 && o.protocolVersion === 5;
   if (MQTT5 && v5) {
     const props = copyProps(o.properties) || {};
@@ -196,10 +200,10 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     _box: /*@__INLINE__*/ createOutbox(o.outboxBytes || Math.min(2 * txSize, 65535), o.outboxMessages || 16),
     _tx: tx,
     _queue: [],
-    _flushing: false,
-    _inDrop: false,
-    _pumping: false,
-    _repump: false,
+    _flushing: 0,
+    _inDrop: 0,
+    _pumping: 0,
+    _repump: 0,
     _window: o.window || 8,
     _unflushed: 0,
     _unflushedSince: 0,
@@ -211,7 +215,7 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     _listeners: {},
     _reqs: [],
     _wantRoom: 0,
-    _ending: false,
+    _ending: 0,
     _seq: 0,
     _lastId: 0,
     _q2: new Uint16Array(o.qos2Ids || 16),
@@ -228,16 +232,17 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     queued: queued,
     _transport: transport,
     _connectTimeout: o.connectTimeout || 30000,
-    _retry: o.reconnect !== false,
+    _retry: +(o.reconnect !== false),
     _rmin: backoff.min || 1000,
     _rmax: backoff.max || 60000,
     _rfactor: backoff.factor || 2,
     _jitter: backoff.jitter != null ? backoff.jitter : 0.5,
-    _rejectNew: o.overflow === 'reject-new',
-    _dropOffline: o.offlineQos0 === 'drop',
+    _rejectNew: +(o.overflow === 'reject-new'),
+    _dropOffline: +(o.offlineQos0 === 'drop'),
     _maxRequests: o.pendingRequests || 8,
     _servers: servers,
-    _fields: fields,
+    _keepalive: fields.keepalive,
+    _clean: +fields.clean,
     _server: 0,
     _attempt: 0,
     _tried: 0,
@@ -245,6 +250,13 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     _timer: null,
     _wake: Wake.OPEN,
   };
+  // The CONNECT is encoded once, here, and its bytes written on every connection (its fields as an object
+  // cost the board about 25 blocks, its bytes about 6); kept as fields and encoded again for each
+  // connection only when it changes: a will made per connection, or 5.0 (the id a server assigns).
+  if (willFor || (MQTT5 && v5)) {
+    s._fields = fields;
+    if (willFor) s._willFor = willFor as () => Bytes;
+  } else s._connect = typeof BYTE_STRINGS !== 'undefined' ? E.toString(tx.subarray(0, check)) : bytesToString(tx, 0, check);
   if (MQTT5) {
     s._v5 = v5;
     s._userWindow = s._window;

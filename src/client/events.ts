@@ -22,7 +22,7 @@ export function emit(s: Session, what: string | Listener | undefined, a?: unknow
 export function flush(s: Session): void {
   let q = s._queue;
   if (s._flushing || !q[0]) return;
-  s._flushing = true;
+  s._flushing = 1;
   // in batches: what the listeners queue goes into a fresh array, and each batch is freed once it has run
   do {
     s._queue = [];
@@ -33,7 +33,7 @@ export function flush(s: Session): void {
       const l = one ? null : s._listeners[what as string];
       // A publish from a drop report (or from a given-up message's callback) never gives up another
       // message to make room: a report that evicts the next report would never end.
-      s._inDrop = what === 'drop' || !!(one && a && a._gone);
+      s._inDrop = +(what === 'drop' || !!(one && a && a._gone));
       // The listeners as they were when the event ran: a copy when there are several (a listener that removes
       // itself, there being no once() on Espruino, must not make the next miss it); one, the usual case, is
       // called alone, as a callback is, without a copy, and one it adds waits for the next event.
@@ -53,8 +53,8 @@ export function flush(s: Session): void {
       }
     }
   } while ((q = s._queue)[0]);
-  s._inDrop = false;
-  s._flushing = false;
+  s._inDrop = 0;
+  s._flushing = 0;
 }
 
 // Refuses a call's input: the callback gets the error, or else the 'error' event does.

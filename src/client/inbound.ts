@@ -77,13 +77,13 @@ export function onPacket(s: Session, p: Packet): void {
     if (qos) send(s, encodeAck(s._tx, qos === 1 ? Type.PUBACK : Type.PUBREC, id));
     // the only 'message' listener, run now as flush would run it (what its calls queue runs at the flush below)
     if (run) {
-      s._flushing = true;
+      s._flushing = 1;
       try {
         run(msg!.topic, msg!.payload, msg);
       } catch (e) {
         emit(s, 'error', mqttError(ClientErr.HANDLER, String(e)));
       }
-      s._flushing = false;
+      s._flushing = 0;
     }
   } else if (MQTT5 && s._v5 && (type === Type.PUBACK || type === Type.PUBREC) && p.code >= 0x80) {
     // 5.0: the server refused the message. (A PUBCOMP's 0x92, Packet Identifier not found, answers a PUBREL

@@ -191,12 +191,12 @@ export function pump(s: Session): void {
   if (box._next === box._end && !s._reqs[0] && !s._wantRoom && !s._ending) return;
   const cap = box._cap;
   if (s._pumping) {
-    s._repump = true;
+    s._repump = 1;
     return;
   }
-  s._pumping = true;
+  s._pumping = 1;
   do {
-    s._repump = false;
+    s._repump = 0;
     let k = box._next;
     let inflight = k - box._head; // all in flight below _next (outbox.ts)
     for (; k < box._end && s._link && s._state === State.CONNECTED; k++) {
@@ -246,7 +246,7 @@ export function pump(s: Session): void {
     }
     if (k === box._end && s._link && s._state === State.CONNECTED) sendRequests(s, k);
   } while (s._repump);
-  s._pumping = false;
+  s._pumping = 0;
   if (s._wantRoom && room(box, s._wantRoom) && s._state !== State.ENDED && !s._ending) {
     s._wantRoom = 0;
     emit(s, 'drain');

@@ -1,5 +1,6 @@
 import { Err, Type } from '../codec/constants';
 import { Packet } from '../codec/reader';
+import { putBytes, toBytes } from '../codec/strings';
 import { encodeConnect, encodeEmpty } from '../codec/writer';
 import { LinkEvent } from '../transport/transport';
 import { ClientErr, mqttError } from './errors';
@@ -64,7 +65,20 @@ function onLink(this: Events, event: LinkEvent, arg?: any): void { // eslint-dis
     } else if (event === LinkEvent.CONNECT) {
       s._reader.reset();
       s._lastSent = s._lastHeard = s._clock.now();
-      send(s, encodeConnect(s._tx, s._fields)); // the first packet on a connection [MQTT-3.1.0-1]
+      const f = s._fields;
+      // a will made for this connection; when making it throws (no memory on the board), the previous one
+      if (f && s._willFor) {
+        try {
+          const w = s._willFor();
+          f.will!.payload = w instanceof Uint8Array ? w : toBytes(w);
+        } catch (e) {
+          // (kept)
+        }
+      }
+      const c = s._connect!;
+      // (on the board set() takes a string's bytes, strings.ts: putBytes written out, not a function of its own)
+      if (!f && typeof BYTE_STRINGS !== 'undefined') s._tx.set(c as unknown as Uint8Array);
+      send(s, f ? encodeConnect(s._tx, f) : typeof BYTE_STRINGS !== 'undefined' ? c.length : putBytes(s._tx, 0, c)); // the first packet on a connection [MQTT-3.1.0-1]
     } else {
       lose(s, arg || s._state === State.CONNECTING ? ClientErr.SOCKET : 0, arg ? arg.message || String(arg.code) : 'connection closed');
     }
@@ -102,7 +116,7 @@ export function lose(s: Session, code: number, detail?: string, longWait?: boole
     emit(s, 'offline');
     // The backoff starts again only after a connection that lasted: a broker that accepts and then drops
     // the client (a duplicate client id, an ACL kick) meets a growing wait, not a reconnect storm.
-    if (s._clock.now() - s._upAt >= (s._fields.keepalive || 60) * 1000) s._attempt = 0;
+    if (s._clock.now() - s._upAt >= (s._keepalive || 60) * 1000) s._attempt = 0;
   } else {
     s._server = (s._server + 1) % s._servers.length; // failover: the next server
   }
@@ -155,7 +169,7 @@ export function onConnack(s: Session, p: Packet): void {
 //   waited), unless only its PUBREL is left, is dropped, reported with its reason (v5.ts unsendable).
 function beginSession(s: Session, present: boolean): boolean {
   const box = s._box;
-  if (present && s._fields.clean) {
+  if (present && s._clean) {
     emit(s, 'error', mqttError(ClientErr.SESSION_PRESENT));
     present = false;
   }
@@ -192,7 +206,7 @@ function beginSession(s: Session, present: boolean): boolean {
 // answer within half of that and the link is dead, so a silent broker is noticed within 1.5x keepalive.
 function keepAlive(s: Session): void {
   // 5.0: the server's Keep Alive, when its CONNACK gave one, in place of ours [3.2.2.3.14 of 5.0]
-  const k = (MQTT5 && s._serverKeepalive != null ? s._serverKeepalive : s._fields.keepalive) * 1000;
+  const k = (MQTT5 && s._serverKeepalive != null ? s._serverKeepalive : s._keepalive) * 1000;
   if (!k || s._state !== State.CONNECTED) return;
   const t = s._clock.now();
   if (s._pingAt >= 0) {
@@ -209,7 +223,7 @@ export function reconnect(this: Session): void {
   const s = this;
   if (s._state === State.ENDED || s._ending) return;
   const retry = s._retry;
-  s._retry = true; // asked for, even where automatic reconnection is off
+  s._retry = 1; // asked for, even where automatic reconnection is off
   lose(s, 0);
   s._retry = retry;
   s._attempt = s._tried = 0;
@@ -236,7 +250,7 @@ export function end(this: Session, force?: boolean | (() => void) | EndOptions, 
   }
   if (done) (s._endDone || (s._endDone = [])).push(done as () => void); // (made when first needed: 2 blocks)
   if (s._state !== State.ENDED) {
-    s._ending = true;
+    s._ending = 1;
     if (s._state === State.CONNECTED) {
       if (!force) {
         pump(s); // DISCONNECT once the outbox is empty and the socket drained
@@ -273,6 +287,6 @@ export function finish(s: Session): void {
   }
   while (s._reqs.length) emit(s, s._reqs.shift()!._done, mqttError(ClientErr.CLOSED));
   if (s._ending) emit(s, 'end');
-  s._ending = false;
+  s._ending = 0;
   while (s._endDone && s._endDone.length) emit(s, s._endDone.shift());
 }

@@ -1,6 +1,6 @@
 import { Properties } from '../codec/properties';
 import { Reader } from '../codec/reader';
-import { ConnectFields } from '../codec/writer';
+import { Bytes, ConnectFields } from '../codec/writer';
 import { Endpoint, Link, LinkEvents, Transport } from '../transport/transport';
 import { Client, Clock, Handler, SubscribeDone } from './client';
 import { Outbox } from './outbox';
@@ -9,7 +9,8 @@ import { Outbox } from './outbox';
 // this object, never functions defined per client: on Espruino a nested function is a new closure (about
 // 10 blocks; under require() its text is copied into RAM too) each time its outer function runs, while a
 // top-level one run from flash costs 4 blocks plus 1 per parameter, whatever its length. Fields are named
-// _x: the board bundles mangle them to a letter or two (rollup.config.mjs).
+// _x: the board bundles mangle them to a letter or two (rollup.config.mjs). Flags are 0 or 1, not booleans:
+// on the board a number field costs one block, a boolean two.
 
 export const enum State {
   CLOSED, // no connection; a reconnect may be scheduled
@@ -50,7 +51,7 @@ export interface Session extends Client {
   _clock: Clock;
   _transport: Transport;
   _connectTimeout: number;
-  _retry: boolean; // reconnect at all
+  _retry: number; // reconnect at all
   _rmin: number;
   _rmax: number;
   _rfactor: number;
@@ -58,26 +59,30 @@ export interface Session extends Client {
   _tx: Uint8Array;
   _box: Outbox;
   _window: number;
-  _rejectNew: boolean;
-  _dropOffline: boolean;
+  _rejectNew: number;
+  _dropOffline: number;
   _maxRequests: number;
   _q2: Uint16Array; // a ring of inbound QoS 2 packet ids; 0 is never an id
   _q2next: number;
   _servers: Endpoint[];
-  _fields: ConnectFields;
+  _keepalive: number; // seconds, as the CONNECT says
+  _clean: number; // Clean Session (5.0: Clean Start)
+  _connect?: string; // the CONNECT's bytes, encoded once, or else:
+  _fields?: ConnectFields; // its fields, encoded again for each connection (client.ts)
+  _willFor?: () => Bytes; // the will's payload, made for each connection
   _reader: Reader;
   _listeners: { [event: string]: ((a?: unknown, b?: unknown, c?: unknown) => void)[] };
   // events and callbacks waiting to run, four entries each: an event name or a function, then its arguments
   _queue: unknown[];
-  _flushing: boolean;
-  _inDrop: boolean; // a drop report or a given-up message's callback is running
+  _flushing: number;
+  _inDrop: number; // a drop report or a given-up message's callback is running
   _subs: Subscription[];
   _reqs: Request[];
   _seq: number; // the order of the application's publishes and requests
   _wantRoom: number; // bytes a publish found no room for after it returned false; 'drain' when they fit
   _endDone?: (() => void)[];
   _state: State;
-  _ending: boolean;
+  _ending: number;
   _link: Link | null;
   _gen: number; // bumped whenever a link is dropped, so its late events are ignored
   _server: number;
@@ -92,8 +97,8 @@ export interface Session extends Client {
   _unflushed: number; // bytes written since the socket last drained
   _unflushedSince: number; // when the oldest of them was written
   _lastId: number;
-  _pumping: boolean;
-  _repump: boolean;
+  _pumping: number;
+  _repump: number;
   // MQTT 5.0 (the v5 builds only; set by createClient, then by each CONNACK: v5.ts)
   _v5?: boolean;
   _userWindow?: number; // the window asked for; the server's Receive Maximum may lower it

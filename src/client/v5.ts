@@ -82,7 +82,7 @@ export function connack5(s: Session, p: Packet): boolean {
   s._aliasOut = []; // topic aliases are per connection, both ways (3.3.2.3.4)
   s._aliasIn = [];
   // an identifier the server assigned is this client's from now on: a session resumed later is under it
-  if (props.assignedClientIdentifier != null && !s._fields.clientId) s._fields.clientId = toBytes(props.assignedClientIdentifier as string);
+  if (props.assignedClientIdentifier != null && !s._fields!.clientId) s._fields!.clientId = toBytes(props.assignedClientIdentifier as string);
   return true;
 }
 
@@ -193,7 +193,7 @@ export function farewell(s: Session, o: EndOptions, done?: () => void): boolean 
   const rc = o.reasonCode || 0;
   const props = o.properties;
   const size = propsSize(props, 1 << Type.DISCONNECT);
-  const keeps = s._fields.properties && s._fields.properties.sessionExpiryInterval;
+  const keeps = s._fields!.properties && s._fields!.properties.sessionExpiryInterval;
   const code =
     size < 0
       ? -size
@@ -230,7 +230,7 @@ export function bye(s: Session): number {
 // topicAliasMaximum), or unknown: a protocol error that closes the connection (3.3.2.3.4 of 5.0).
 export function topicAliasIn(s: Session, p: Packet): boolean {
   const a = p.props && (p.props.topicAlias as number);
-  const max = (s._fields.properties && (s._fields.properties.topicAliasMaximum as number)) || 0;
+  const max = (s._fields!.properties && (s._fields!.properties.topicAliasMaximum as number)) || 0;
   if (!a) {
     if (p.topic || p.error) return true;
   } else if (a <= max) {

@@ -1,5 +1,5 @@
 import { Client, Options, Payload } from '../client/client';
-import { reconnectNext, willPerConnect } from '../client/hooks';
+import { reconnectNext } from '../client/hooks';
 import { watchDigital } from '../drivers/digital';
 import { drive } from '../drivers/output';
 import { readSensor } from '../drivers/sensors';
@@ -55,7 +55,8 @@ export function nodeOptions(cfg: NodeConfig, board: BoardInfo): Options {
   const o = plainOptions(cfg, board);
   buf = new Uint8Array(cfg.sparkplug!.bytes);
   ns = 'spBv1.0/' + cfg.sparkplug!.group + '/';
-  o.will = { topic: ns + 'NDEATH/' + /*@__INLINE__*/ nodeId(cfg), payload: death(true), qos: 1, retain: false };
+  // made again for each CONNECT, with the next bdSeq
+  o.will = { topic: ns + 'NDEATH/' + /*@__INLINE__*/ nodeId(cfg), payload: death, qos: 1, retain: false };
   o.clean = true; // 5.0: Clean Start, and no Session Expiry Interval (0) [tck-id-principles-persistence-clean-session-50]
   o.offlineQos0 = 'drop';
   o.overflow = 'reject-new';
@@ -77,9 +78,6 @@ export function runNode(c: Client, cfg: NodeConfig, boardName: string): void {
     errorIndex += cfg.actuators[i].type === 'pwm' ? 2 : 1;
     drive(cfg.actuators[i]);
   }
-  // kept a call: inlined, terser makes it a function expression at the head of the `for` below, which
-  // Espruino's parser refuses (`for(function(){}(),...`)
-  /*#__NOINLINE__*/ willPerConnect(c, death);
   // UTC for the timestamps [tck-id-payloads-timestamp-in-UTC]: a board's clock starts at 1970. The zone is
   // a TZ string on the ESP32 and hours on the ESP8266 (each throws on the other's, in 2v29's source).
   try {

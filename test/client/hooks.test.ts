@@ -1,16 +1,16 @@
-// What the Sparkplug node needs beyond the public API (src/client/hooks.ts): a will renewed for every
-// CONNECT, and a move to the next server on demand.
+// What the Sparkplug node needs: a will made for every CONNECT (an option of the client, `will.payload` a
+// function), and a move to the next server on demand (src/client/hooks.ts).
 import { describe, expect, it } from 'vitest';
-import { reconnectNext, willPerConnect } from '../../src/client/hooks';
+import { reconnectNext } from '../../src/client/hooks';
 import { setup } from './setup';
 
 type Connect = { cmd: string; will?: { topic: string; payload: Buffer } };
 
-describe('willPerConnect', () => {
+describe('a will made for each connection (will.payload a function)', () => {
   it('asks for the will once per CONNECT written, and that CONNECT carries it', () => {
-    const t = setup({ will: { topic: 'w', payload: 'first', qos: 1 }, connectTimeout: 500 });
     let n = 0;
-    willPerConnect(t.client, () => 'will ' + n++);
+    const t = setup({ will: { topic: 'w', payload: () => 'will ' + n++, qos: 1 }, connectTimeout: 500 });
+    expect(n).toBe(0); // not while connecting: making it may count something (a bdSeq)
     let link = t.online();
     expect((link.take('connect')[0] as Connect).will!.payload.toString()).toBe('will 0');
     link.close();
@@ -29,9 +29,8 @@ describe('willPerConnect', () => {
   });
 
   it('asks nothing for a socket the client has already given up on', () => {
-    const t = setup({ will: { topic: 'w', payload: 'x' }, connectTimeout: 500 });
     let n = 0;
-    willPerConnect(t.client, () => String(n++));
+    const t = setup({ will: { topic: 'w', payload: () => String(n++) }, connectTimeout: 500 });
     t.clock.advance(0);
     const stale = t.mock.last();
     t.clock.advance(500); // connect timeout before the socket opened
@@ -41,12 +40,24 @@ describe('willPerConnect', () => {
   });
 
   it('keeps the previous will when making the new one throws (no memory on the board)', () => {
-    const t = setup({ will: { topic: 'w', payload: 'kept' } });
-    willPerConnect(t.client, () => {
-      throw new Error('out of memory');
+    let fail = false;
+    const t = setup({
+      will: {
+        topic: 'w',
+        payload: () => {
+          if (fail) throw new Error('out of memory');
+          return new Uint8Array([1, 2, 3]);
+        },
+      },
     });
-    const link = t.online();
-    expect((link.take('connect')[0] as Connect).will!.payload.toString()).toBe('kept');
+    let link = t.online();
+    expect([...(link.take('connect')[0] as Connect).will!.payload]).toEqual([1, 2, 3]);
+    fail = true;
+    link.close();
+    t.clock.advance(1000);
+    link = t.mock.last();
+    link.connack();
+    expect([...(link.take('connect')[0] as Connect).will!.payload]).toEqual([1, 2, 3]);
     expect(t.client.connected).toBe(true);
   });
 });
