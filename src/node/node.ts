@@ -25,8 +25,8 @@ let id: string;
 let base: string; // '<prefix>/<id>/'
 let model: string;
 let nextEntity = 0; // the next discovery message to send
-let announcing = false; // a discovery round is under way
-let announced = false; // since boot
+let announcing = 0; // a discovery round is under way (flags are 0/1: a number costs the board one block, a boolean two)
+let announced = 0; // since boot
 let timers: unknown[] = [];
 let dropped = 0; // messages the outbox gave up on (full during an outage), since boot
 
@@ -69,8 +69,7 @@ export function runNode(c: Client, cfg: NodeConfig, boardName: string): void {
   base = cfg.prefix + '/' + id + '/';
   model = boardName;
   nextEntity = 0;
-  announcing = false;
-  announced = false;
+  announcing = announced = 0;
   timers = [];
   dropped = 0;
   for (let i = 0; i < cfg.actuators.length; i++) drive(cfg.actuators[i]);
@@ -104,7 +103,7 @@ function online(): void {
   client.publish(base + 'status', 'online', { qos: 1, retain: true }, onlineSent);
   for (let i = 0; i < config.actuators.length; i++) report(config.actuators[i]);
   if (!announced) announce(0, 'online');
-  announced = true;
+  announced = 1;
 }
 
 // Availability must get through: when a full outbox (every message in flight just after a reconnection)
@@ -173,17 +172,17 @@ function announceNext(err?: Error, now?: boolean): void {
   // data callback, whose frames and received chunk are still held (in 12-byte blocks a five-part ESP8266
   // node ran out of memory there, building the next message; from a timer it does not).
   if (!now) {
-    announcing = true; // from here: an announce() meanwhile restarts this round, never starts a second
+    announcing = 1; // from here: an announce() meanwhile restarts this round, never starts a second
     setTimeout(announceNext, 0, err, true);
     return;
   }
   if (err) {
-    announcing = false;
+    announcing = 0;
     if ((err as MqttError).code !== ClientErr.OUTBOX_FULL) return; // the client was ended: the round is over
     if (nextEntity) nextEntity--; // pushed out after all: the same one again (unless a new round began)
   }
   const m = discoveryMessage(config, id, model, serialId(), nextEntity);
-  announcing = !!m;
+  announcing = +!!m;
   if (!m) return;
   if (client.queued() || !client.connected) {
     setTimeout(announceNext, 500);

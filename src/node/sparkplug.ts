@@ -29,11 +29,11 @@ let id: string;
 let dataTopic: string;
 let bdSeq = 255; // of the will of the last CONNECT written (255: none yet, the first will be 0)
 let seq = 0; // of the next NDATA
-let born = false; // NBIRTH sent on this connection: NDATA may follow [tck-id-payloads-ndata-order]
-let hostUp = false; // no primary host is configured, or it said online on this connection
+let born = 0; // NBIRTH sent on this connection: NDATA may follow [tck-id-payloads-ndata-order]
+let hostUp = 0; // no primary host is configured, or it said online on this connection
 let hostSeen = -1; // the timestamp of the last STATE taken from the primary host on this connection
 let clockWaits = 0; // seconds the first NBIRTH waited for the clock
-let waiting = false; // for the clock, a timer pending
+let waiting = 0; // for the clock, a timer pending (flags are 0/1: a number costs the board one block, a boolean two)
 let lastError = '';
 let errorAt = 0; // when it happened
 let actuatorsAt = 0; // the index of the first actuator metric (after every sensor quantity)
@@ -68,7 +68,7 @@ export function runNode(c: Client, cfg: NodeConfig, boardName: string): void {
   config = cfg;
   id = /*@__INLINE__*/ nodeId(cfg);
   dataTopic = ns + 'NDATA/' + id;
-  born = false;
+  born = 0;
   lastError = '';
   timers = [];
   actuatorsAt = errorIndex = 0;
@@ -110,7 +110,7 @@ export function runNode(c: Client, cfg: NodeConfig, boardName: string): void {
 export function stopNode(done?: () => void): void {
   if (!client) return; // the board's reset (E.on('kill')) before the node ran
   for (let i = 0; i < timers.length; i++) clearInterval(timers[i]);
-  born = false;
+  born = 0;
   if (client.connected) client.publish(ns + 'NDEATH/' + id, death(true), { qos: 1 });
   if (MQTT5 && config.mqtt.version) client.end(false, { reasonCode: 4 }, done);
   else client.end(false, done);
@@ -136,8 +136,8 @@ function death(same?: boolean): Uint8Array {
 // then once its STATE says online [tck-id-message-flow-edge-node-birth-publish-phid-wait]. Its last STATE
 // timestamp is that server's (a host's STATE on another server may be older).
 function connection(): void {
-  born = false;
-  hostUp = !config.sparkplug!.host;
+  born = 0;
+  hostUp = +!config.sparkplug!.host;
   hostSeen = -1;
   birth();
 }
@@ -147,13 +147,13 @@ function connection(): void {
 // primary host, if any, online. The first one after boot waits for the clock to be set (SNTP, runNode), a
 // second at a time (why 2), 30 at most: then it goes, and says so in Node Info/Error.
 function birth(why?: number): void {
-  if (why === 2) waiting = false;
+  if (why === 2) waiting = 0;
   if (!client.connected || !hostUp || (born && why !== 1)) return;
   let t = Date.now();
   if (t < Clock.SET && clockWaits < 30) {
     if (why === 2) clockWaits++; // seconds waited
     if (!waiting) setTimeout(birth, 1000, 2);
-    waiting = true;
+    waiting = 1;
     return;
   }
   if (t < Clock.SET) {
@@ -177,7 +177,7 @@ function send(p: number, isBirth?: boolean): void {
   // (overflow 'reject-new'), an NBIRTH leaves the node unborn (a host's next rebirth request tries again)
   const before = client.queued();
   if (!client.publish(isBirth ? ns + 'NBIRTH/' + id : dataTopic, buf.subarray(0, p)) && client.queued() === before) return;
-  if (isBirth) born = true;
+  if (isBirth) born = 1;
   seq = isBirth ? 1 : (seq + 1) % 256;
 }
 
@@ -336,7 +336,7 @@ function hostState(_topic: string, payload: Payload): void {
   // an older STATE than the last one taken changes nothing [tck-id-operational-behavior-edge-node-termination-host-offline-timestamp]
   if (o.timestamp < hostSeen) return;
   hostSeen = o.timestamp;
-  hostUp = o.online;
+  hostUp = +o.online;
   if (o.online) birth();
   else if (born || config.mqtt.servers.length > 1) {
     // NDEATH now, and over to the next server [tck-id-operational-behavior-edge-node-termination-host-offline]
@@ -345,7 +345,7 @@ function hostState(_topic: string, payload: Payload): void {
     // (an online one would be born only to be cut): connection() takes them again.
     hostSeen = Infinity;
     const was = born;
-    born = false;
+    born = 0;
     setTimeout(reconnectNext, 200, client);
     if (was) client.publish(ns + 'NDEATH/' + id, death(true));
   }

@@ -8,7 +8,7 @@ interface EspruinoLink extends Link {
   _ev: LinkEvents;
   _sock: Sock | null;
   _err?: { message?: string };
-  _closed: boolean;
+  _closed: number; // 0/1: a number costs the board one block, a boolean two
 }
 
 interface Sock extends EspruinoSocket {
@@ -42,7 +42,7 @@ function der(pem?: string): string | undefined {
 }
 
 function connect(to: Endpoint, on: LinkEvents): Link {
-  const link: EspruinoLink = { write: write, end: end, _ev: on, _sock: null, _closed: false };
+  const link: EspruinoLink = { write: write, end: end, _ev: on, _sock: null, _closed: 0 };
   try {
     // One connect callback and no on('connect'): both together trip an interpreter assertion. The socket
     // keeps its options for good: TLS's only for TLS (three names, three blocks, on every plain connection).
@@ -85,7 +85,7 @@ function sockEnd(this: Sock, e: { message?: string } | boolean): void {
 
 function report(link: EspruinoLink): void {
   if (link._closed) return;
-  link._closed = true;
+  link._closed = 1;
   link._ev.notify(LinkEvent.CLOSE, link._err);
 }
 
