@@ -42,7 +42,8 @@ export interface Options extends Server {
   keepalive?: number; // seconds, 0 for none
   clean?: boolean;
   // payload: bytes, or a function called as each connection opens, just before its CONNECT is written, that
-  // returns them (Sparkplug's NDEATH with its bdSeq); when it throws, that CONNECT carries the previous will
+  // returns them (Sparkplug's NDEATH with its bdSeq); when it throws, that CONNECT carries the previous will,
+  // and when there is none yet, or the payload is too long, the connection fails with an 'error'
   will?: { topic: string; payload: Bytes | (() => Bytes); qos?: number; retain?: boolean; properties?: Properties };
   protocolVersion?: number; // 4 (MQTT 3.1.1, the default) or, in the v5 builds, 5
   properties?: Properties; // 5.0: CONNECT's properties (sessionExpiryInterval, receiveMaximum, ...)
@@ -256,7 +257,9 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
   if (willFor || (MQTT5 && v5)) {
     s._fields = fields;
     if (willFor) s._willFor = willFor as () => Bytes;
-  } else s._connect = typeof BYTE_STRINGS !== 'undefined' ? E.toString(tx.subarray(0, check)) : bytesToString(tx, 0, check);
+  } else if (!(s._connect = typeof BYTE_STRINGS !== 'undefined' ? E.toString(tx.subarray(0, check)) : bytesToString(tx, 0, check))) {
+    s._fields = fields; // no room for the bytes on the board: the fields, encoded each time
+  }
   if (MQTT5) {
     s._v5 = v5;
     s._userWindow = s._window;

@@ -9,8 +9,8 @@ import { Outbox } from './outbox';
 // this object, never functions defined per client: on Espruino a nested function is a new closure (about
 // 10 blocks; under require() its text is copied into RAM too) each time its outer function runs, while a
 // top-level one run from flash costs 4 blocks plus 1 per parameter, whatever its length. Fields are named
-// _x: the board bundles mangle them to a letter or two (rollup.config.mjs). Flags are 0 or 1, not booleans:
-// on the board a number field costs one block, a boolean two.
+// _x: the board bundles mangle them to a letter or two (rollup.config.mjs). The session's flags are 0 or 1, not
+// booleans: on the board a number field costs one block, a boolean two.
 
 export const enum State {
   CLOSED, // no connection; a reconnect may be scheduled

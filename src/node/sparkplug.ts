@@ -47,7 +47,7 @@ let mValue: unknown;
 let mTime: number;
 
 // Clean session, as Sparkplug requires of an MQTT 3.1.1 edge node; the will is the NDEATH, made anew for
-// each CONNECT (runNode), QoS 1, not retained [tck-id-message-flow-edge-node-birth-publish-will-message-qos].
+// each CONNECT (its payload the function death), QoS 1, not retained [tck-id-message-flow-edge-node-birth-publish-will-message-qos].
 // QoS 0 messages are never carried over to the next connection, where the NBIRTH must come first; a full
 // outbox refuses a new message rather than give up a queued one (which could be the NBIRTH): a refused
 // NDATA leaves a gap in seq, on which a host asks for a rebirth.

@@ -60,6 +60,38 @@ describe('a will made for each connection (will.payload a function)', () => {
     expect([...(link.take('connect')[0] as Connect).will!.payload]).toEqual([1, 2, 3]);
     expect(t.client.connected).toBe(true);
   });
+  it('fails the connection, writing nothing, when the first will cannot be made, and makes it again next time', () => {
+    let fail = true;
+    const t = setup({ will: { topic: 'w', payload: () => (fail ? (null as unknown as string).slice() : 'made') } });
+    t.clock.advance(0);
+    const first = t.mock.last();
+    first.open();
+    expect(first.sent).toEqual([]); // no CONNECT with an empty will
+    expect(first.ended).toBe(true);
+    expect(t.of('error').length).toBe(1);
+    fail = false;
+    t.clock.advance(60000);
+    const second = t.mock.last();
+    expect(second).not.toBe(first);
+    second.connack();
+    expect((second.take('connect')[0] as Connect).will!.payload.toString()).toBe('made');
+  });
+
+  it('refuses a will too long for the transmit buffer with an error, not a silent wait for the timeout', () => {
+    const t = setup({ will: { topic: 'w', payload: () => 'x'.repeat(200) }, txBuffer: 128 });
+    t.clock.advance(0);
+    const link = t.mock.last();
+    link.open();
+    expect(link.sent).toEqual([]);
+    expect(link.ended).toBe(true);
+    expect((t.of('error')[0].args[0] as Error).message).toMatch(/will/);
+  });
+
+  it('takes a will function that returns nothing as an empty will', () => {
+    const t = setup({ will: { topic: 'w', payload: () => undefined as unknown as string } });
+    const link = t.online();
+    expect((link.take('connect')[0] as Connect).will!.payload.length).toBe(0);
+  });
 });
 
 describe('reconnectNext', () => {
