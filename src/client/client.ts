@@ -219,7 +219,7 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     _ending: 0,
     _seq: 0,
     _lastId: 0,
-    _q2: new Uint16Array(o.qos2Ids || 16),
+    _q2size: o.qos2Ids || 16, // (the ring itself is made by the first QoS 2 message: 7 blocks that most nodes never need)
     _q2next: 0,
     _reader: null as unknown as Reader,
     publish: publish,

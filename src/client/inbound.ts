@@ -31,7 +31,7 @@ export function onPacket(s: Session, p: Packet): void {
   } else if (type === Type.PUBLISH) {
     const qos = p.qos;
     const id = p.id;
-    const fresh = qos < 2 || s._q2.indexOf(id) < 0; // not a resent QoS 2 message already delivered
+    const fresh = qos < 2 || !s._q2 || s._q2.indexOf(id) < 0; // not a resent QoS 2 message already delivered
     const topic = typeof BYTE_STRINGS !== 'undefined' ? p.topic : fromBytes(p.topic);
     let err: MqttError | null = null;
     let msg: Message | null = null;
@@ -71,8 +71,9 @@ export function onPacket(s: Session, p: Packet): void {
     // has had it acknowledged); a QoS 2 id is remembered until its PUBREL, so a resent PUBLISH is not
     // delivered twice [MQTT-4.3.3-2].
     if (qos === 2 && fresh) {
-      s._q2[s._q2next] = id;
-      s._q2next = (s._q2next + 1) % s._q2.length;
+      const q2 = s._q2 || (s._q2 = new Uint16Array(s._q2size));
+      q2[s._q2next] = id;
+      s._q2next = (s._q2next + 1) % q2.length;
     }
     if (qos) send(s, encodeAck(s._tx, qos === 1 ? Type.PUBACK : Type.PUBREC, id));
     // the only 'message' listener, run now as flush would run it (what its calls queue runs at the flush below)
@@ -111,7 +112,7 @@ export function onPacket(s: Session, p: Packet): void {
       if (box._next !== box._end || s._reqs[0] || s._wantRoom || s._ending) pump(s);
     }
   } else if (type === Type.PUBREL) {
-    for (let i = 0; i < s._q2.length; i++) if (s._q2[i] === p.id) s._q2[i] = 0; // exactly once: forget the id
+    for (let i = 0; s._q2 && i < s._q2.length; i++) if (s._q2[i] === p.id) s._q2[i] = 0; // exactly once: forget the id
     send(s, encodeAck(s._tx, Type.PUBCOMP, p.id)); // also for an id we do not know
   } else if (MQTT5 && type === Type.DISCONNECT) {
     serverDisconnect(s, p);

@@ -208,7 +208,7 @@ function beginSession(s: Session, present: boolean): boolean {
     }
   }
   if (!present) {
-    s._q2.fill(0);
+    if (s._q2) s._q2.fill(0);
     renew(s);
   }
   return present;

@@ -62,7 +62,8 @@ export interface Session extends Client {
   _rejectNew: number;
   _dropOffline: number;
   _maxRequests: number;
-  _q2: Uint16Array; // a ring of inbound QoS 2 packet ids; 0 is never an id
+  _q2?: Uint16Array; // a ring of inbound QoS 2 packet ids, made by the first QoS 2 message; 0 is never an id
+  _q2size: number;
   _q2next: number;
   _servers: Endpoint[];
   _keepalive: number; // seconds, as the CONNECT says
