@@ -143,11 +143,15 @@ for (const bin of bins) {
   for (const mode of (process.env.MODES || 'boot,require').split(',')) {
     const box = scratch();
     // The profile is known once the interpreter reports its total blocks: ask first, then run for real.
-    const probe = await run(bin, box.dir, ['console.log("@"+"@total", process.memory().total);'], 10000);
-    const total = Number((probe.marks.find((m) => m[0] === 'total') || [])[1]);
+    const probe = await run(bin, box.dir, ['console.log("@"+"@total", process.memory().total, process.memory().blocksize);'], 10000);
+    const marked = probe.marks.find((m) => m[0] === 'total') || [];
+    const total = Number(marked[1]);
     box.remove();
     const board = total >= 4000 ? 'ESP32' : 'ESP8266';
-    if (anchorSource) anchors.push({ board, mode, blocks: await measureAnchor(bin, mode, anchorSource) });
+    // the block size in the label: an ESP8266 profile runs with 16-byte blocks or, as on the board, 12
+    const label = `${board}/${marked[2]}B`;
+    const anchor = anchorSource ? await measureAnchor(bin, mode, anchorSource) : null;
+    if (anchorSource) anchors.push({ board: label, mode, blocks: anchor });
     for (const transport of TRANSPORTS) {
       const name = MODULE[transport];
       const scen = scenario(PROFILES[board], `mem-${board}-${mode}-${transport}`, transport);
@@ -156,7 +160,7 @@ for (const bin of bins) {
       const result = await run(bin, dir.dir, deployLines(mode, scen, LIBS[transport], 'mqtt', name), 120000);
       dir.remove();
       const m = Object.fromEntries(result.marks.map((x) => [x[0], x.slice(1).map(Number)]));
-      const row = { board, mode: transport === 'tcp' ? mode : `${mode}+${transport}`, total };
+      const row = { board: label, mode: transport === 'tcp' ? mode : `${mode}+${transport}`, total };
       if (!m.loaded) {
         rows.push({ ...row, failed: `${failure(result)}, loading the module` });
         continue;
@@ -166,7 +170,9 @@ for (const bin of bins) {
         rows.push({ ...row, failed: `loaded (${m.loaded[0]} blocks), then ${oom ? 'out of memory' : `no connection (${result.why})`}` });
         continue;
       }
-      rows.push({ ...row, m, anchor: ANCHOR[board], why: result.why });
+      // against Espruino's module measured in this run on the same build, in the same blocks; else the
+      // figure ESPRUINO.md recorded for the profile (16-byte blocks)
+      rows.push({ ...row, m, anchor: typeof anchor === 'number' ? anchor : ANCHOR[board], why: result.why });
     }
   }
 }
@@ -177,11 +183,12 @@ await new Promise((r) => broker.close(r));
 
 console.log('\nRAM in blocks (process.memory().usage above the empty interpreter), Espruino ' + bins.length + ' build(s)');
 console.log('module: the library loaded; client: one client connected and subscribed, steady (its scenario\'s own');
-console.log('helpers excluded); peak: the most seen inside the client\'s callbacks; the anchor is Espruino\'s own module.');
-console.log('board    deploy   total  module  client  module+client  peak  qos0 100->1000  qos1 100->1000  burst 1000x200B                anchor');
+console.log('helpers excluded); peak: the most seen inside the client\'s callbacks; the anchor is Espruino\'s own module,');
+console.log(anchorSource ? 'connected and subscribed on the same build, deployed the same way (below).' : 'connected and subscribed, with require(), 16-byte blocks (ESPRUINO.md; ESPRUINO_MQTT=path measures it in this run).');
+console.log('board        deploy   total  module  client  module+client  peak  qos0 100->1000  qos1 100->1000  burst 1000x200B                anchor');
 for (const r of rows) {
   if (r.failed) {
-    console.log(`${r.board.padEnd(8)} ${r.mode.padEnd(8)} ${String(r.total).padStart(5)}  ${r.failed}`);
+    console.log(`${r.board.padEnd(12)} ${r.mode.padEnd(8)} ${String(r.total).padStart(5)}  ${r.failed}`);
     continue;
   }
   const m = r.m;
@@ -196,7 +203,7 @@ for (const r of rows) {
   const client = m.subscribed[0] - base;
   const share = ` (${Math.round((100 * (module + client)) / r.anchor)}% of ${r.anchor})`;
   console.log(
-    `${r.board.padEnd(8)} ${r.mode.padEnd(8)} ${String(r.total).padStart(5)}  ${String(module).padStart(6)}  ${String(client).padStart(6)}` +
+    `${r.board.padEnd(12)} ${r.mode.padEnd(8)} ${String(r.total).padStart(5)}  ${String(module).padStart(6)}  ${String(client).padStart(6)}` +
       `  ${String(module + client).padStart(13)}  ${String(peak).padStart(4)}` +
       `  ${(f('qos0_100') + '->' + f('qos0_1000')).padStart(14)}  ${(f('qos1_100') + '->' + f('qos1_1000')).padStart(14)}  ${burst.padEnd(40)}${share}` +
       (m.error ? `  errors: ${m.error}` : ''),
@@ -204,5 +211,5 @@ for (const r of rows) {
 }
 if (anchorSource) {
   console.log(`\nEspruino's own MQTT module (${anchorFile}, minified: ${anchorSource.length} B), connected and subscribed, the same way:`);
-  for (const a of anchors) console.log(`${a.board.padEnd(8)} ${a.mode.padEnd(8)} ${a.blocks}${typeof a.blocks === 'number' ? ' blocks' : ''}`);
+  for (const a of anchors) console.log(`${a.board.padEnd(12)} ${a.mode.padEnd(8)} ${a.blocks}${typeof a.blocks === 'number' ? ' blocks' : ''}`);
 }
