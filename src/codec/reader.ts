@@ -193,7 +193,18 @@ function push(this: ReaderState, input: string | Uint8Array): void {
   // Bytes in a typed array, read and copied natively. On the board one native copy of the chunk beats
   // charCodeAt, which walks Espruino's block-linked strings; it is undefined when the board is short of
   // memory: fail the stream (the client closes and reconnects) rather than throw into the socket's callback.
-  const chunk = typeof input !== 'string' ? input : typeof BYTE_STRINGS !== 'undefined' ? E.toUint8Array(input) : hostBytes(input);
+  // A long string is read 512 bytes at a time: a board busy for a while reads a burst as one chunk (100
+  // small messages, 3 KB), and a copy of all of it beside the string would double what the burst costs
+  // (the WebSocket build ran out of memory so on a 12-byte ESP8266 build, issue 13).
+  let chunk: Uint8Array;
+  if (typeof input === 'string') {
+    if (input.length > 512) {
+      const gen = r._gen;
+      for (let at = 0; at < input.length && gen === r._gen; at += 512) r.push(input.substr(at, 512));
+      return;
+    }
+    chunk = typeof BYTE_STRINGS !== 'undefined' ? E.toUint8Array(input) : hostBytes(input);
+  } else chunk = input;
   if (!chunk) {
     if (r._state !== State.FAILED) fail(r, Err.NO_MEMORY);
     return;

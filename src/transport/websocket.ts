@@ -173,7 +173,12 @@ function find(s: string, sought: string): number {
 // Payloads go on to the client as views of the chunk; headers are read by header(), apart, so that its
 // locals are gone by the time the client's listeners run beneath this one.
 function frames(w: WsLink, data: string | Uint8Array, i: number): void {
-  // one native copy of a byte string, as the reader does (src/codec/reader.ts push)
+  // one native copy of a byte string, as the reader does (src/codec/reader.ts push), and as there a long
+  // one 512 bytes at a time, so that a burst read as one chunk is not held twice
+  if (typeof data === 'string' && data.length - i > 512) {
+    for (; i < data.length && w._stage !== Stage.CLOSED; i += 512) frames(w, data.substr(i, 512), 0);
+    return;
+  }
   const chunk = typeof data !== 'string' ? data : typeof BYTE_STRINGS !== 'undefined' ? E.toUint8Array(data) : hostBytes(data);
   if (chunk == null || typeof chunk.length !== 'number') return fail(w, 'out of memory');
   const n = chunk.length;

@@ -171,14 +171,15 @@ describe('frames', () => {
     expect(keys.size).toBe(frames.length);
   }, 30000);
 
-  it('delivers whatever the server frames, split into chunks anywhere', () => {
+  it('delivers whatever the server frames, split into chunks anywhere, as bytes or as byte strings (read 512 at a time)', () => {
     const publish = (topic: string, n: number) => ({ cmd: 'publish', topic, payload: Buffer.alloc(n, 7), qos: 0 });
     fc.assert(
       fc.property(
         fc.array(fc.record({ n: fc.integer({ min: 0, max: 300 }), frags: fc.integer({ min: 1, max: 3 }), ping: fc.boolean() }), { minLength: 1, maxLength: 6 }),
         fc.array(fc.nat(3000), { maxLength: 20 }),
         fc.boolean(),
-        (messages, splits, together) => {
+        fc.boolean(),
+        (messages, splits, together, asString) => {
           const t = setup({ rxBuffer: 1024 });
           const peer = t.online();
           // the packets as one stream, cut into frames at arbitrary places, fragmented messages among them,
@@ -202,8 +203,8 @@ describe('frames', () => {
             }
           });
           const bytes = Buffer.concat(parts);
-          if (together) peer.receive(bytes, splits);
-          else parts.forEach((p) => peer.receive(p));
+          if (together) peer.receive(bytes, splits, asString);
+          else parts.forEach((p) => peer.receive(p, [], asString));
           expect(t.errors()).toEqual([]);
           expect(t.of('message').map((m) => [m.args[0], (m.args[1] as Uint8Array).length])).toEqual(messages.map((m, i) => ['t/' + i, m.n]));
           expect(peer.frames.filter((f) => f.kind === 'pong').map((f) => f.data.toString())).toEqual(pings);

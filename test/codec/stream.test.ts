@@ -49,6 +49,35 @@ describe('the reader across chunk boundaries', () => {
     );
   });
 
+  it('decodes a long byte string, read 512 bytes at a time, as the same bytes in one typed array', () => {
+    // a board that was busy reads a burst as one chunk: the reader does not copy all of it at once (push)
+    const long = fc
+      .array(serverPacket, { minLength: 40, maxLength: 120 })
+      .map((ps) => new Uint8Array(Buffer.concat(ps.map((p) => mqttPacket.generate(p as mqttPacket.Packet)))));
+    fc.assert(
+      fc.property(long, fc.nat(600), (bytes, lead) => {
+        fc.pre(bytes.length > 1024);
+        const whole = decodeAll([bytes]);
+        // a short chunk first, so that packets straddle the slices at every offset
+        expect(decodeAll([byteString(bytes.subarray(0, lead)), byteString(bytes.subarray(lead))])).toEqual(whole);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('stops reading a long string where a listener reset it, as it does a short one', () => {
+    // 32 bytes each, so that every slice after the reset would begin with a whole packet
+    const pub = mqttPacket.generate({ cmd: 'publish', topic: 't', payload: Buffer.alloc(27), qos: 0, dup: false, retain: false } as mqttPacket.Packet);
+    expect(pub.length).toBe(32);
+    const bytes = byteString(new Uint8Array(Buffer.concat(Array.from({ length: 100 }, () => pub))));
+    let seen = 0;
+    const reader = createReader(1024, () => {
+      if (++seen === 30) reader.reset();
+    }, () => {});
+    reader.push(bytes); // 3,200 bytes: seven slices
+    expect(seen).toBe(30);
+  });
+
   it('decodes a stream fed one byte at a time', () => {
     fc.assert(
       fc.property(stream, (bytes) => {

@@ -29,7 +29,7 @@ export interface WsPeer {
   open(): void;
   key(): string; // the request's Sec-WebSocket-Key
   response(headers?: Record<string, string | null>, status?: string): string; // a 101 with these changes
-  receive(bytes: Uint8Array | string, splits?: number[]): void; // in chunks cut at these offsets
+  receive(bytes: Uint8Array | string, splits?: number[], asString?: boolean): void; // in chunks cut at these offsets; as byte strings, as an Espruino socket gives them
   drain(): void;
   close(err?: { message: string }): void;
 }
@@ -78,12 +78,12 @@ export function wsPeers(): { transport: Transport; links: WsPeer[]; last(): WsPe
         const lines = Object.entries(h).filter(([, v]) => v !== null).map(([k, v]) => `${k}: ${v}\r\n`);
         return `HTTP/1.1 ${status}\r\n${lines.join('')}\r\n`;
       },
-      receive(bytes, splits = []) {
+      receive(bytes, splits = [], asString = false) {
         const all = typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : Buffer.from(bytes);
         const cuts = [...new Set(splits.filter((s) => s > 0 && s < all.length))].sort((a, b) => a - b);
         let from = 0;
         for (const cut of [...cuts, all.length]) {
-          on.notify(LinkEvent.DATA, new Uint8Array(all.subarray(from, cut)));
+          on.notify(LinkEvent.DATA, asString ? all.subarray(from, cut).toString('latin1') : new Uint8Array(all.subarray(from, cut)));
           from = cut;
         }
       },
