@@ -198,9 +198,10 @@ function push(this: ReaderState, input: string | Uint8Array): void {
   // (the WebSocket build ran out of memory so on a 12-byte ESP8266 build, issue 13).
   let chunk: Uint8Array;
   if (typeof input === 'string') {
-    if (input.length > 512) {
+    const n = input.length;
+    if (n > 512) {
       const gen = r._gen;
-      for (let at = 0; at < input.length && gen === r._gen; at += 512) r.push(input.substr(at, 512));
+      for (let at = 0; at < n && gen === r._gen && r._state !== State.FAILED; at += 512) r.push(input.substr(at, 512));
       return;
     }
     chunk = typeof BYTE_STRINGS !== 'undefined' ? E.toUint8Array(input) : hostBytes(input);

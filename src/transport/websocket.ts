@@ -175,8 +175,8 @@ function find(s: string, sought: string): number {
 function frames(w: WsLink, data: string | Uint8Array, i: number): void {
   // one native copy of a byte string, as the reader does (src/codec/reader.ts push), and as there a long
   // one 512 bytes at a time, so that a burst read as one chunk is not held twice
-  if (typeof data === 'string' && data.length - i > 512) {
-    for (; i < data.length && w._stage !== Stage.CLOSED; i += 512) frames(w, data.substr(i, 512), 0);
+  if (typeof data === 'string' && data.length > 512) {
+    for (const n = data.length; i < n && w._stage !== Stage.CLOSED; i += 512) frames(w, data.substr(i, 512), 0);
     return;
   }
   const chunk = typeof data !== 'string' ? data : typeof BYTE_STRINGS !== 'undefined' ? E.toUint8Array(data) : hostBytes(data);
