@@ -194,8 +194,8 @@ function push(this: ReaderState, input: string | Uint8Array): void {
   // charCodeAt, which walks Espruino's block-linked strings; it is undefined when the board is short of
   // memory: fail the stream (the client closes and reconnects) rather than throw into the socket's callback.
   // A long string is read 512 bytes at a time: a board busy for a while reads a burst as one chunk (100
-  // small messages, 3 KB), and a copy of all of it beside the string would double what the burst costs
-  // (the WebSocket build ran out of memory so on a 12-byte ESP8266 build, issue 13).
+  // small messages, 3 KB), and one copy of all of it needs that many contiguous blocks beside the string
+  // (a 3,200-byte chunk ran the 12-byte ESP8266 build out of memory so, issue 13).
   let chunk: Uint8Array;
   if (typeof input === 'string') {
     const n = input.length;
