@@ -1,6 +1,6 @@
 import { Err, Type } from '../codec/constants';
 import { fromBytes, toBytes } from '../codec/strings';
-import { Bytes, encodeAck, encodeEmpty, encodePublish } from '../codec/writer';
+import { Bytes, encodeAck, encodePublish, putHeader } from '../codec/writer';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { emit, flush, refuse } from './events';
 import { Done, Stage, remove, room, slotOf, store } from './outbox';
@@ -31,7 +31,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   }
   const qos = (opts && opts.qos) || 0;
   if (s._state === State.ENDED || s._ending) return refuse(s, ClientErr.CLOSED, done);
-  if (qos !== 0 && qos !== 1 && qos !== 2) return refuse(s, Err.BAD_QOS, done); // (isQos written out: a call costs more)
+  if (qos !== 0 && qos !== 1 && qos !== 2) return refuse(s, Err.BAD_QOS, done); // (a QoS test written out, as in subscribe)
   let t: string;
   let p: Bytes;
   try {
@@ -252,7 +252,7 @@ export function pump(s: Session): void {
     emit(s, 'drain');
   }
   if (s._ending && s._state === State.CONNECTED && box._head === box._end && !s._unflushed) {
-    send(s, MQTT5 && s._v5 ? bye(s) : encodeEmpty(s._tx, Type.DISCONNECT));
+    send(s, MQTT5 && s._v5 ? bye(s) : putHeader(s._tx, Type.DISCONNECT << 4, 0));
     finish(s);
   }
 }

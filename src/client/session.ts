@@ -1,7 +1,7 @@
 import { Err, Type } from '../codec/constants';
 import { Packet } from '../codec/reader';
 import { putBytes, toBytes } from '../codec/strings';
-import { encodeConnect, encodeEmpty } from '../codec/writer';
+import { encodeConnect, putHeader } from '../codec/writer';
 import { LinkEvent } from '../transport/transport';
 import { ClientErr, mqttError } from './errors';
 import { emit, flush } from './events';
@@ -224,7 +224,7 @@ function keepAlive(s: Session): void {
   if (s._pingAt >= 0) {
     if (t - s._pingAt >= k / 2) return lose(s, ClientErr.PING_TIMEOUT);
   } else if (t - s._lastSent >= k || t - s._lastHeard >= k) {
-    send(s, encodeEmpty(s._tx, Type.PINGREQ));
+    send(s, putHeader(s._tx, Type.PINGREQ << 4, 0)); // (encodeEmpty's 3.1.1 form, without its function)
     s._pingAt = t;
   }
   arm(s, (s._pingAt >= 0 ? s._pingAt + k / 2 : Math.min(s._lastSent, s._lastHeard) + k) - t, Wake.PING);
@@ -268,7 +268,7 @@ export function end(this: Session, force?: boolean | (() => void) | EndOptions, 
         pump(s); // DISCONNECT once the outbox is empty and the socket drained
         return flush(s);
       }
-      send(s, MQTT5 && s._v5 ? bye(s) : encodeEmpty(s._tx, Type.DISCONNECT));
+      send(s, MQTT5 && s._v5 ? bye(s) : putHeader(s._tx, Type.DISCONNECT << 4, 0));
     }
   }
   finish(s);

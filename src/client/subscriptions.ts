@@ -1,7 +1,7 @@
 import { Err, Type } from '../codec/constants';
 import { Packet } from '../codec/reader';
 import { fromBytes, toBytes, topicFilterError } from '../codec/strings';
-import { encodeSubscribe, isQos } from '../codec/writer';
+import { encodeSubscribe } from '../codec/writer';
 import { Handler, Listener, Message, SubscribeDone } from './client';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { emit, flush, refuse } from './events';
@@ -43,7 +43,7 @@ export function subscribe(this: Session, filter: string | string[], opts?: Subsc
   let qos = (opts && opts.qos) || 0;
   const fs = filterBytes(s, filter);
   if (typeof fs === 'number') return refuse(s, fs, done);
-  if (!isQos(qos)) return refuse(s, Err.BAD_QOS, done);
+  if (qos !== 0 && qos !== 1 && qos !== 2) return refuse(s, Err.BAD_QOS, done);
   // 5.0: the options byte in place of the QoS (encodeSubscribe checks it)
   // (Retain Handling other than 0, 1 or 2 sets 0x40, a reserved bit: refused there)
   if (MQTT5 && s._v5 && opts) qos = qos + (opts.nl ? 4 : 0) + (opts.rap ? 8 : 0) + (opts.rh === 1 || opts.rh === 2 ? opts.rh * 16 : opts.rh ? 0x40 : 0);

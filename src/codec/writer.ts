@@ -29,17 +29,14 @@ export interface ConnectFields {
   properties?: Properties; // 5.0
 }
 
-export function isQos(q: number): boolean {
-  return q === 0 || q === 1 || q === 2;
-}
-
 function isId(id: number): boolean {
   return id > 0 && id <= 65535 && id % 1 === 0;
 }
 
 // Writes the fixed header of a packet with `remaining` bytes after it; returns the offset of the variable
-// header, or -BUFFER_TOO_SHORT when the whole packet would not fit.
-function putHeader(buf: Uint8Array, first: number, remaining: number): number {
+// header, or -BUFFER_TOO_SHORT when the whole packet would not fit. (The 3.1.1 client writes PINGREQ and
+// DISCONNECT with it, remaining 0: encodeEmpty would be one more function on the board.)
+export function putHeader(buf: Uint8Array, first: number, remaining: number): number {
   // the usual packet, with a one-byte length, in a few steps (each costs about a microsecond on the board)
   if (remaining < 128) {
     if (remaining + 2 > buf.length) return -Err.BUFFER_TOO_SHORT;
@@ -88,7 +85,8 @@ export function encodeConnect(buf: Uint8Array, c: ConnectFields): number {
   }
   if (will) {
     if ((err = topicNameError(will.topic))) return -err;
-    if (!isQos(will.qos)) return -Err.BAD_QOS; // [MQTT-3.1.2-14]
+    // (a QoS test written out, here and in subscribe: on the board a function costs RAM for good)
+    if (will.qos !== 0 && will.qos !== 1 && will.qos !== 2) return -Err.BAD_QOS; // [MQTT-3.1.2-14]
     if (will.payload.length > 65535) return -Err.STRING_TOO_LONG;
     flags |= ConnectFlag.WILL | (will.qos << 3) | (will.retain ? ConnectFlag.WILL_RETAIN : 0);
     remaining += 4 + will.topic.length + will.payload.length;
@@ -147,7 +145,7 @@ export function encodePublish(
   if (MQTT5 && size < 0) return size;
   // a Subscription Identifier goes from server to client only (3.3.4 of 5.0)
   if (MQTT5 && props && props.subscriptionIdentifier != null) return -Err.BAD_PROPERTY;
-  // (isQos and isId written out: on the board a call costs more than the tests, on every message)
+  // (the QoS and id tests written out: on the board a call costs more than the tests, on every message)
   if (qos !== 0 && qos !== 1 && qos !== 2) return -Err.BAD_QOS;
   if (qos && !(id > 0 && id <= 65535 && id % 1 === 0)) return -Err.BAD_ID; // [MQTT-2.3.1-1]
   // DUP only on a resent QoS 1/2 message [MQTT-3.3.1-2]; no packet id at QoS 0 [MQTT-2.3.1-5]
@@ -227,7 +225,7 @@ export function encodeSubscribe(buf: Uint8Array, id: number, filters: string[], 
     const err = topicFilterError(filters[i]);
     if (err) return -err;
     // [MQTT-3.8.3-4]; 5.0: No Local on a shared subscription is a protocol error (3.8.3.1 of 5.0)
-    if (qos && (MQTT5 && v5 ? !(qos[i] >= 0 && qos[i] <= 0x2f && qos[i] % 1 === 0) || !isQos(qos[i] & 3) || (qos[i] & 4 && filters[i].indexOf('$share/') === 0) : !isQos(qos[i]))) return -Err.BAD_QOS;
+    if (qos && (MQTT5 && v5 ? !(qos[i] >= 0 && qos[i] <= 0x2f && qos[i] % 1 === 0) || (qos[i] & 3) === 3 || (qos[i] & 4 && filters[i].indexOf('$share/') === 0) : qos[i] !== 0 && qos[i] !== 1 && qos[i] !== 2)) return -Err.BAD_QOS;
     remaining += 2 + filters[i].length + (qos ? 1 : 0);
   }
   let p = putHeader(buf, ((qos ? Type.SUBSCRIBE : Type.UNSUBSCRIBE) << 4) | 2, remaining);

@@ -411,6 +411,18 @@ describe('subscriptions', () => {
     expect(link.take()).toEqual([]);
   });
 
+  it('takes QoS 0, 1 and 2 and refuses any other, "1" and 1.5 too, before sending anything [MQTT-3.8.3-4]', () => {
+    const t = setup();
+    const link = t.online();
+    link.take();
+    for (const qos of [0, 1, 2]) t.client.subscribe('q' + qos, { qos });
+    expect(link.take('subscribe').map((p) => (p as unknown as { subscriptions: { qos: number }[] }).subscriptions[0].qos)).toEqual([0, 1, 2]);
+    t.client.subscribe('a', { qos: '1' as never });
+    t.client.subscribe('a', { qos: 1.5 as never });
+    expect(link.take()).toEqual([]);
+    expect(t.errors()).toEqual([Err.BAD_QOS, Err.BAD_QOS]);
+  });
+
   it('refuses QoS 3 and an empty list', () => {
     const t = setup();
     t.online();
