@@ -2,7 +2,7 @@
 // as dist/espruino-mqtt.js, so each part can be timed alone on the interpreter.
 export { createReader } from '../src/codec/reader';
 export { encodePublish, encodeAck } from '../src/codec/writer';
-export { utf8Error, topicNameError, bytesToString } from '../src/codec/strings';
+export { utf8Error, topicError as topicNameError, bytesToString } from '../src/codec/strings';
 export { matchTopic } from '../src/client/topics';
 export { createOutbox, store, remove } from '../src/client/outbox';
 export { connect } from '../src/index';

@@ -1,6 +1,6 @@
 import { Err, Type } from '../codec/constants';
 import { Packet } from '../codec/reader';
-import { fromBytes, toBytes, topicFilterError } from '../codec/strings';
+import { fromBytes, toBytes, topicError } from '../codec/strings';
 import { encodeSubscribe } from '../codec/writer';
 import { Handler, Listener, Message, SubscribeDone } from './client';
 import { ClientErr, MqttError, mqttError } from './errors';
@@ -112,7 +112,7 @@ function filterBytes(s: Session, filter: string | string[]): string[] | number {
     } catch (e) {
       return Err.BAD_UTF8;
     }
-    const err = topicFilterError(f);
+    const err = topicError(f, 1);
     if (err) return err;
     out.push(f);
   }

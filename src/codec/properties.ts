@@ -1,5 +1,5 @@
 import { Err } from './constants';
-import { Bytes, bytesToString, fromBytes, putBytes, toBytes, topicNameError, utf8Error } from './strings';
+import { Bytes, bytesToString, fromBytes, putBytes, toBytes, topicError, utf8Error } from './strings';
 
 // MQTT 5.0 properties (5.0 section 2.2.2): the table, their length, writing and reading them. Only the v5
 // builds carry this file (every caller is behind MQTT5).
@@ -90,7 +90,7 @@ function valueSize(t: string, v: unknown, name: string): number {
     return -Err.BAD_UTF8; // a lone surrogate in host text
   }
   // a Response Topic is a topic name (5.0 3.3.2.3.5)
-  const err = name === 'responseTopic' ? topicNameError(s) : utf8Error(s);
+  const err = name === 'responseTopic' ? topicError(s) : utf8Error(s);
   return err ? -err : 2 + s.length;
 }
 

@@ -1,7 +1,7 @@
 import { Err, Type } from './constants';
 import { Properties } from './properties';
 import { finish5, minLength5 } from './reader5';
-import { bytesToString, topicNameError, validTopic } from './strings';
+import { bytesToString, topicError, validTopic } from './strings';
 
 // One decoded packet. The reader reuses a single object and its receive buffer: fields are valid only
 // during the onPacket callback.
@@ -157,7 +157,7 @@ function finish(r: ReaderState): boolean {
       p.topic = typeof BYTE_STRINGS !== 'undefined' ? E.toString(buf.subarray(2, topicEnd)) : bytesToString(buf, 2, topicEnd);
       if (p.topic == null) return fail(r, Err.NO_MEMORY);
       // [MQTT-3.3.2-1] [MQTT-3.3.2-2] [MQTT-1.5.3-1]; 5.0: empty when a Topic Alias stands for it
-      const err = (MQTT5 && r._v5 && !p.topic) || p.topic === validTopic ? 0 : topicNameError(p.topic);
+      const err = (MQTT5 && r._v5 && !p.topic) || p.topic === validTopic ? 0 : topicError(p.topic);
       if (err) return fail(r, err);
     }
     if (qos) {
@@ -343,7 +343,7 @@ function quick(r: ReaderState, chunk: Uint8Array, n: number): boolean {
   if (qos === 3 || topicEnd + (qos ? 2 : 0) > at + len) return false;
   p.topic = typeof BYTE_STRINGS !== 'undefined' ? E.toString(chunk.subarray(at + 2, topicEnd)) : bytesToString(chunk, at + 2, topicEnd);
   p.id = qos ? (chunk[topicEnd] << 8) | chunk[topicEnd + 1] : 0;
-  if (!p.topic || (p.topic !== validTopic && topicNameError(p.topic)) || (qos && !p.id)) return false;
+  if (!p.topic || (p.topic !== validTopic && topicError(p.topic)) || (qos && !p.id)) return false;
   p.type = Type.PUBLISH;
   p.length = len;
   p.qos = qos;

@@ -80,40 +80,47 @@ export function utf8Error(s: string): number {
   return 0;
 }
 
-// The topic name topicNameError last found valid (never an invalid one). The message path's callers compare
+// The topic name topicError last found valid (never an invalid one). The message path's callers compare
 // with it before calling: on the board the call costs more than the comparison.
 export let validTopic: string | undefined;
 
-// A topic name for PUBLISH: not empty [MQTT-4.7.3-1], no wildcards [MQTT-3.3.2-2] [MQTT-4.7.1-1].
-export function topicNameError(t: string): number {
-  // the topic found valid last time, the usual case (a node publishes to, and hears on, the same few
-  // topics): on the board comparing costs about a microsecond, the scan below about twenty
-  if (t === validTopic) return 0;
-  // the usual case in one native scan: ASCII without NUL, '#' (0x23) or '+' (0x2b). (The literal makes a new
-  // object each time, 4 us on the board; one kept at top level would cost 19 blocks for good.)
-  if (!/[^\x01-\x22\x24-\x2a\x2c-\x7f]/.test(t) && t && t.length < 65536) {
-    validTopic = t;
-    return 0;
+// A topic name for PUBLISH (filter 0 or absent): not empty [MQTT-4.7.3-1], no wildcards [MQTT-3.3.2-2]
+// [MQTT-4.7.1-1]. A topic filter for SUBSCRIBE/UNSUBSCRIBE (filter 1): not empty, '#' alone in the last level
+// [MQTT-4.7.1-2], '+' alone in its level [MQTT-4.7.1-3]. (One function for both: on the board each function
+// costs RAM for good.)
+export function topicError(t: string, filter?: number): number {
+  const n = t.length;
+  if (!filter) {
+    // the topic found valid last time, the usual case (a node publishes to, and hears on, the same few
+    // topics): on the board comparing costs about a microsecond, the scan below about twenty
+    if (t === validTopic) return 0;
+    // the usual case in one native scan: ASCII without NUL, '#' (0x23) or '+' (0x2b). (The literal makes a new
+    // object each time, 4 us on the board; one kept at top level would cost 19 blocks for good.)
+    if (!/[^\x01-\x22\x24-\x2a\x2c-\x7f]/.test(t) && n && n < 65536) {
+      validTopic = t;
+      return 0;
+    }
+    if (t.indexOf('+') >= 0 || t.indexOf('#') >= 0) return Err.TOPIC_WILDCARD;
   }
-  if (!t) return Err.TOPIC_EMPTY;
-  if (t.indexOf('+') >= 0 || t.indexOf('#') >= 0) return Err.TOPIC_WILDCARD;
-  return utf8Error(t);
-}
-
-// A topic filter for SUBSCRIBE/UNSUBSCRIBE: '#' alone in the last level [MQTT-4.7.1-2], '+' alone in its
-// level [MQTT-4.7.1-3].
-export function topicFilterError(f: string): number {
-  const n = f.length;
   if (!n) return Err.TOPIC_EMPTY;
   // the v5 builds: a shared subscription is $share/<name>/<filter>, the name not empty and without '/', '+'
   // or '#', the filter not empty [MQTT-4.8.2-1] [MQTT-4.8.2-2] of 5.0 (the filter is checked below)
-  if (MQTT5 && f.indexOf('$share/') === 0 && !/^\$share\/[^\/+#]+\/./.test(f)) return Err.BAD_FILTER;
-  for (let i = 0; i < n; i++) {
-    const c = f.charAt(i);
+  if (MQTT5 && filter && t.indexOf('$share/') === 0 && !/^\$share\/[^\/+#]+\/./.test(t)) return Err.BAD_FILTER;
+  for (let i = 0; filter && i < n; i++) {
+    const c = t.charAt(i);
     if (c !== '+' && c !== '#') continue;
-    if ((i > 0 && f.charAt(i - 1) !== '/') || (c === '#' ? i !== n - 1 : i < n - 1 && f.charAt(i + 1) !== '/')) {
+    if ((i > 0 && t.charAt(i - 1) !== '/') || (c === '#' ? i !== n - 1 : i < n - 1 && t.charAt(i + 1) !== '/')) {
       return Err.BAD_FILTER;
     }
   }
-  return utf8Error(f);
+  return utf8Error(t);
+}
+
+// The codec's public names for the two (the board's bundles call topicError).
+export function topicNameError(t: string): number {
+  return topicError(t);
+}
+
+export function topicFilterError(f: string): number {
+  return topicError(f, 1);
 }

@@ -1,6 +1,6 @@
 import { ConnectFlag, Err, MAX_REMAINING, Type } from './constants';
 import { In, Properties, propsSize, putProps } from './properties';
-import { Bytes, putBytes, topicFilterError, topicNameError, utf8Error, validTopic } from './strings';
+import { Bytes, putBytes, topicError, utf8Error, validTopic } from './strings';
 
 // Encoders write one packet into a caller-owned buffer and return its length, or a negated Err code.
 // Every check runs before the first byte is written, so a refused packet leaves the buffer as it was
@@ -84,7 +84,7 @@ export function encodeConnect(buf: Uint8Array, c: ConnectFields): number {
     remaining += props;
   }
   if (will) {
-    if ((err = topicNameError(will.topic))) return -err;
+    if ((err = topicError(will.topic))) return -err;
     // (a QoS test written out, here and in subscribe: on the board a function costs RAM for good)
     if (will.qos !== 0 && will.qos !== 1 && will.qos !== 2) return -Err.BAD_QOS; // [MQTT-3.1.2-14]
     if (will.payload.length > 65535) return -Err.STRING_TOO_LONG;
@@ -140,7 +140,7 @@ export function encodePublish(
   // 5.0: an empty topic name stands for the one a Topic Alias was set to (3.3.2.3.4 of 5.0)
   // (none, as most have: their length, one 0 byte, without the calls, which cost on the board)
   const size = MQTT5 && props !== undefined ? (props ? propsSize(props, In.PUBLISH) : 1) : 0;
-  const err = MQTT5 && !topic && props && props.topicAlias ? 0 : topic === validTopic ? 0 : topicNameError(topic);
+  const err = MQTT5 && !topic && props && props.topicAlias ? 0 : topic === validTopic ? 0 : topicError(topic);
   if (err) return -err;
   if (MQTT5 && size < 0) return size;
   // a Subscription Identifier goes from server to client only (3.3.4 of 5.0)
@@ -222,7 +222,7 @@ export function encodeSubscribe(buf: Uint8Array, id: number, filters: string[], 
   if (MQTT5 && size < 0) return size;
   let remaining = 2 + (MQTT5 ? size : 0);
   for (let i = 0; i < n; i++) {
-    const err = topicFilterError(filters[i]);
+    const err = topicError(filters[i], 1);
     if (err) return -err;
     // [MQTT-3.8.3-4]; 5.0: No Local on a shared subscription is a protocol error (3.8.3.1 of 5.0)
     if (qos && (MQTT5 && v5 ? !(qos[i] >= 0 && qos[i] <= 0x2f && qos[i] % 1 === 0) || (qos[i] & 3) === 3 || (qos[i] & 4 && filters[i].indexOf('$share/') === 0) : qos[i] !== 0 && qos[i] !== 1 && qos[i] !== 2)) return -Err.BAD_QOS;

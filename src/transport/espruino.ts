@@ -1,6 +1,6 @@
 import { Endpoint, Link, LinkEvent, LinkEvents, Transport } from './transport';
 
-type Load = (name: string) => { connect(opts: object, cb: () => void): unknown };
+type Load = (name: string) => { connect(opts: object, cb: (sock: never) => void): unknown }; // cb gets the socket
 
 // One connection's state, shared by the socket's listeners (`this` is the socket in Espruino listeners)
 // and the link the client writes to. Listeners are top-level functions: none is made per connection.
@@ -8,7 +8,7 @@ interface EspruinoLink extends Link {
   _ev: LinkEvents;
   _sock: Sock | null;
   _err?: { message?: string };
-  _closed: number; // 0/1: a number costs the board one block, a boolean two
+  _st: number; // 0 opening, 1 open, 2 closed (a number costs the board one block, a boolean two)
 }
 
 interface Sock extends EspruinoSocket {
@@ -42,7 +42,7 @@ function der(pem?: string): string | undefined {
 }
 
 function connect(to: Endpoint, on: LinkEvents): Link {
-  const link: EspruinoLink = { write: write, end: end, _ev: on, _sock: null, _closed: 0 };
+  const link: EspruinoLink = { write: write, end: end, _ev: on, _sock: null, _st: 0 };
   try {
     // One connect callback and no on('connect'): both together trip an interpreter assertion. The socket
     // keeps its options for good: TLS's only for TLS (three names, three blocks, on every plain connection).
@@ -50,10 +50,10 @@ function connect(to: Endpoint, on: LinkEvents): Link {
     if (!TLS && to.protocol === 'mqtts') throw new Error('mqtts:// needs TLS, which this firmware has not');
     const tls = TLS && to.protocol === 'mqtts';
     const opts = tls ? { host: to.host, port: to.port, ca: der(to.ca), key: der(to.key), cert: der(to.cert) } : { host: to.host, port: to.port };
-    const sock = loader(tls ? 'tls' : 'net').connect(opts, sockConnect) as Sock;
+    const sock = loader(tls ? 'tls' : 'net').connect(opts, sockData) as Sock;
     sock._l = link;
     link._sock = sock;
-    // two listeners for four events, told apart by their argument: a function costs the board blocks
+    // two functions for five events, told apart by their argument: a function costs the board blocks
     sock.on('data', sockData);
     sock.on('drain', sockData);
     sock.on('error', sockEnd);
@@ -66,14 +66,17 @@ function connect(to: Endpoint, on: LinkEvents): Link {
   return link;
 }
 
-function sockConnect(this: Sock): void {
-  if (!this._l._closed) this._l._ev.notify(LinkEvent.CONNECT);
-}
-
-// 'data' brings a byte string, 'drain' the socket itself (libs/network/socketserver.c).
+// 'data' brings a byte string; the connect callback and 'drain' bring the socket itself, and the interpreter
+// queues the connect before any drain (libs/network/socketserver.c): the first call without a string is the
+// connect.
 function sockData(this: Sock, data: string | Sock): void {
-  if (typeof data === 'string') this._l._ev.notify(LinkEvent.DATA, data);
-  else this._l._ev.notify(LinkEvent.DRAIN);
+  const l = this._l;
+  if (typeof data === 'string') l._ev.notify(LinkEvent.DATA, data);
+  else if (l._st === 1) l._ev.notify(LinkEvent.DRAIN);
+  else if (!l._st) {
+    l._st = 1;
+    l._ev.notify(LinkEvent.CONNECT);
+  }
 }
 
 // 'error' brings {code, message}, 'close' a boolean. The interpreter's order is error, end, close: the
@@ -84,14 +87,14 @@ function sockEnd(this: Sock, e: { message?: string } | boolean): void {
 }
 
 function report(link: EspruinoLink): void {
-  if (link._closed) return;
-  link._closed = 1;
+  if (link._st === 2) return;
+  link._st = 2;
   link._ev.notify(LinkEvent.CLOSE, link._err);
 }
 
 function write(this: EspruinoLink, buf: Uint8Array, start: number, stop: number): void {
   const sock = this._sock;
-  if (this._closed || !sock) return;
+  if (this._st === 2 || !sock) return;
   const data = E.toString(buf.subarray(start, stop)); // copied: write appends it to the socket's buffer
   try {
     if (data === undefined) throw new Error('out of memory');

@@ -16,7 +16,8 @@ class FakeSocket {
     (this.listeners[ev] ||= []).push(fn);
   }
   emit(ev: string, ...a: unknown[]) {
-    for (const fn of this.listeners[ev] || []) fn.apply(this, a); // listeners get this = the socket, as on the board
+    // listeners get this = the socket, as on the board, and 'drain' gets it as its argument too
+    for (const fn of this.listeners[ev] || []) fn.apply(this, ev === 'drain' ? [this] : a);
   }
   write(x: unknown) {
     if (this.closed) throw new Error('This socket is closed');
@@ -49,7 +50,7 @@ beforeEach(() => {
         if (failConnect) throw new Error('DNS lookup failed');
         const s = new FakeSocket();
         sockets.push(s);
-        setTimeout(() => cb.call(s), 0); // the interpreter calls it with this = the socket
+        setTimeout(() => cb.call(s, s), 0); // the interpreter calls it with this = the socket, and the socket
         return s;
       },
     };
@@ -96,12 +97,15 @@ describe('the Espruino transport', () => {
   it('writes binary as a byte string (never "1,2,3"), and passes data and drain through', async () => {
     const e = events();
     const link = espruinoTransport(load)({ host: 'h', port: 1883, protocol: 'mqtt' }, e.on);
+    await new Promise((r) => setTimeout(r, 5));
     const buf = new Uint8Array([0x30, 0x03, 0x00, 0x01, 0xff, 0x99]);
     link.write(buf, 0, 5);
     expect(sockets[0].written).toEqual([String.fromCharCode(0x30, 0x03, 0x00, 0x01, 0xff)]);
     sockets[0].emit('data', '\u00d0\u0000');
     sockets[0].emit('drain');
-    expect(e.log).toEqual(['data string 2', 'drain']);
+    sockets[0].emit('drain');
+    // the connect callback and 'drain' both bring the socket: the first is the connect, and only it
+    expect(e.log).toEqual(['connect', 'data string 2', 'drain', 'drain']);
   });
 
   it('reports a connect that throws as a closed link, later, never by throwing', async () => {
