@@ -3,7 +3,7 @@ import { fromBytes, toBytes } from '../codec/strings';
 import { Bytes, encodeAck, encodePublish, putHeader } from '../codec/writer';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { emit, flush, refuse } from './events';
-import { Done, Stage, remove, room, slotOf, store } from './outbox';
+import { Done, Stage, remove, slotOf, store } from './outbox';
 import { finish } from './session';
 import { State, Session } from './state';
 import { sendRequests } from './subscriptions';
@@ -78,8 +78,9 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   }
   // Full: give up the oldest messages not yet written, as few as make room (drop-oldest), or refuse the
   // new one (reject-new, and always for a publish from a drop report: see flush in events.ts).
-  let fits = room(box, n);
-  for (let k = box._head; !fits && !s._rejectNew && !s._inDrop && k < box._end; fits = room(box, n)) {
+  // (the room test of outbox.ts, written out)
+  let fits: boolean;
+  for (let k = box._head; !(fits = (box._end < box._slots || box._head > 0) && box._cap - box._used >= n) && !s._rejectNew && !s._inDrop && k < box._end; ) {
     // never one in flight, nor one sent before (DUP set: the broker may hold it, and its id)
     if (box._stage[k] !== Stage.QUEUED || box._bytes[box._at[k]] & 8) {
       k++;
@@ -111,7 +112,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
     box._stage[k] = Stage.SENT;
     box._next = k + 1;
   } else pump(s);
-  // (room() written out: on the board the call costs more, on every stored message)
+  // (the room test of outbox.ts, written out)
   const more = (box._end < box._slots || box._head > 0) && box._cap - box._used >= n;
   if (!more) s._wantRoom = n;
   if (s._queue[0]) flush(s);
@@ -247,7 +248,8 @@ export function pump(s: Session): void {
     if (k === box._end && s._link && s._state === State.CONNECTED) sendRequests(s, k);
   } while (s._repump);
   s._pumping = 0;
-  if (s._wantRoom && room(box, s._wantRoom) && s._state !== State.ENDED && !s._ending) {
+  // room for the message refused (the room test of outbox.ts, written out)
+  if (s._wantRoom && (box._end < box._slots || box._head > 0) && box._cap - box._used >= s._wantRoom && s._state !== State.ENDED && !s._ending) {
     s._wantRoom = 0;
     emit(s, 'drain');
   }

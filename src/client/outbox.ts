@@ -67,13 +67,12 @@ export function createOutbox(capacity: number, slots: number): Outbox {
 // and go on at its start. A message taken from the middle leaves a gap; when the new one does not fit
 // after the newest, the messages are packed together again, so every free byte is usable.
 
-// Whether a message of n bytes can be stored now. (publish writes this test out at its end: keep the two
-// the same)
-export function room(box: Outbox, n: number): boolean {
-  return (box._end < box._slots || box._head > 0) && box._cap - box._used >= n;
-}
+// Whether a message of n bytes can be stored now: a slot free (at the end, or behind the head) and n bytes
+// free, `(box._end < box._slots || box._head > 0) && box._cap - box._used >= n`. Written out where it is
+// used (publish, twice, and pump in outbound.ts: keep the three the same): on the board a function costs
+// RAM for good, and the call costs more than the test.
 
-// Stores n bytes of src as the newest message; the caller has checked room().
+// Stores n bytes of src as the newest message; the caller has made sure there is room.
 export function store(box: Outbox, src: Uint8Array, n: number, id: number, qos: number, seq: number, done: Done | undefined): void {
   const h = box._head;
   let k = box._end;

@@ -55,9 +55,10 @@ export function subscribe(this: Session, filter: string | string[], opts?: Subsc
   const r = request(s, fs, qs, done);
   if (!r) return false;
   if (MQTT5) r._props = props;
-  for (let i = 0; i < fs.length; i++) {
-    let k = findSub(s, fs[i]);
-    if (k < 0) k = s._subs.push({ _filter: fs[i], _qos: qos }) - 1;
+  for (let i = 0, k; i < fs.length; i++) {
+    // the filter's entry (one each), or a new one
+    for (k = 0; k < s._subs.length && s._subs[k]._filter !== fs[i]; k++);
+    if (k === s._subs.length) s._subs.push({ _filter: fs[i], _qos: qos });
     s._subs[k]._qos = qos;
     s._subs[k]._handler = opts && opts.handler;
     if (MQTT5) s._subs[k]._props = props;
@@ -119,17 +120,9 @@ function filterBytes(s: Session, filter: string | string[]): string[] | number {
   return out;
 }
 
-function findSub(s: Session, f: string): number {
-  for (let i = 0; i < s._subs.length; i++) if (s._subs[i]._filter === f) return i;
-  return -1;
-}
-
 // Stops handling and renewing these filters.
 function forget(s: Session, fs: string[]): void {
-  for (let i = 0; i < fs.length; i++) {
-    const k = findSub(s, fs[i]);
-    if (k >= 0) s._subs.splice(k, 1);
-  }
+  for (let k = s._subs.length - 1; k >= 0; k--) if (fs.indexOf(s._subs[k]._filter) >= 0) s._subs.splice(k, 1);
 }
 
 // A new request of the application's, with its packet id for good [MQTT-2.3.1-3]; null (and refused)

@@ -181,7 +181,7 @@ function announceNext(err?: Error, now?: boolean): void {
     if ((err as MqttError).code !== ClientErr.OUTBOX_FULL) return; // the client was ended: the round is over
     if (nextEntity) nextEntity--; // pushed out after all: the same one again (unless a new round began)
   }
-  const m = discoveryMessage(config, id, model, serialId(), nextEntity);
+  const m = discoveryMessage(config, id, model, /*@__INLINE__*/ serialId(), nextEntity);
   announcing = +!!m;
   if (!m) return;
   if (client.queued() || !client.connected) {

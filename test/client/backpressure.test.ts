@@ -28,6 +28,29 @@ describe('drop-oldest', () => {
   });
 });
 
+describe('an exact fit is a fit', () => {
+  // a QoS 1 PUBLISH to 'q' with 40 bytes of payload: 2 + 3 + 2 + 40 = 47 bytes; two fill 94
+  it('drop-oldest gives up one message to make exactly room for one as large', () => {
+    const t = setup({ outboxBytes: 94, outboxMessages: 16 });
+    for (const c of ['a', 'b', 'c']) t.client.publish('q', c.repeat(40), { qos: 1 }); // offline: all queued
+    expect(t.of('drop').map((e) => (e.args[0] as { code: number }).code)).toEqual([ClientErr.OUTBOX_FULL]);
+    expect(t.client.queued()).toBe(2);
+  });
+
+  it("'drain' comes once an acknowledgement frees exactly the bytes the refused size needs", () => {
+    const t = setup({ outboxBytes: 94, outboxMessages: 16 });
+    let drains = 0;
+    t.client.on('drain', () => drains++);
+    const link = t.online();
+    expect(t.client.publish('q', 'a'.repeat(40), { qos: 1 })).toBe(true);
+    expect(t.client.publish('q', 'b'.repeat(40), { qos: 1 })).toBe(false); // full: one as large would not fit
+    const [a] = link.take('publish');
+    expect(drains).toBe(0);
+    link.receive({ cmd: 'puback', messageId: a.messageId });
+    expect(drains).toBe(1);
+  });
+});
+
 describe('drop reports', () => {
   it('name the topic of a message whose bytes run past the end of the outbox and go on at its start', () => {
     const t = setup({ outboxBytes: 100, outboxMessages: 16, window: 1 });
