@@ -3,7 +3,7 @@ import { fromBytes, toBytes } from '../codec/strings';
 import { Bytes, encodeAck, encodePublish, putHeader } from '../codec/writer';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { emit, flush, refuse } from './events';
-import { Done, Stage, remove, slotOf, store } from './outbox';
+import { Done, Stage, remove, store } from './outbox';
 import { finish } from './session';
 import { State, Session } from './state';
 import { sendRequests } from './subscriptions';
@@ -174,7 +174,8 @@ export function nextId(s: Session): number {
   const inUse = s._box._end - s._box._head + s._reqs.length;
   for (let tries = 0; tries <= inUse && tries < 65535; tries++) {
     const id = (s._lastId = (s._lastId % 65535) + 1);
-    let used = slotOf(s._box, id) >= 0;
+    // (slotOf written out, as in inbound.ts)
+    let used = s._box._id.subarray(s._box._head, s._box._end).indexOf(id) >= 0;
     for (let i = 0, r; !used && (r = s._reqs[i]); i++) used = r._id === id;
     if (!used) return id;
   }

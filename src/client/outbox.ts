@@ -149,7 +149,8 @@ function compact(box: Outbox): number {
 
 // The slot of the message with packet id `id` (1..65535), or -1. Acknowledgements usually answer the oldest;
 // otherwise the live slots alone are searched natively: on Espruino a typed array's indexOf visits each
-// element at about 0.12 us, so over every slot of a 1,000-message outbox it cost 120 us a search.
+// element at about 0.12 us, so over every slot of a 1,000-message outbox it cost 120 us a search. (The 3.1.1
+// client writes this out, in inbound.ts and nextId: the 5.0 build calls it as well.)
 export function slotOf(box: Outbox, id: number): number {
   const h = box._head;
   if (box._id[h] === id) return h;

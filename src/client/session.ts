@@ -18,15 +18,12 @@ import { bye, connack5, farewell, goodbye, unsendable } from './v5';
 
 // ---- the timer: one at a time, for whatever the current state waits on
 
+// Sets the timer to wake the client in ms for `wake`, in place of the one set; Wake.NONE clears it. (One
+// function for both: on the board each function costs RAM for good.)
 export function arm(s: Session, ms: number, wake: Wake): void {
-  disarm(s);
-  s._wake = wake;
-  s._timer = s._clock.set(onTimer, ms > 0 ? ms : 0, s);
-}
-
-function disarm(s: Session): void {
   if (s._timer != null) s._clock.clear(s._timer);
-  s._timer = null;
+  s._wake = wake;
+  s._timer = wake === Wake.NONE ? null : s._clock.set(onTimer, ms > 0 ? ms : 0, s);
 }
 
 function onTimer(s: Session): void {
@@ -114,7 +111,7 @@ export function lose(s: Session, code: number, detail?: string, longWait?: boole
   s._link = null;
   s._gen++;
   if (l) l.end(!bye); // at once: no old send buffer lives on beside the next connection
-  disarm(s);
+  arm(s, 0, Wake.NONE);
   s._reader.reset();
   s._unflushed = 0;
   s._pingAt = -1;
@@ -149,7 +146,7 @@ export function onConnack(s: Session, p: Packet): void {
   if (MQTT5 && s._v5) {
     if (!connack5(s, p)) return;
   } else if (p.code) return lose(s, ClientErr.REFUSED + p.code, '', p.code === 4 || p.code === 5);
-  disarm(s); // the connect timeout
+  arm(s, 0, Wake.NONE); // no more connect timeout
   s._state = State.CONNECTED;
   s.connected = true;
   s._upAt = s._clock.now();
@@ -279,7 +276,7 @@ export function end(this: Session, force?: boolean | (() => void) | EndOptions, 
 export function finish(s: Session): void {
   const l = s._link;
   const box = s._box;
-  disarm(s);
+  arm(s, 0, Wake.NONE);
   s._link = null;
   s._gen++;
   s._state = State.ENDED;

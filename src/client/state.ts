@@ -21,6 +21,7 @@ export const enum State {
 
 // What the one timer is waiting for.
 export const enum Wake {
+  NONE = -1, // no timer (arm with it clears the one set)
   OPEN, // the first connection, once the caller has added listeners
   CONNACK, // the connect timeout
   PING, // the keep-alive

@@ -50,14 +50,14 @@ function connect(to: Endpoint, on: LinkEvents): Link {
     if (!TLS && to.protocol === 'mqtts') throw new Error('mqtts:// needs TLS, which this firmware has not');
     const tls = TLS && to.protocol === 'mqtts';
     const opts = tls ? { host: to.host, port: to.port, ca: der(to.ca), key: der(to.key), cert: der(to.cert) } : { host: to.host, port: to.port };
-    const sock = loader(tls ? 'tls' : 'net').connect(opts, sockData) as Sock;
+    const sock = loader(tls ? 'tls' : 'net').connect(opts, sockEvent) as Sock;
     sock._l = link;
     link._sock = sock;
-    // two functions for five events, told apart by their argument: a function costs the board blocks
-    sock.on('data', sockData);
-    sock.on('drain', sockData);
-    sock.on('error', sockEnd);
-    sock.on('close', sockEnd);
+    // one function for five events, told apart by their argument: a function costs the board blocks
+    sock.on('data', sockEvent);
+    sock.on('drain', sockEvent);
+    sock.on('error', sockEvent);
+    sock.on('close', sockEvent);
   } catch (e) {
     // DNS failure or refusal can throw synchronously on some ports; report it as a closed link, later.
     link._err = e as Error;
@@ -66,24 +66,21 @@ function connect(to: Endpoint, on: LinkEvents): Link {
   return link;
 }
 
-// 'data' brings a byte string; the connect callback and 'drain' bring the socket itself, and the interpreter
-// queues the connect before any drain (libs/network/socketserver.c): the first call without a string is the
-// connect.
-function sockData(this: Sock, data: string | Sock): void {
+// The socket's events (libs/network/socketserver.c): 'data' brings a byte string; the connect callback and
+// 'drain' bring the socket itself, and the interpreter queues the connect before any drain, so the first is
+// the connect; 'error' brings {code, message}, 'close' a boolean. The interpreter's order is error, end,
+// close: the error is kept, and close reports it.
+function sockEvent(this: Sock, x: string | Sock | { message?: string } | boolean): void {
   const l = this._l;
-  if (typeof data === 'string') l._ev.notify(LinkEvent.DATA, data);
-  else if (l._st === 1) l._ev.notify(LinkEvent.DRAIN);
-  else if (!l._st) {
-    l._st = 1;
-    l._ev.notify(LinkEvent.CONNECT);
-  }
-}
-
-// 'error' brings {code, message}, 'close' a boolean. The interpreter's order is error, end, close: the
-// error is kept, and close reports it.
-function sockEnd(this: Sock, e: { message?: string } | boolean): void {
-  if (e && typeof e === 'object') this._l._err = e;
-  else report(this._l);
+  if (typeof x === 'string') l._ev.notify(LinkEvent.DATA, x);
+  else if (x === this) {
+    if (l._st === 1) l._ev.notify(LinkEvent.DRAIN);
+    else if (!l._st) {
+      l._st = 1;
+      l._ev.notify(LinkEvent.CONNECT);
+    }
+  } else if (x && typeof x === 'object') l._err = x as { message?: string };
+  else report(l);
 }
 
 function report(link: EspruinoLink): void {

@@ -175,6 +175,20 @@ describe('publishing QoS 1 and 2', () => {
     t.clock.advance(1000);
     expect(t.mock.links.length).toBe(2);
   });
+
+  it('and on a second PUBACK for a message already acknowledged, keeping the one still in flight', () => {
+    const t = setup();
+    const link = t.online();
+    t.client.publish('t', 'a', { qos: 1 });
+    t.client.publish('t', 'b', { qos: 1 });
+    const [a] = link.take('publish');
+    link.receive({ cmd: 'puback', messageId: a.messageId });
+    expect(t.client.queued()).toBe(1);
+    link.receive({ cmd: 'puback', messageId: a.messageId }); // its slot, left behind the oldest, is free
+    expect(t.errors()).toEqual([ClientErr.PROTOCOL]);
+    expect(link.ended).toBe(true);
+    expect(t.client.queued()).toBe(1);
+  });
 });
 
 describe('the outbox bounds', () => {
