@@ -168,7 +168,7 @@ describe('the node configuration check', () => {
     expect(firmwareFile(tcp.config, 'esp8266')).toBe('dist/esp8266.js');
     // the WebSocket firmware's RAM (measured, boards/*.json budget.websocket) counts in the estimate
     // (plus its frame buffer's share of the ESP32's smaller blocks: 1024 B in 14-byte rather than 16-byte blocks, 9 or 10)
-    expect(checkConfig({ ...raw, mqtt: { url: 'ws://b' } }).ram - checkConfig(raw).ram).toBeOneOf([131 + 9, 131 + 10]);
+    expect(checkConfig({ ...raw, mqtt: { url: 'ws://b' } }).ram - checkConfig(raw).ram).toBeOneOf([135 + 9, 135 + 10]);
     for (const url of ['mqtt://b/path', 'ws://b/a b', 'ws://b:0', 'wss://', 'ws:/b', 'ws://[abc]/', 'ws://b/mqtt#frag', 'ws://fe80::1/']) {
       raw.mqtt = { url };
       expect(checkConfig(raw).errors, url).toHaveLength(1);
@@ -317,23 +317,39 @@ describe('the node configuration check', () => {
     raw.actuators = [];
     const { errors } = checkConfig(raw);
     expect(errors).toEqual([
-      'sensors: this node needs about 1555 of the 1600 blocks of RAM an ESP8266 has, and 200 more for its peaks (discovery, bursts): leave out a sensor (a BME280 costs about 192, a DS18B20 174, a DHT22 90, an analog or digital input 40) or use an ESP32',
+      'sensors: this node needs about 1504 of the 1600 blocks of RAM an ESP8266 has, and 200 more for its peaks (discovery, bursts): leave out a sensor (a BME280 costs about 192, a DS18B20 174, a DHT22 90, an analog or digital input 40) or use an ESP32',
     ]);
     raw.sensors.pop();
-    const fits = checkConfig(raw); // a DHT22 and a DS18B20: 1363, with the 200 for peaks within 1600
+    const fits = checkConfig(raw); // a DHT22 and a DS18B20: 1312, with the 200 for peaks within 1600
     expect(fits.errors).toEqual([]);
-    expect(fits.ram).toBe(1363);
+    expect(fits.ram).toBe(1312);
     // numbered readings (node.seq, for testing a node) cost their own (boards/*.json budget.seq)
     raw.node.seq = true;
-    expect(checkConfig(raw).ram).toBe(1363 + 18);
+    expect(checkConfig(raw).ram).toBe(1312 + 18);
     delete raw.node.seq;
-    // a DHT22 and a BME280: 1381, within 1600 with the 200 for peaks (1409 before the CONNECT was kept as bytes)
+    // a DHT22 and a BME280: 1330, within 1600 with the 200 for peaks (1409 before the CONNECT was kept as bytes)
     const ds18b20 = raw.sensors.pop()!;
     raw.sensors.push({ type: 'bme280', name: 'air', period: 60 });
-    expect(checkConfig(raw)).toMatchObject({ errors: [], ram: 1381 });
+    expect(checkConfig(raw)).toMatchObject({ errors: [], ram: 1330 });
+    // a DHT22, a DS18B20 and an analog input: 1352 (too much before issue 13's eighth session); a BME280 more is
     raw.sensors[1] = ds18b20;
     raw.sensors.push({ type: 'analog', name: 'battery', pin: 17, period: 60 });
-    expect(checkConfig(raw).errors.length).toBe(1); // one part more is too much
+    expect(checkConfig(raw)).toMatchObject({ errors: [], ram: 1352 });
+    raw.sensors.push({ type: 'bme280', name: 'air', period: 60 });
+    expect(checkConfig(raw).errors.length).toBe(1);
+  });
+
+  it('fits a Sparkplug node with a DHT22 on an ESP8266, and no second part', () => {
+    const raw = example();
+    raw.board = 'esp8266';
+    raw.node = { id: 'kitchen', format: 'sparkplug' };
+    delete raw.discovery;
+    raw.sparkplug = { group: 'g' };
+    raw.actuators = [];
+    raw.sensors = [{ type: 'dht22', name: 'climate', pin: 12, period: 30 }];
+    expect(checkConfig(raw)).toMatchObject({ errors: [], ram: 1353 }); // 1404 and refused before the eighth session
+    raw.sensors.push({ type: 'analog', name: 'battery', pin: 17, period: 60 });
+    expect(checkConfig(raw).errors).toEqual([expect.stringMatching(/^sensors: this node needs about 1406 of the 1600 blocks/)]);
   });
 
   it('never shows a password', () => {
