@@ -79,7 +79,7 @@ function onLink(this: Events, event: LinkEvent, arg?: any): void { // eslint-dis
 function writeConnect(s: Session): void {
   const f = s._fields;
   const c = s._connect!;
-  s._reader.reset();
+  s._reader.push(null);
   s._lastSent = s._lastHeard = s._clock.now();
   if (f && s._willFor) {
     try {
@@ -112,7 +112,7 @@ export function lose(s: Session, code: number, detail?: string, longWait?: boole
   s._gen++;
   if (l) l.end(!bye); // at once: no old send buffer lives on beside the next connection
   arm(s, 0, Wake.NONE);
-  s._reader.reset();
+  s._reader.push(null);
   s._unflushed = 0;
   s._pingAt = -1;
   if (MQTT5) s._subNo = 0; // that server's subscription limits: the next CONNACK says the next one's
@@ -281,7 +281,7 @@ export function finish(s: Session): void {
   s._gen++;
   s._state = State.ENDED;
   s.connected = false;
-  s._reader.reset(); // nothing more of a chunk being read is handled
+  s._reader.push(null); // nothing more of a chunk being read is handled
   if (l) {
     // after a DISCONNECT the client closes the connection [MQTT-3.14.4-1]; at once if what was written has
     // waited a second or more for the socket to take it (a dead link)

@@ -26,8 +26,10 @@ export interface Packet {
 
 export interface Reader {
   // Feeds bytes as they arrive: a byte string (Espruino sockets) or a Uint8Array (Node), split anywhere.
-  push(chunk: string | Uint8Array): void;
-  // Starts a new stream (a new connection), dropping any partial packet.
+  // null ends the stream, as in Node's streams: any partial packet is dropped, and the next bytes start a new
+  // stream (a new connection).
+  push(chunk: string | Uint8Array | null): void;
+  // The same as push(null) (not in the board's bundles: on the board a function costs RAM for good).
   reset(): void;
 }
 
@@ -47,7 +49,7 @@ interface ReaderState extends Reader {
   _got: number; // body bytes received so far
   _idHi: number; // the packet id of an oversized PUBLISH, when it lies beyond the buffer
   _idLo: number;
-  _gen: number; // bumped by reset(), so a push interrupted by it stops
+  _gen: number; // bumped by push(null), so a push interrupted by it stops
   _at: number; // where next() goes on in the chunk being pushed
   _v5: boolean; // 5.0 packets (the v5 builds only)
   _err: number; // 5.0: a verdict, where a local would be merged with another branch's (see finish)
@@ -87,7 +89,6 @@ export function createReader<C>(
   const buf = new Uint8Array(size);
   const r: ReaderState = {
     push: push,
-    reset: reset,
     _buf: buf,
     _size: size,
     _p: { buf: buf, error: 0 } as Packet,
@@ -105,6 +106,7 @@ export function createReader<C>(
     _at: 0,
   } as ReaderState;
   if (MQTT5) r._v5 = !!v5;
+  if (typeof BYTE_STRINGS === 'undefined') r.reset = reset;
   return r;
 }
 
@@ -188,8 +190,14 @@ function finish(r: ReaderState): boolean {
 
 // Each complete packet goes to onPacket from here, once the parser has returned: on the board every local of
 // a running function is a block, and the application's listeners run inside onPacket.
-function push(this: ReaderState, input: string | Uint8Array): void {
+function push(this: ReaderState, input: string | Uint8Array | null): void {
   const r = this;
+  if (!input) {
+    // the end of the stream: a push interrupted by it stops (see the loop below)
+    r._gen++;
+    r._state = State.HEAD;
+    return;
+  }
   // Bytes in a typed array, read and copied natively. On the board one native copy of the chunk beats
   // charCodeAt, which walks Espruino's block-linked strings; it is undefined when the board is short of
   // memory: fail the stream (the client closes and reconnects) rather than throw into the socket's callback.
@@ -364,6 +372,5 @@ export function hostBytes(s: string): Uint8Array {
 }
 
 function reset(this: ReaderState): void {
-  this._gen++;
-  this._state = State.HEAD;
+  this.push(null);
 }
