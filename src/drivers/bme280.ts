@@ -1,4 +1,4 @@
-import { Reading, Sensor, plausible } from './driver';
+import { Reading, Sensor } from './driver';
 
 // BME280 on I2C through Espruino's BME280 module; software I2C, so any two pins work on both boards.
 // The module's getData() is synchronous: {temp (°C), pressure (hPa), humidity (%)}. A missing chip makes
@@ -17,8 +17,12 @@ export function readBme280(s: Sensor, done: Reading): void {
     done(s, 'no response');
     return;
   }
-  if (!plausible(d.temp, -40, 85) || !plausible(d.humidity, 0, 100) || !plausible(d.pressure, 300, 1100)) {
+  const t = d.temp;
+  const h = d.humidity;
+  const p = d.pressure;
+  // the sensor's range (driver.ts: plausible bounds)
+  if (!(typeof t === 'number' && t >= -40 && t <= 85 && typeof h === 'number' && h >= 0 && h <= 100 && typeof p === 'number' && p >= 300 && p <= 1100)) {
     s._dev = undefined;
     done(s, 'implausible reading');
-  } else done(s, null, [d.temp, d.humidity, d.pressure]);
+  } else done(s, null, [t, h, p]);
 }
