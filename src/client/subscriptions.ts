@@ -52,9 +52,7 @@ export function subscribe(this: Session, filter: string | string[], opts?: Subsc
   const props = MQTT5 && s._v5 ? copyProps(opts && opts.properties) : undefined;
   const n = MQTT5 ? encodeRequest(s, 1, { _filters: fs, _qos: qs, _props: props }) : encodeSubscribe(s._tx, 1, fs, qs); // must fit one packet
   if (n < 0) return refuse(s, -n, done);
-  const r = request(s, fs, qs, done);
-  if (!r) return false;
-  if (MQTT5) r._props = props;
+  if (!request(s, fs, qs, done, props)) return false;
   for (let i = 0, k; i < fs.length; i++) {
     // the filter's entry (one each), or a new one
     for (k = 0; k < s._subs.length && s._subs[k]._filter !== fs[i]; k++);
@@ -63,7 +61,8 @@ export function subscribe(this: Session, filter: string | string[], opts?: Subsc
     s._subs[k]._handler = opts && opts.handler;
     if (MQTT5) s._subs[k]._props = props;
   }
-  return sendNow(s, r);
+  flush(s);
+  return true;
 }
 
 export function unsubscribe(this: Session, filter: string | string[], done?: Done): boolean {
@@ -94,10 +93,10 @@ export function unsubscribe(this: Session, filter: string | string[], done?: Don
     flush(s);
     return true;
   }
-  const r = request(s, fs, null, done);
-  if (!r) return false;
+  if (!request(s, fs, null, done)) return false;
   forget(s, fs);
-  return sendNow(s, r);
+  flush(s);
+  return true;
 }
 
 // Validates filters as bytes; returns them, or the error code.
@@ -125,23 +124,20 @@ function forget(s: Session, fs: string[]): void {
   for (let k = s._subs.length - 1; k >= 0; k--) if (fs.indexOf(s._subs[k]._filter) >= 0) s._subs.splice(k, 1);
 }
 
-// A new request of the application's, with its packet id for good [MQTT-2.3.1-3]; null (and refused)
-// beyond `pendingRequests` or when no id is free.
-function request(s: Session, fs: string[], qs: number[] | null, done?: SubscribeDone): Request | null {
+// A new request of the application's, with its packet id for good [MQTT-2.3.1-3], sent now if nothing the
+// application called before it is still waiting to go; false (and refused) beyond `pendingRequests` or when
+// no id is free. Its events are the caller's to flush, once it has recorded what the request changes.
+function request(s: Session, fs: string[], qs: number[] | null, done?: SubscribeDone, props?: Properties | null): boolean {
   let pending = 0;
   for (let i = 0; i < s._reqs.length; i++) if (!s._reqs[i]._renewal) pending++;
   const id = pending < s._maxRequests ? nextId(s) : 0;
   if (!id) {
     refuse(s, pending < s._maxRequests ? ClientErr.NO_ID : ClientErr.REQUESTS_FULL, done);
-    return null;
+    return false;
   }
   const r: Request = { _id: id, _filters: fs, _qos: qs, _done: done, _after: s._seq, _sent: false, _renewal: false };
+  if (MQTT5) r._props = props;
   s._reqs.push(r);
-  return r;
-}
-
-// Sends a new request now if nothing the application called before it is still waiting to go.
-function sendNow(s: Session, r: Request): true {
   const box = s._box;
   let waiting = false;
   for (let k = box._head; k < box._end && !waiting; k++) waiting = box._stage[k] === 0; // Stage.QUEUED
@@ -153,7 +149,6 @@ function sendNow(s: Session, r: Request): true {
       r._sent = true;
     }
   }
-  flush(s);
   return true;
 }
 
