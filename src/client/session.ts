@@ -22,8 +22,9 @@ import { bye, connack5, farewell, goodbye, unsendable } from './v5';
 // function for both: on the board each function costs RAM for good.)
 export function arm(s: Session, ms: number, wake: Wake): void {
   if (s._timer != null) s._clock.clear(s._timer);
+  s._timer = null; // (first: a clock that throws leaves no handle of a cleared timer)
   s._wake = wake;
-  s._timer = wake === Wake.NONE ? null : s._clock.set(onTimer, ms > 0 ? ms : 0, s);
+  if (wake !== Wake.NONE) s._timer = s._clock.set(onTimer, ms > 0 ? ms : 0, s);
 }
 
 function onTimer(s: Session): void {

@@ -80,16 +80,16 @@ export function utf8Error(s: string): number {
   return 0;
 }
 
-// The topic name topicError last found valid (never an invalid one). The message path's callers compare
-// with it before calling: on the board the call costs more than the comparison.
-export let validTopic: string | undefined;
+// The topic name topicError last found valid (never an invalid one; 0, no string, until there is one). The
+// message path's callers compare with it before calling: on the board the call costs more than the comparison.
+export let validTopic: string | 0 = 0;
 
 // A topic name for PUBLISH (filter 0 or absent): not empty [MQTT-4.7.3-1], no wildcards [MQTT-3.3.2-2]
 // [MQTT-4.7.1-1]. A topic filter for SUBSCRIBE/UNSUBSCRIBE (filter 1): not empty, '#' alone in the last level
 // [MQTT-4.7.1-2], '+' alone in its level [MQTT-4.7.1-3]. (One function for both: on the board each function
 // costs RAM for good.)
 export function topicError(t: string, filter?: number): number {
-  const n = t.length;
+  const n = t ? t.length : 0; // (a host's caller may pass null: empty)
   if (!filter) {
     // the topic found valid last time, the usual case (a node publishes to, and hears on, the same few
     // topics): on the board comparing costs about a microsecond, the scan below about twenty
@@ -100,9 +100,9 @@ export function topicError(t: string, filter?: number): number {
       validTopic = t;
       return 0;
     }
-    if (t.indexOf('+') >= 0 || t.indexOf('#') >= 0) return Err.TOPIC_WILDCARD;
   }
   if (!n) return Err.TOPIC_EMPTY;
+  if (!filter && (t.indexOf('+') >= 0 || t.indexOf('#') >= 0)) return Err.TOPIC_WILDCARD;
   // the v5 builds: a shared subscription is $share/<name>/<filter>, the name not empty and without '/', '+'
   // or '#', the filter not empty [MQTT-4.8.2-1] [MQTT-4.8.2-2] of 5.0 (the filter is checked below)
   if (MQTT5 && filter && t.indexOf('$share/') === 0 && !/^\$share\/[^\/+#]+\/./.test(t)) return Err.BAD_FILTER;

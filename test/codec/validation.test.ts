@@ -1,5 +1,5 @@
 // One test per validation rule: what the encoders refuse before writing, what the reader refuses as malformed.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import mqttPacket from 'mqtt-packet';
 import {
   Err,
@@ -115,6 +115,21 @@ describe('encoders refuse bad input before writing a byte', () => {
     refuses((b) => encodePublish(b, 't', '', -1, false, false, 1), Err.BAD_QOS);
     refuses((b) => encodeConnect(b, { ...connect, will: { topic: 't', payload: '', qos: 3 } }), Err.BAD_QOS);
     refuses((b) => encodeSubscribe(b, 1, ['t'], [3]), Err.BAD_QOS);
+    // not a QoS either: a fraction, or a number as a string
+    for (const qos of [1.5, '1']) {
+      refuses((b) => encodeConnect(b, { ...connect, will: { topic: 't', payload: '', qos: qos as number } }), Err.BAD_QOS);
+      refuses((b) => encodeSubscribe(b, 1, ['t'], [qos as number]), Err.BAD_QOS);
+    }
+  });
+
+  it('no topic at all (a host passing null or undefined) is an empty one, also before any topic was found valid', async () => {
+    vi.resetModules(); // a fresh strings module: no topic found valid yet
+    const fresh = await import('../../src/codec/strings');
+    expect(fresh.topicNameError(undefined as never)).toBe(Err.TOPIC_EMPTY);
+    expect(fresh.topicNameError(null as never)).toBe(Err.TOPIC_EMPTY);
+    expect(fresh.topicFilterError(undefined as never)).toBe(Err.TOPIC_EMPTY);
+    expect(fresh.topicNameError('a/b')).toBe(0);
+    expect(fresh.topicNameError(undefined as never)).toBe(Err.TOPIC_EMPTY);
   });
 
   it('packet identifier 0 or above 65535 is refused [MQTT-2.3.1-1]', () => {
