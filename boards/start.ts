@@ -31,14 +31,7 @@ export function start(b: BoardInfo): void {
   const wifi = require('Wifi');
   wifi.on('connected', wifiUp);
   wifi.on('disconnected', wifiDown);
-  joinWifi();
-}
-
-function joinWifi(): void {
-  wifiRetry = undefined;
-  require('Wifi').connect(config.wifi!.ssid, { password: config.wifi!.password }, function (err: unknown) {
-    if (err) console.log('espruino-mqtt: Wi-Fi: ' + err);
-  });
+  wifiDown(JOIN);
 }
 
 function wifiUp(): void {
@@ -48,11 +41,20 @@ function wifiUp(): void {
   if (!client) begin();
 }
 
-// Asks again after 5 s, doubling up to 2 minutes, for as long as Wi-Fi stays away.
-function wifiDown(): void {
-  if (wifiRetry) return;
-  wifiWait = Math.min(wifiWait ? wifiWait * 2 : 5000, 120000);
-  wifiRetry = setTimeout(joinWifi, wifiWait);
+// Wi-Fi lost ('disconnected', with its details): asks again after 5 s, doubling up to 2 minutes, for as long as
+// it stays away. With JOIN (at start, and from its own timer): asks now. (One function for both: on the board
+// each function costs RAM for good.)
+const JOIN = 1;
+function wifiDown(join?: unknown): void {
+  if (join === JOIN) {
+    wifiRetry = undefined;
+    require('Wifi').connect(config.wifi!.ssid, { password: config.wifi!.password }, function (err: unknown) {
+      if (err) console.log('espruino-mqtt: Wi-Fi: ' + err);
+    });
+  } else if (!wifiRetry) {
+    wifiWait = Math.min(wifiWait ? wifiWait * 2 : 5000, 120000);
+    wifiRetry = setTimeout(wifiDown, wifiWait, JOIN);
+  }
 }
 
 function begin(): void {

@@ -267,6 +267,23 @@ describe('the sensor node in the Espruino sandbox, against Aedes', () => {
     for (const v of [0.66, 1.32, 1.98, 2.64, 3.3]) expect(readings).toContain(v);
   });
 
+  it('joins Wi-Fi at boot, and asks again 5 s after losing it, not before', async () => {
+    const config = nodeConfig('esp32', (raw) => {
+      raw.sensors = [];
+      raw.actuators = [];
+      raw.discovery = false;
+    });
+    const box = bootNode(config);
+    await until(() => box.wifi.connected, 5000, 'joined');
+    expect(box.wifi.joins).toBe(1);
+    box.wifi.drop();
+    await sleep(4000);
+    expect(box.wifi.joins).toBe(1);
+    await until(() => box.wifi.joins === 2, 3000, 'asked again after 5 s');
+    box.wifi.restore();
+    await until(() => box.wifi.connected, 5000, 'joined again');
+  });
+
   it('numbers its readings and counts the messages its outbox gave up (node.seq, for testing a node)', async () => {
     const config = nodeConfig('esp8266', (raw) => {
       raw.node.seq = true;
