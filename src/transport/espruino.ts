@@ -59,9 +59,10 @@ function connect(to: Endpoint, on: LinkEvents): Link {
     sock.on('error', sockEvent);
     sock.on('close', sockEvent);
   } catch (e) {
-    // DNS failure or refusal can throw synchronously on some ports; report it as a closed link, later.
+    // DNS failure or refusal can throw synchronously on some ports; report it as a closed link, later (as the
+    // socket's close would: a stand-in for the socket, made only here).
     link._err = e as Error;
-    setTimeout(report, 0, link);
+    setTimeout(sockEvent.bind({ _l: link } as Sock), 0, false);
   }
   return link;
 }
@@ -80,13 +81,11 @@ function sockEvent(this: Sock, x: string | Sock | { message?: string } | boolean
       l._ev.notify(LinkEvent.CONNECT);
     }
   } else if (x && typeof x === 'object') l._err = x as { message?: string };
-  else report(l);
-}
-
-function report(link: EspruinoLink): void {
-  if (link._st === 2) return;
-  link._st = 2;
-  link._ev.notify(LinkEvent.CLOSE, link._err);
+  else if (l._st !== 2) {
+    // closed: reported once, with the error kept, if any
+    l._st = 2;
+    l._ev.notify(LinkEvent.CLOSE, l._err);
+  }
 }
 
 function write(this: EspruinoLink, buf: Uint8Array, start: number, stop: number): void {
@@ -99,7 +98,7 @@ function write(this: EspruinoLink, buf: Uint8Array, start: number, stop: number)
   } catch (e) {
     this._err = e as Error;
     end.call(this);
-    setTimeout(report, 0, this);
+    setTimeout(sockEvent.bind({ _l: this } as Sock), 0, false); // as the socket's close would, later
   }
 }
 
