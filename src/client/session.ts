@@ -30,9 +30,26 @@ export function arm(s: Session, ms: number, wake: Wake): void {
 function onTimer(s: Session): void {
   const wake = s._wake;
   s._timer = null;
+  // (the keep-alive: k its period in ms; 5.0: the server's Keep Alive, when its CONNACK gave one, in place of
+  // ours [3.2.2.3.14 of 5.0])
+  const k = (MQTT5 && s._serverKeepalive != null ? s._serverKeepalive : s._keepalive) * 1000;
+  const t = s._clock.now();
   if (wake === Wake.CONNACK) lose(s, ClientErr.CONNECT_TIMEOUT);
-  else if (wake === Wake.PING) keepAlive(s);
-  else {
+  else if (wake === Wake.PING) {
+    // Keep-alive: a PINGREQ when nothing was sent or received for keepalive seconds [MQTT-3.1.2-23]; no
+    // answer within half of that and the link is dead, so a silent broker is noticed within 1.5x keepalive.
+    // (Checked first once the CONNACK is in, and then when it is due: no function of its own.)
+    if (k && s._state === State.CONNECTED) {
+      if (s._pingAt >= 0 && t - s._pingAt >= k / 2) lose(s, ClientErr.PING_TIMEOUT);
+      else {
+        if (s._pingAt < 0 && (t - s._lastSent >= k || t - s._lastHeard >= k)) {
+          send(s, putHeader(s._tx, Type.PINGREQ << 4, 0)); // (encodeEmpty's 3.1.1 form, without its function)
+          s._pingAt = t;
+        }
+        arm(s, (s._pingAt >= 0 ? s._pingAt + k / 2 : Math.min(s._lastSent, s._lastHeard) + k) - t, Wake.PING);
+      }
+    }
+  } else {
     // open a connection: the first one, or after the backoff
     if (wake === Wake.RETRY) emit(s, 'reconnect');
     s._state = State.CONNECTING;
@@ -147,12 +164,11 @@ export function onConnack(s: Session, p: Packet): void {
   if (MQTT5 && s._v5) {
     if (!connack5(s, p)) return;
   } else if (p.code) return lose(s, ClientErr.REFUSED + p.code, '', p.code === 4 || p.code === 5);
-  arm(s, 0, Wake.NONE); // no more connect timeout
+  arm(s, 0, Wake.PING); // no more connect timeout: the keep-alive's first check, at once (onTimer)
   s._state = State.CONNECTED;
   s.connected = true;
   s._upAt = s._clock.now();
   const present = beginSession(s, p.sessionPresent);
-  keepAlive(s);
   // 5.0: and the CONNACK's properties (the server's limits, an assigned client id, ...)
   if (MQTT5 && s._v5) emit(s, 'connect', present, p.props || {});
   else emit(s, 'connect', present);
@@ -210,22 +226,6 @@ function beginSession(s: Session, present: boolean): boolean {
     renew(s);
   }
   return present;
-}
-
-// Keep-alive: a PINGREQ when nothing was sent or received for keepalive seconds [MQTT-3.1.2-23]; no
-// answer within half of that and the link is dead, so a silent broker is noticed within 1.5x keepalive.
-function keepAlive(s: Session): void {
-  // 5.0: the server's Keep Alive, when its CONNACK gave one, in place of ours [3.2.2.3.14 of 5.0]
-  const k = (MQTT5 && s._serverKeepalive != null ? s._serverKeepalive : s._keepalive) * 1000;
-  if (!k || s._state !== State.CONNECTED) return;
-  const t = s._clock.now();
-  if (s._pingAt >= 0) {
-    if (t - s._pingAt >= k / 2) return lose(s, ClientErr.PING_TIMEOUT);
-  } else if (t - s._lastSent >= k || t - s._lastHeard >= k) {
-    send(s, putHeader(s._tx, Type.PINGREQ << 4, 0)); // (encodeEmpty's 3.1.1 form, without its function)
-    s._pingAt = t;
-  }
-  arm(s, (s._pingAt >= 0 ? s._pingAt + k / 2 : Math.min(s._lastSent, s._lastHeard) + k) - t, Wake.PING);
 }
 
 // Drops the current link, if any, and connects again now with the backoff reset; nothing after end().
