@@ -368,12 +368,14 @@ describe('the Sparkplug B edge node in the Espruino sandbox, against Aedes', () 
     await until(() => box.pins.level[15] === 1, 3000, 'the pump pin');
     await until(() => h.of('NDATA').some((m) => m.metrics.some((x) => x.alias === 1 && x.value === true)), 3000, 'the report');
     expect(box.wifi.sntp).toEqual({ server: 'pool.ntp.org', tz: 0 });
-    // with a DHT22 as well it would not fit: the build says so
+    // a DHT22 as well fits (since issue 13's eighth session); a DS18B20 beside it would not: the build says so
     const raw = JSON.parse(readFileSync('node.esp8266.example.json', 'utf8'));
     raw.node = { id: 'kitchen', format: 'sparkplug' };
     delete raw.discovery;
     raw.sparkplug = { group: 'Plant1' };
     raw.sensors = [{ type: 'dht22', name: 'climate', pin: 'D4', period: 2 }];
+    expect(checkConfig(raw).errors).toEqual([]);
+    raw.sensors.push({ type: 'ds18b20', name: 'water', pin: 13, period: 60 });
     expect(checkConfig(raw).errors).toEqual([expect.stringMatching(/blocks of RAM an ESP8266 has, and 200 more for its peaks \(commands, bursts\)/)]);
   });
 });
