@@ -30,15 +30,14 @@ export function arm(s: Session, ms: number, wake: Wake): void {
 function onTimer(s: Session): void {
   const wake = s._wake;
   s._timer = null;
-  // (the keep-alive: k its period in ms; 5.0: the server's Keep Alive, when its CONNACK gave one, in place of
-  // ours [3.2.2.3.14 of 5.0])
-  const k = (MQTT5 && s._serverKeepalive != null ? s._serverKeepalive : s._keepalive) * 1000;
-  const t = s._clock.now();
   if (wake === Wake.CONNACK) lose(s, ClientErr.CONNECT_TIMEOUT);
   else if (wake === Wake.PING) {
     // Keep-alive: a PINGREQ when nothing was sent or received for keepalive seconds [MQTT-3.1.2-23]; no
     // answer within half of that and the link is dead, so a silent broker is noticed within 1.5x keepalive.
-    // (Checked first once the CONNACK is in, and then when it is due: no function of its own.)
+    // (Checked first once the CONNACK is in, and then when it is due: no function of its own.) k: its period
+    // in ms; 5.0: the server's Keep Alive, when its CONNACK gave one, in place of ours [3.2.2.3.14 of 5.0].
+    const k = (MQTT5 && s._serverKeepalive != null ? s._serverKeepalive : s._keepalive) * 1000;
+    const t = s._clock.now();
     if (k && s._state === State.CONNECTED) {
       if (s._pingAt >= 0 && t - s._pingAt >= k / 2) lose(s, ClientErr.PING_TIMEOUT);
       else {
