@@ -37,7 +37,7 @@ interface EspruinoSocket {
   end(): void;
 }
 // Node's Buffer, used only where it exists (typeof check) to hand host users a familiar payload.
-declare const Buffer: { from(u8: Uint8Array): Uint8Array } | undefined;
+declare const Buffer: { from(u8: Uint8Array | string, encoding?: 'latin1'): Uint8Array } | undefined;
 // Pins and buses, for the drivers (src/drivers/): pins are GPIO numbers.
 declare function digitalWrite(pin: number, value: number): void;
 declare function digitalRead(pin: number): number;

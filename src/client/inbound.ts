@@ -1,5 +1,5 @@
 import { Err, Type } from '../codec/constants';
-import { Packet } from '../codec/reader';
+import { Packet, hostBytes } from '../codec/reader';
 import { fromBytes } from '../codec/strings';
 import { encodeAck } from '../codec/writer';
 import { Listener, Message, Payload } from './client';
@@ -14,10 +14,24 @@ import { refusedAck, serverDisconnect, topicAliasIn } from './v5';
 
 // Reading: socket bytes -> reader -> here -> the session, the outbox, the subscriptions.
 
-// One function for every packet type, each handled in place: on the board a call costs, a function costs
-// blocks, and one that the compiler inlines as a closure is made anew for every packet.
+// One function for every other packet type, each handled in place: on the board a call costs, a function
+// costs blocks, and one that the compiler inlines as a closure is made anew for every packet.
 export function onPacket(s: Session, p: Packet): void {
   const type = p.type;
+  if (type === Type.PUBLISH) {
+    // (its fields as the reader's string path gives them; the payload copied out of the receive buffer, or
+    // of the chunk (quick), now: the buffer is the reader's again once this returns)
+    const body = p.buf.subarray(p.start, p.end);
+    onPublish(
+      s,
+      p.topic,
+      (p.error ? '' : typeof BYTE_STRINGS !== 'undefined' || typeof E !== 'undefined' ? E.toString(body) : typeof Buffer !== 'undefined' ? Buffer.from(body) : body.slice()) as string,
+      0x30 | (p.qos << 1) | (p.dup ? 8 : 0) | (p.retain ? 1 : 0),
+      p.id,
+      p,
+    );
+    return;
+  }
   s._lastHeard = s._clock.now();
   s._pingAt = -1; // any packet proves the broker alive
   if (type === Type.CONNACK) {
@@ -26,66 +40,6 @@ export function onPacket(s: Session, p: Packet): void {
     else lose(s, ClientErr.PROTOCOL, 'second CONNACK');
   } else if (s._state !== State.CONNECTED) {
     lose(s, ClientErr.PROTOCOL, 'packet before CONNACK');
-  } else if (MQTT5 && s._v5 && type === Type.PUBLISH && (p.props || !p.topic) && !topicAliasIn(s, p)) {
-    // 5.0: an unknown topic alias closed the connection
-  } else if (type === Type.PUBLISH) {
-    const qos = p.qos;
-    const id = p.id;
-    const fresh = qos < 2 || !s._q2 || s._q2.indexOf(id) < 0; // not a resent QoS 2 message already delivered
-    const topic = typeof BYTE_STRINGS !== 'undefined' ? p.topic : fromBytes(p.topic);
-    let err: MqttError | null = null;
-    let msg: Message | null = null;
-    let run: Listener | undefined;
-    if (p.error) {
-      // Too large for the receive buffer: skipped, reported, and still acknowledged [MQTT-4.5.0-2].
-      err = mqttError(p.error);
-      err.size = p.length;
-    } else if (fresh) {
-      const body = p.buf.subarray(p.start, p.end);
-      // Espruino: a byte string; Node: a Buffer; elsewhere a Uint8Array copy.
-      const payload: Payload =
-        typeof BYTE_STRINGS !== 'undefined' || typeof E !== 'undefined' ? E.toString(body) : typeof Buffer !== 'undefined' ? Buffer.from(body) : body.slice();
-      if (payload === undefined) {
-        // E.toString gives undefined when the board has no room: report it, never hand a handler `undefined`.
-        // The message is still acknowledged: the client elects not to process it [MQTT-4.5.0-2]. Closing the
-        // connection instead, as for a transient error [MQTT-4.8.0-2], would have the broker resend it into the
-        // same shortage (a payload that fits the receive buffer and still finds no room is not passing), and
-        // would drop what else was in flight.
-        err = mqttError(Err.NO_MEMORY);
-        err.size = p.end - p.start;
-      } else {
-        msg = { topic: topic, payload: payload, qos: qos, retain: p.retain, dup: p.dup, messageId: id };
-        if (MQTT5 && p.props) msg.properties = p.props;
-        // its handlers queued (kept a call: terser would inline it as a closure, made anew on the board for
-        // every message), or its only listener kept to run below
-        run = /*#__NOINLINE__*/ dispatch(s, msg, p.topic);
-      }
-    }
-    if (err) {
-      err.topic = topic;
-      err.qos = qos;
-      emit(s, 'drop', err);
-    }
-    // Acknowledged once the message is the application's (its copy made, its handlers queued), in the order
-    // received [MQTT-4.3.2-2] [MQTT-4.6.0-2] [MQTT-4.6.0-3], before they run (a handler that ends the client
-    // has had it acknowledged); a QoS 2 id is remembered until its PUBREL, so a resent PUBLISH is not
-    // delivered twice [MQTT-4.3.3-2].
-    if (qos === 2 && fresh) {
-      const q2 = s._q2 || (s._q2 = new Uint16Array(s._q2size));
-      q2[s._q2next] = id;
-      s._q2next = (s._q2next + 1) % q2.length;
-    }
-    if (qos) send(s, encodeAck(s._tx, qos === 1 ? Type.PUBACK : Type.PUBREC, id));
-    // the only 'message' listener, run now as flush would run it (what its calls queue runs at the flush below)
-    if (run) {
-      s._flushing = 1;
-      try {
-        run(msg!.topic, msg!.payload, msg);
-      } catch (e) {
-        emit(s, 'error', mqttError(ClientErr.HANDLER, String(e)));
-      }
-      s._flushing = 0;
-    }
   } else if (MQTT5 && s._v5 && (type === Type.PUBACK || type === Type.PUBREC) && p.code >= 0x80) {
     // 5.0: the server refused the message. (A PUBCOMP's 0x92, Packet Identifier not found, answers a PUBREL
     // resent after the first PUBCOMP was lost: the message was delivered, "not an error during recovery",
@@ -129,3 +83,74 @@ export function onPacket(s: Session, p: Packet): void {
   if (s._queue[0]) flush(s);
 }
 
+// An inbound PUBLISH: its topic and payload as bytes (on the board byte strings; on a host the payload of a
+// buffer read is a copy already, Buffer or Uint8Array, and a string's is made one here), the fixed header's
+// first byte and its packet id; p: the packet, when it came through onPacket (a payload too large for the
+// receive buffer, 5.0 properties), none from the reader's string path. (One function for both, and the
+// usual message in as few steps as it takes: on the board each costs about a microsecond.)
+export function onPublish(s: Session, topic: string, payload: Payload | undefined, first: number, id: number, p?: Packet): void {
+  const qos = (first >> 1) & 3;
+  s._lastHeard = s._clock.now();
+  s._pingAt = -1; // any packet proves the broker alive
+  if (s._state !== State.CONNECTED) {
+    lose(s, ClientErr.PROTOCOL, 'packet before CONNACK');
+  } else if (!(MQTT5 && s._v5 && p && (p.props || !p.topic) && !topicAliasIn(s, p))) {
+    // (5.0: an unknown topic alias closed the connection)
+    const fresh = qos < 2 || !s._q2 || s._q2.indexOf(id) < 0; // not a resent QoS 2 message already delivered
+    let err: MqttError | null = null;
+    let msg: Message | null = null;
+    let run: Listener | undefined;
+    if (MQTT5 && p) topic = p.topic; // (5.0: as its alias gave it)
+    if (typeof BYTE_STRINGS === 'undefined' && typeof payload === 'string' && typeof E === 'undefined') {
+      payload = typeof Buffer !== 'undefined' ? Buffer.from(payload, 'latin1') : hostBytes(payload);
+    }
+    if (p && p.error) {
+      // Too large for the receive buffer: skipped, reported, and still acknowledged [MQTT-4.5.0-2].
+      err = mqttError(p.error);
+      err.size = p.length;
+    } else if (fresh) {
+      if (payload === undefined) {
+        // E.toString gives undefined when the board has no room: report it, never hand a handler `undefined`.
+        // The message is still acknowledged: the client elects not to process it [MQTT-4.5.0-2]. Closing the
+        // connection instead, as for a transient error [MQTT-4.8.0-2], would have the broker resend it into the
+        // same shortage (a payload that fits the receive buffer and still finds no room is not passing), and
+        // would drop what else was in flight.
+        err = mqttError(Err.NO_MEMORY);
+        err.size = p ? p.end - p.start : 0;
+      } else {
+        msg = { topic: typeof BYTE_STRINGS !== 'undefined' ? topic : fromBytes(topic), payload: payload, qos: qos, retain: (first & 1) !== 0, dup: (first & 8) !== 0, messageId: id };
+        if (MQTT5 && p && p.props) msg.properties = p.props;
+        // its handlers queued (kept a call: terser would inline it as a closure, made anew on the board for
+        // every message), or its only listener kept to run below
+        run = /*#__NOINLINE__*/ dispatch(s, msg, topic);
+      }
+    }
+    if (err) {
+      err.topic = typeof BYTE_STRINGS !== 'undefined' ? topic : fromBytes(topic);
+      err.qos = qos;
+      emit(s, 'drop', err);
+    }
+    // Acknowledged once the message is the application's (its copy made, its handlers queued), in the order
+    // received [MQTT-4.3.2-2] [MQTT-4.6.0-2] [MQTT-4.6.0-3], before they run (a handler that ends the client
+    // has had it acknowledged); a QoS 2 id is remembered until its PUBREL, so a resent PUBLISH is not
+    // delivered twice [MQTT-4.3.3-2].
+    if (qos === 2 && fresh) {
+      const q2 = s._q2 || (s._q2 = new Uint16Array(s._q2size));
+      q2[s._q2next] = id;
+      s._q2next = (s._q2next + 1) % q2.length;
+    }
+    if (qos) send(s, encodeAck(s._tx, qos === 1 ? Type.PUBACK : Type.PUBREC, id));
+    // the only 'message' listener, run now as flush would run it (what its calls queue runs at the flush below)
+    if (run) {
+      s._flushing = 1;
+      try {
+        run(msg!.topic, msg!.payload, msg);
+      } catch (e) {
+        emit(s, 'error', mqttError(ClientErr.HANDLER, String(e)));
+      }
+      s._flushing = 0;
+    }
+  }
+  // its events run before the next packet is read (see onPacket)
+  if (s._queue[0]) flush(s);
+}

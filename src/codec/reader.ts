@@ -41,6 +41,7 @@ interface ReaderState extends Reader {
   _p: Packet;
   _onPacket: (ctx: any, p: Packet) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
   _onError: (ctx: any, code: number) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
+  _onPublish?: OnPublish<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   _ctx: unknown;
   _state: State;
   _first: number; // the fixed header's first byte
@@ -70,6 +71,10 @@ const FLAGS = 'xx000020x0x0x0xx';
 // The remaining length each type must have ('v': variable).
 const LENGTH = '002v22220v020000';
 
+// A PUBLISH read in place from a byte string (see push): its topic and payload as byte strings, the fixed
+// header's first byte (QoS, DUP, RETAIN) and its packet id (0 at QoS 0). Checked as onPacket's are.
+export type OnPublish<C> = (ctx: C, topic: string, payload: string, first: number, id: number) => void;
+
 // Smallest receive buffer: enough for every fixed-size packet and a PUBLISH's topic length.
 export const MIN_READ_BUFFER = 8;
 
@@ -77,13 +82,14 @@ export const MIN_READ_BUFFER = 8;
 // stream goes once to onError and the reader ignores input until reset(), since after a protocol
 // violation the connection must close [MQTT-4.8.0-1]. Both callbacks get `ctx` first, as a plain call
 // (on the board cheaper than call() with it as this, and the client's own lose() serves as onError).
-// v5: the stream is MQTT 5.0.
+// v5: the stream is MQTT 5.0. onPublish (3.1.1): a PUBLISH alone in a byte-string chunk goes there instead.
 export function createReader<C>(
   size: number,
   onPacket: (ctx: C, p: Packet) => void,
   onError: (ctx: C, code: number) => void,
   ctx?: C,
   v5?: boolean,
+  onPublish?: OnPublish<C>,
 ): Reader {
   if (size < MIN_READ_BUFFER) size = MIN_READ_BUFFER;
   const buf = new Uint8Array(size);
@@ -94,6 +100,7 @@ export function createReader<C>(
     _p: { buf: buf, error: 0 } as Packet,
     _onPacket: onPacket,
     _onError: onError,
+    _onPublish: onPublish,
     _ctx: ctx,
     _state: State.HEAD,
     _first: 0,
@@ -207,9 +214,43 @@ function push(this: ReaderState, input: string | Uint8Array | null): void {
   let chunk: Uint8Array;
   if (typeof input === 'string') {
     const n = input.length;
+    // The usual packet, alone in its chunk as a socket delivers it, between packets, with a one-byte remaining
+    // length that fits the buffer (3.1.1): read where it lies, without the copy into a typed array and the
+    // packet's fields (on the board the general path's steps cost about as much again as the rest of the
+    // message). A PUBLISH goes to onPublish with its topic and payload cut from the string, an acknowledgement
+    // to onPacket as quick() gives it. Taken only where every rule the general path applies holds: QoS not 3
+    // [MQTT-3.3.1-4], topic and packet id within the packet, the topic valid [MQTT-3.3.2-1] [MQTT-3.3.2-2], a
+    // packet id not 0 [MQTT-2.3.1-1], an acknowledgement's first byte as FLAGS allows it [MQTT-2.2.2-1];
+    // anything else is read below, where its checks report it.
+    // (one `at` for both branches: the compiler would merge two into one `var`, declared in one branch only)
+    const first = input.charCodeAt(0);
+    const len = input.charCodeAt(1); // (NaN past the end, which fails the test)
+    let at = 0;
+    if (r._onPublish && !r._state && n === len + 2 && len <= r._size && len < 128) {
+      if (first >> 4 === Type.PUBLISH) {
+        const qos = (first >> 1) & 3;
+        const topicLen = (input.charCodeAt(2) << 8) | input.charCodeAt(3);
+        at = 4 + topicLen + (qos ? 2 : 0); // the payload
+        const topic = input.substr(4, topicLen);
+        const id = qos ? (input.charCodeAt(at - 2) << 8) | input.charCodeAt(at - 1) : 0;
+        if (qos < 3 && at <= n && (topic === validTopic || !topicError(topic)) && (id || !qos)) {
+          r._onPublish(r._ctx, topic, input.substr(at), first, id);
+          return;
+        }
+      } else if (len === 2 && (first === 0x40 || first === 0x50 || first === 0x62 || first === 0x70 || first === 0xb0)) {
+        const p = r._p;
+        if ((p.id = (input.charCodeAt(2) << 8) | input.charCodeAt(3))) {
+          p.type = first >> 4;
+          p.length = 2;
+          p.error = p.start = p.end = 0;
+          r._onPacket(r._ctx, p);
+          return;
+        }
+      }
+    }
     if (n > 512) {
       const gen = r._gen;
-      for (let at = 0; at < n && gen === r._gen && r._state !== State.FAILED; at += 512) r.push(input.substr(at, 512));
+      for (at = 0; at < n && gen === r._gen && r._state !== State.FAILED; at += 512) r.push(input.substr(at, 512));
       return;
     }
     chunk = typeof BYTE_STRINGS !== 'undefined' ? E.toUint8Array(input) : hostBytes(input);

@@ -25,6 +25,10 @@ export interface MockTransport {
   last(): MockLink;
 }
 
+// How receive() hands the client each packet: a Uint8Array, as Node's sockets do, or (strings: true) a byte
+// string, one character a byte, as Espruino's sockets do (the reader's string path, src/codec/reader.ts).
+export const chunks = { strings: false };
+
 // version: the MQTT version the broker side speaks (5: it parses and generates MQTT 5.0 packets).
 export function mockTransport(version = 4): MockTransport {
   const links: MockLink[] = [];
@@ -41,7 +45,10 @@ export function mockTransport(version = 4): MockTransport {
       forced: false,
       open: () => on.notify(LinkEvent.CONNECT),
       receive: (...packets) => {
-        for (const p of packets) on.notify(LinkEvent.DATA, new Uint8Array(mqttPacket.generate(p as mqttPacket.Packet, opts)));
+        for (const p of packets) {
+          const bytes = mqttPacket.generate(p as mqttPacket.Packet, opts);
+          on.notify(LinkEvent.DATA, chunks.strings ? bytes.toString('latin1') : new Uint8Array(bytes));
+        }
       },
       receiveBytes: (b) => on.notify(LinkEvent.DATA, b),
       connack(code = 0, sessionPresent = false, properties?: object) {

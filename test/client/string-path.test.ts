@@ -1,0 +1,126 @@
+// The reader's string path (src/codec/reader.ts push): a packet alone in a byte-string chunk, as Espruino's
+// sockets deliver it, is read in place. Whatever arrives, the client must do exactly what it does with the
+// same bytes in a Uint8Array (the general path): the same messages, acknowledgements, errors and state.
+import { afterAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { setup } from './setup';
+import { fakeClock } from '../helpers/clock';
+import { mockTransport } from '../helpers/mock-transport';
+import { createSandbox } from '../../scripts/sandbox.mjs';
+
+// The same client as the board runs it: the built library bundle (npm test builds it first) in the
+// Espruino-like sandbox, over the same mock transport and fake clock as setup() (there a payload and a
+// topic are byte strings).
+const box = createSandbox();
+afterAll(() => box.close());
+function boardSetup(opts: { rxBuffer: number }) {
+  const clock = fakeClock();
+  const mock = mockTransport();
+  const lib = box.require('espruino-mqtt') as { connect(o: object): ReturnType<typeof setup>['client'] };
+  const client = lib.connect({ host: 'broker', clientId: 'test', reconnect: { min: 1000, max: 8000, factor: 2, jitter: 0 }, ...opts, clock, transport: mock.transport });
+  const errors: number[] = [];
+  const events: { event: string; args: unknown[] }[] = [];
+  client.on('error', (e: { code: number }) => errors.push(e.code));
+  client.on('drop', (...args: unknown[]) => events.push({ event: 'drop', args }));
+  const online = () => {
+    clock.advance(0);
+    const link = mock.last();
+    link.connack(0, false);
+    return link;
+  };
+  return { client, clock, mock, errors: () => errors, of: (event: string) => events.filter((e) => e.event === event), online };
+}
+
+const bytes = (...parts: (number[] | string)[]) => parts.flatMap((p) => (typeof p === 'string' ? [...Buffer.from(p, 'latin1')] : p));
+
+// Feeds each chunk, as byte strings or as Uint8Arrays, to a client online with two QoS 1 and one QoS 2
+// message of its own in flight (ids 1-3), and records all it did.
+function observe(chunks: number[][], strings: boolean, rxBuffer = 24, board = false) {
+  const t = board ? boardSetup({ rxBuffer }) : setup({ rxBuffer });
+  const link = t.online();
+  t.client.publish('o', '1', { qos: 1 });
+  t.client.publish('o', '2', { qos: 1 });
+  t.client.publish('o', '3', { qos: 2 });
+  link.take();
+  const seen: unknown[] = [];
+  // (on the board topic and payload are byte strings)
+  const bytesOf = (b: Uint8Array | string) => (typeof b === 'string' ? Buffer.from(b, 'latin1') : Buffer.from(b));
+  t.client.on('message', (topic: string, payload: Uint8Array | string, packet: { qos: number; retain: boolean; dup: boolean; messageId: number }) =>
+    seen.push(['message', board ? bytesOf(topic).toString('utf8') : topic, bytesOf(payload).toString('hex'), packet.qos, packet.retain, packet.dup, packet.messageId]),
+  );
+  for (const c of chunks) t.mock.last().receiveBytes(strings ? Buffer.from(c).toString('latin1') : new Uint8Array(c));
+  return {
+    seen,
+    errors: t.errors(),
+    drops: t.of('drop').map((e) => (e.args[0] as { code: number; topic: string }).code + ' ' + (e.args[0] as { topic: string }).topic),
+    sent: link.take().map((p) => `${p.cmd}:${(p as { messageId?: number }).messageId}`),
+    queued: t.client.queued(),
+    connected: t.client.connected,
+    ended: link.ended,
+  };
+}
+
+// Host and board: as Uint8Array and as byte string, the same; and the board as the host.
+const same = (chunks: number[][], rxBuffer?: number) => {
+  const a = observe(chunks, false, rxBuffer);
+  expect(observe(chunks, true, rxBuffer)).toEqual(a);
+  expect(observe(chunks, false, rxBuffer, true)).toEqual(a);
+  expect(observe(chunks, true, rxBuffer, true)).toEqual(a);
+  return a;
+};
+
+describe('a packet alone in a byte-string chunk, on a host and in the board bundle', () => {
+  it('is read as the same bytes in a Uint8Array are: messages, acknowledgements, errors', () => {
+    // each on a fresh client: [chunks, what the general path does with them]
+    const cases: [number[][], Partial<ReturnType<typeof observe>>][] = [
+      [[bytes([0x30, 8, 0, 3], 'a/b', 'hi!')], { seen: [['message', 'a/b', '686921', 0, false, false, 0]] }],
+      [[bytes([0x33, 10, 0, 3], 'a/b', [0, 9], 'hi!')], { sent: ['puback:9'] }], // QoS 1, retained
+      [[bytes([0x3c, 10, 0, 3], 'a/b', [0, 9], 'hi!')], { sent: ['pubrec:9'] }], // QoS 2, DUP
+      [[bytes([0x30, 5, 0, 3], 'a/b')], { seen: [['message', 'a/b', '', 0, false, false, 0]] }], // empty payload
+      [[bytes([0x30, 7, 0, 5], 'caf\xc3\xa9')], { seen: [['message', 'café', '', 0, false, false, 0]] }], // UTF-8 topic
+      [[bytes([0x30, 6, 0, 3], 'a/+', 'x')], { connected: false }], // wildcard in a topic name
+      [[bytes([0x30, 4, 0, 0], 'xy')], { connected: false }], // empty topic
+      [[bytes([0x30, 5, 0, 3], 'a\x00b')], { connected: false }], // U+0000
+      [[bytes([0x30, 5, 0, 3], '\xff\xfe\xfd')], { connected: false }], // not UTF-8
+      [[bytes([0x30, 4, 0, 9], 'ab')], { connected: false }], // topic runs past the packet
+      [[bytes([0x32, 6, 0, 3], 'a/b', [0])], { connected: false }], // packet id cut short
+      [[bytes([0x32, 7, 0, 3], 'a/b', [0, 0])], { connected: false }], // packet id 0
+      [[bytes([0x36, 8, 0, 3], 'a/b', [0, 1], 'x')], { connected: false }], // QoS 3
+      [[bytes([0x30, 30, 0, 3], 'a/b', 'x'.repeat(25))], { drops: ['20 a/b'] }], // larger than the receive buffer
+      [[bytes([0x40, 2, 0, 1])], { queued: 2 }], // PUBACK of message 1
+      [[bytes([0x50, 2, 0, 3])], { sent: ['pubrel:3'] }], // PUBREC of message 3
+      [[bytes([0x40, 2, 0, 3])], { connected: false }], // PUBACK for a QoS 2 message
+      [[bytes([0x40, 2, 0, 7])], { connected: false }], // PUBACK for an unknown id
+      [[bytes([0x40, 2, 0, 0])], { connected: false }], // packet id 0
+      [[bytes([0x41, 2, 0, 1])], { connected: false }], // reserved flags
+      [[bytes([0x62, 2, 0, 4])], { sent: ['pubcomp:4'] }], // PUBREL for an id not held: PUBCOMP all the same
+      [[bytes([0x60, 2, 0, 4])], { connected: false }], // PUBREL without its flags
+      [[bytes([0xb0, 2, 0, 1])], { connected: false }], // UNSUBACK for no request
+      [[bytes([0x40, 3, 0, 1, 0])], { connected: false }], // PUBACK too long
+      // a packet split across chunks: its second half is not read as a packet of its own
+      [[bytes([0x30, 8, 0]), bytes([3], 'a/b', 'hi!')], { seen: [['message', 'a/b', '686921', 0, false, false, 0]] }],
+      [[bytes([0x30, 8, 0, 2]), bytes([0x30, 4, 0, 2], 'xy')], { seen: [['message', '0\x04', '00027879', 0, false, false, 0]] }],
+      // two packets in one chunk
+      [[bytes([0x40, 2, 0, 1, 0x40, 2, 0, 2])], { queued: 1 }],
+    ];
+    for (const [chunks, expected] of cases) expect(same(chunks)).toMatchObject(expected);
+  });
+
+  it('a message as long as the receive buffer is read, one byte longer is dropped, as by the general path', () => {
+    expect(same([bytes([0x30, 24, 0, 3], 'a/b', 'x'.repeat(19))]).seen.length).toBe(1);
+    expect(same([bytes([0x30, 25, 0, 3], 'a/b', 'x'.repeat(20))]).drops).toEqual(['20 a/b']);
+  });
+
+  it('agrees with the general path on any PUBLISH or acknowledgement with one byte changed or cut', () => {
+    const valid = [bytes([0x30, 8, 0, 3], 'a/b', 'hi!'), bytes([0x32, 10, 0, 3], 'a/b', [0, 9], 'hi!'), bytes([0x34, 10, 0, 3], 'a/b', [1, 0], 'hi!'), bytes([0x40, 2, 0, 2]), bytes([0x50, 2, 0, 3]), bytes([0x62, 2, 0, 3])];
+    fc.assert(
+      fc.property(fc.constantFrom(...valid), fc.nat(), fc.nat(255), fc.boolean(), fc.nat(3), (packet, at, value, cut, rx) => {
+        const c = packet.slice();
+        if (cut) c.length = 1 + (at % c.length);
+        else c[at % c.length] = value;
+        same([c, bytes([0x30, 5, 0, 3], 'z/z')], [12, 16, 24, 512][rx]);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
