@@ -212,46 +212,43 @@ function push(this: ReaderState, input: string | Uint8Array | null): void {
   // small messages, 3 KB), and one copy of all of it needs that many contiguous blocks beside the string
   // (a 3,200-byte chunk ran the 12-byte ESP8266 build out of memory so, issue 13).
   let chunk: Uint8Array;
+  // a listener that ends or reconnects the client resets the reader: nothing more of this chunk is read
+  const gen = r._gen;
+  let i = 0; // where the general path starts in the chunk
   if (typeof input === 'string') {
     const n = input.length;
-    // The usual packet, alone in its chunk as a socket delivers it, between packets, with a one-byte remaining
-    // length that fits the buffer (3.1.1): read where it lies, without the copy into a typed array and the
-    // packet's fields (on the board the general path's steps cost about as much again as the rest of the
-    // message). A PUBLISH goes to onPublish with its topic and payload cut from the string, an acknowledgement
-    // to onPacket as quick() gives it. Taken only where every rule the general path applies holds: QoS not 3
-    // [MQTT-3.3.1-4], topic and packet id within the packet, the topic valid [MQTT-3.3.2-1] [MQTT-3.3.2-2], a
-    // packet id not 0 [MQTT-2.3.1-1], an acknowledgement's first byte as FLAGS allows it [MQTT-2.2.2-1];
-    // anything else is read below, where its checks report it.
-    // (one `at` for both branches: the compiler would merge two into one `var`, declared in one branch only)
-    const first = input.charCodeAt(0);
-    const len = input.charCodeAt(1); // (NaN past the end, which fails the test)
-    let at = 0;
-    if (r._onPublish && !r._state && n === len + 2 && len <= r._size && len < 128) {
-      if (first >> 4 === Type.PUBLISH) {
-        const qos = (first >> 1) & 3;
-        const topicLen = (input.charCodeAt(2) << 8) | input.charCodeAt(3);
-        at = 4 + topicLen + (qos ? 2 : 0); // the payload
-        const topic = input.substr(4, topicLen);
-        const id = qos ? (input.charCodeAt(at - 2) << 8) | input.charCodeAt(at - 1) : 0;
-        if (qos < 3 && at <= n && (topic === validTopic || !topicError(topic)) && (id || !qos)) {
-          r._onPublish(r._ctx, topic, input.substr(at), first, id);
-          return;
-        }
-      } else if (len === 2 && (first === 0x40 || first === 0x50 || first === 0x62 || first === 0x70 || first === 0xb0)) {
-        const p = r._p;
-        if ((p.id = (input.charCodeAt(2) << 8) | input.charCodeAt(3))) {
-          p.type = first >> 4;
-          p.length = 2;
-          p.error = p.start = p.end = 0;
-          r._onPacket(r._ctx, p);
-          return;
-        }
-      }
-    }
     if (n > 512) {
-      const gen = r._gen;
-      for (at = 0; at < n && gen === r._gen && r._state !== State.FAILED; at += 512) r.push(input.substr(at, 512));
+      for (; i < n && gen === r._gen && r._state !== State.FAILED; i += 512) r.push(input.substr(i, 512));
       return;
+    }
+    // The usual packets (3.1.1), one after another from the start of the chunk, each whole in it with a
+    // one-byte remaining length that fits the buffer, are read where they lie in the string: no copy into a
+    // typed array, no packet fields for a PUBLISH (on the board the general path's steps cost a third of
+    // receiving a message). A PUBLISH goes to onPublish with its topic and payload cut from the string, an
+    // acknowledgement to onPacket as quick() gives it. Taken only where every rule the general path applies
+    // holds: QoS not 3 [MQTT-3.3.1-4], topic and packet id within the packet, the topic valid [MQTT-3.3.2-1]
+    // [MQTT-3.3.2-2], a packet id not 0 [MQTT-2.3.1-1], an acknowledgement's first byte as FLAGS allows it
+    // [MQTT-2.2.2-1]. The first packet that is not such, and all after it, are read by the general path
+    // below, whose checks report what is wrong. (Names declared once, here: the interpreter does not hoist.)
+    let first: number, len: number, at: number, id: number, topic: string;
+    while (r._onPublish && !r._state && (len = input.charCodeAt(i + 1)) < 128 && len <= r._size && i + 2 + len <= n) {
+      first = input.charCodeAt(i);
+      if (first >> 4 === Type.PUBLISH) {
+        at = (input.charCodeAt(i + 2) << 8) | input.charCodeAt(i + 3); // the topic's length
+        topic = input.substr(i + 4, at);
+        at += i + 4 + (first & 6 ? 2 : 0); // the payload
+        id = first & 6 ? (input.charCodeAt(at - 2) << 8) | input.charCodeAt(at - 1) : 0;
+        if (!((first & 6) !== 6 && at <= i + 2 + len && (topic === validTopic || !topicError(topic)) && (id || !(first & 6)))) break;
+        r._onPublish(r._ctx, topic, input.substr(at, i + 2 + len - at), first, id);
+      } else if (len === 2 && (first === 0x40 || first === 0x50 || first === 0x62 || first === 0x70 || first === 0xb0) && (id = (input.charCodeAt(i + 2) << 8) | input.charCodeAt(i + 3))) {
+        const p = r._p;
+        p.type = first >> 4;
+        p.length = 2;
+        p.id = id;
+        p.error = p.start = p.end = 0;
+        r._onPacket(r._ctx, p);
+      } else break;
+      if ((i += 2 + len) === n || gen !== r._gen) return;
     }
     chunk = typeof BYTE_STRINGS !== 'undefined' ? E.toUint8Array(input) : hostBytes(input);
   } else chunk = input;
@@ -259,10 +256,8 @@ function push(this: ReaderState, input: string | Uint8Array | null): void {
     if (r._state !== State.FAILED) fail(r, Err.NO_MEMORY);
     return;
   }
-  const gen = r._gen;
   const n = chunk.length;
-  r._at = 0;
-  // a listener that ends or reconnects the client resets the reader: nothing more of this chunk is read
+  r._at = i;
   // (the usual packets by quick(), the rest by next(); 5.0 always by next())
   while (r._at < n && ((!(MQTT5 && r._v5) && (KEEP_HOT_CALLS ? /*#__NOINLINE__*/ quick(r, chunk, n) : quick(r, chunk, n))) || next(r, chunk, n)) && gen === r._gen) r._onPacket(r._ctx, r._p);
   r._p.buf = r._buf; // the chunk a PUBLISH was read in (quick) is not kept past this call

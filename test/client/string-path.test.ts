@@ -46,8 +46,12 @@ function observe(chunks: number[][], strings: boolean, rxBuffer = 24, board = fa
   // (on the board topic and payload are byte strings)
   const bytesOf = (b: Uint8Array | string) => (typeof b === 'string' ? Buffer.from(b, 'latin1') : Buffer.from(b));
   t.client.on('message', (topic: string, payload: Uint8Array | string, packet: { qos: number; retain: boolean; dup: boolean; messageId: number }) =>
-    seen.push(['message', board ? bytesOf(topic).toString('utf8') : topic, bytesOf(payload).toString('hex'), packet.qos, packet.retain, packet.dup, packet.messageId]),
-  );
+  {
+    seen.push(['message', board ? bytesOf(topic).toString('utf8') : topic, bytesOf(payload).toString('hex'), packet.qos, packet.retain, packet.dup, packet.messageId]);
+    // a listener that ends the client: nothing more of the chunk is read
+    if (bytesOf(payload).toString() === 'END') t.client.end(true);
+    if (bytesOf(payload).toString() === 'AGAIN') (t.client as unknown as { reconnect(): void }).reconnect();
+  });
   for (const c of chunks) t.mock.last().receiveBytes(strings ? Buffer.from(c).toString('latin1') : new Uint8Array(c));
   return {
     seen,
@@ -69,7 +73,7 @@ const same = (chunks: number[][], rxBuffer?: number) => {
   return a;
 };
 
-describe('a packet alone in a byte-string chunk, on a host and in the board bundle', () => {
+describe('packets in a byte-string chunk, on a host and in the board bundle', () => {
   it('is read as the same bytes in a Uint8Array are: messages, acknowledgements, errors', () => {
     // each on a fresh client: [chunks, what the general path does with them]
     const cases: [number[][], Partial<ReturnType<typeof observe>>][] = [
@@ -100,8 +104,17 @@ describe('a packet alone in a byte-string chunk, on a host and in the board bund
       // a packet split across chunks: its second half is not read as a packet of its own
       [[bytes([0x30, 8, 0]), bytes([3], 'a/b', 'hi!')], { seen: [['message', 'a/b', '686921', 0, false, false, 0]] }],
       [[bytes([0x30, 8, 0, 2]), bytes([0x30, 4, 0, 2], 'xy')], { seen: [['message', '0\x04', '00027879', 0, false, false, 0]] }],
-      // two packets in one chunk
+      // several packets in one chunk, as a socket gives what came in together
       [[bytes([0x40, 2, 0, 1, 0x40, 2, 0, 2])], { queued: 1 }],
+      [[bytes([0x30, 5, 0, 3], 'a/b', [0x32, 7, 0, 3], 'a/c', [0, 5], [0x40, 2, 0, 2])], { seen: [['message', 'a/b', '', 0, false, false, 0], ['message', 'a/c', '', 1, false, false, 5]], sent: ['puback:5'], queued: 2 }],
+      [[bytes([0x30, 5, 0, 3], 'a/b', [0x30, 5, 0, 3], 'a/+', [0x30, 5, 0, 3], 'a/c')], { connected: false }], // a bad one between good ones
+      [[bytes([0x30, 5, 0, 3], 'a/b', [0x30, 6, 0, 3], 'a/c')], {}], // the last one cut short: read when the rest comes
+      [[bytes([0x30, 5, 0, 3], 'a/b', [0x30, 6, 0, 3], 'a/c'), bytes('x', [0x40, 2, 0, 1])], { queued: 2 }],
+      [[bytes([0x30, 5, 0, 3], 'a/b', [0x30, 0x81, 1, 0, 3], 'a/c', 'y'.repeat(124), [0x30, 5, 0, 3], 'a/d')], {}], // a two-byte length between
+      [[bytes([0x30, 8, 0, 3], 'a/b', 'END', [0x30, 5, 0, 3], 'a/c', [0x40, 2, 0, 1])], { seen: [['message', 'a/b', '454e44', 0, false, false, 0]], ended: true }], // ended by the first one's listener: no more read
+      [[bytes([0x30, 10, 0, 3], 'a/b', 'AGAIN', [0x30, 5, 0, 3], 'a/c')], { seen: [['message', 'a/b', '414741494e', 0, false, false, 0]], errors: [] }], // reconnected: no more read
+      [[bytes([0x40, 2, 0, 7, 0x30, 5, 0, 3], 'a/b')], { seen: [], connected: false }], // closed by the first: the second not read
+      [[bytes([0xd0, 0, 0x30, 5, 0, 3], 'a/b')], { seen: [['message', 'a/b', '', 0, false, false, 0]] }], // PINGRESP, then the lane
     ];
     for (const [chunks, expected] of cases) expect(same(chunks)).toMatchObject(expected);
   });
@@ -111,7 +124,7 @@ describe('a packet alone in a byte-string chunk, on a host and in the board bund
     expect(same([bytes([0x30, 25, 0, 3], 'a/b', 'x'.repeat(20))]).drops).toEqual(['20 a/b']);
   });
 
-  it('agrees with the general path on any PUBLISH or acknowledgement with one byte changed or cut', () => {
+  it('agrees with the general path on any PUBLISH or acknowledgement with one byte changed or cut, alone or between others', () => {
     const valid = [bytes([0x30, 8, 0, 3], 'a/b', 'hi!'), bytes([0x32, 10, 0, 3], 'a/b', [0, 9], 'hi!'), bytes([0x34, 10, 0, 3], 'a/b', [1, 0], 'hi!'), bytes([0x40, 2, 0, 2]), bytes([0x50, 2, 0, 3]), bytes([0x62, 2, 0, 3])];
     fc.assert(
       fc.property(fc.constantFrom(...valid), fc.nat(), fc.nat(255), fc.boolean(), fc.nat(3), (packet, at, value, cut, rx) => {
@@ -119,6 +132,8 @@ describe('a packet alone in a byte-string chunk, on a host and in the board bund
         if (cut) c.length = 1 + (at % c.length);
         else c[at % c.length] = value;
         same([c, bytes([0x30, 5, 0, 3], 'z/z')], [12, 16, 24, 512][rx]);
+        // and in one chunk between two good ones
+        same([bytes([0x40, 2, 0, 1]).concat(c, bytes([0x30, 5, 0, 3], 'z/z'))], [12, 16, 24, 512][rx]);
       }),
       { numRuns: 2000 },
     );
