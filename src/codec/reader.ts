@@ -241,12 +241,10 @@ function push(this: ReaderState, input: string | Uint8Array | null): void {
         if (!((first & 6) !== 6 && at <= i + 2 + len && (topic === validTopic || !topicError(topic)) && (id || !(first & 6)))) break;
         r._onPublish(r._ctx, topic, input.substr(at, i + 2 + len - at), first, id);
       } else if (len === 2 && (first === 0x40 || first === 0x50 || first === 0x62 || first === 0x70 || first === 0xb0) && (id = (input.charCodeAt(i + 2) << 8) | input.charCodeAt(i + 3))) {
-        const p = r._p;
-        p.type = first >> 4;
-        p.length = 2;
-        p.id = id;
-        p.error = p.start = p.end = 0;
-        r._onPacket(r._ctx, p);
+        // (type and id: all the client reads of an acknowledgement in 3.1.1)
+        r._p.type = first >> 4;
+        r._p.id = id;
+        r._onPacket(r._ctx, r._p);
       } else break;
       if ((i += 2 + len) === n || gen !== r._gen) return;
     }
