@@ -1,7 +1,6 @@
 import { Err, Type } from '../codec/constants';
 import { Packet, hostBytes } from '../codec/reader';
 import { fromBytes } from '../codec/strings';
-import { encodeAck } from '../codec/writer';
 import { Listener, Message, Payload } from './client';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { emit, flush } from './events';
@@ -68,7 +67,12 @@ export function onPacket(s: Session, p: Packet): void {
     }
   } else if (type === Type.PUBREL) {
     for (let i = 0; s._q2 && i < s._q2.length; i++) if (s._q2[i] === p.id) s._q2[i] = 0; // exactly once: forget the id
-    send(s, encodeAck(s._tx, Type.PUBCOMP, p.id)); // also for an id we do not know
+    // PUBCOMP, also for an id we do not know (encodeAck's four-byte form written out, as below)
+    s._tx[0] = Type.PUBCOMP << 4;
+    s._tx[1] = 2;
+    s._tx[2] = p.id >> 8;
+    s._tx[3] = p.id & 255;
+    send(s, 4);
   } else if (MQTT5 && type === Type.DISCONNECT) {
     serverDisconnect(s, p);
   } else if (MQTT5 && type === Type.AUTH) {
@@ -139,7 +143,15 @@ export function onPublish(s: Session, topic: string, payload: Payload | undefine
       q2[s._q2next] = id;
       s._q2next = (s._q2next + 1) % q2.length;
     }
-    if (qos) send(s, encodeAck(s._tx, qos === 1 ? Type.PUBACK : Type.PUBREC, id));
+    if (qos) {
+      // PUBACK or PUBREC: encodeAck's four-byte form (codec/writer.ts) written out, here, for PUBREL in pump and
+      // for PUBCOMP: on the board a function costs RAM for good (the transmit buffer holds at least 8 bytes)
+      s._tx[0] = (qos === 1 ? Type.PUBACK : Type.PUBREC) << 4;
+      s._tx[1] = 2;
+      s._tx[2] = id >> 8;
+      s._tx[3] = id & 255;
+      send(s, 4);
+    }
     // the only 'message' listener, run now as flush would run it (what its calls queue runs at the flush below)
     if (run) {
       s._flushing = 1;

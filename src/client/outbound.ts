@@ -1,6 +1,6 @@
 import { Err, Type } from '../codec/constants';
 import { fromBytes, toBytes } from '../codec/strings';
-import { Bytes, encodeAck, encodePublish, putHeader } from '../codec/writer';
+import { Bytes, encodePublish, putHeader } from '../codec/writer';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { emit, flush, refuse } from './events';
 import { Done, Stage, remove, store } from './outbox';
@@ -221,7 +221,13 @@ export function pump(s: Session): void {
       // Never run more than one transmit buffer ahead of the socket: Espruino buffers writes without limit.
       if (s._unflushed && s._unflushed + n > s._tx.length) break;
       if (stage === Stage.RELEASE) {
-        send(s, encodeAck(s._tx, Type.PUBREL, box._id[k])); // in the order of the PUBRECs [MQTT-4.6.0-4]
+        // in the order of the PUBRECs [MQTT-4.6.0-4]; its flags 0010 [MQTT-3.6.1-1] (encodeAck written out, as in
+        // inbound.ts)
+        s._tx[0] = (Type.PUBREL << 4) | 2;
+        s._tx[1] = 2;
+        s._tx[2] = box._id[k] >> 8;
+        s._tx[3] = box._id[k] & 255;
+        send(s, 4);
         box._stage[k] = Stage.RELEASED;
         if (k === box._next) box._next = k + 1;
         inflight++;
