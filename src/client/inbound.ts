@@ -120,7 +120,7 @@ export function onPublish(s: Session, topic: string, payload: Payload | undefine
         // same shortage (a payload that fits the receive buffer and still finds no room is not passing), and
         // would drop what else was in flight.
         err = mqttError(Err.NO_MEMORY);
-        err.size = p ? p.end - p.start : 0;
+        if (p) err.size = p.end - p.start; // (from the string path: not known)
       } else {
         msg = { topic: typeof BYTE_STRINGS !== 'undefined' ? topic : fromBytes(topic), payload: payload, qos: qos, retain: (first & 1) !== 0, dup: (first & 8) !== 0, messageId: id };
         if (MQTT5 && p && p.props) msg.properties = p.props;

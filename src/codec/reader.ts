@@ -199,8 +199,8 @@ function finish(r: ReaderState): boolean {
 // a running function is a block, and the application's listeners run inside onPacket.
 function push(this: ReaderState, input: string | Uint8Array | null): void {
   const r = this;
-  if (!input) {
-    // the end of the stream: a push interrupted by it stops (see the loop below)
+  if (input == null) {
+    // the end of the stream: a push interrupted by it stops (see the loop below); an empty chunk is none
     r._gen++;
     r._state = State.HEAD;
     return;
@@ -257,7 +257,8 @@ function push(this: ReaderState, input: string | Uint8Array | null): void {
   const n = chunk.length;
   r._at = i;
   // (the usual packets by quick(), the rest by next(); 5.0 always by next())
-  while (r._at < n && ((!(MQTT5 && r._v5) && (KEEP_HOT_CALLS ? /*#__NOINLINE__*/ quick(r, chunk, n) : quick(r, chunk, n))) || next(r, chunk, n)) && gen === r._gen) r._onPacket(r._ctx, r._p);
+  // (gen first: after a reset not a byte more is read, into the fresh stream's state)
+  while (gen === r._gen && r._at < n && ((!(MQTT5 && r._v5) && (KEEP_HOT_CALLS ? /*#__NOINLINE__*/ quick(r, chunk, n) : quick(r, chunk, n))) || next(r, chunk, n))) r._onPacket(r._ctx, r._p);
   r._p.buf = r._buf; // the chunk a PUBLISH was read in (quick) is not kept past this call
 }
 

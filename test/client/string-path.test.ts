@@ -119,9 +119,95 @@ describe('packets in a byte-string chunk, on a host and in the board bundle', ()
     for (const [chunks, expected] of cases) expect(same(chunks)).toMatchObject(expected);
   });
 
+  it('reads a chunk longer than 512 bytes in pieces, a packet across two pieces by the general path', () => {
+    const long = (t: string, n: number) => bytes([0x30, 0x7f, 0, 3], t, 'y'.repeat(n)); // 129 bytes with n = 122
+    // four messages and a PUBACK (520 bytes): the fourth lies across bytes 512
+    const a = same([[...long('a/b', 122), ...long('a/c', 122), ...long('a/d', 122), ...long('a/e', 122), 0x40, 2, 0, 1]], 512);
+    expect(a.seen.map((m) => (m as string[])[1])).toEqual(['a/b', 'a/c', 'a/d', 'a/e']);
+    expect(a.queued).toBe(2);
+    // a header's first byte the last of the first piece, its length the first of the second
+    const b = same([[...long('a/b', 122), ...long('a/c', 122), ...long('a/d', 122), 0x30, 122, 0, 3, ...bytes('a/e', 'z'.repeat(117)), 0x30, 5, 0, 3, ...bytes('a/f')]], 512);
+    expect(b.seen.map((m) => (m as string[])[1])).toEqual(['a/b', 'a/c', 'a/d', 'a/e', 'a/f']);
+    // ended by a listener in the first piece: nothing of the second is read
+    const c = same([[...bytes([0x30, 8, 0, 3], 'a/b', 'END'), ...long('a/c', 122), ...long('a/d', 122), ...long('a/e', 122), ...long('a/f', 122)]], 512);
+    expect(c.seen.length).toBe(1);
+  });
+
+  it('a remaining length of 127 and then of 128 (two bytes) in one chunk', () => {
+    const a = same([bytes([0x30, 0x7f, 0, 3], 'a/b', 'y'.repeat(122), [0x30, 0x80, 1, 0, 3], 'a/c', 'y'.repeat(123))], 512);
+    expect(a.seen.length).toBe(2);
+  });
+
+  it('a QoS 2 message resent before its PUBREL is not delivered twice; after it, it is new', () => {
+    const q2 = bytes([0x34, 8, 0, 3], 'a/b', [0, 9], 'x');
+    const a = same([q2, [0x3c, ...q2.slice(1)], [0x62, 2, 0, 9], q2]);
+    expect(a.seen.length).toBe(2);
+    expect(a.sent).toEqual(['pubrec:9', 'pubrec:9', 'pubcomp:9', 'pubrec:9']);
+  });
+
+  it('the receive buffer at its least (8 bytes)', () => {
+    expect(same([bytes([0x30, 8, 0, 3], 'a/b', 'hi!')], 8).seen.length).toBe(1);
+    expect(same([bytes([0x30, 9, 0, 3], 'a/b', 'hi!!')], 8).drops).toEqual(['20 a/b']);
+  });
+
   it('a message as long as the receive buffer is read, one byte longer is dropped, as by the general path', () => {
     expect(same([bytes([0x30, 24, 0, 3], 'a/b', 'x'.repeat(19))]).seen.length).toBe(1);
     expect(same([bytes([0x30, 25, 0, 3], 'a/b', 'x'.repeat(20))]).drops).toEqual(['20 a/b']);
+  });
+
+  it('a PUBLISH before the CONNACK closes the connection, as by the general path', () => {
+    for (const board of [false, true]) {
+      const seen = [false, true].map((strings) => {
+        const t = board ? boardSetup({ rxBuffer: 24 }) : setup({ rxBuffer: 24 });
+        t.clock.advance(0);
+        const link = t.mock.last();
+        link.open();
+        const c = bytes([0x30, 5, 0, 3], 'a/b');
+        link.receiveBytes(strings ? Buffer.from(c).toString('latin1') : new Uint8Array(c));
+        return [t.errors(), link.ended];
+      });
+      expect(seen[1]).toEqual(seen[0]);
+      expect(seen[0][1]).toBe(true);
+    }
+  });
+
+  it('a 5.0 client never takes the string path: its PUBLISH has properties', () => {
+    const t = setup({ protocolVersion: 5 });
+    t.online();
+    const got: string[] = [];
+    t.client.on('message', (topic: string, payload: Uint8Array) => got.push(`${topic}=${Buffer.from(payload).toString('hex')}`));
+    t.mock.last().receiveBytes(Buffer.from(bytes([0x30, 8, 0, 3], 'a/b', [0], 'hi')).toString('latin1'));
+    expect(got).toEqual(['a/b=6869']);
+  });
+
+  it('agrees with the general path on any stream of packets, good and broken, cut into chunks anywhere', () => {
+    const pool = [
+      bytes([0x30, 5, 0, 3], 'a/b'),
+      bytes([0x30, 8, 0, 3], 'a/b', 'END'),
+      bytes([0x30, 10, 0, 3], 'a/b', 'AGAIN'),
+      bytes([0x32, 8, 0, 3], 'a/c', [0, 9], 'x'),
+      bytes([0x34, 8, 0, 3], 'a/d', [0, 8], 'x'),
+      bytes([0x30, 0x80, 1, 0, 3], 'a/e', 'y'.repeat(123)),
+      bytes([0x40, 2, 0, 1]),
+      bytes([0x40, 2, 0, 2]),
+      bytes([0x50, 2, 0, 3]),
+      bytes([0x62, 2, 0, 8]),
+      bytes([0xd0, 0]),
+    ];
+    const packet = fc.tuple(fc.nat(pool.length - 1), fc.option(fc.tuple(fc.nat(), fc.nat(255)), { freq: 4 })).map(([k, change]) => {
+      const c = pool[k].slice();
+      if (change) c[change[0] % c.length] = change[1];
+      return c;
+    });
+    fc.assert(
+      fc.property(fc.array(packet, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 4 }), fc.nat(2), (packets, cuts, rx) => {
+        const all = packets.flat();
+        const at = [...new Set(cuts.map((c) => c % all.length))].sort((x, y) => x - y);
+        const chunks = [0, ...at].map((from, i, list) => all.slice(from, i + 1 < list.length ? list[i + 1] : all.length)).filter((c) => c.length);
+        same(chunks, [16, 140, 512][rx]);
+      }),
+      { numRuns: 1500 },
+    );
   });
 
   it('agrees with the general path on any PUBLISH or acknowledgement with one byte changed or cut, alone or between others', () => {

@@ -88,6 +88,36 @@ describe('the reader across chunk boundaries', () => {
     );
   });
 
+  it('reads not a byte more of a chunk once a callback ends the stream (push(null)): what follows starts a new one', () => {
+    const types: number[] = [];
+    const errors: number[] = [];
+    const reader = createReader(
+      64,
+      (_, p) => {
+        types.push(p.type);
+        if (types.length === 1) reader.push(null);
+      },
+      (_, e) => errors.push(e),
+    );
+    // a PUBLISH, then the start of what would be a malformed packet (type 0) on the old stream
+    reader.push(new Uint8Array([0x30, 5, 0, 1, 0x61, 0x00, 0x00, 0x30]));
+    reader.push(new Uint8Array([0xd0, 0])); // a PINGRESP, the new stream's first packet
+    expect(errors).toEqual([]);
+    expect(types).toEqual([3, 13]);
+  });
+
+  it('an empty chunk is no end of the stream: a packet split around one is read whole', () => {
+    for (const empty of ['', new Uint8Array(0)]) {
+      const types: number[] = [];
+      const errors: number[] = [];
+      const reader = createReader(64, (_, p) => types.push(p.type), (_, e) => errors.push(e));
+      reader.push(new Uint8Array([0x30, 5, 0, 3]));
+      reader.push(empty);
+      reader.push('a/b');
+      expect([types, errors]).toEqual([[3], []]);
+    }
+  });
+
   it('keeps no chunk once push returns: a PUBLISH read in place lends its chunk only to onPacket', () => {
     let seen: Uint8Array | undefined;
     const reader = createReader(64, (_, p) => (seen = p.buf), () => {});
