@@ -209,7 +209,7 @@ export function pump(s: Session): void {
         inflight++;
         continue;
       }
-      if (stage === Stage.QUEUED) sendRequests(s, k);
+      if (stage === Stage.QUEUED && s._reqs[0]) sendRequests(s, k); // (its own test first: a call costs more)
       if (stage === Stage.QUEUED && qos && inflight >= s._window) break;
       // 5.0: one whose Message Expiry Interval passed while it waited (never one sent before: the server may
       // hold it) is dropped, not written (v5.ts)
