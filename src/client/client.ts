@@ -10,7 +10,7 @@ import { checkOptions } from './options';
 import { Done, createOutbox } from './outbox';
 import { payloadBytes, publish, queued } from './outbound';
 import { arm, end, lose, reconnect } from './session';
-import { Session, State, Wake } from './state';
+import { Opt, Session, State, Wake } from './state';
 import { SubscribeOptions, subscribe, unsubscribe } from './subscriptions';
 import { copyProps } from './v5';
 
@@ -204,7 +204,6 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     _flushing: 0,
     _inDrop: 0,
     _pumping: 0,
-    _repump: 0,
     _window: o.window || 8,
     _unflushed: 0,
     _unflushedSince: 0,
@@ -233,17 +232,14 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     queued: queued,
     _transport: transport,
     _connectTimeout: o.connectTimeout || 30000,
-    _retry: +(o.reconnect !== false),
+    _opts: (o.reconnect !== false ? Opt.RETRY : 0) | (o.overflow === 'reject-new' ? Opt.REJECT_NEW : 0) | (o.offlineQos0 === 'drop' ? Opt.DROP_OFFLINE : 0) | (fields.clean ? Opt.CLEAN : 0),
     _rmin: backoff.min || 1000,
     _rmax: backoff.max || 60000,
     _rfactor: backoff.factor || 2,
     _jitter: backoff.jitter != null ? backoff.jitter : 0.5,
-    _rejectNew: +(o.overflow === 'reject-new'),
-    _dropOffline: +(o.offlineQos0 === 'drop'),
     _maxRequests: o.pendingRequests || 8,
     _servers: servers,
     _keepalive: fields.keepalive,
-    _clean: +fields.clean,
     _server: 0,
     _attempt: 0,
     _tried: 0,

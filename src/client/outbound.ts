@@ -5,7 +5,7 @@ import { ClientErr, MqttError, mqttError } from './errors';
 import { emit, flush, refuse } from './events';
 import { Done, Stage, remove, store } from './outbox';
 import { finish } from './session';
-import { State, Session } from './state';
+import { Opt, State, Session } from './state';
 import { sendRequests } from './subscriptions';
 import { bye, expire, topicAliasOut } from './v5';
 import { PublishOptions } from './client';
@@ -60,7 +60,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
     const why = props && props.topicAlias ? Err.BAD_PROPERTY : qos > s._maxQos! ? ClientErr.QOS_NOT_SUPPORTED : retain && !s._retainOk ? ClientErr.RETAIN_NOT_SUPPORTED : n > s._maxPacket! ? ClientErr.PACKET_TOO_LARGE : 0;
     if (why) return refuse(s, why, done);
   }
-  if (!qos && s._state !== State.CONNECTED && s._dropOffline) {
+  if (!qos && s._state !== State.CONNECTED && s._opts & Opt.DROP_OFFLINE) {
     emit(s, done, dropped(s, ClientErr.OFFLINE, -1, t, 0));
     s._wantRoom = n; // 'drain' once connected again
     flush(s);
@@ -80,7 +80,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   // new one (reject-new, and always for a publish from a drop report: see flush in events.ts).
   // (the room test of outbox.ts, written out)
   let fits: boolean;
-  for (let k = box._head; !(fits = (box._end < box._slots || box._head > 0) && box._cap - box._used >= n) && !s._rejectNew && !s._inDrop && k < box._end; ) {
+  for (let k = box._head; !(fits = (box._end < box._slots || box._head > 0) && box._cap - box._used >= n) && !(s._opts & Opt.REJECT_NEW) && !s._inDrop && k < box._end; ) {
     // never one in flight, nor one sent before (DUP set: the broker may hold it, and its id)
     if (box._stage[k] !== Stage.QUEUED || box._bytes[box._at[k]] & 8) {
       k++;
@@ -193,12 +193,11 @@ export function pump(s: Session): void {
   if (box._next === box._end && !s._reqs[0] && !s._wantRoom && !s._ending) return;
   const cap = box._cap;
   if (s._pumping) {
-    s._repump = 1;
+    s._pumping = 2; // (called again from within: one more pass)
     return;
   }
-  s._pumping = 1;
   do {
-    s._repump = 0;
+    s._pumping = 1;
     let k = box._next;
     let inflight = k - box._head; // all in flight below _next (outbox.ts)
     for (; k < box._end && s._link && s._state === State.CONNECTED; k++) {
@@ -253,7 +252,7 @@ export function pump(s: Session): void {
       }
     }
     if (k === box._end && s._link && s._state === State.CONNECTED) sendRequests(s, k);
-  } while (s._repump);
+  } while (s._pumping === 2);
   s._pumping = 0;
   // room for the message refused (the room test of outbox.ts, written out)
   if (s._wantRoom && (box._end < box._slots || box._head > 0) && box._cap - box._used >= s._wantRoom && s._state !== State.ENDED && !s._ending) {

@@ -7,7 +7,7 @@ import { ClientErr, mqttError } from './errors';
 import { emit, flush } from './events';
 import { Stage, remove } from './outbox';
 import { dropped, pump, send } from './outbound';
-import { Events, Session, State, Wake } from './state';
+import { Events, Opt, Session, State, Wake } from './state';
 import { renew } from './subscriptions';
 import { EndOptions } from './client';
 import { bye, connack5, farewell, goodbye, unsendable } from './v5';
@@ -146,7 +146,7 @@ export function lose(s: Session, code: number, detail?: string, longWait?: boole
   } else {
     s._server = (s._server + 1) % s._servers.length; // failover: the next server
   }
-  if (s._ending || !s._retry) return finish(s);
+  if (s._ending || !(s._opts & Opt.RETRY)) return finish(s);
   // Failover in rounds: a failed attempt moves on to the next server at once while the list has one not
   // tried since the last backoff, so a lost cluster member costs a refused connection, not a wait (npm run
   // fleet); the backoff is between rounds. After losing a connection, the same server comes first. A refusal
@@ -194,7 +194,7 @@ export function onConnack(s: Session, p: Packet): void {
 //   waited), unless only its PUBREL is left, is dropped, reported with its reason (v5.ts unsendable).
 function beginSession(s: Session, present: boolean): boolean {
   const box = s._box;
-  if (present && s._clean) {
+  if (present && s._opts & Opt.CLEAN) {
     emit(s, 'error', mqttError(ClientErr.SESSION_PRESENT));
     present = false;
   }
@@ -204,7 +204,7 @@ function beginSession(s: Session, present: boolean): boolean {
     // (one in flight too, unless only its PUBREL is left: the server may have changed its limits)
     // (expiry only for one the server cannot hold: not sent before under a session it kept)
     const refused = MQTT5 && s._v5 && (!present || stage === Stage.QUEUED || stage === Stage.SENT) ? unsendable(s, k, present && (stage === Stage.SENT || !!(box._bytes[box._at[k]] & 8))) : 0;
-    if ((s._dropOffline && !box._qos[k]) || (MQTT5 && refused)) {
+    if ((s._opts & Opt.DROP_OFFLINE && !box._qos[k]) || (MQTT5 && refused)) {
       const done = box._done[k];
       const err = dropped(s, MQTT5 && refused ? refused : ClientErr.OFFLINE, k);
       k = remove(box, k) - 1;
@@ -231,10 +231,10 @@ function beginSession(s: Session, present: boolean): boolean {
 export function reconnect(this: Session): void {
   const s = this;
   if (s._state === State.ENDED || s._ending) return;
-  const retry = s._retry;
-  s._retry = 1; // asked for, even where automatic reconnection is off
+  const opts = s._opts;
+  s._opts |= Opt.RETRY; // asked for, even where automatic reconnection is off
   lose(s, 0);
-  s._retry = retry;
+  s._opts = opts;
   s._attempt = s._tried = 0;
   if (!(s._wake === Wake.OPEN && s._timer != null)) arm(s, 0, Wake.RETRY);
   flush(s);

@@ -48,11 +48,19 @@ export interface Request {
   _props?: Properties | null; // 5.0: its properties
 }
 
+// Session._opts: reconnect at all; overflow 'reject-new'; offlineQos0 'drop'; Clean Session (5.0: Clean Start).
+export const enum Opt {
+  RETRY = 1,
+  REJECT_NEW = 2,
+  DROP_OFFLINE = 4,
+  CLEAN = 8,
+}
+
 export interface Session extends Client {
   _clock: Clock;
   _transport: Transport;
   _connectTimeout: number;
-  _retry: number; // reconnect at all
+  _opts: number; // the options that are yes or no, as Opt bits: one number, one block on the board (four fields, four)
   _rmin: number;
   _rmax: number;
   _rfactor: number;
@@ -60,15 +68,12 @@ export interface Session extends Client {
   _tx: Uint8Array;
   _box: Outbox;
   _window: number;
-  _rejectNew: number;
-  _dropOffline: number;
   _maxRequests: number;
   _q2?: Uint16Array; // a ring of inbound QoS 2 packet ids, made by the first QoS 2 message; 0 is never an id
   _q2size: number;
   _q2next: number;
   _servers: Endpoint[];
   _keepalive: number; // seconds, as the CONNECT says
-  _clean: number; // Clean Session (5.0: Clean Start)
   _connect?: string; // the CONNECT's bytes, encoded once, or else:
   _fields?: ConnectFields; // its fields, encoded again for each connection (client.ts)
   _willFor?: () => Bytes; // the will's payload, made for each connection
@@ -99,8 +104,7 @@ export interface Session extends Client {
   _unflushed: number; // bytes written since the socket last drained
   _unflushedSince: number; // when the oldest of them was written
   _lastId: number;
-  _pumping: number;
-  _repump: number;
+  _pumping: number; // 0, 1 in pump, 2 in pump and called again meanwhile (one more pass)
   // MQTT 5.0 (the v5 builds only; set by createClient, then by each CONNACK: v5.ts)
   _v5?: boolean;
   _userWindow?: number; // the window asked for; the server's Receive Maximum may lower it

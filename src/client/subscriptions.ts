@@ -8,7 +8,7 @@ import { emit, flush, refuse } from './events';
 import { Done } from './outbox';
 import { nextId, send } from './outbound';
 import { lose } from './session';
-import { Request, Session, State } from './state';
+import { Opt, Request, Session, State } from './state';
 import { matchTopic } from './topics';
 import { copyProps, reasonError, unavailable, unsubscribed } from './v5';
 import { Properties } from '../codec/properties';
@@ -71,7 +71,7 @@ export function unsubscribe(this: Session, filter: string | string[], done?: Don
   if (typeof fs === 'number') return refuse(s, fs, done);
   const un = MQTT5 ? encodeRequest(s, 1, { _filters: fs, _qos: null }) : encodeSubscribe(s._tx, 1, fs, null);
   if (un < 0) return refuse(s, MQTT5 && un === -ClientErr.PACKET_TOO_LARGE ? ClientErr.PACKET_TOO_LARGE : Err.BUFFER_TOO_SHORT, done);
-  if (s._state !== State.CONNECTED && s._clean) {
+  if (s._state !== State.CONNECTED && s._opts & Opt.CLEAN) {
     // Offline with a clean session the broker will have nothing of ours: no UNSUBSCRIBE to send, and a
     // SUBSCRIBE for these filters still waiting to go must not go.
     forget(s, fs);
