@@ -202,7 +202,6 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     _tx: tx,
     _queue: [],
     _flushing: 0,
-    _inDrop: 0,
     _pumping: 0,
     _window: o.window || 8,
     _unflushed: 0,

@@ -33,7 +33,7 @@ export function flush(s: Session): void {
       const l = one ? null : s._listeners[what as string];
       // A publish from a drop report (or from a given-up message's callback) never gives up another
       // message to make room: a report that evicts the next report would never end.
-      s._inDrop = +(what === 'drop' || !!(one && a && a._gone));
+      s._flushing = what === 'drop' || (one && a && a._gone) ? 2 : 1;
       // The listeners as they were when the event ran: a copy when there are several (a listener that removes
       // itself, there being no once() on Espruino, must not make the next miss it); one, the usual case, is
       // called alone, as a callback is, without a copy, and one it adds waits for the next event.
@@ -53,7 +53,6 @@ export function flush(s: Session): void {
       }
     }
   } while ((q = s._queue)[0]);
-  s._inDrop = 0;
   s._flushing = 0;
 }
 

@@ -80,7 +80,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   // new one (reject-new, and always for a publish from a drop report: see flush in events.ts).
   // (the room test of outbox.ts, written out)
   let fits: boolean;
-  for (let k = box._head; !(fits = (box._end < box._slots || box._head > 0) && box._cap - box._used >= n) && !(s._opts & Opt.REJECT_NEW) && !s._inDrop && k < box._end; ) {
+  for (let k = box._head; !(fits = (box._end < box._slots || box._head > 0) && box._cap - box._used >= n) && !(s._opts & Opt.REJECT_NEW) && s._flushing !== 2 && k < box._end; ) {
     // never one in flight, nor one sent before (DUP set: the broker may hold it, and its id)
     if (box._stage[k] !== Stage.QUEUED || box._bytes[box._at[k]] & 8) {
       k++;
@@ -93,7 +93,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   }
   if (!fits) {
     s._wantRoom = n;
-    if (s._inDrop) return refuse(s, ClientErr.OUTBOX_FULL, done);
+    if (s._flushing === 2) return refuse(s, ClientErr.OUTBOX_FULL, done);
     emit(s, done, dropped(s, ClientErr.OUTBOX_FULL, -1, t, qos));
     flush(s);
     return false;

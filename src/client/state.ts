@@ -81,8 +81,9 @@ export interface Session extends Client {
   _listeners: { [event: string]: ((a?: unknown, b?: unknown, c?: unknown) => void)[] };
   // events and callbacks waiting to run, four entries each: an event name or a function, then its arguments
   _queue: unknown[];
+  // 0; 1 while listeners run (flush, or a message's only listener); 2 while a drop report or a given-up
+  // message's callback runs: a publish from it then never gives up another message to make room
   _flushing: number;
-  _inDrop: number; // a drop report or a given-up message's callback is running
   _subs: Subscription[];
   _reqs: Request[];
   _seq: number; // the order of the application's publishes and requests
