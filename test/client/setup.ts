@@ -1,7 +1,8 @@
 // A client over a mock transport and a fake clock, with every event it emits recorded.
+import { afterEach, beforeEach, describe } from 'vitest';
 import { createClient, type Client, type Options } from '../../src/client/client';
 import { fakeClock } from '../helpers/clock';
-import { mockTransport, type MockLink } from '../helpers/mock-transport';
+import { chunks, mockTransport, type MockLink } from '../helpers/mock-transport';
 
 export interface Recorded {
   event: string;
@@ -30,3 +31,19 @@ export function setup(opts: Partial<Options> = {}) {
 
 export type Setup = ReturnType<typeof setup>;
 export type { Client };
+
+// Runs a suite twice: the broker's packets as Uint8Array chunks (Node's sockets) and as byte strings, one
+// character a byte (Espruino's: the reader's string path).
+export function forEachChunkKind(suite: () => void): void {
+  for (const strings of [false, true]) {
+    describe(strings ? 'byte-string chunks' : 'Uint8Array chunks', () => {
+      beforeEach(() => {
+        chunks.strings = strings;
+      });
+      afterEach(() => {
+        chunks.strings = false;
+      });
+      suite();
+    });
+  }
+}
