@@ -18,17 +18,8 @@ import { refusedAck, serverDisconnect, topicAliasIn } from './v5';
 export function onPacket(s: Session, p: Packet): void {
   const type = p.type;
   if (type === Type.PUBLISH) {
-    // (its fields as the reader's string path gives them; the payload copied out of the receive buffer, or
-    // of the chunk (quick), now: the buffer is the reader's again once this returns)
-    const body = p.buf.subarray(p.start, p.end);
-    onPublish(
-      s,
-      p.topic,
-      (p.error ? '' : typeof BYTE_STRINGS !== 'undefined' || typeof E !== 'undefined' ? E.toString(body) : typeof Buffer !== 'undefined' ? Buffer.from(body) : body.slice()) as string,
-      0x30 | (p.qos << 1) | (p.dup ? 8 : 0) | (p.retain ? 1 : 0),
-      p.id,
-      p,
-    );
+    // (its fields as the reader's string path gives them; the payload is copied out by onPublish, if needed)
+    onPublish(s, p.topic, null, 0x30 | (p.qos << 1) | (p.dup ? 8 : 0) | (p.retain ? 1 : 0), p.id, p);
     return;
   }
   s._lastHeard = s._clock.now();
@@ -87,12 +78,12 @@ export function onPacket(s: Session, p: Packet): void {
   if (s._queue[0]) flush(s);
 }
 
-// An inbound PUBLISH: its topic and payload as bytes (on the board byte strings; on a host the payload of a
-// buffer read is a copy already, Buffer or Uint8Array, and a string's is made one here), the fixed header's
-// first byte and its packet id; p: the packet, when it came through onPacket (a payload too large for the
-// receive buffer, 5.0 properties), none from the reader's string path. (One function for both, and the
+// An inbound PUBLISH: its topic as bytes, the fixed header's first byte and its packet id; from the reader's
+// string path its payload as a byte string (on a host made a Buffer here), or p, the packet, when it came
+// through onPacket (its payload in p.buf, copied here when it is delivered; a payload too large for the
+// receive buffer; 5.0 properties). (One function for both, and the
 // usual message in as few steps as it takes: on the board each costs about a microsecond.)
-export function onPublish(s: Session, topic: string, payload: Payload | undefined, first: number, id: number, p?: Packet): void {
+export function onPublish(s: Session, topic: string, payload: Payload | undefined | null, first: number, id: number, p?: Packet): void {
   const qos = (first >> 1) & 3;
   s._lastHeard = s._clock.now();
   s._pingAt = -1; // any packet proves the broker alive
@@ -113,7 +104,13 @@ export function onPublish(s: Session, topic: string, payload: Payload | undefine
       err = mqttError(p.error);
       err.size = p.length;
     } else if (fresh) {
-      if (payload === undefined) {
+      if (p) {
+        // Espruino: a byte string; Node: a Buffer; elsewhere a Uint8Array copy (the buffer, or the chunk a
+        // PUBLISH was read in, is the reader's again once this returns)
+        const body = p.buf.subarray(p.start, p.end);
+        payload = typeof BYTE_STRINGS !== 'undefined' || typeof E !== 'undefined' ? E.toString(body) : typeof Buffer !== 'undefined' ? Buffer.from(body) : body.slice();
+      }
+      if (payload == null) {
         // E.toString gives undefined when the board has no room: report it, never hand a handler `undefined`.
         // The message is still acknowledged: the client elects not to process it [MQTT-4.5.0-2]. Closing the
         // connection instead, as for a transient error [MQTT-4.8.0-2], would have the broker resend it into the

@@ -82,7 +82,7 @@ export const MIN_READ_BUFFER = 8;
 // stream goes once to onError and the reader ignores input until reset(), since after a protocol
 // violation the connection must close [MQTT-4.8.0-1]. Both callbacks get `ctx` first, as a plain call
 // (on the board cheaper than call() with it as this, and the client's own lose() serves as onError).
-// v5: the stream is MQTT 5.0. onPublish (3.1.1): a PUBLISH alone in a byte-string chunk goes there instead.
+// v5: the stream is MQTT 5.0. onPublish (3.1.1): a PUBLISH read by the string path (push) goes there instead.
 export function createReader<C>(
   size: number,
   onPacket: (ctx: C, p: Packet) => void,
