@@ -1,5 +1,5 @@
 import { Err, Type } from '../codec/constants';
-import { fromBytes, toBytes } from '../codec/strings';
+import { fromBytes, toBytes, topicError, validTopic } from '../codec/strings';
 import { Bytes, encodePublish, putHeader } from '../codec/writer';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { emit, flush, refuse } from './events';
@@ -48,14 +48,26 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   // Available, Maximum Packet Size (3.2.2.3.4-6 of 5.0); the client assigns topic aliases itself (v5.ts)
   const props = MQTT5 && s._v5 ? (opts && opts.properties) || null : undefined;
   const retain = !!(opts && opts.retain);
-  // (calls in the library, not closures made on every publish: KEEP_HOT_CALLS)
-  const n =
-    MQTT5 && s._v5
-      ? encodePublish(s._tx, t, p, qos, retain, false, id, props)
-      : KEEP_HOT_CALLS
-        ? /*#__NOINLINE__*/ encodePublish(s._tx, t, p, qos, retain, false, id)
-        : encodePublish(s._tx, t, p, qos, retain, false, id);
-  if (n < 0) return refuse(s, -n, done);
+  // What is written and stored: the transmit buffer's first n bytes, or on the board the usual PUBLISH as a
+  // byte string of n bytes. That one is a topic found valid (validTopic, strings.ts), a text payload, a
+  // one-byte remaining length, and a packet that fits the transmit buffer, so it passes every check of
+  // encodePublish (the QoS and id were checked above); made by concatenation it costs a fifth of the
+  // encoding, and the socket takes it without a copy into a string (transport.ts). Its layout is
+  // encodePublish's: fixed header, topic with its length, the packet id at QoS 1/2, the payload.
+  let src: Bytes = s._tx;
+  let n: number;
+  if (typeof BYTE_STRINGS !== 'undefined' && !(MQTT5 && s._v5) && typeof p === 'string' && (n = (qos ? 6 : 4) + t.length + p.length) < 130 && n <= s._tx.length && (t === validTopic || !topicError(t))) {
+    src = String.fromCharCode((Type.PUBLISH << 4) | (qos << 1) | (retain ? 1 : 0), n - 2, 0, t.length) + t + (qos ? String.fromCharCode(id >> 8, id & 255) + p : p);
+  } else {
+    // (calls in the library, not closures made on every publish: KEEP_HOT_CALLS)
+    n =
+      MQTT5 && s._v5
+        ? encodePublish(s._tx, t, p, qos, retain, false, id, props)
+        : KEEP_HOT_CALLS
+          ? /*#__NOINLINE__*/ encodePublish(s._tx, t, p, qos, retain, false, id)
+          : encodePublish(s._tx, t, p, qos, retain, false, id);
+    if (n < 0) return refuse(s, -n, done);
+  }
   if (MQTT5 && s._v5) {
     const why = props && props.topicAlias ? Err.BAD_PROPERTY : qos > s._maxQos! ? ClientErr.QOS_NOT_SUPPORTED : retain && !s._retainOk ? ClientErr.RETAIN_NOT_SUPPORTED : n > s._maxPacket! ? ClientErr.PACKET_TOO_LARGE : 0;
     if (why) return refuse(s, why, done);
@@ -71,7 +83,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   // would do after storing it). Requests go out at once when nothing waits (sendNow in subscriptions.ts).
   // (nothing unwritten, the usual case, needs no look at the buffer's length: the message fit it)
   if (!qos && s._state === State.CONNECTED && box._head === box._end && (!s._unflushed || s._unflushed + n <= s._tx.length)) {
-    send(s, MQTT5 && s._aliasMax ? withAlias(s, t, p, qos, retain, id, props!, n) : n);
+    send(s, MQTT5 && s._aliasMax ? withAlias(s, t, p, qos, retain, id, props!, n) : n, src);
     if (done) emit(s, done);
     if (s._queue[0]) flush(s);
     return true;
@@ -99,8 +111,8 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
     return false;
   }
   s._seq = (s._seq + 1) | 0;
-  if (KEEP_HOT_CALLS) /*#__NOINLINE__*/ store(box, s._tx, n, id, qos, s._seq, done);
-  else store(box, s._tx, n, id, qos, s._seq, done);
+  if (KEEP_HOT_CALLS) /*#__NOINLINE__*/ store(box, src, n, id, qos, s._seq, done);
+  else store(box, src, n, id, qos, s._seq, done);
   const k = box._end - 1;
   // 5.0: when it expires, by the client's clock
   if (MQTT5 && box._exp) box._exp[k] = props && props.messageExpiryInterval != null ? s._clock.now() + 1000 * (props.messageExpiryInterval as number) : 0;
@@ -108,7 +120,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   // made before it), the window open and the socket keeping up: written now from the transmit buffer, as pump
   // would write it from the outbox; otherwise pump decides.
   if (qos && k === box._next && k - box._head < s._window && s._state === State.CONNECTED && (!s._unflushed || s._unflushed + n <= s._tx.length)) {
-    send(s, MQTT5 && s._aliasMax ? withAlias(s, t, p, qos, retain, id, props!, n) : n);
+    send(s, MQTT5 && s._aliasMax ? withAlias(s, t, p, qos, retain, id, props!, n) : n, src);
     box._stage[k] = Stage.SENT;
     box._next = k + 1;
   } else pump(s);
@@ -154,12 +166,12 @@ export function dropped(s: Session, code: number, k: number, topic?: string, qos
   return err;
 }
 
-// Writes the first n bytes of the transmit buffer, and counts them as written and not yet taken by the
-// socket. (pump counts what it writes from the outbox the same way, in place: a function of its own for
-// those four lines cost the board 6 blocks, and a call on every message)
-export function send(s: Session, n: number): void {
+// Writes the first n bytes of the transmit buffer, or a publish's byte string of n bytes (src), and counts
+// them as written and not yet taken by the socket. (pump counts what it writes from the outbox the same way,
+// in place: a function of its own for those four lines cost the board 6 blocks, and a call on every message)
+export function send(s: Session, n: number, src?: Bytes): void {
   if (!s._link || n < 0) return;
-  s._link.write(s._tx, 0, n);
+  s._link.write(src || s._tx, 0, n);
   const now = s._clock.now();
   if (!s._unflushed) s._unflushedSince = now;
   s._lastSent = now;

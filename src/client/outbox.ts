@@ -72,15 +72,17 @@ export function createOutbox(capacity: number, slots: number): Outbox {
 // used (publish, twice, and pump in outbound.ts: keep the three the same): on the board a function costs
 // RAM for good, and the call costs more than the test.
 
-// Stores n bytes of src as the newest message; the caller has made sure there is room.
-export function store(box: Outbox, src: Uint8Array, n: number, id: number, qos: number, seq: number, done: Done | undefined): void {
+// Stores n bytes of src as the newest message; the caller has made sure there is room. On the board src may
+// be a byte string of n bytes (the usual PUBLISH, outbound.ts): set() takes a string's bytes (strings.ts).
+export function store(box: Outbox, src: Uint8Array | string, n: number, id: number, qos: number, seq: number, done: Done | undefined): void {
   const h = box._head;
   let k = box._end;
   let at = 0;
+  const str = typeof BYTE_STRINGS !== 'undefined' && typeof src === 'string';
   if (h === k) {
     // none held (one message at a time, the usual case): at the start, in one piece
     box._head = box._next = k = 0;
-    box._bytes.set(src.subarray(0, n), 0);
+    box._bytes.set(str ? (src as unknown as Uint8Array) : (src as Uint8Array).subarray(0, n), 0);
   } else {
     const cap = box._cap;
     if (k === box._slots) {
@@ -95,8 +97,9 @@ export function store(box: Outbox, src: Uint8Array, n: number, id: number, qos: 
     const span = (at - box._at[box._head] + cap) % cap || cap;
     if (cap - span < n) at = compact(box);
     const first = cap - at < n ? cap - at : n;
-    box._bytes.set(first < n ? src.subarray(0, first) : src.subarray(0, n), at);
-    if (first < n) box._bytes.set(src.subarray(first, n), 0);
+    // (a byte string's pieces as strings: substring for subarray)
+    box._bytes.set((str ? (src as string).substring(0, first) : (src as Uint8Array).subarray(0, first)) as Uint8Array, at);
+    if (first < n) box._bytes.set((str ? (src as string).substring(first, n) : (src as Uint8Array).subarray(first, n)) as Uint8Array, 0);
   }
   box._end = k + 1;
   box._used += n;

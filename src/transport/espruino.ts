@@ -88,10 +88,11 @@ function sockEvent(this: Sock, x: string | Sock | { message?: string } | boolean
   }
 }
 
-function write(this: EspruinoLink, buf: Uint8Array, start: number, stop: number): void {
+function write(this: EspruinoLink, buf: Uint8Array | string, start: number, stop: number): void {
   const sock = this._sock;
   if (this._st === 2 || !sock) return;
-  const data = E.toString(buf.subarray(start, stop)); // copied: write appends it to the socket's buffer
+  // copied: write appends it to the socket's buffer (a byte string is written whole: transport.ts)
+  const data = typeof buf === 'string' ? buf : E.toString(buf.subarray(start, stop));
   try {
     if (data === undefined) throw new Error('out of memory');
     sock.write(data);

@@ -24,8 +24,10 @@ export interface LinkEvents {
 }
 
 export interface Link {
-  // Sends buf[start..end); the bytes are copied before it returns, so buf may be reused at once.
-  write(buf: Uint8Array, start: number, end: number): void;
+  // Sends buf[start..end); the bytes are copied before it returns, so buf may be reused at once. On the
+  // board's builds (8-bit strings) buf may also be a byte string, from 0 to its length: the usual PUBLISH,
+  // made as one (outbound.ts), goes to the socket as it is.
+  write(buf: Uint8Array | string, start: number, end: number): void;
   end(force?: boolean): void; // close after what was written is sent, or at once when forced
 }
 

@@ -275,7 +275,7 @@ function done(w: WsLink): void {
 
 // A write longer than a frame buffer may be (an Espruino typed array holds at most 65535 bytes) goes in
 // more than one frame: a packet may span frames [MQTT-6.0.0-2].
-function write(this: WsLink, buf: Uint8Array, start: number, stop: number): void {
+function write(this: WsLink, buf: Uint8Array | string, start: number, stop: number): void {
   let at = start;
   do {
     if (this._stage === Stage.OPEN) frame(this, 2, buf, at, stop - at > Limit.FRAME ? at + Limit.FRAME : stop);
@@ -304,7 +304,7 @@ function end(this: WsLink, force?: boolean): void {
 // is then masked four bytes at a time, with the key as one 32-bit word (the byte order does not matter,
 // it is the same for both). A frame carries at most Limit.FRAME bytes (write() splits longer writes), so
 // the length takes 7 or 7 + 16 bits.
-function frame(w: WsLink, op: number, src: Uint8Array, a: number, b: number): void {
+function frame(w: WsLink, op: number, src: Uint8Array | string, a: number, b: number): void {
   const n = b - a;
   const at = n < 126 ? 2 : 0;
   const need = 8 + ((n + 3) & ~3); // whole words masked
@@ -323,7 +323,8 @@ function frame(w: WsLink, op: number, src: Uint8Array, a: number, b: number): vo
   // a fresh masking key: 32 random bits, built from two 16-bit halves (integer operations only)
   const o = w._out32;
   const mask = (o[1] = ((Math.random() * 65536) << 16) | (Math.random() * 65536));
-  out.set(src.subarray(a, b), 8);
+  // (a byte string's bytes: set() takes them on the board, the only place one is written: transport.ts)
+  out.set(typeof BYTE_STRINGS !== 'undefined' && typeof src === 'string' ? (src.substring(a, b) as unknown as Uint8Array) : (src as Uint8Array).subarray(a, b), 8);
   for (let k = 2, e = 2 + ((n + 3) >> 2); k < e; k++) o[k] ^= mask;
   w._in!.write(out, at, 8 + n);
 }

@@ -225,3 +225,103 @@ describe('packets in a byte-string chunk, on a host and in the board bundle', ()
     );
   });
 });
+
+// The board's publish makes the usual PUBLISH as a byte string and writes and stores it as such
+// (src/client/outbound.ts publish); any other goes through encodePublish and the transmit buffer. Whatever the
+// application publishes, in whatever state of window, socket and outbox, the board must write the same bytes,
+// give the same answers and errors, and hold the same queue as the host.
+describe('publishing, on a host and in the board bundle', () => {
+  const topics = ['a/b', 'bench/t', 'x'.repeat(121), 'y'.repeat(122), 'a/+', '', 'café', 'a\u0000b', 'a/#'];
+  const payloads: unknown[] = ['', 'hi', 'z'.repeat(100), 'é', new Uint8Array([1, 2, 255]), 42, null, 'w'.repeat(200)];
+  type Step = { publish: [number, number, number, boolean, boolean] } | { drain: true } | { ack: true } | { cut: true };
+  const utf8 = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
+  function run(steps: Step[], opts: object, board: boolean) {
+    const t = board ? boardSetup(opts as { rxBuffer: number }) : setup(opts);
+    const seen: unknown[] = [];
+    const text = (s: unknown) => (board && typeof s === 'string' ? Buffer.from(s, 'latin1').toString('utf8') : s);
+    t.client.on('error', (e: { code: number }) => seen.push(['error', e.code]));
+    t.client.on('drop', (e: { code: number; topic: string; qos: number }) => seen.push(['drop', e.code, text(e.topic), e.qos]));
+    t.client.on('drain', () => seen.push(['drain']));
+    let link = t.online();
+    const inFlight: { id: number; qos: number }[] = [];
+    const note = () => {
+      for (const p of link.take()) {
+        const q = p as { cmd: string; qos?: number; messageId?: number };
+        if (q.cmd === 'publish' && q.qos) inFlight.push({ id: q.messageId!, qos: q.qos });
+        if (q.cmd === 'pubrel') inFlight.push({ id: q.messageId!, qos: 3 });
+      }
+    };
+    steps.forEach((step, i) => {
+      if ('publish' in step) {
+        const [ti, pi, qos, retain, cb] = step.publish;
+        const topic = board ? utf8(topics[ti]) : topics[ti];
+        // (the sandbox's own Uint8Array: one of this realm fails the bundle's instanceof)
+        const p = payloads[pi];
+        const payload = !board ? p : typeof p === 'string' ? utf8(p) : p instanceof Uint8Array ? new (box.run('Uint8Array') as Uint8ArrayConstructor)(p) : p;
+        const done = cb ? (e?: { code: number }) => seen.push(['done', i, e ? e.code : 0]) : undefined;
+        seen.push(['publish', i, t.client.publish(topic, payload, { qos, retain }, done)]);
+      } else if ('drain' in step) link.drain();
+      else if ('ack' in step) {
+        const m = inFlight.shift();
+        if (m) link.receive({ cmd: m.qos === 1 ? 'puback' : m.qos === 2 ? 'pubrec' : 'pubcomp', messageId: m.id });
+      } else {
+        // the connection lost and made again (a clean session): the outbox is written anew
+        link.close();
+        t.clock.advance(8000);
+        link = t.mock.last();
+        if (!link.ended) link.connack(0, false);
+        inFlight.length = 0;
+      }
+      note();
+    });
+    return { seen, wire: t.mock.links.map((l) => l.wire), queued: t.client.queued() };
+  }
+  const same = (steps: Step[], opts: object) => {
+    const host = run(steps, opts, false);
+    expect(run(steps, opts, true)).toEqual(host);
+    return host;
+  };
+
+  it('writes the same bytes for the usual messages and the unusual, and refuses the same', () => {
+    const a = same(
+      topics.flatMap((_, ti) => payloads.flatMap((_, pi) => [0, 1, 2].map((qos) => ({ publish: [ti, pi, qos, (ti + pi) % 2 === 1, true] as [number, number, number, boolean, boolean] })))).flatMap((s) => [s, { drain: true } as Step, { ack: true } as Step, { ack: true } as Step]),
+      { rxBuffer: 64, txBuffer: 512, outboxBytes: 2000 },
+    );
+    // both kinds were written: a one-byte remaining length of 127 (the string's longest) and of 128 and more
+    const wire = a.wire.join('');
+    expect(wire).toMatch(/3[2-5]7f0079/); // 'x'.repeat(121), QoS 1 or 2, 'é' (2 bytes): 2 + 121 + 2 + 2 = 127
+    expect(wire).toMatch(/3[2-5]8001007a/); // 'y'.repeat(122), the same: 128
+  });
+
+  it('stores a message across the end of the outbox ring in two pieces, and writes it whole', () => {
+    // 40 bytes, one in flight: 11-byte messages at 0, 11, 22; the first acknowledged; the fourth, at 33, runs
+    // past the end
+    const q1 = { publish: [0, 1, 1, false, true] as [number, number, number, boolean, boolean] };
+    const ack: Step[] = [{ ack: true }, { drain: true }];
+    const a = same([q1, q1, q1, ...ack, q1, ...ack, q1, ...ack, ...ack, ...ack], { txBuffer: 64, outboxBytes: 40, window: 1, rxBuffer: 64 });
+    expect(a.wire[0].match(/32090003612f62/g)?.length).toBe(5);
+    expect(a.queued).toBe(0);
+  });
+
+  it('agrees with the host on any run of publishes, drains, acknowledgements and reconnections', () => {
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      { weight: 6, arbitrary: fc.tuple(fc.nat(topics.length - 1), fc.nat(payloads.length - 1), fc.nat(2), fc.boolean(), fc.boolean()).map((p) => ({ publish: p })) },
+      { weight: 2, arbitrary: fc.constant({ drain: true as const }) },
+      { weight: 2, arbitrary: fc.constant({ ack: true as const }) },
+      { weight: 1, arbitrary: fc.constant({ cut: true as const }) },
+    );
+    const options = fc.record({
+      txBuffer: fc.constantFrom(20, 24, 40, 130, 512),
+      outboxBytes: fc.constantFrom(40, 64, 150, 600),
+      outboxMessages: fc.constantFrom(2, 4, 20),
+      window: fc.constantFrom(1, 3, 8),
+      rxBuffer: fc.constant(64),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 30 }), options, (steps, opts) => {
+        same(steps, opts);
+      }),
+      { numRuns: 600 },
+    );
+  });
+});

@@ -8,6 +8,7 @@ export interface MockLink {
   on: LinkEvents;
   sent: mqttPacket.Packet[]; // what the client wrote, in order
   bytes: number; // bytes written
+  wire: string; // what the client wrote, as hex
   ended: boolean;
   forced: boolean;
   open(): void; // the socket connects
@@ -41,6 +42,7 @@ export function mockTransport(version = 4): MockTransport {
       on,
       sent: [],
       bytes: 0,
+      wire: '',
       ended: false,
       forced: false,
       open: () => on.notify(LinkEvent.CONNECT),
@@ -72,7 +74,10 @@ export function mockTransport(version = 4): MockTransport {
       write(buf, start, end) {
         if (link.ended) throw new Error('write after end');
         link.bytes += end - start;
-        parser.parse(Buffer.from(buf.slice(start, end)));
+        // (a board bundle writes its usual PUBLISH as a byte string: transport.ts)
+        const b = typeof buf === 'string' ? Buffer.from(buf.slice(start, end), 'latin1') : Buffer.from(buf.slice(start, end));
+        link.wire += b.toString('hex');
+        parser.parse(b);
       },
       end(force) {
         link.ended = true;
