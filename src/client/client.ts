@@ -204,7 +204,6 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     _flushing: 0,
     _pumping: 0,
     _window: o.window || 8,
-    _unflushed: 0,
     _unflushedSince: 0,
     _lastSent: 0,
     _lastHeard: 0,

@@ -82,7 +82,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   // QoS 0 with nothing queued ahead of it and the socket keeping up: written at once, never stored (what pump
   // would do after storing it). Requests go out at once when nothing waits (sendNow in subscriptions.ts).
   // (nothing unwritten, the usual case, needs no look at the buffer's length: the message fit it)
-  if (!qos && s._state === State.CONNECTED && box._head === box._end && (!s._unflushed || s._unflushed + n <= s._tx.length)) {
+  if (!qos && s._state === State.CONNECTED && box._head === box._end && (!s._link!._unsent || s._link!._unsent + n <= s._tx.length)) {
     send(s, MQTT5 && s._aliasMax ? withAlias(s, t, p, qos, retain, id, props!, n) : n, src);
     if (done) emit(s, done);
     if (s._queue[0]) flush(s);
@@ -119,7 +119,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   // QoS 1/2 next in line (every message before it in flight, so pump last reached the end and wrote the requests
   // made before it), the window open and the socket keeping up: written now from the transmit buffer, as pump
   // would write it from the outbox; otherwise pump decides.
-  if (qos && k === box._next && k - box._head < s._window && s._state === State.CONNECTED && (!s._unflushed || s._unflushed + n <= s._tx.length)) {
+  if (qos && k === box._next && k - box._head < s._window && s._state === State.CONNECTED && (!s._link!._unsent || s._link!._unsent + n <= s._tx.length)) {
     send(s, MQTT5 && s._aliasMax ? withAlias(s, t, p, qos, retain, id, props!, n) : n, src);
     box._stage[k] = Stage.SENT;
     box._next = k + 1;
@@ -170,12 +170,13 @@ export function dropped(s: Session, code: number, k: number, topic?: string, qos
 // them as written and not yet taken by the socket. (pump counts what it writes from the outbox the same way,
 // in place: a function of its own for those four lines cost the board 6 blocks, and a call on every message)
 export function send(s: Session, n: number, src?: Bytes): void {
-  if (!s._link || n < 0) return;
-  s._link.write(src || s._tx, 0, n);
+  const l = s._link;
+  if (!l || n < 0) return;
+  l.write(src || s._tx, 0, n);
   const now = s._clock.now();
-  if (!s._unflushed) s._unflushedSince = now;
+  if (!l._unsent) s._unflushedSince = now;
   s._lastSent = now;
-  s._unflushed += n;
+  l._unsent! += n;
 }
 
 // A packet id: 1..65535, never 0 [MQTT-2.3.1-1], never one still in use [MQTT-2.3.1-2]; 0 when every one
@@ -230,7 +231,10 @@ export function pump(s: Session): void {
       }
       const n = stage === Stage.RELEASE ? 4 : box._len[k];
       // Never run more than one transmit buffer ahead of the socket: Espruino buffers writes without limit.
-      if (s._unflushed && s._unflushed + n > s._tx.length) break;
+      if (s._link._unsent && s._link._unsent + n > s._tx.length) {
+        s._link._wait = 1; // woken by the drain (transport.ts)
+        break;
+      }
       if (stage === Stage.RELEASE) {
         // in the order of the PUBRECs [MQTT-4.6.0-4]; its flags 0010 [MQTT-3.6.1-1] (encodeAck written out, as in
         // inbound.ts)
@@ -250,9 +254,9 @@ export function pump(s: Session): void {
       if (at + n > cap) s._link.write(box._bytes, 0, at + n - cap);
       // counted as send() counts (keep the two the same)
       const now = s._clock.now();
-      if (!s._unflushed) s._unflushedSince = now;
+      if (!s._link._unsent) s._unflushedSince = now;
       s._lastSent = now;
-      s._unflushed += n;
+      s._link._unsent! += n;
       if (qos) {
         box._stage[k] = Stage.SENT;
         if (k === box._next) box._next = k + 1;
@@ -271,7 +275,8 @@ export function pump(s: Session): void {
     s._wantRoom = 0;
     emit(s, 'drain');
   }
-  if (s._ending && s._state === State.CONNECTED && box._head === box._end && !s._unflushed) {
+  // ending: the DISCONNECT once everything written has left (woken by the drain)
+  if (s._ending && s._state === State.CONNECTED && box._head === box._end && !(s._link!._wait = s._link!._unsent ? 1 : 0)) {
     send(s, MQTT5 && s._v5 ? bye(s) : putHeader(s._tx, Type.DISCONNECT << 4, 0));
     finish(s);
   }

@@ -55,7 +55,7 @@ function onTimer(s: Session): void {
     arm(s, s._connectTimeout, Wake.CONNACK);
     const ev: Events = { _client: s, _gen: ++s._gen, notify: onLink };
     try {
-      s._link = s._transport(s._servers[s._server], ev);
+      (s._link = s._transport(s._servers[s._server], ev))._unsent = 0; // (transport.ts)
     } catch (e) {
       lose(s, ClientErr.SOCKET, String(e));
     }
@@ -73,7 +73,8 @@ function onLink(this: Events, event: LinkEvent, arg?: any): void { // eslint-dis
     if (event === LinkEvent.DATA) {
       s._reader.push(arg);
     } else if (event === LinkEvent.DRAIN) {
-      s._unflushed = 0;
+      // (a transport that keeps _unsent itself reports a drain only when the client waits: transport.ts)
+      s._link!._unsent = s._link!._wait = 0;
       // (pump's own test first: on the board the call costs more, on every drain)
       if (s._box._next !== s._box._end || s._reqs[0] || s._wantRoom || s._ending) pump(s);
     } else if (event === LinkEvent.CONNECT) {
@@ -130,7 +131,6 @@ export function lose(s: Session, code: number, detail?: string, longWait?: boole
   if (l) l.end(!bye); // at once: no old send buffer lives on beside the next connection
   arm(s, 0, Wake.NONE);
   s._reader.push(null);
-  s._unflushed = 0;
   s._pingAt = -1;
   if (MQTT5) s._subNo = 0; // that server's subscription limits: the next CONNACK says the next one's
   s._state = State.CLOSED;
@@ -285,7 +285,7 @@ export function finish(s: Session): void {
   if (l) {
     // after a DISCONNECT the client closes the connection [MQTT-3.14.4-1]; at once if what was written has
     // waited a second or more for the socket to take it (a dead link)
-    l.end(s._unflushed > 0 && s._clock.now() - s._unflushedSince >= 1000);
+    l.end(l._unsent! > 0 && s._clock.now() - s._unflushedSince >= 1000);
     emit(s, 'close');
   }
   while (box._head < box._end) {

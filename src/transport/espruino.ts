@@ -75,8 +75,11 @@ function sockEvent(this: Sock, x: string | Sock | { message?: string } | boolean
   const l = this._l;
   if (typeof x === 'string') l._ev.notify(LinkEvent.DATA, x);
   else if (x === this) {
-    if (l._st === 1) l._ev.notify(LinkEvent.DRAIN);
-    else if (!l._st) {
+    if (l._st === 1) {
+      // nothing unsent now; the client told only when it waits (transport.ts)
+      l._unsent = 0;
+      if (l._wait) l._ev.notify(LinkEvent.DRAIN);
+    } else if (!l._st) {
       l._st = 1;
       l._ev.notify(LinkEvent.CONNECT);
     }

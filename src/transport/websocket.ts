@@ -74,6 +74,7 @@ function open(inner: Transport, sha1: Sha1Base64, to: Endpoint, on: LinkEvents):
     _out32: new Int32Array(out.buffer),
   };
   w._in = inner({ host: to.host, port: to.port, protocol: to.protocol === 'wss' ? 'mqtts' : 'mqtt', path: to.path, ca: to.ca, key: to.key, cert: to.cert }, w);
+  w._in._wait = 1; // every drain of the socket reported: the client's link is this one (transport.ts)
   return w;
 }
 

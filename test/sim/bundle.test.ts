@@ -123,6 +123,26 @@ for (const kind of KINDS) describe(`the bundle in the Espruino sandbox, against 
     expect(errorsOf.get(b)).toEqual([]);
   });
 
+  it('end() just after publishing writes the DISCONNECT once the socket has sent the rest, and no will', async () => {
+    // the socket's drain is reported to the client only while it waits for one (transport.ts): here for the
+    // DISCONNECT, behind what it has just written
+    const watcher = await peer();
+    const got: string[] = [];
+    watcher.on('message', (t, p) => got.push(`${t}=${String(p).length}`));
+    await watcher.subscribeAsync('node/c/#');
+    const c = board({ clientId: 'sim-end-c', will: { topic: 'node/c/status', payload: 'offline', qos: 1 } });
+    await connected(c);
+    // (the library's defaults: a 512-byte transmit buffer, so the second and third wait for the socket)
+    for (let i = 0; i < 3; i++) expect(c.publish('node/c/data', 'y'.repeat(300))).toBe(true);
+    expect(c.queued()).toBe(2);
+    let ended = false;
+    c.end(false, () => (ended = true));
+    await until(() => ended, 3000, 'end');
+    await sleep(300);
+    expect(got).toEqual(Array(3).fill('node/c/data=300'));
+    expect(errorsOf.get(c)).toEqual([]);
+  });
+
   it('notices a silent broker within 1.5x keepalive and reconnects', async () => {
     const proxy = await startProxy(() => broker.port);
     cleanup.push(() => proxy.close());
