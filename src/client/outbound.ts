@@ -103,6 +103,8 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
     const err = dropped(s, ClientErr.OUTBOX_FULL, k);
     k = remove(box, k);
     emit(s, gone, err);
+    // the message pump waited on for the socket may be this one: pump looks again (see below)
+    if (s._link) s._link._wait = 0;
   }
   if (!fits) {
     s._wantRoom = n;

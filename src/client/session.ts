@@ -55,7 +55,8 @@ function onTimer(s: Session): void {
     arm(s, s._connectTimeout, Wake.CONNACK);
     const ev: Events = { _client: s, _gen: ++s._gen, notify: onLink };
     try {
-      (s._link = s._transport(s._servers[s._server], ev))._unsent = 0; // (transport.ts)
+      const l = (s._link = s._transport(s._servers[s._server], ev));
+      l._unsent = l._wait = 0; // (transport.ts)
     } catch (e) {
       lose(s, ClientErr.SOCKET, String(e));
     }
@@ -74,7 +75,7 @@ function onLink(this: Events, event: LinkEvent, arg?: any): void { // eslint-dis
       s._reader.push(arg);
     } else if (event === LinkEvent.DRAIN) {
       // (a transport that keeps _unsent itself reports a drain only when the client waits: transport.ts)
-      s._link!._unsent = s._link!._wait = 0;
+      if (s._link) s._link._unsent = s._link._wait = 0;
       // (pump's own test first: on the board the call costs more, on every drain)
       if (s._box._next !== s._box._end || s._reqs[0] || s._wantRoom || s._ending) pump(s);
     } else if (event === LinkEvent.CONNECT) {

@@ -28,6 +28,23 @@ describe('drop-oldest', () => {
   });
 });
 
+describe('drop-oldest while the socket is behind', () => {
+  it('gives up the message that waited for the socket, and at once writes what now fits and the request after it', () => {
+    const t = setup({ txBuffer: 100, outboxBytes: 70 });
+    const link = t.online();
+    link.drain(); // the CONNECT taken by the socket
+    link.take();
+    t.client.publish('a', 'x'.repeat(60)); // written: 65 bytes the socket has not taken yet
+    t.client.publish('b', 'y'.repeat(60)); // 65 more would pass the transmit buffer's 100: queued, waits for a drain
+    t.client.subscribe('s/t'); // after it, in the order called
+    expect(link.take().map((p) => p.cmd)).toEqual(['publish']);
+    t.client.publish('c', 'z'.repeat(10)); // the outbox holds 70: 'b' is given up, and 15 bytes fit the socket
+    expect(t.of('drop').map((e) => (e.args[0] as { topic: string }).topic)).toEqual(['b']);
+    expect(link.take().map((p) => `${p.cmd} ${(p as { topic?: string }).topic || ''}`)).toEqual(['subscribe ', 'publish c']);
+    expect(t.client.queued()).toBe(0);
+  });
+});
+
 describe('an exact fit is a fit', () => {
   // a QoS 1 PUBLISH to 'q' with 40 bytes of payload: 2 + 3 + 2 + 40 = 47 bytes; two fill 94
   it('drop-oldest gives up one message to make exactly room for one as large', () => {
