@@ -9,6 +9,7 @@ export interface MockLink {
   sent: mqttPacket.Packet[]; // what the client wrote, in order
   bytes: number; // bytes written
   wire: string; // what the client wrote, as hex
+  strings: number; // writes handed over as byte strings (a board bundle's usual PUBLISH and acknowledgements)
   ended: boolean;
   forced: boolean;
   open(): void; // the socket connects
@@ -43,6 +44,7 @@ export function mockTransport(version = 4): MockTransport {
       sent: [],
       bytes: 0,
       wire: '',
+      strings: 0,
       ended: false,
       forced: false,
       open: () => on.notify(LinkEvent.CONNECT),
@@ -75,6 +77,7 @@ export function mockTransport(version = 4): MockTransport {
         if (link.ended) throw new Error('write after end');
         link.bytes += end - start;
         // (a board bundle writes its usual PUBLISH as a byte string: transport.ts)
+        if (typeof buf === 'string') link.strings++;
         const b = typeof buf === 'string' ? Buffer.from(buf.slice(start, end), 'latin1') : Buffer.from(buf.slice(start, end));
         link.wire += b.toString('hex');
         parser.parse(b);
