@@ -42,7 +42,8 @@ export function onPacket(s: Session, p: Packet): void {
     const k = box._id[box._head] === p.id ? box._head : box._head + box._id.subarray(box._head, box._end).indexOf(p.id);
     const stage = k < box._head ? -1 : box._stage[k];
     // PUBACK answers a QoS 1 PUBLISH, PUBREC a QoS 2 one, PUBCOMP a PUBREL [MQTT-2.3.1-6]
-    if (type === Type.PUBCOMP ? stage !== Stage.RELEASED : stage !== Stage.SENT || box._qos[k] !== (type === Type.PUBACK ? 1 : 2)) {
+    // (the message's QoS bits, 2 or 4, in its stored PUBLISH's first byte: outbox.ts)
+    if (type === Type.PUBCOMP ? stage !== Stage.RELEASED : stage !== Stage.SENT || (box._bytes[box._at[k]] & 6) !== (type === Type.PUBACK ? 2 : 4)) {
       lose(s, ClientErr.PROTOCOL, 'acknowledgement for unknown packet id ' + p.id);
     } else {
       if (type === Type.PUBREC) {

@@ -114,8 +114,8 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
     return false;
   }
   s._seq = (s._seq + 1) | 0;
-  if (KEEP_HOT_CALLS) /*#__NOINLINE__*/ store(box, src, n, id, qos, s._seq, done);
-  else store(box, src, n, id, qos, s._seq, done);
+  if (KEEP_HOT_CALLS) /*#__NOINLINE__*/ store(box, src, n, id, s._seq, done);
+  else store(box, src, n, id, s._seq, done);
   const k = box._end - 1;
   // 5.0: when it expires, by the client's clock
   if (MQTT5 && box._exp) box._exp[k] = props && props.messageExpiryInterval != null ? s._clock.now() + 1000 * (props.messageExpiryInterval as number) : 0;
@@ -165,7 +165,7 @@ export function dropped(s: Session, code: number, k: number, topic?: string, qos
     while (b[(at + p++) % cap] & 128);
     topic = '';
     for (let i = p + 2, e = p + 2 + ((b[(at + p) % cap] << 8) | b[(at + p + 1) % cap]); i < e; i++) topic += String.fromCharCode(b[(at + i) % cap]);
-    qos = box._qos[k];
+    qos = (b[at] >> 1) & 3; // (the PUBLISH's own: outbox.ts)
   }
   err.topic = fromBytes(topic!);
   err.qos = qos;
@@ -222,7 +222,8 @@ export function pump(s: Session): void {
     let inflight = k - box._head; // all in flight below _next (outbox.ts)
     for (; k < box._end && s._link && s._state === State.CONNECTED; k++) {
       const stage = box._stage[k];
-      const qos = box._qos[k];
+      const at = box._at[k];
+      const qos = box._bytes[at] & 6; // (non-zero for QoS 1 and 2: the PUBLISH's own, outbox.ts)
       if (stage === Stage.SENT || stage === Stage.RELEASED) {
         if (k === box._next) box._next = k + 1;
         inflight++;
@@ -258,7 +259,6 @@ export function pump(s: Session): void {
         inflight++;
         continue;
       }
-      const at = box._at[k];
       // a message that runs past the end of the ring goes in two writes
       s._link.write(box._bytes, at, at + n <= cap ? at + n : cap);
       if (at + n > cap) s._link.write(box._bytes, 0, at + n - cap);

@@ -28,12 +28,13 @@ export interface Outbox {
   // of passing over each of them on every call. Only ever too low, never too high: a slot below it that
   // goes back to being written (a PUBREC, a new session) lowers it.
   _next: number;
-  // per slot: offset and length of its PUBLISH in the ring, packet id (0 in a free slot: see slotOf), QoS,
-  // stage, and its place in the order of the application's calls (see Request._after in state.ts)
+  // per slot: offset and length of its PUBLISH in the ring, packet id (0 in a free slot: see slotOf), stage,
+  // and its place in the order of the application's calls (see Request._after in state.ts). Its QoS is the
+  // PUBLISH's own, in its first byte: (_bytes[_at[k]] >> 1) & 3 (a slot array of its own cost the board blocks
+  // and a store on every message).
   _at: Uint16Array; // offsets and lengths fit 16 bits: outboxBytes is at most 65535 (options.ts)
   _len: Uint16Array;
   _id: Uint16Array;
-  _qos: Uint8Array;
   _stage: Uint8Array;
   _seq: Int32Array;
   _done: (Done | undefined)[];
@@ -41,10 +42,10 @@ export interface Outbox {
 }
 
 export function createOutbox(capacity: number, slots: number): Outbox {
-  // The per-slot arrays are views of one buffer, 12 bytes a slot, the widest first so each is aligned: on
+  // The per-slot arrays are views of one buffer, 11 bytes a slot, the widest first so each is aligned: on
   // the board each typed array of its own costs a buffer and a string header besides (16 slots: 35 blocks
   // apart, 26 together). Espruino keeps a view's offset in 16 bits: options.ts allows at most 5461 slots.
-  const b = new ArrayBuffer(12 * slots);
+  const b = new ArrayBuffer(11 * slots);
   return {
     _bytes: new Uint8Array(capacity),
     _cap: capacity,
@@ -56,8 +57,7 @@ export function createOutbox(capacity: number, slots: number): Outbox {
     _at: new Uint16Array(b, 4 * slots, slots),
     _len: new Uint16Array(b, 6 * slots, slots),
     _id: new Uint16Array(b, 8 * slots, slots),
-    _qos: new Uint8Array(b, 10 * slots, slots),
-    _stage: new Uint8Array(b, 11 * slots, slots),
+    _stage: new Uint8Array(b, 10 * slots, slots),
     _seq: new Int32Array(b, 0, slots),
     _done: [],
   };
@@ -74,7 +74,7 @@ export function createOutbox(capacity: number, slots: number): Outbox {
 
 // Stores n bytes of src as the newest message; the caller has made sure there is room. On the board src may
 // be a byte string of n bytes (the usual PUBLISH, outbound.ts): set() takes a string's bytes (strings.ts).
-export function store(box: Outbox, src: Uint8Array | string, n: number, id: number, qos: number, seq: number, done: Done | undefined): void {
+export function store(box: Outbox, src: Uint8Array | string, n: number, id: number, seq: number, done: Done | undefined): void {
   const h = box._head;
   let k = box._end;
   let at = 0;
@@ -106,7 +106,6 @@ export function store(box: Outbox, src: Uint8Array | string, n: number, id: numb
   box._at[k] = at;
   box._len[k] = n;
   box._id[k] = id;
-  box._qos[k] = qos;
   box._stage[k] = Stage.QUEUED;
   box._seq[k] = seq;
   // only callbacks are kept (a free slot has no element): on Espruino an array element is found by walking
@@ -117,9 +116,9 @@ export function store(box: Outbox, src: Uint8Array | string, n: number, id: numb
 // Moves slots from..end-1 down by `by`, native copies (set() copies overlapping ranges as memmove does).
 function shift(box: Outbox, from: number, by: number): void {
   const end = box._end;
-  const a = [box._at, box._len, box._id, box._qos, box._stage, box._seq] as Int32Array[];
+  const a = [box._at, box._len, box._id, box._stage, box._seq] as Int32Array[];
   if (MQTT5 && box._exp) a.push(box._exp as unknown as Int32Array);
-  for (let i = 0; i < (MQTT5 ? a.length : 6); i++) a[i].set(a[i].subarray(from, end), from - by);
+  for (let i = 0; i < (MQTT5 ? a.length : 5); i++) a[i].set(a[i].subarray(from, end), from - by);
   box._done.splice(from - by, by);
   box._end = end - by;
   box._id.fill(0, end - by, end);

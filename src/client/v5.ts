@@ -94,7 +94,7 @@ export function connack5(s: Session, p: Packet): boolean {
 export function unsendable(s: Session, k: number, held: boolean): number {
   const box = s._box;
   const exp = box._exp![k];
-  return box._qos[k] > s._maxQos!
+  return ((box._bytes[box._at[k]] >> 1) & 3) > s._maxQos! // (the PUBLISH's own QoS: outbox.ts)
     ? ClientErr.QOS_NOT_SUPPORTED
     : box._bytes[box._at[k]] & 1 && !s._retainOk
       ? ClientErr.RETAIN_NOT_SUPPORTED
@@ -138,7 +138,7 @@ export function refusedAck(s: Session, p: Packet): void {
   const k = slotOf(box, p.id);
   const stage = k < 0 ? -1 : box._stage[k];
   // the same check as inbound.ts makes for a successful one
-  if (stage !== Stage.SENT || box._qos[k] !== (p.type === Type.PUBACK ? 1 : 2)) {
+  if (stage !== Stage.SENT || (box._bytes[box._at[k]] & 6) !== (p.type === Type.PUBACK ? 2 : 4)) {
     return lose(s, ClientErr.PROTOCOL, 'acknowledgement for unknown packet id ' + p.id);
   }
   const done = box._done[k];

@@ -37,7 +37,7 @@ describe('the outbox ring', () => {
             const src = new Uint8Array(o.add).fill(tag & 255);
             const id = tag % 3 ? tag : 0; // some QoS 0 (no id)
             const done = tag % 2 ? undefined : () => {}; // every other one has a callback
-            store(box, src, o.add, id, id ? 1 : 0, tag, done);
+            store(box, src, o.add, id, tag, done);
             model.push({ len: o.add, tag: tag++ & 255, id: id, done: done });
           } else if (model.length) {
             const k = 'del' in o ? o.del % model.length : 0;
@@ -68,27 +68,27 @@ describe('the outbox ring', () => {
   it('uses the bytes a message taken from the middle leaves, and runs a message past the end of the buffer', () => {
     const box = createOutbox(100, 8);
     const bytes = (n: number, v: number) => new Uint8Array(n).fill(v);
-    for (const v of [1, 2, 3]) store(box, bytes(30, v), 30, 0, 0, v, undefined); // 0..90
+    for (const v of [1, 2, 3]) store(box, bytes(30, v), 30, 0, v, undefined); // 0..90
     expect(room(box, 11)).toBe(false);
     remove(box, 1); // a 30-byte gap in the middle
     expect(room(box, 40)).toBe(true);
-    store(box, bytes(40, 4), 40, 0, 0, 4, undefined);
+    store(box, bytes(40, 4), 40, 0, 4, undefined);
     expect([0, 1, 2].map((k) => byteOf(box, k, 0))).toEqual([1, 3, 4]);
     expect(remove(box, 0)).toBe(1); // the oldest: nothing moves, the head advances
-    store(box, bytes(25, 5), 25, 0, 0, 5, undefined); // wraps past the end
+    store(box, bytes(25, 5), 25, 0, 5, undefined); // wraps past the end
     expect([1, 2, 3].map((k) => [byteOf(box, k, 0), byteOf(box, k, box._len[k] - 1)])).toEqual([[3, 3], [4, 4], [5, 5]]);
   });
 
   it('takes the oldest without moving the others, and moves the slots down only when the last is needed', () => {
     const box = createOutbox(1000, 4);
     const one = new Uint8Array(10);
-    for (let id = 1; id <= 4; id++) store(box, one, 10, id, 1, id, undefined);
+    for (let id = 1; id <= 4; id++) store(box, one, 10, id, id, undefined);
     expect(room(box, 10)).toBe(false); // every slot taken
     expect(remove(box, 0)).toBe(1);
     expect(remove(box, 1)).toBe(2);
     expect([box._head, box._end, slotOf(box, 1), slotOf(box, 3)]).toEqual([2, 4, -1, 2]);
     expect(room(box, 10)).toBe(true);
-    store(box, one, 10, 5, 1, 5, undefined); // slides ids 3 and 4 to slots 0 and 1
+    store(box, one, 10, 5, 5, undefined); // slides ids 3 and 4 to slots 0 and 1
     expect([box._head, box._end, slotOf(box, 3), slotOf(box, 4), slotOf(box, 5)]).toEqual([0, 3, 0, 1, 2]);
     expect(Array.from(box._id)).toEqual([3, 4, 5, 0]); // vacated slots hold no id
     expect(remove(box, 1)).toBe(1); // from the middle: the next moves into its slot
