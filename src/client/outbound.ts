@@ -52,9 +52,10 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   // What is written and stored: the transmit buffer's first n bytes, or on the board the usual PUBLISH as a
   // byte string of n bytes. That one is a topic found valid (validTopic, strings.ts), a text payload, a
   // one-byte remaining length, and a packet that fits the transmit buffer, so it passes every check of
-  // encodePublish (the QoS and id were checked above); made by concatenation it costs a fifth of the
-  // encoding, and the socket takes it without a copy into a string (transport.ts). Its layout is
-  // encodePublish's: fixed header, topic with its length, the packet id at QoS 1/2, the payload.
+  // encodePublish (the QoS and id were checked above); the tests and the concatenation cost about half the
+  // encoding (32 us against 59 on the board), and the socket takes it without a copy into a string
+  // (transport.ts). Its layout is encodePublish's: fixed header, topic with its length, the packet id at
+  // QoS 1/2, the payload.
   let src: Bytes = s._tx;
   let n: number;
   if (typeof BYTE_STRINGS !== 'undefined' && !(MQTT5 && s._v5) && typeof p === 'string' && (n = (qos ? 6 : 4) + t.length + p.length) < 130 && n <= s._tx.length && (t === validTopic || !topicError(t))) {
@@ -120,8 +121,8 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   // 5.0: when it expires, by the client's clock
   if (MQTT5 && box._exp) box._exp[k] = props && props.messageExpiryInterval != null ? s._clock.now() + 1000 * (props.messageExpiryInterval as number) : 0;
   // QoS 1/2 next in line (every message before it in flight, so pump last reached the end and wrote the requests
-  // made before it), the window open and the socket keeping up: written now from the transmit buffer, as pump
-  // would write it from the outbox; otherwise pump decides.
+  // made before it), the window open and the socket keeping up: written now (the transmit buffer, or its byte
+  // string), as pump would write it from the outbox; otherwise pump decides.
   if (qos && k === box._next && k - box._head < s._window && s._state === State.CONNECTED && (!s._link!._unsent || s._link!._unsent + n <= s._tx.length)) {
     send(s, MQTT5 && s._aliasMax ? withAlias(s, t, p, qos, retain, id, props!, n) : n, src);
     box._stage[k] = Stage.SENT;
