@@ -108,12 +108,11 @@ function writeConnect(s: Session): void {
       if (!f.will!.payload.length) throw e;
     }
   }
-  // (on the board set() takes a string's bytes, strings.ts: putBytes written out, not a function of its own)
-  if (!f && typeof BYTE_STRINGS !== 'undefined') s._tx.set(c as unknown as Uint8Array);
+  // (on the board the kept bytes are a byte string, which the socket takes as it is: transport.ts)
   const n = f ? encodeConnect(s._tx, f) : typeof BYTE_STRINGS !== 'undefined' ? c.length : putBytes(s._tx, 0, c);
   // (only a will made for this connection can fail here: too long for the packet or the transmit buffer)
   if (n < 0) lose(s, -n, 'will');
-  else send(s, n);
+  else send(s, n, !f && typeof BYTE_STRINGS !== 'undefined' ? c : undefined);
 }
 
 // ---- connection lifecycle

@@ -284,12 +284,13 @@ describe('publishing, on a host and in the board bundle', () => {
     return { ...host, boardStrings: board.strings };
   };
 
-  it('on the board writes the usual PUBLISH and the acknowledgements as byte strings, on a host never', () => {
+  it('on the board writes the CONNECT, the usual PUBLISH and the acknowledgements as byte strings, on a host never', () => {
     const usual = (qos: number) => ({ publish: [0, 1, qos, false, false] as [number, number, number, boolean, boolean] });
-    // QoS 0, QoS 1, QoS 2 (its PUBREL after the PUBREC) and a Uint8Array payload, which goes the other way
+    // the CONNECT, QoS 0, QoS 1, QoS 2 (its PUBREL after the PUBREC) and a Uint8Array payload, which goes the
+    // other way
     const steps: Step[] = [usual(0), usual(1), usual(2), { ack: true }, { ack: true }, { publish: [0, 4, 0, false, false] }];
     expect(run(steps, { rxBuffer: 64 }, false).strings).toBe(0);
-    expect(run(steps, { rxBuffer: 64 }, true).strings).toBe(4);
+    expect(run(steps, { rxBuffer: 64 }, true).strings).toBe(5);
   });
 
   it('writes the same bytes for the usual messages and the unusual, and refuses the same', () => {
