@@ -6,7 +6,8 @@ import { Endpoint, Link, LinkEvent, LinkEvents, Transport } from './transport';
 // with an HTTP request, and from then on carries the client's bytes in binary frames; other servers go to
 // the inner transport untouched. MQTT is a byte stream, so frame boundaries mean nothing to it: a packet
 // may span frames and a frame may hold several packets [MQTT-6.0.0-2]. Each received payload goes to the
-// client as it arrives (a view of the chunk, no copy), and each write of the client goes out as one frame.
+// client as it arrives (on the board a piece of the socket's byte string, on a host a view of the bytes: see
+// frames), and each write of the client goes out as one frame.
 // A data frame of any length is streamed, not held: the client's reader applies its own limits (an
 // oversized PUBLISH is skipped and acknowledged, where refusing its frame would have the broker resend it
 // after every reconnect). Only control frames (at most 125 bytes, RFC 6455 5.5) are buffered.
@@ -171,29 +172,32 @@ function find(s: string, sought: string): number {
 
 // ---- frames received (RFC 6455 5.2)
 
-// Payloads go on to the client as views of the chunk; headers are read by header(), apart, so that its
-// locals are gone by the time the client's listeners run beneath this one.
+// Payloads go on to the client as pieces of the chunk: on the board the socket's byte string cut with substr
+// (the client's reader takes the usual packets where they lie in it: src/codec/reader.ts), which needs no
+// run of free blocks (a copy of the chunk into a typed array needs up to 45 in a row, and in the 12-byte
+// ESP8266 build that ran out of memory after a few hundred messages with 500 blocks free); on a host a view
+// of the bytes. Headers are read by header(), apart, so that its locals are gone by the time the client's
+// listeners run beneath this one.
 function frames(w: WsLink, data: string | Uint8Array, i: number): void {
-  // one native copy of a byte string, as the reader does (src/codec/reader.ts push), and as there a long
-  // one 512 bytes at a time, so that a burst read as one chunk is not held twice
-  if (typeof data === 'string' && data.length > 512) {
-    for (const n = data.length; i < n && w._stage !== Stage.CLOSED; i += 512) frames(w, data.substr(i, 512), 0);
-    return;
-  }
-  const chunk = typeof data !== 'string' ? data : typeof BYTE_STRINGS !== 'undefined' ? E.toUint8Array(data) : hostBytes(data);
-  if (chunk == null || typeof chunk.length !== 'number') return fail(w, 'out of memory');
+  // (a host string only from a test: as bytes)
+  const chunk = typeof BYTE_STRINGS === 'undefined' && typeof data === 'string' ? hostBytes(data) : data;
   const n = chunk.length;
   while (i < n && w._stage !== Stage.CLOSED) {
     if (w._hn >= 0) {
       i = header(w, chunk, i);
       continue;
     }
-    const k = w._left < n - i ? w._left : n - i;
+    let k = w._left < n - i ? w._left : n - i;
+    // (a byte string at most 512 bytes at a time, as the reader takes it: a burst read as one chunk is not
+    // held twice; set() takes a byte string's bytes on the board)
+    if (typeof chunk === 'string' && k > 512) k = 512;
+    const piece = typeof chunk === 'string' ? chunk.substr(i, k) : chunk.subarray(i, i + k);
+    if (piece == null) return fail(w, 'out of memory'); // (undefined on a board out of memory)
     if (w._op & 8) {
-      w._buf.set(chunk.subarray(i, i + k), 10 + w._cn);
+      w._buf.set(piece as Uint8Array, 10 + w._cn);
       w._cn += k;
     } else if (w._stage === Stage.OPEN) {
-      w._ev.notify(LinkEvent.DATA, chunk.subarray(i, i + k));
+      w._ev.notify(LinkEvent.DATA, piece);
     }
     i += k;
     if (!(w._left -= k)) done(w);
@@ -202,11 +206,11 @@ function frames(w: WsLink, data: string | Uint8Array, i: number): void {
 
 // Reads a frame's header on from chunk[i]: 2 bytes, then 2 or 8 of extended length (a server's frames carry
 // no masking key). Where reading goes on.
-function header(w: WsLink, chunk: Uint8Array, i: number): number {
+function header(w: WsLink, chunk: string | Uint8Array, i: number): number {
   const buf = w._buf;
   const n = chunk.length;
   while (i < n) {
-    buf[w._hn++] = chunk[i++];
+    buf[w._hn++] = typeof chunk === 'string' ? chunk.charCodeAt(i++) : chunk[i++];
     if (w._hn < 2) continue;
     const len7 = buf[1] & 127;
     const size = len7 < 126 ? 2 : len7 === 126 ? 4 : 10;

@@ -172,7 +172,7 @@ describe('frames', () => {
     expect(keys.size).toBe(frames.length);
   }, 30000);
 
-  it('delivers whatever the server frames, split into chunks anywhere, as bytes or as byte strings (read 512 at a time)', () => {
+  it('delivers whatever the server frames, split into chunks anywhere, as bytes or as byte strings', () => {
     const publish = (topic: string, n: number) => ({ cmd: 'publish', topic, payload: Buffer.alloc(n, 7), qos: 0 });
     fc.assert(
       fc.property(
@@ -226,6 +226,58 @@ describe('frames', () => {
     peer.receive(serverFrame(2, mqttBytes({ cmd: 'publish', topic: 'mid', payload: Buffer.alloc(300, 1), qos: 0 })), [2, 3]);
     expect(t.of('message').map((m) => (m.args[1] as Uint8Array).length)).toEqual([40000, 30000, 300]);
     expect(t.errors()).toEqual([]);
+  });
+
+  it('on the board passes on pieces of the byte string, never a copy of the chunk: with no run of free blocks to copy it into, nothing fails', () => {
+    const t = setup();
+    const peer = t.online();
+    // as in the board build (BYTE_STRINGS): E.toUint8Array gives undefined when no run of free blocks is long
+    // enough for the copy (it ran the 12-byte ESP8266 build out of memory so, with 500 blocks free), and
+    // set() takes a byte string's bytes, as the interpreter's does
+    const g = globalThis as Record<string, unknown>;
+    const set = Uint8Array.prototype.set;
+    g.BYTE_STRINGS = true;
+    g.E = { toUint8Array: () => undefined, toString: (u: Uint8Array) => Buffer.from(u).toString('latin1') };
+    Uint8Array.prototype.set = function (this: Uint8Array, a: ArrayLike<number> | string, at = 0) {
+      if (typeof a !== 'string') return set.call(this, a, at);
+      for (let i = 0; i < a.length && at + i < this.length; i++) this[at + i] = a.charCodeAt(i);
+    } as typeof set;
+    try {
+      // whole packets in each frame, the usual case, frames and a ping in one chunk and in two (a packet cut by
+      // a chunk or a frame is read by the reader's general path, which copies it)
+      const pub = (x: string) => ({ cmd: 'publish', topic: 't/' + x, payload: Buffer.from(x + x), qos: 0 });
+      const first = serverFrame(2, mqttBytes(pub('a'), pub('b')));
+      peer.receive(Buffer.concat([first, serverFrame(9, 'hi'), serverFrame(2, mqttBytes(pub('c')))]), [], true);
+      peer.receive(Buffer.concat([first, serverFrame(9, 'ho'), serverFrame(2, mqttBytes(pub('c')))]), [first.length], true);
+    } finally {
+      Uint8Array.prototype.set = set;
+      delete g.BYTE_STRINGS;
+      delete g.E;
+    }
+    expect(t.errors()).toEqual([]);
+    expect(t.of('message').map((m) => [m.args[0], String(m.args[1])])).toEqual([['t/a', 'aa'], ['t/b', 'bb'], ['t/c', 'cc'], ['t/a', 'aa'], ['t/b', 'bb'], ['t/c', 'cc']]);
+    expect(peer.frames.filter((f) => f.kind === 'pong').map((f) => f.data.toString())).toEqual(['hi', 'ho']);
+  });
+
+  it('on the board, a piece it has no memory to cut fails the connection by name (never passed on as undefined, the end of the stream)', () => {
+    const t = setup();
+    const peer = t.online();
+    const g = globalThis as Record<string, unknown>;
+    const substr = String.prototype.substr;
+    g.BYTE_STRINGS = true;
+    // (Espruino's substr gives undefined when it cannot allocate the new string)
+    String.prototype.substr = function () {
+      return undefined;
+    } as unknown as typeof substr;
+    try {
+      peer.receive(serverFrame(2, mqttBytes({ cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 0 })), [], true);
+    } finally {
+      String.prototype.substr = substr;
+      delete g.BYTE_STRINGS;
+    }
+    expect(t.errors()).toEqual(['socket error: ws: out of memory']);
+    expect(t.of('message')).toEqual([]);
+    expect(t.client.connected).toBe(false);
   });
 
   it('answers a ping with a pong of the same payload, and ignores a pong (RFC 6455 5.5.2, 5.5.3)', () => {
@@ -479,6 +531,22 @@ describe('the link alone, under a listener that ends it', () => {
       expect(k.peer.forced).toBe(force);
       expect(k.peer.frames.map((f) => f.kind)).toEqual(force ? [] : ['close']); // no pong after the end
     }
+  });
+
+  it('on the board, passes a long payload on as byte strings of at most 512 bytes, as the reader takes them', () => {
+    const k = link();
+    k.peer.open();
+    k.peer.receive(k.peer.response());
+    const g = globalThis as Record<string, unknown>;
+    g.BYTE_STRINGS = true;
+    try {
+      const body = Buffer.alloc(1300, 'x');
+      // one chunk, as a busy board reads a burst: a 1300-byte frame, then a short one
+      k.peer.receive(Buffer.concat([serverFrame(2, body), serverFrame(2, 'ab')]), [], true);
+    } finally {
+      delete g.BYTE_STRINGS;
+    }
+    expect(k.seen).toEqual(['connect', 'data 512', 'data 512', 'data 276', 'data 2']);
   });
 
   it('ended before the upgrade was answered: no request, or nothing read of the answer, and no graceful close', () => {
