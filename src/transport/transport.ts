@@ -18,7 +18,10 @@ export const enum LinkEvent {
   CLOSE, // arg: the error, if any; once, last
 }
 
-// One method for all four events: on Espruino each function costs RAM whatever its size.
+// One method for all four events: on Espruino each function costs RAM whatever its size. Reported later, as
+// sockets report them (Espruino queues them, Node emits them from its event loop), never from inside the
+// client's write() or end(): the client is then in the middle of a step (a message written and not yet
+// marked sent, a packet half read), and an acknowledgement delivered there finds nothing to acknowledge.
 export interface LinkEvents {
   notify(event: LinkEvent, arg?: any): void; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
