@@ -26,28 +26,27 @@ export function flush(s: Session): void {
   // in batches: what the listeners queue goes into a fresh array, and each batch is freed once it has run
   do {
     s._queue = [];
+    // (as few names as it takes: the listeners run beneath this frame, and on the board each is a block then)
     for (let i = 0, what; (what = q[i]); i += 4) {
-      const a = q[i + 1] as MqttError;
+      // (its first argument is q[i + 1], read where used)
       // a callback is run itself (no array made for it); an event, by its listeners
-      const one = typeof what === 'string' ? null : (what as Listener);
-      const l = one ? null : s._listeners[what as string];
+      const l = typeof what === 'string' ? s._listeners[what] : null;
       // A publish from a drop report (or from a given-up message's callback) never gives up another
       // message to make room: a report that evicts the next report would never end.
-      s._flushing = what === 'drop' || (one && a && a._gone) ? 2 : 1;
+      s._flushing = what === 'drop' || (typeof what !== 'string' && q[i + 1] && (q[i + 1] as MqttError)._gone) ? 2 : 1;
       // The listeners as they were when the event ran: a copy when there are several (a listener that removes
       // itself, there being no once() on Espruino, must not make the next miss it); one, the usual case, is
       // called alone, as a callback is, without a copy, and one it adds waits for the next event.
       const all = l && l[1] ? l.slice() : null;
-      const first = one || (l && l[0]);
       // an error nobody listens for is still seen
-      if (what === 'error' && !first) console.log('mqtt: ' + a.message);
+      if (what === 'error' && !(l && l[0])) console.log('mqtt: ' + (q[i + 1] as MqttError).message);
       // called as a plain function, never as a method of the array
-      for (let k = 0, fn: Listener | null | undefined = first; fn; fn = all && all[++k]) {
+      for (let k = 0, fn: Listener | null | undefined = typeof what === 'string' ? l && l[0] : (what as Listener); fn; fn = all && all[++k]) {
         try {
-          fn(a, q[i + 2], q[i + 3]);
+          fn(q[i + 1], q[i + 2], q[i + 3]);
         } catch (e) {
           // an error listener that throws on this very report is logged, not handed its own throw forever
-          if (a && a.code === ClientErr.HANDLER) console.log('mqtt: handler threw: ' + e);
+          if (q[i + 1] && (q[i + 1] as MqttError).code === ClientErr.HANDLER) console.log('mqtt: handler threw: ' + e);
           else emit(s, 'error', mqttError(ClientErr.HANDLER, String(e)));
         }
       }
