@@ -143,6 +143,9 @@ export function checkConfig(raw, boardName) {
       if (!['json', 'plain', 'sparkplug'].includes(n.format)) err('node.format', 'must be "json" (one message per sensor), "plain" (one topic per value) or "sparkplug" (a Sparkplug B edge node)');
       else out.format = n.format;
     }
+    // (boards/*.json budget.sparkplugWebsocket false: where the Sparkplug node over WebSocket ran out of memory)
+    if (out.format === 'sparkplug' && board.budget.sparkplugWebsocket === false && out.mqtt.servers.some((x) => x.protocol.startsWith('ws')))
+      err('node.format', `the Sparkplug node over WebSocket does not fit an ${board.name}: it ran out of memory there with no sensors (in the board's own 12-byte blocks, README "Memory, in blocks"); use an mqtt:// broker, or an ESP32`);
     if (out.format === 'sparkplug') {
       // Sparkplug has its own topics, and publishes data at QoS 0 [tck-id-topics-ndata-mqtt]
       if (n.prefix !== undefined) err('node.prefix', 'Sparkplug topics are spBv1.0/<group>/<type>/<id>: remove "prefix" (the group is sparkplug.group)');

@@ -139,12 +139,20 @@ describe('the node configuration check', () => {
     tls.mqtt.url = 'mqtts://broker.lan';
     expect(checkConfig(tls).errors).toEqual(['mqtt.url: ESP8266 has no TLS: use mqtt://']);
     tls.mqtt.url = 'wss://broker.lan/mqtt';
-    expect(checkConfig(tls).errors).toEqual(['mqtt.url: ESP8266 has no TLS: use mqtt://']);
-    // the WebSocket firmware ran out of memory on the ESP8266's own 12-byte blocks with no parts: refused
+    expect(checkConfig(tls).errors).toEqual(['mqtt.url: ESP8266 has no TLS: use ws://']);
+    // the WebSocket firmware, measured in the ESP8266's own 12-byte blocks: 1159 with no parts (1014 + 145)
     tls.mqtt.url = 'ws://broker.lan/mqtt';
-    expect(checkConfig(tls).errors).toEqual([
-      'mqtt.url: the WebSocket firmware does not fit an ESP8266: it ran out of memory there with no sensors (in the board\'s own 12-byte blocks, README "Memory, in blocks"); use mqtt://, or an ESP32',
+    const ws = checkConfig(tls);
+    expect(ws.errors).toEqual([]);
+    expect(firmwareFile(ws.config, 'esp8266')).toBe('dist/esp8266-ws.js');
+    expect(ws.ram).toBe(1159);
+    // the Sparkplug node over WebSocket ran out of memory there with no parts: refused
+    const sp = { ...tls, node: { id: 'n1', format: 'sparkplug' }, sparkplug: { group: 'G' } };
+    delete (sp as Record<string, unknown>).discovery;
+    expect(checkConfig(sp).errors).toEqual([
+      'node.format: the Sparkplug node over WebSocket does not fit an ESP8266: it ran out of memory there with no sensors (in the board\'s own 12-byte blocks, README "Memory, in blocks"); use an mqtt:// broker, or an ESP32',
     ]);
+    expect(checkConfig({ ...sp, mqtt: { url: 'mqtt://broker.lan' } }).errors).toEqual([]);
     const led = example();
     led.actuators[0].pin = 'D2';
     expect(checkConfig(led).errors).toEqual(['actuators[0].pin: pin 2 is the ESP32 status LED']);
