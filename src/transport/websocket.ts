@@ -172,12 +172,13 @@ function find(s: string, sought: string): number {
 
 // ---- frames received (RFC 6455 5.2)
 
-// Payloads go on to the client as pieces of the chunk: on the board the socket's byte string cut with substr
-// (the client's reader takes the usual packets where they lie in it: src/codec/reader.ts), which needs no
-// run of free blocks (a copy of the chunk into a typed array needs up to 45 in a row, and in the 12-byte
-// ESP8266 build that ran out of memory after a few hundred messages with 500 blocks free); on a host a view
-// of the bytes. Headers are read by header(), apart, so that its locals are gone by the time the client's
-// listeners run beneath this one.
+// Payloads go on to the client as pieces of the chunk: on the board the socket's byte string cut with substr,
+// which needs no run of free blocks, and in which the client's reader takes the usual packets, whole, where
+// they lie (src/codec/reader.ts: it still copies what it cannot take so, a packet cut by a chunk or a frame,
+// or a long one). A copy of every chunk into a typed array, as before, needs up to 45 blocks in a row: with
+// it the 12-byte ESP8266 build ran out of memory after a few hundred messages, some 500 blocks free. On a host, a
+// view of the bytes. Headers are read by header(), apart, so that its locals are gone by the time the
+// client's listeners run beneath this one.
 function frames(w: WsLink, data: string | Uint8Array, i: number): void {
   // (a host string only from a test: as bytes)
   const chunk = typeof BYTE_STRINGS === 'undefined' && typeof data === 'string' ? hostBytes(data) : data;
@@ -191,13 +192,14 @@ function frames(w: WsLink, data: string | Uint8Array, i: number): void {
     // (a byte string at most 512 bytes at a time, as the reader takes it: a burst read as one chunk is not
     // held twice; set() takes a byte string's bytes on the board)
     if (typeof chunk === 'string' && k > 512) k = 512;
-    const piece = typeof chunk === 'string' ? chunk.substr(i, k) : chunk.subarray(i, i + k);
-    if (piece == null) return fail(w, 'out of memory'); // (undefined on a board out of memory)
-    if (w._op & 8) {
-      w._buf.set(piece as Uint8Array, 10 + w._cn);
-      w._cn += k;
-    } else if (w._stage === Stage.OPEN) {
-      w._ev.notify(LinkEvent.DATA, piece);
+    // (cut only where it is used: once closing, the data frames left in the chunk are skipped)
+    if (w._op & 8 || w._stage === Stage.OPEN) {
+      const piece = typeof chunk === 'string' ? chunk.substr(i, k) : chunk.subarray(i, i + k);
+      if (piece == null) return fail(w, 'out of memory'); // (undefined on a board out of memory)
+      if (w._op & 8) {
+        w._buf.set(piece as Uint8Array, 10 + w._cn);
+        w._cn += k;
+      } else w._ev.notify(LinkEvent.DATA, piece);
     }
     i += k;
     if (!(w._left -= k)) done(w);

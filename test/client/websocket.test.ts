@@ -172,15 +172,18 @@ describe('frames', () => {
     expect(keys.size).toBe(frames.length);
   }, 30000);
 
-  it('delivers whatever the server frames, split into chunks anywhere, as bytes or as byte strings', () => {
+  it('delivers whatever the server frames, split into chunks anywhere, as bytes or as byte strings, and as the board reads them', () => {
     const publish = (topic: string, n: number) => ({ cmd: 'publish', topic, payload: Buffer.alloc(n, 7), qos: 0 });
+    const g = globalThis as Record<string, unknown>;
+    const set = Uint8Array.prototype.set;
     fc.assert(
       fc.property(
-        fc.array(fc.record({ n: fc.integer({ min: 0, max: 300 }), frags: fc.integer({ min: 1, max: 3 }), ping: fc.boolean() }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.record({ n: fc.integer({ min: 0, max: 700 }), frags: fc.integer({ min: 1, max: 3 }), ping: fc.boolean() }), { minLength: 1, maxLength: 6 }),
         fc.array(fc.nat(3000), { maxLength: 20 }),
         fc.boolean(),
         fc.boolean(),
-        (messages, splits, together, asString) => {
+        fc.boolean(),
+        (messages, splits, together, asString, board) => {
           const t = setup({ rxBuffer: 1024 });
           const peer = t.online();
           // the packets as one stream, cut into frames at arbitrary places, fragmented messages among them,
@@ -204,8 +207,24 @@ describe('frames', () => {
             }
           });
           const bytes = Buffer.concat(parts);
-          if (together) peer.receive(bytes, splits, asString);
-          else parts.forEach((p) => peer.receive(p, [], asString));
+          // board: the board build's paths (BYTE_STRINGS), byte strings as its socket gives them, E's copies,
+          // and set() taking a byte string's bytes as the interpreter's does
+          if (board) {
+            g.BYTE_STRINGS = true;
+            g.E = { toUint8Array: (x: string) => new Uint8Array(Buffer.from(x, 'latin1')), toString: (u: Uint8Array) => Buffer.from(u).toString('latin1') };
+            Uint8Array.prototype.set = function (this: Uint8Array, a: ArrayLike<number> | string, at = 0) {
+              if (typeof a !== 'string') return set.call(this, a, at);
+              for (let i = 0; i < a.length && at + i < this.length; i++) this[at + i] = a.charCodeAt(i);
+            } as typeof set;
+          }
+          try {
+            if (together) peer.receive(bytes, splits, asString || board);
+            else parts.forEach((p) => peer.receive(p, [], asString || board));
+          } finally {
+            Uint8Array.prototype.set = set;
+            delete g.BYTE_STRINGS;
+            delete g.E;
+          }
           expect(t.errors()).toEqual([]);
           expect(t.of('message').map((m) => [m.args[0], (m.args[1] as Uint8Array).length])).toEqual(messages.map((m, i) => ['t/' + i, m.n]));
           expect(peer.frames.filter((f) => f.kind === 'pong').map((f) => f.data.toString())).toEqual(pings);
