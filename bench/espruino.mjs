@@ -72,6 +72,13 @@ pub = function () { c.publish("${TOPIC}", BODY, opts); };`,
     qos: [0, 1],
     setup: (port, qos) => LIBS['espruino-mqtt'].setup(port, qos),
   },
+  // ESPRUINO_MQTT_WS_BEFORE=path/espruino-mqtt-ws.js: the same for the WebSocket build (with WS=1)
+  'espruino-mqtt over ws before': {
+    env: 'ESPRUINO_MQTT_WS_BEFORE',
+    raw: true,
+    qos: [0, 1],
+    setup: (port, qos) => LIBS['espruino-mqtt over ws'].setup(port, qos),
+  },
   MQTT: {
     env: 'ESPRUINO_MQTT',
     qos: [0, 1],
