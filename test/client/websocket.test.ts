@@ -38,6 +38,26 @@ function setup(opts: Partial<Options> = {}) {
   return { client, clock, peers, events, of, errors, upgrade, online };
 }
 
+// Runs fn as the board build runs: BYTE_STRINGS set, E as given, and set() taking a byte string's bytes as the
+// interpreter's does (V8's makes each character NaN, 0); everything restored after.
+function onTheBoard(E: object, fn: () => void): void {
+  const g = globalThis as Record<string, unknown>;
+  const set = Uint8Array.prototype.set;
+  g.BYTE_STRINGS = true;
+  g.E = E;
+  Uint8Array.prototype.set = function (this: Uint8Array, a: ArrayLike<number> | string, at = 0) {
+    if (typeof a !== 'string') return set.call(this, a, at);
+    for (let i = 0; i < a.length && at + i < this.length; i++) this[at + i] = a.charCodeAt(i);
+  } as typeof set;
+  try {
+    fn();
+  } finally {
+    Uint8Array.prototype.set = set;
+    delete g.BYTE_STRINGS;
+    delete g.E;
+  }
+}
+
 describe('the opening handshake (RFC 6455 4.1)', () => {
   it('asks to upgrade with a fresh key and the mqtt subprotocol [MQTT-6.0.0-4], then sends CONNECT in a frame', () => {
     const t = setup();
@@ -174,8 +194,7 @@ describe('frames', () => {
 
   it('delivers whatever the server frames, split into chunks anywhere, as bytes or as byte strings, and as the board reads them', () => {
     const publish = (topic: string, n: number) => ({ cmd: 'publish', topic, payload: Buffer.alloc(n, 7), qos: 0 });
-    const g = globalThis as Record<string, unknown>;
-    const set = Uint8Array.prototype.set;
+    const E = { toUint8Array: (x: string) => new Uint8Array(Buffer.from(x, 'latin1')), toString: (u: Uint8Array) => Buffer.from(u).toString('latin1') };
     fc.assert(
       fc.property(
         fc.array(fc.record({ n: fc.integer({ min: 0, max: 700 }), frags: fc.integer({ min: 1, max: 3 }), ping: fc.boolean() }), { minLength: 1, maxLength: 6 }),
@@ -207,24 +226,13 @@ describe('frames', () => {
             }
           });
           const bytes = Buffer.concat(parts);
-          // board: the board build's paths (BYTE_STRINGS), byte strings as its socket gives them, E's copies,
-          // and set() taking a byte string's bytes as the interpreter's does
-          if (board) {
-            g.BYTE_STRINGS = true;
-            g.E = { toUint8Array: (x: string) => new Uint8Array(Buffer.from(x, 'latin1')), toString: (u: Uint8Array) => Buffer.from(u).toString('latin1') };
-            Uint8Array.prototype.set = function (this: Uint8Array, a: ArrayLike<number> | string, at = 0) {
-              if (typeof a !== 'string') return set.call(this, a, at);
-              for (let i = 0; i < a.length && at + i < this.length; i++) this[at + i] = a.charCodeAt(i);
-            } as typeof set;
-          }
-          try {
+          // board: the board build's paths, byte strings as its socket gives them
+          const deliver = () => {
             if (together) peer.receive(bytes, splits, asString || board);
             else parts.forEach((p) => peer.receive(p, [], asString || board));
-          } finally {
-            Uint8Array.prototype.set = set;
-            delete g.BYTE_STRINGS;
-            delete g.E;
-          }
+          };
+          if (board) onTheBoard(E, deliver);
+          else deliver();
           expect(t.errors()).toEqual([]);
           expect(t.of('message').map((m) => [m.args[0], (m.args[1] as Uint8Array).length])).toEqual(messages.map((m, i) => ['t/' + i, m.n]));
           expect(peer.frames.filter((f) => f.kind === 'pong').map((f) => f.data.toString())).toEqual(pings);
@@ -250,29 +258,17 @@ describe('frames', () => {
   it('on the board passes on pieces of the byte string, never a copy of the chunk: with no run of free blocks to copy it into, nothing fails', () => {
     const t = setup();
     const peer = t.online();
-    // as in the board build (BYTE_STRINGS): E.toUint8Array gives undefined when no run of free blocks is long
-    // enough for the copy (it ran the 12-byte ESP8266 build out of memory so, with 500 blocks free), and
-    // set() takes a byte string's bytes, as the interpreter's does
-    const g = globalThis as Record<string, unknown>;
-    const set = Uint8Array.prototype.set;
-    g.BYTE_STRINGS = true;
-    g.E = { toUint8Array: () => undefined, toString: (u: Uint8Array) => Buffer.from(u).toString('latin1') };
-    Uint8Array.prototype.set = function (this: Uint8Array, a: ArrayLike<number> | string, at = 0) {
-      if (typeof a !== 'string') return set.call(this, a, at);
-      for (let i = 0; i < a.length && at + i < this.length; i++) this[at + i] = a.charCodeAt(i);
-    } as typeof set;
-    try {
+    // E.toUint8Array gives undefined when no run of free blocks is long enough for the copy (with a copy of
+    // every chunk the 12-byte ESP8266 build ran out of memory, some 500 blocks free)
+    const E = { toUint8Array: () => undefined, toString: (u: Uint8Array) => Buffer.from(u).toString('latin1') };
+    onTheBoard(E, () => {
       // whole packets in each frame, the usual case, frames and a ping in one chunk and in two (a packet cut by
       // a chunk or a frame is read by the reader's general path, which copies it)
       const pub = (x: string) => ({ cmd: 'publish', topic: 't/' + x, payload: Buffer.from(x + x), qos: 0 });
       const first = serverFrame(2, mqttBytes(pub('a'), pub('b')));
       peer.receive(Buffer.concat([first, serverFrame(9, 'hi'), serverFrame(2, mqttBytes(pub('c')))]), [], true);
       peer.receive(Buffer.concat([first, serverFrame(9, 'ho'), serverFrame(2, mqttBytes(pub('c')))]), [first.length], true);
-    } finally {
-      Uint8Array.prototype.set = set;
-      delete g.BYTE_STRINGS;
-      delete g.E;
-    }
+    });
     expect(t.errors()).toEqual([]);
     expect(t.of('message').map((m) => [m.args[0], String(m.args[1])])).toEqual([['t/a', 'aa'], ['t/b', 'bb'], ['t/c', 'cc'], ['t/a', 'aa'], ['t/b', 'bb'], ['t/c', 'cc']]);
     expect(peer.frames.filter((f) => f.kind === 'pong').map((f) => f.data.toString())).toEqual(['hi', 'ho']);
