@@ -18,7 +18,6 @@ import { readFileSync } from 'node:fs';
 // The interpreter's net socket, bridged to a real one.
 export class SimSocket {
   constructor(opts, cb, chunk, secure, online) {
-    this.listeners = {};
     this.pending = 0; // bytes written and not yet flushed
     this.closed = false;
     if (cb) this.connectCallback = cb;
@@ -57,15 +56,21 @@ export class SimSocket {
       this.emit('close', false);
     });
   }
+  // The interpreter keeps an event's listeners in the `#on<event>` field: on() makes it a new array (even
+  // for one), and it may also hold a single function, which is called as well (src/jswrap_object.c,
+  // jsinteractive.c)
   on(ev, fn) {
     if (ev === 'connect' && this.connectCallback) throw new Error('ASSERT FAILED: on("connect") with a connect callback');
-    (this.listeners[ev] ||= []).push(fn);
+    // (on() beside a single function there: the interpreter's assertion, measured on the Linux build)
+    if (typeof this['#on' + ev] === 'function') throw new Error('ASSERT(jsvIsArray(source)) FAILED');
+    this['#on' + ev] = [].concat(this['#on' + ev] || [], fn);
   }
   emit(ev, ...args) {
     // the interpreter queues events: listeners run later, with this = the socket
     setImmediate(() => {
       if (ev === 'connect' && this.connectCallback) this.connectCallback.apply(this, args);
-      for (const fn of this.listeners[ev] || []) fn.apply(this, args);
+      const l = this['#on' + ev];
+      for (const fn of typeof l === 'function' ? [l] : l || []) fn.apply(this, args);
     });
   }
   write(x) {

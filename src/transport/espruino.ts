@@ -15,6 +15,11 @@ interface Sock extends EspruinoSocket {
   _l: EspruinoLink;
   dSnd?: string; // the interpreter's send buffer (libs/network/socketserver.c)
   clsNow?: boolean; // close at the next idle-loop pass, sending nothing more
+  // the listeners of its events (see connect)
+  '#ondata'?: typeof sockEvent | ((data: string) => void);
+  '#ondrain'?: typeof sockEvent;
+  '#onerror'?: typeof sockEvent;
+  '#onclose'?: typeof sockEvent;
 }
 
 // Espruino's net and (ESP32) tls modules, loaded through `load` (the interpreter's require; tls only when
@@ -53,11 +58,17 @@ function connect(to: Endpoint, on: LinkEvents): Link {
     const sock = loader(tls ? 'tls' : 'net').connect(opts, sockEvent) as Sock;
     sock._l = link;
     link._sock = sock;
-    // one function for five events, told apart by their argument: a function costs the board blocks
-    sock.on('data', sockEvent);
-    sock.on('drain', sockEvent);
-    sock.on('error', sockEvent);
-    sock.on('close', sockEvent);
+    // One function for five events, told apart by their argument: a function costs the board blocks. Set
+    // where the interpreter keeps an event's listeners, a `#on<event>` field, rather than by on(), which
+    // keeps even one listener in an array: 2 blocks for each of the four, for the connection's life. The
+    // interpreter calls what that field holds, a function or an array of them (jsiExecuteEventCallbackInner,
+    // src/jsinteractive.c; 2v29, and so since it began keeping listeners there). Only for an object no one
+    // else listens to, as this socket: an on() beside a function there fails an interpreter assertion.
+    // In the library (KEEP_HOT_CALLS), data, the event of every packet, goes to the client without a step
+    // between: sockEvent telling its argument apart costs about 9 us an event on the board, 2-3% of a
+    // message; the bound function 5 blocks for the connection's life, which the firmware keeps instead.
+    sock['#ondata'] = sock['#ondrain'] = sock['#onerror'] = sock['#onclose'] = sockEvent;
+    if (KEEP_HOT_CALLS) sock['#ondata'] = on.notify.bind(on, LinkEvent.DATA);
   } catch (e) {
     // DNS failure or refusal can throw synchronously on some ports; report it as a closed link, later (as the
     // socket's close would: a stand-in for the socket, made only here).
@@ -67,13 +78,13 @@ function connect(to: Endpoint, on: LinkEvents): Link {
   return link;
 }
 
-// The socket's events (libs/network/socketserver.c): 'data' brings a byte string; the connect callback and
-// 'drain' bring the socket itself, and the interpreter queues the connect before any drain, so the first is
-// the connect; 'error' brings {code, message}, 'close' a boolean. The interpreter's order is error, end,
-// close: the error is kept, and close reports it.
+// The socket's events (libs/network/socketserver.c; in the library all but data): 'data' brings a byte
+// string; the connect callback and 'drain' bring the socket itself, and the interpreter queues the connect
+// before any drain, so the first is the connect; 'error' brings {code, message}, 'close' a boolean. The
+// interpreter's order is error, end, close: the error is kept, and close reports it.
 function sockEvent(this: Sock, x: string | Sock | { message?: string } | boolean): void {
   const l = this._l;
-  if (typeof x === 'string') l._ev.notify(LinkEvent.DATA, x);
+  if (!KEEP_HOT_CALLS && typeof x === 'string') l._ev.notify(LinkEvent.DATA, x);
   else if (x === this) {
     if (l._st === 1) {
       // nothing unsent now; the client told only when it waits (transport.ts)

@@ -6,18 +6,22 @@ import { espruinoTransport } from '../../src/transport/espruino';
 type Listener = (...a: unknown[]) => void;
 
 class FakeSocket {
-  listeners: Record<string, Listener[]> = {};
+  [field: `#on${string}`]: Listener | Listener[] | undefined;
   written: string[] = [];
   closed = false;
   dSnd?: string; // the interpreter's send buffer: what write() queued and the idle loop has yet to send
   clsNow?: boolean;
+  // As the interpreter keeps them: an event's listeners in its `#on<event>` field, which on() makes a new
+  // array (even for one), and which may also hold a single function (src/jswrap_object.c, jsinteractive.c)
   on(ev: string, fn: Listener) {
     if (ev === 'connect') throw new Error('on("connect") with a connect callback trips an interpreter assertion');
-    (this.listeners[ev] ||= []).push(fn);
+    if (typeof this[`#on${ev}`] === 'function') throw new Error('ASSERT(jsvIsArray(source)) FAILED'); // (measured)
+    this[`#on${ev}`] = ([] as Listener[]).concat(this[`#on${ev}`] || [], fn);
   }
   emit(ev: string, ...a: unknown[]) {
     // listeners get this = the socket, as on the board, and 'drain' gets it as its argument too
-    for (const fn of this.listeners[ev] || []) fn.apply(this, ev === 'drain' ? [this] : a);
+    const l = this[`#on${ev}`];
+    for (const fn of typeof l === 'function' ? [l] : l || []) fn.apply(this, ev === 'drain' ? [this] : a);
   }
   write(x: unknown) {
     if (this.closed) throw new Error('This socket is closed');
@@ -92,6 +96,21 @@ describe('the Espruino transport', () => {
     expect(Object.keys(options[0])).toEqual(['host', 'port']);
     expect(Object.keys(options[1])).toEqual(['host', 'port', 'ca', 'key', 'cert']);
     expect(options[1]).toMatchObject({ host: 'h', port: 8883, ca: 'PEM' });
+  });
+
+  it("keeps one function in each of the socket's event fields, not an array of one as on() would (2 blocks each on the board)", async () => {
+    const e = events();
+    espruinoTransport(load)({ host: 'h', port: 1883, protocol: 'mqtt' }, e.on);
+    const s = sockets[0];
+    const fields = ['#ondata', '#ondrain', '#onerror', '#onclose'] as const;
+    for (const f of fields) expect(typeof s[f]).toBe('function');
+    // one for all but data, which the library (KEEP_HOT_CALLS, as here) hands to the client directly
+    expect(new Set(fields.slice(1).map((f) => s[f])).size).toBe(1);
+    expect(s['#ondata']).not.toBe(s['#ondrain']);
+    // and the events still arrive through them
+    await new Promise((r) => setTimeout(r, 5));
+    s.emit('data', '\u0020\u0002\u0000\u0000');
+    expect(e.log).toEqual(['connect', 'data string 4']);
   });
 
   it('writes binary as a byte string (never "1,2,3") and a byte string as it is; passes data through, and a drain while the client waits', async () => {
