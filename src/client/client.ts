@@ -200,7 +200,7 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     _gen: 0,
     _box: /*@__INLINE__*/ createOutbox(o.outboxBytes || Math.min(2 * txSize, 65535), o.outboxMessages || 16),
     _tx: tx,
-    _queue: [],
+    _queue: null,
     _flushing: 0,
     _pumping: 0,
     _window: o.window || 8,

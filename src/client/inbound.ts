@@ -79,7 +79,7 @@ export function onPacket(s: Session, p: Packet): void {
   // Each packet's events run before the next packet is read: the reader is between packets, and on the board
   // a chunk of many small messages must not hold all their copies at once. A listener that ends or
   // reconnects the client stops the reader (its reset), so nothing more of this chunk is read.
-  if (s._queue[0]) flush(s);
+  if (s._queue) flush(s);
 }
 
 // An inbound PUBLISH: its topic as bytes, the fixed header's first byte and its packet id; from the reader's
@@ -169,5 +169,5 @@ export function onPublish(s: Session, topic: string, payload: Payload | undefine
     }
   }
   // its events run before the next packet is read (see onPacket)
-  if (s._queue[0]) flush(s);
+  if (s._queue) flush(s);
 }

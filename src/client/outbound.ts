@@ -87,7 +87,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   if (!qos && s._state === State.CONNECTED && box._head === box._end && (!s._link!._unsent || s._link!._unsent + n <= s._tx.length)) {
     send(s, MQTT5 && s._aliasMax ? withAlias(s, t, p, qos, retain, id, props!, n) : n, src);
     if (done) emit(s, done);
-    if (s._queue[0]) flush(s);
+    if (s._queue) flush(s);
     return true;
   }
   // Full: give up the oldest messages not yet written, as few as make room (drop-oldest), or refuse the
@@ -136,7 +136,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   // (the room test of outbox.ts, written out)
   const more = (box._end < box._slots || box._head > 0) && box._cap - box._used >= n;
   if (!more) s._wantRoom = n;
-  if (s._queue[0]) flush(s);
+  if (s._queue) flush(s);
   return more;
 }
 

@@ -89,7 +89,7 @@ function onLink(this: Events, event: LinkEvent, arg?: any): void { // eslint-dis
   } catch (e) {
     lose(s, Err.NO_MEMORY, String(e));
   }
-  if (s._queue[0]) flush(s);
+  if (s._queue) flush(s);
 }
 
 // The socket is open: the CONNECT, the first packet on a connection [MQTT-3.1.0-1]. Its bytes as encoded

@@ -79,8 +79,10 @@ export interface Session extends Client {
   _willFor?: () => Bytes; // the will's payload, made for each connection
   _reader: Reader;
   _listeners: { [event: string]: ((a?: unknown, b?: unknown, c?: unknown) => void)[] };
-  // events and callbacks waiting to run, four entries each: an event name or a function, then its arguments
-  _queue: unknown[];
+  // events and callbacks waiting to run, four entries each: an event name or a function, then its arguments;
+  // null when none (on the board a field tested costs half what an empty array's first element does, 1.5 us
+  // against 3.7, three or four times a message)
+  _queue: unknown[] | null;
   // 0; 1 while listeners run (flush, or a message's only listener); 2 while a drop report or a given-up
   // message's callback runs: a publish from it then never gives up another message to make room
   _flushing: number;

@@ -264,7 +264,7 @@ export function dispatch(s: Session, msg: Message, topicBytes: string): Listener
   }
   const l = s._listeners.message;
   const fn = l && l[0];
-  if (!s._flushing && !s._queue[0] && fn && !l[1]) return fn;
+  if (!s._flushing && !s._queue && fn && !l[1]) return fn;
   emit(s, 'message', msg.topic, msg.payload, msg);
   return undefined;
 }
