@@ -48,12 +48,14 @@ export interface Request {
   _props?: Properties | null; // 5.0: its properties
 }
 
-// Session._opts: reconnect at all; overflow 'reject-new'; offlineQos0 'drop'; Clean Session (5.0: Clean Start).
+// Session._opts: reconnect at all; overflow 'reject-new'; offlineQos0 'drop'; Clean Session (5.0: Clean Start);
+// and one that is not an option, kept here for the block a field of its own would cost.
 export const enum Opt {
   RETRY = 1,
   REJECT_NEW = 2,
   DROP_OFFLINE = 4,
   CLEAN = 8,
+  HANDLERS = 16, // a subscription has been given a handler: dispatch looks for them (not cleared)
 }
 
 export interface Session extends Client {
