@@ -213,7 +213,7 @@ function push(this: ReaderState, input: string | Uint8Array | null): void {
   // (a 3,200-byte chunk ran the 12-byte ESP8266 build out of memory so, issue 13).
   // (the string path's names declared here, once: the interpreter does not hoist, and declared in its block
   // the compiler gives each an initial `void 0`, steps on every chunk)
-  let chunk: Uint8Array, first: number, len: number, at: number, id: number, topic: string;
+  let chunk: Uint8Array, first: number, len: number, end: number, at: number, id: number, topic: string;
   // a listener that ends or reconnects the client resets the reader: nothing more of this chunk is read
   const gen = r._gen;
   let i = 0; // where the general path starts in the chunk
@@ -232,22 +232,28 @@ function push(this: ReaderState, input: string | Uint8Array | null): void {
     // [MQTT-3.3.2-2], a packet id not 0 [MQTT-2.3.1-1], an acknowledgement's first byte as FLAGS allows it
     // [MQTT-2.2.2-1]. The first packet that is not such, and all after it, are read by the general path
     // below, whose checks report what is wrong. (The 3.1.1 board client always gives onPublish: no test.)
-    while (((typeof BYTE_STRINGS !== 'undefined' && !MQTT5) || r._onPublish) && !r._state && (len = input.charCodeAt(i + 1)) < 128 && len <= r._size && i + 2 + len <= n) {
+    // (end: where the packet ends; on the board each step here costs a microsecond or two, on every packet)
+    while (((typeof BYTE_STRINGS !== 'undefined' && !MQTT5) || r._onPublish) && !r._state && (len = input.charCodeAt(i + 1)) < 128 && len <= r._size && (end = i + 2 + len) <= n) {
       first = input.charCodeAt(i);
       if (first >> 4 === Type.PUBLISH) {
-        at = (input.charCodeAt(i + 2) << 8) | input.charCodeAt(i + 3); // the topic's length
-        topic = input.substr(i + 4, at);
-        at += i + 4 + (first & 6 ? 2 : 0); // the payload
-        id = first & 6 ? (input.charCodeAt(at - 2) << 8) | input.charCodeAt(at - 1) : 0;
-        if (!((first & 6) !== 6 && at <= i + 2 + len && (topic === validTopic || !topicError(topic)) && (id || !(first & 6)))) break;
-        r._onPublish!(r._ctx, topic, input.substr(at, i + 2 + len - at), first, id);
+        at = i + 4 + ((input.charCodeAt(i + 2) << 8) | input.charCodeAt(i + 3)); // where the topic ends
+        topic = input.substring(i + 4, at);
+        id = 0;
+        if (first & 6) {
+          // (past the end of the string charCodeAt gives NaN, and the id 0)
+          id = (input.charCodeAt(at) << 8) | input.charCodeAt(at + 1);
+          at += 2;
+          if ((first & 6) === 6 || !id) break;
+        }
+        if (at > end || (topic !== validTopic && topicError(topic))) break;
+        r._onPublish!(r._ctx, topic, input.substring(at, end), first, id);
       } else if (len === 2 && (first === 0x40 || first === 0x50 || first === 0x62 || first === 0x70 || first === 0xb0) && (id = (input.charCodeAt(i + 2) << 8) | input.charCodeAt(i + 3))) {
         // (type and id: all the client reads of an acknowledgement in 3.1.1)
         r._p.type = first >> 4;
         r._p.id = id;
         r._onPacket(r._ctx, r._p);
       } else break;
-      if ((i += 2 + len) === n || gen !== r._gen) return;
+      if ((i = end) === n || gen !== r._gen) return;
     }
     chunk = typeof BYTE_STRINGS !== 'undefined' ? E.toUint8Array(input) : hostBytes(input);
   } else chunk = input;
