@@ -266,9 +266,8 @@ export function dispatch(s: Session, msg: Message, topicBytes: string): Listener
       if (sub._handler && matchTopic(f, topicBytes)) emit(s, sub._handler, msg.topic, msg.payload, msg);
     }
   }
-  const l = s._listeners.message;
-  const fn = l && l[0];
-  if (!s._flushing && !s._queue && fn && !l[1]) return fn;
+  const fn = s._listeners.message;
+  if (!s._flushing && !s._queue && typeof fn === 'function') return fn;
   emit(s, 'message', msg.topic, msg.payload, msg);
   return undefined;
 }

@@ -1,5 +1,5 @@
 // Listeners run only after the state change that caused them is complete, and may call any public method.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import mqttPacket from 'mqtt-packet';
 import { ClientErr } from '../../src/client/errors';
 import { forEachChunkKind, setup, type Setup } from './setup';
@@ -53,7 +53,7 @@ forEachChunkKind(() => {
     for (const alone of [false, true]) {
       it(`on a message stops the rest of its chunk: the next is neither delivered nor acknowledged${alone ? ' (the only listener)' : ''}`, () => {
         const t = setup();
-        if (alone) (t.client as unknown as { _listeners: Record<string, unknown[]> })._listeners.message = [];
+        if (alone) delete (t.client as unknown as { _listeners: Record<string, unknown> })._listeners.message;
         const link = t.online();
         link.take();
         const seen: string[] = [];
@@ -215,7 +215,7 @@ forEachChunkKind(() => {
 
     it('one added by the only listener waits for the next event, as with several: none runs twice, none loops', () => {
       const t = setup();
-      (t.client as unknown as { _listeners: Record<string, unknown[]> })._listeners.connect = []; // the setup's recorder: this one alone
+      delete (t.client as unknown as { _listeners: Record<string, unknown> })._listeners.connect; // the setup's recorder: this one alone
       const seen: string[] = [];
       let adds = 0;
       const again = () => {
@@ -232,6 +232,48 @@ forEachChunkKind(() => {
       t.clock.advance(1000);
       t.mock.last().connack();
       expect(seen).toEqual(['first', 'first', 'again']);
+    });
+
+    it('added and removed one by one, from one to two and back to none (one kept as itself, several in an array), each event reaches exactly those listening', () => {
+      const t = setup();
+      const seen: string[] = [];
+      const a = (topic: string) => seen.push('a ' + topic);
+      const b = (topic: string) => seen.push('b ' + topic);
+      const link = t.online();
+      delete (t.client as unknown as { _listeners: Record<string, unknown> })._listeners.message; // not the recorder
+      const send = (topic: string, id: number) => link.receive({ cmd: 'publish', topic, payload: Buffer.from('x'), qos: 1, messageId: id });
+      send('t/0', 1);
+      t.client.on('message', a);
+      send('t/1', 2);
+      t.client.on('message', b);
+      send('t/2', 3);
+      t.client.removeListener('message', a);
+      send('t/3', 4);
+      t.client.removeListener('message', a); // (not there: nothing changes)
+      send('t/4', 5);
+      t.client.removeListener('message', b);
+      send('t/5', 6);
+      t.client.on('message', b);
+      t.client.on('message', b); // twice: called twice, as Node's emitters do
+      send('t/6', 7);
+      t.client.removeListener('message', b);
+      send('t/7', 8);
+      expect(seen).toEqual(['a t/1', 'a t/2', 'b t/2', 'b t/3', 'b t/4', 'b t/6', 'b t/6', 'b t/7']);
+      // and an error with no listener left is still seen, whether the last was alone or one of several
+      const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+      const logged = () => log.mock.calls.map((c) => String(c[0])).filter((m) => m.startsWith('mqtt: ')).length;
+      delete (t.client as unknown as { _listeners: Record<string, unknown> })._listeners.error; // not the recorder
+      t.client.on('error', a);
+      t.client.removeListener('error', a);
+      t.client.publish('t', 'x', { qos: 3 as never });
+      expect(logged()).toBe(1);
+      t.client.on('error', a);
+      t.client.on('error', b);
+      t.client.removeListener('error', a);
+      t.client.removeListener('error', b);
+      t.client.publish('t', 'x', { qos: 3 as never });
+      expect(logged()).toBe(2);
+      log.mockRestore();
     });
 
     it('on() refuses a listener that is no function, at once, and the others still run', () => {
