@@ -108,7 +108,7 @@ export interface Session extends Client {
   _lastHeard: number;
   _pingAt: number; // when the unanswered PINGREQ went out, -1 when none is
   _unflushedSince: number; // when the oldest of the bytes written and not yet sent was written (_link._unsent)
-  _lastId: number;
+  _lastId: number; // the last packet id given, plus 65535 once they have gone round 65535 (nextId)
   _pumping: number; // 0, 1 in pump, 2 in pump and called again meanwhile (one more pass)
   // MQTT 5.0 (the v5 builds only; set by createClient, then by each CONNACK: v5.ts)
   _v5?: boolean;

@@ -136,6 +136,30 @@ describe('publishing QoS 1 and 2', () => {
     expect(seen.size).toBe(65534);
   });
 
+  it('gives packet ids in turn, and round again after 65535, one message at a time or several in flight, with or without a request waiting', () => {
+    for (const [inFlight, request] of [[1, false], [3, false], [1, true]] as const) {
+      const t = setup({ window: 4, outboxMessages: 8 });
+      const link = t.online();
+      let sub = 0;
+      if (request) {
+        t.client.subscribe('a'); // never acknowledged: its id stays in use
+        sub = (link.take('subscribe') as { messageId: number }[])[0].messageId;
+      }
+      const got: number[] = [];
+      for (let i = 0; i < 65535 * 2 + 10; i++) {
+        t.client.publish('p', 'y', { qos: 1 });
+        got.push(...pubs(link.take('publish')).map((p) => p.messageId!));
+        // the oldest acknowledged once inFlight are out
+        if (got.length >= inFlight) link.receive({ cmd: 'puback', messageId: got[got.length - inFlight] });
+        link.drain();
+      }
+      const want: number[] = [];
+      for (let id = 0; want.length < got.length; id = (id % 65535) + 1) if (id && id !== sub) want.push(id);
+      expect(got).toEqual(want);
+      expect(t.errors()).toEqual([]);
+    }
+  });
+
   it('completes QoS 2: PUBLISH, PUBREC, PUBREL, PUBCOMP [MQTT-4.3.3-1]', () => {
     const t = setup();
     const link = t.online();
