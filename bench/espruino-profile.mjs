@@ -53,7 +53,7 @@ T("topicNameError", 300, function () { P.topicNameError(topic); });
 T("bytesToString topic", 300, function () { P.bytesToString(tx, 2, 9); });
 T("matchTopic exact", 300, function () { P.matchTopic("bench/t", topic); });
 T("matchTopic +", 300, function () { P.matchTopic("bench/+", topic); });
-var es = { _queue: null, _listeners: { message: [function () {}] }, _flushing: 0, _inDrop: 0 };
+var es = { _queue: null, _listeners: { message: function () {} }, _flushing: 0, _inDrop: 0 };
 var ob = P.createOutbox(1024, 16);
 T("outbox: store + remove", 300, function () { P.store(ob, tx, 25, 1, 1, 0, undefined); P.remove(ob, ob._head); });
 T("emit + flush, one listener", 300, function () { P.emit(es, "message", topic, body, es); P.flush(es); });

@@ -226,6 +226,12 @@ export function pump(s: Session): void {
     s._pumping = 1;
     let k = box._next;
     let inflight = k - box._head; // all in flight below _next (outbox.ts)
+    // Read once a pass, not for each message: on the board the transmit buffer's length costs 3.4 us, the
+    // clock 3.8, the requests' first element 3.7. (What this pass writes is written at one moment; requests
+    // leave _reqs only when acknowledged, never while it runs; no listener runs beneath it.)
+    const room = s._tx.length;
+    const now = s._clock.now();
+    const reqs = !!s._reqs[0];
     for (; k < box._end && s._link && s._state === State.CONNECTED; k++) {
       const stage = box._stage[k];
       const at = box._at[k];
@@ -235,7 +241,7 @@ export function pump(s: Session): void {
         inflight++;
         continue;
       }
-      if (stage === Stage.QUEUED && s._reqs[0]) sendRequests(s, k); // (its own test first: a call costs more)
+      if (stage === Stage.QUEUED && reqs) sendRequests(s, k); // (its own test first: a call costs more)
       if (stage === Stage.QUEUED && qos && inflight >= s._window) break;
       // 5.0: one whose Message Expiry Interval passed while it waited (never one sent before: the server may
       // hold it) is dropped, not written (v5.ts)
@@ -245,7 +251,7 @@ export function pump(s: Session): void {
       }
       const n = stage === Stage.RELEASE ? 4 : box._len[k];
       // Never run more than one transmit buffer ahead of the socket: Espruino buffers writes without limit.
-      if (s._link._unsent && s._link._unsent + n > s._tx.length) {
+      if (s._link._unsent && s._link._unsent + n > room) {
         s._link._wait = 1; // woken by the drain (transport.ts)
         break;
       }
@@ -269,7 +275,6 @@ export function pump(s: Session): void {
       s._link.write(box._bytes, at, at + n <= cap ? at + n : cap);
       if (at + n > cap) s._link.write(box._bytes, 0, at + n - cap);
       // counted as send() counts (keep the two the same)
-      const now = s._clock.now();
       if (!s._link._unsent) s._unflushedSince = now;
       s._lastSent = now;
       s._link._unsent! += n;
@@ -280,7 +285,7 @@ export function pump(s: Session): void {
       } else {
         const done = box._done[k];
         k = remove(box, k) - 1;
-        emit(s, done);
+        if (done) emit(s, done);
       }
     }
     if (k === box._end && s._link && s._state === State.CONNECTED) sendRequests(s, k);

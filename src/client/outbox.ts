@@ -97,8 +97,8 @@ export function store(box: Outbox, src: Uint8Array | string, n: number, id: numb
     const span = (at - box._at[box._head] + cap) % cap || cap;
     if (cap - span < n) at = compact(box);
     const first = cap - at < n ? cap - at : n;
-    // (a byte string's pieces as strings: substring for subarray)
-    box._bytes.set((str ? (src as string).substring(0, first) : (src as Uint8Array).subarray(0, first)) as Uint8Array, at);
+    // (a byte string's pieces as strings: substring for subarray; whole, the string itself, not a copy)
+    box._bytes.set((str ? (first < n ? (src as string).substring(0, first) : src) : (src as Uint8Array).subarray(0, first)) as Uint8Array, at);
     if (first < n) box._bytes.set((str ? (src as string).substring(first, n) : (src as Uint8Array).subarray(first, n)) as Uint8Array, 0);
   }
   box._end = k + 1;
