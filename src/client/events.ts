@@ -81,6 +81,11 @@ export function removeListener(this: Session, event: string, fn: Listener): Clie
   else if (l && typeof l === 'object') {
     const k = l.indexOf(fn);
     if (k >= 0) l.splice(k, 1);
+    // one left is kept as itself again, none as nothing (flush runs a copy of several: safe while it runs)
+    if (!l[1]) {
+      if (l[0]) this._listeners[event] = l[0];
+      else delete this._listeners[event];
+    }
   }
   return this;
 }

@@ -227,8 +227,9 @@ export function pump(s: Session): void {
     let k = box._next;
     let inflight = k - box._head; // all in flight below _next (outbox.ts)
     // Read once a pass, not for each message: on the board the transmit buffer's length costs 3.4 us, the
-    // clock 3.8, the requests' first element 3.7. (What this pass writes is written at one moment; requests
-    // leave _reqs only when acknowledged, never while it runs; no listener runs beneath it.)
+    // clock 3.8, the requests' first element 3.7. (What this pass writes is written at one moment; no request
+    // joins _reqs while it runs, and no listener runs beneath it; one that leaves, given up by 5.0's
+    // writeRequest, makes sendRequests look at the rest for nothing.)
     const room = s._tx.length;
     const now = s._clock.now();
     const reqs = !!s._reqs[0];

@@ -58,9 +58,10 @@ function connect(to: Endpoint, on: LinkEvents): Link {
     const sock = loader(tls ? 'tls' : 'net').connect(opts, sockEvent) as Sock;
     sock._l = link;
     link._sock = sock;
-    // One function for five events, told apart by their argument: a function costs the board blocks. Set
-    // where the interpreter keeps an event's listeners, a `#on<event>` field, rather than by on(), which
-    // keeps even one listener in an array: 2 blocks for each of the four, for the connection's life. The
+    // One function for the events, told apart by their argument (in the library all but data, below): a
+    // function costs the board blocks. Set where the interpreter keeps an event's listeners, a `#on<event>`
+    // field, rather than by on(), which keeps even one listener in an array: 2 blocks for each of the four,
+    // for the connection's life. The
     // interpreter calls what that field holds, a function or an array of them (jsiExecuteEventCallbackInner,
     // src/jsinteractive.c; 2v29, and so since it began keeping listeners there). Only for an object no one
     // else listens to, as this socket: an on() beside a function there fails an interpreter assertion.
