@@ -22,6 +22,11 @@ export function onPacket(s: Session, p: Packet): void {
     onPublish(s, p.topic, null, 0x30 | (p.qos << 1) | (p.dup ? 8 : 0) | (p.retain ? 1 : 0), p.id, p);
     return;
   }
+  // A whole packet proves the broker alive (keep-alive, onTimer): not a chunk, which may be part of a packet
+  // that never ends (a remaining length gone wrong, read as a huge PUBLISH to skip): the keep-alive then
+  // ends the connection (the fuzz test's 5.0 run found it stuck when chunks counted)
+  s._lastHeard = s._clock.now();
+  s._pingAt = -1;
   if (type === Type.CONNACK) {
     // (a call in the library, not a closure read past for every other packet: KEEP_HOT_CALLS)
     if (s._state === State.CONNECTING) KEEP_HOT_CALLS ? /*#__NOINLINE__*/ onConnack(s, p) : onConnack(s, p);
@@ -87,6 +92,8 @@ export function onPacket(s: Session, p: Packet): void {
 // usual message in as few steps as it takes: on the board each costs about a microsecond.)
 export function onPublish(s: Session, topic: string, payload: Payload | undefined | null, first: number, id: number, p?: Packet): void {
   const qos = (first >> 1) & 3;
+  s._lastHeard = s._clock.now();
+  s._pingAt = -1; // any packet proves the broker alive (see onPacket)
   if (s._state !== State.CONNECTED) {
     lose(s, ClientErr.PROTOCOL, 'packet before CONNACK');
   } else if (!(MQTT5 && s._v5 && p && (p.props || !p.topic) && !topicAliasIn(s, p))) {

@@ -72,11 +72,6 @@ function onLink(this: Events, event: LinkEvent, arg?: any): void { // eslint-dis
   if (this._gen !== s._gen) return;
   try {
     if (event === LinkEvent.DATA) {
-      // Bytes from the broker prove it alive (keep-alive, onTimer): noted once a chunk, not once a packet (on
-      // the board a chunk often holds several, and the clock costs 3.8 us). Part of a packet counts too: a
-      // broker slowly sending a long PUBLISH is not taken for a silent one.
-      s._lastHeard = s._clock.now();
-      s._pingAt = -1;
       s._reader.push(arg);
     } else if (event === LinkEvent.DRAIN) {
       // (a transport that keeps _unsent itself reports a drain only when the client waits: transport.ts)

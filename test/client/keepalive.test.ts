@@ -34,6 +34,22 @@ describe('keep-alive', () => {
     expect(t.mock.links.length).toBe(2);
   });
 
+  it('ends a stream stuck in a packet that never ends, even while bytes keep coming: only whole packets prove the broker alive', () => {
+    const t = setup({ keepalive: 10 });
+    const link = t.online();
+    link.take();
+    // a PUBLISH announcing about 256 MB (skipped past the receive buffer, as one too large to hold), then a
+    // trickle of its bytes, every second: no packet ever completes
+    link.receiveBytes(new Uint8Array([0x30, 0xff, 0xff, 0xff, 0x7f, 0, 1, 0x61]));
+    for (let i = 0; i < 15; i++) {
+      t.clock.advance(1000);
+      link.receiveBytes(new Uint8Array(16));
+    }
+    expect(link.take('pingreq').length).toBe(1); // keepalive after the CONNACK
+    expect(t.errors()).toEqual([ClientErr.PING_TIMEOUT]); // half a keepalive later
+    expect(link.ended && link.forced).toBe(true);
+  });
+
   it('notices a silent broker even while the client keeps publishing: PINGREQ keepalive after the last packet heard, PING_TIMEOUT half a keepalive after that', () => {
     const t = setup({ keepalive: 10 });
     const link = t.online();
