@@ -61,10 +61,9 @@ function connect(to: Endpoint, on: LinkEvents): Link {
     // One function for the events, told apart by their argument (in the library all but data, below): a
     // function costs the board blocks. Set where the interpreter keeps an event's listeners, a `#on<event>`
     // field, rather than by on(), which keeps even one listener in an array: 2 blocks for each of the four,
-    // for the connection's life. The
-    // interpreter calls what that field holds, a function or an array of them (jsiExecuteEventCallbackInner,
-    // src/jsinteractive.c; 2v29, and so since it began keeping listeners there). Only for an object no one
-    // else listens to, as this socket: an on() beside a function there fails an interpreter assertion.
+    // for the connection's life. The interpreter calls what that field holds, a function or an array of them
+    // (jsiExecuteEventCallbackInner, src/jsinteractive.c, read in 2v29). Only for an object no one else
+    // listens to, as this socket: an on() beside a function there fails an interpreter assertion (measured).
     // In the library (KEEP_HOT_CALLS), data, the event of every packet, goes to the client without a step
     // between: sockEvent telling its argument apart costs about 9 us an event on the board, 2-3% of a
     // message; the bound function 5 blocks for the connection's life, which the firmware keeps instead.
