@@ -91,30 +91,9 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
     if (s._queue) flush(s);
     return true;
   }
-  // Full: give up the oldest messages not yet written, as few as make room (drop-oldest), or refuse the
-  // new one (reject-new, and always for a publish from a drop report: see flush in events.ts).
-  // (the room test of outbox.ts, written out)
-  let fits: boolean;
-  for (let k = box._head; !(fits = (box._end < box._slots || box._head > 0) && box._cap - box._used >= n) && !(s._opts & Opt.REJECT_NEW) && s._flushing !== 2 && k < box._end; ) {
-    // never one in flight, nor one sent before (DUP set: the broker may hold it, and its id)
-    if (box._stage[k] !== Stage.QUEUED || box._bytes[box._at[k]] & 8) {
-      k++;
-      continue;
-    }
-    const gone = box._done[k];
-    const err = dropped(s, ClientErr.OUTBOX_FULL, k);
-    k = remove(box, k);
-    emit(s, gone, err);
-    // the message pump waited on for the socket may be this one: pump looks again (see below)
-    if (s._link) s._link._wait = 0;
-  }
-  if (!fits) {
-    s._wantRoom = n;
-    if (s._flushing === 2) return refuse(s, ClientErr.OUTBOX_FULL, done);
-    emit(s, done, dropped(s, ClientErr.OUTBOX_FULL, -1, t, qos));
-    flush(s);
-    return false;
-  }
+  // Full: room made, or the message refused or reported dropped (makeRoom). (the room test of outbox.ts,
+  // written out; the rest a call only when the outbox is full)
+  if (!((box._end < box._slots || box._head > 0) && box._cap - box._used >= n) && !(KEEP_HOT_CALLS ? /*#__NOINLINE__*/ makeRoom(s, n, t, qos, done) : makeRoom(s, n, t, qos, done))) return false;
   s._seq = (s._seq + 1) | 0;
   if (KEEP_HOT_CALLS) /*#__NOINLINE__*/ store(box, src, n, id, s._seq, done);
   else store(box, src, n, id, s._seq, done);
@@ -139,6 +118,35 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   if (!more) s._wantRoom = n;
   if (s._queue) flush(s);
   return more;
+}
+
+// The outbox is full: give up the oldest messages not yet written, as few as make room for n bytes
+// (drop-oldest), or refuse the new one (reject-new, and always for a publish from a drop report: see flush in
+// events.ts). True when the message fits now; false once it was refused or reported dropped.
+// (Its own function, called only when full: on the board the whole text of a function is read on every call,
+// the branches not taken as well, about 17 us a kilobyte, and publish is the path of every message.)
+function makeRoom(s: Session, n: number, t: string, qos: number, done: Done | undefined): boolean {
+  const box = s._box;
+  let fits: boolean;
+  for (let k = box._head; !(fits = (box._end < box._slots || box._head > 0) && box._cap - box._used >= n) && !(s._opts & Opt.REJECT_NEW) && s._flushing !== 2 && k < box._end; ) {
+    // never one in flight, nor one sent before (DUP set: the broker may hold it, and its id)
+    if (box._stage[k] !== Stage.QUEUED || box._bytes[box._at[k]] & 8) {
+      k++;
+      continue;
+    }
+    const gone = box._done[k];
+    const err = dropped(s, ClientErr.OUTBOX_FULL, k);
+    k = remove(box, k);
+    emit(s, gone, err);
+    // the message pump waited on for the socket may be this one: pump looks again (see publish)
+    if (s._link) s._link._wait = 0;
+  }
+  if (fits) return true;
+  s._wantRoom = n;
+  if (s._flushing === 2) return refuse(s, ClientErr.OUTBOX_FULL, done);
+  emit(s, done, dropped(s, ClientErr.OUTBOX_FULL, -1, t, qos));
+  flush(s);
+  return false;
 }
 
 // 5.0: the message in the transmit buffer (n bytes) made again with a topic alias, when the client has or

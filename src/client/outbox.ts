@@ -95,7 +95,9 @@ export function store(box: Outbox, src: Uint8Array | string, n: number, id: numb
     at = (box._at[k - 1] + box._len[k - 1]) % cap;
     // bytes from the oldest to the end of the newest, gaps included
     const span = (at - box._at[box._head] + cap) % cap || cap;
-    if (cap - span < n) at = compact(box);
+    // (a call in the library, not its text inlined here: on the board a function's text is read on every
+    // call, taken or not, and this runs only when the ring is too fragmented; KEEP_HOT_CALLS)
+    if (cap - span < n) at = KEEP_HOT_CALLS ? /*#__NOINLINE__*/ compact(box) : compact(box);
     const first = cap - at < n ? cap - at : n;
     // (a byte string's pieces as strings: substring for subarray; whole, the string itself, not a copy)
     box._bytes.set((str ? (first < n ? (src as string).substring(0, first) : src) : (src as Uint8Array).subarray(0, first)) as Uint8Array, at);
