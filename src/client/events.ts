@@ -10,7 +10,7 @@ import { Session } from './state';
 
 // Queues an event (by name) or a callback of the application's (a done, a handler; nothing when there is
 // none).
-export function emit(s: Session, what: string | Listener | undefined, a?: unknown, b?: unknown, c?: unknown): void {
+export function emit(s: Session, what: string | Listener | null | undefined, a?: unknown, b?: unknown, c?: unknown): void {
   if (what) (s._queue || (s._queue = [])).push(what, a, b, c);
 }
 

@@ -53,7 +53,7 @@ export function onPacket(s: Session, p: Packet): void {
         box._stage[k] = Stage.RELEASE;
         if (k < box._next) box._next = k; // its PUBREL is to be written
       } else {
-        const done = box._done[k];
+        const done = box._done && box._done[k];
         remove(box, k);
         if (done) emit(s, done);
       }

@@ -134,7 +134,7 @@ function makeRoom(s: Session, n: number, t: string, qos: number, done: Done | un
       k++;
       continue;
     }
-    const gone = box._done[k];
+    const gone = box._done && box._done[k];
     const err = dropped(s, ClientErr.OUTBOX_FULL, k);
     k = remove(box, k);
     emit(s, gone, err);
@@ -292,7 +292,7 @@ export function pump(s: Session): void {
         if (k === box._next) box._next = k + 1;
         inflight++;
       } else {
-        const done = box._done[k];
+        const done = box._done && box._done[k];
         k = remove(box, k) - 1;
         if (done) emit(s, done);
       }

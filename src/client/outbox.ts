@@ -37,7 +37,9 @@ export interface Outbox {
   _id: Uint16Array;
   _stage: Uint8Array;
   _seq: Int32Array;
-  _done: (Done | undefined)[];
+  // the callbacks of those that have one, by slot; null while none is held (on the board an element read of
+  // an empty array costs 4.6 us, a delete 4, the test of a null field 1.5, twice a QoS 1 message)
+  _done: (Done | undefined)[] | null;
   _exp?: Float64Array; // 5.0: when each message expires (ms, the client's clock), 0 for never
 }
 
@@ -59,7 +61,7 @@ export function createOutbox(capacity: number, slots: number): Outbox {
     _id: new Uint16Array(b, 8 * slots, slots),
     _stage: new Uint8Array(b, 10 * slots, slots),
     _seq: new Int32Array(b, 0, slots),
-    _done: [],
+    _done: null,
   };
 }
 
@@ -80,8 +82,9 @@ export function store(box: Outbox, src: Uint8Array | string, n: number, id: numb
   let at = 0;
   const str = typeof BYTE_STRINGS !== 'undefined' && typeof src === 'string';
   if (h === k) {
-    // none held (one message at a time, the usual case): at the start, in one piece
+    // none held (one message at a time, the usual case): at the start, in one piece; no callback is held
     box._head = box._next = k = 0;
+    box._done = null;
     box._bytes.set(str ? (src as unknown as Uint8Array) : (src as Uint8Array).subarray(0, n), 0);
   } else {
     const cap = box._cap;
@@ -112,7 +115,7 @@ export function store(box: Outbox, src: Uint8Array | string, n: number, id: numb
   box._seq[k] = seq;
   // only callbacks are kept (a free slot has no element): on Espruino an array element is found by walking
   // the elements before it, so 1,000 queued messages without callbacks would make each access cost ~35 us
-  if (done) box._done[k] = done;
+  if (done) (box._done || (box._done = []))[k] = done;
 }
 
 // Moves slots from..end-1 down by `by`, native copies (set() copies overlapping ranges as memmove does).
@@ -121,7 +124,7 @@ function shift(box: Outbox, from: number, by: number): void {
   const a = [box._at, box._len, box._id, box._stage, box._seq] as Int32Array[];
   if (MQTT5 && box._exp) a.push(box._exp as unknown as Int32Array);
   for (let i = 0; i < (MQTT5 ? a.length : 5); i++) a[i].set(a[i].subarray(from, end), from - by);
-  box._done.splice(from - by, by);
+  if (box._done) box._done.splice(from - by, by);
   box._end = end - by;
   box._id.fill(0, end - by, end);
 }
@@ -171,7 +174,7 @@ export function remove(box: Outbox, k: number): number {
     shift(box, k + 1, 1);
     return k;
   }
-  delete box._done[k]; // an element set to undefined would still hold a block
+  if (box._done) delete box._done[k]; // an element set to undefined would still hold a block
   if (box._next <= k) box._next = k + 1;
   return (box._head = k + 1);
 }

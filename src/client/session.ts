@@ -205,7 +205,7 @@ function beginSession(s: Session, present: boolean): boolean {
     // (expiry only for one the server cannot hold: not sent before under a session it kept)
     const refused = MQTT5 && s._v5 && (!present || stage === Stage.QUEUED || stage === Stage.SENT) ? unsendable(s, k, present && (stage === Stage.SENT || !!(box._bytes[box._at[k]] & 8))) : 0;
     if ((s._opts & Opt.DROP_OFFLINE && !(box._bytes[box._at[k]] & 6)) || (MQTT5 && refused)) { // (QoS 0: outbox.ts)
-      const done = box._done[k];
+      const done = box._done && box._done[k];
       const err = dropped(s, MQTT5 && refused ? refused : ClientErr.OFFLINE, k);
       k = remove(box, k) - 1;
       emit(s, done, err);
@@ -289,7 +289,7 @@ export function finish(s: Session): void {
     emit(s, 'close');
   }
   while (box._head < box._end) {
-    const done = box._done[box._head];
+    const done = box._done && box._done[box._head];
     const err = dropped(s, ClientErr.CLOSED, box._head);
     remove(box, box._head);
     emit(s, done, err);

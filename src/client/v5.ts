@@ -108,7 +108,7 @@ export function unsendable(s: Session, k: number, held: boolean): number {
 // Drops outbox message k, expired before it could be written on a live connection (53, with 'drop');
 // returns the slot before the one that followed it, for pump's loop to go on from.
 export function expire(s: Session, k: number): number {
-  const done = s._box._done[k];
+  const done = s._box._done && s._box._done[k];
   const err = dropped(s, ClientErr.EXPIRED, k);
   const next = remove(s._box, k);
   emit(s, done, err);
@@ -141,7 +141,7 @@ export function refusedAck(s: Session, p: Packet): void {
   if (stage !== Stage.SENT || (box._bytes[box._at[k]] & 6) !== (p.type === Type.PUBACK ? 2 : 4)) {
     return lose(s, ClientErr.PROTOCOL, 'acknowledgement for unknown packet id ' + p.id);
   }
-  const done = box._done[k];
+  const done = box._done && box._done[k];
   remove(box, k);
   emit(s, done || 'error', reasonError(ClientErr.PUBLISH_REFUSED, p.code, p.props));
   pump(s);

@@ -52,11 +52,12 @@ describe('the outbox ring', () => {
           expect(box._next).toBeLessThanOrEqual(box._end);
           for (let k = box._head; k < box._next; k++) expect(box._stage[k]).toBe(1);
           // an element only for a callback: on Espruino each array access walks the elements before it
-          expect(Object.keys(box._done).length).toBe(model.filter((m) => m.done).length);
+          // (and none at all, null, while none is held: outbox.ts)
+          expect(Object.keys(box._done || {}).length).toBe(model.filter((m) => m.done).length);
           model.forEach((m, k) => {
             expect(box._len[box._head + k]).toBe(m.len);
             if (m.id) expect(slotOf(box, m.id)).toBe(box._head + k);
-            expect(box._done[box._head + k]).toBe(m.done);
+            expect(box._done ? box._done[box._head + k] : undefined).toBe(m.done);
             for (let i = 0; i < m.len; i++) expect(byteOf(box, box._head + k, i)).toBe(m.tag);
           });
         }
