@@ -40,7 +40,8 @@ interface WsLink extends Link, LinkEvents {
   _left: number; // payload bytes of the current frame still to come
   _op: number; // its opcode
   _cn: number; // control payload bytes read
-  _at: number; // where reading goes on in the chunk being read (-1: none of it is frames)
+  _at: number; // where reading goes on in the chunk being read (-1: none of it is read: the upgrade's answer
+  // is not complete, or the link is closing)
   _frag: boolean; // a fragmented binary message is open: continuation frames expected (5.4)
   _out: Uint8Array; // the frame being written: header at 0 or 2, masking key at 4, payload from 8
   _out32: Int32Array; // the same bytes, four at a time, for masking

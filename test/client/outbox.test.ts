@@ -52,7 +52,7 @@ describe('the outbox ring', () => {
           expect(box._next).toBeLessThanOrEqual(box._end);
           for (let k = box._head; k < box._next; k++) expect(box._stage[k]).toBe(1);
           // an element only for a callback: on Espruino each array access walks the elements before it
-          // (and none at all, null, while none is held: outbox.ts)
+          // (or none at all, null, until one is stored after the outbox was found empty: outbox.ts)
           expect(Object.keys(box._done || {}).length).toBe(model.filter((m) => m.done).length);
           model.forEach((m, k) => {
             expect(box._len[box._head + k]).toBe(m.len);
