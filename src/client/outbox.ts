@@ -72,8 +72,8 @@ export function createOutbox(capacity: number, slots: number): Outbox {
 
 // Whether a message of n bytes can be stored now: a slot free (at the end, or behind the head) and n bytes
 // free, `(box._end < box._slots || box._head > 0) && box._cap - box._used >= n`. Written out where it is
-// used (publish, twice, makeRoom and pump in outbound.ts: keep the four the same): on the board a function costs
-// RAM for good, and the call costs more than the test.
+// used (publish, twice, makeRoom and pump in outbound.ts: keep the four the same): on the board a function
+// costs RAM for good, and the call costs more than the test.
 
 // Stores n bytes of src as the newest message; the caller has made sure there is room. On the board src may
 // be a byte string of n bytes (the usual PUBLISH, outbound.ts): set() takes a string's bytes (strings.ts).
