@@ -28,8 +28,8 @@ var T = function (name, n, fn) { var t = getTime(); for (var i = 0; i < n; i++) 
 var tx = new Uint8Array(512), body = "0123456789abcdef", topic = "bench/t";
 var pk = ${V5 ? '"\\x30\\x1a\\x00\\x07bench/t\\x00" + body' : '"\\x30\\x19\\x00\\x07bench/t" + body'}, pk1 = ${V5 ? '"\\x32\\x1c\\x00\\x07bench/t\\x00\\x05\\x00" + body' : '"\\x32\\x1b\\x00\\x07bench/t\\x00\\x05" + body'};
 var connack = ${V5 ? '"\\x20\\x03\\x00\\x00\\x00"' : '"\\x20\\x02\\x00\\x00"'}, v5 = ${V5 ? 5 : 4};
-// (an onPublish as the client gives: the 3.1.1 board build's string path calls it without a test)
-var r = P.createReader(512, function () {}, function (c, e) { console.log("@"+"@error " + e); }, {}, v5 === 5, function () {});
+// (an onPublish and an onAck as the client gives: the 3.1.1 library build's string path calls them without a test)
+var r = P.createReader(512, function () {}, function (c, e) { console.log("@"+"@error " + e); }, {}, v5 === 5, function () {}, function () {});
 var ev, link = { write: function () {}, end: function () {} };
 var pbuf = E.toUint8Array(pk.substr(2));
 var c = P.connect({ host: "x", clientId: "p", protocolVersion: v5, transport: function (to, on) { ev = on; return link; }, outboxMessages: 20 });

@@ -5,7 +5,7 @@ import { Bytes, ConnectFields, encodeConnect } from '../codec/writer';
 import { Endpoint, Transport } from '../transport/transport';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { on, removeListener } from './events';
-import { onPacket, onPublish } from './inbound';
+import { onAck, onPacket, onPublish } from './inbound';
 import { checkOptions } from './options';
 import { Done, createOutbox } from './outbox';
 import { payloadBytes, publish, queued } from './outbound';
@@ -264,7 +264,10 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     if (v5) s._box._exp = new Float64Array(o.outboxMessages || 16);
   }
   // malformed input closes the connection, then the client reconnects [MQTT-4.8.0-1]
-  s._reader = MQTT5 && v5 ? createReader(o.rxBuffer || 512, onPacket, lose, s, v5) : createReader(o.rxBuffer || 512, onPacket, lose, s, false, onPublish);
+  // (a PUBACK straight to onAck in the library; the firmware, which publishes seldom, has onAck written into
+  // onPacket by the compiler, a function expression made for each acknowledgement: a function fewer for good,
+  // KEEP_HOT_CALLS)
+  s._reader = MQTT5 && v5 ? createReader(o.rxBuffer || 512, onPacket, lose, s, v5) : createReader(o.rxBuffer || 512, onPacket, lose, s, false, onPublish, KEEP_HOT_CALLS ? onAck : undefined);
   arm(s, 0, Wake.OPEN); // connect once the caller has had a chance to add listeners
   return s;
 }

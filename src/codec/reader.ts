@@ -42,6 +42,7 @@ interface ReaderState extends Reader {
   _onPacket: (ctx: any, p: Packet) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
   _onError: (ctx: any, code: number) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
   _onPublish?: OnPublish<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  _onAck?: OnAck<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   _ctx: unknown;
   _state: State;
   _first: number; // the fixed header's first byte
@@ -75,14 +76,20 @@ const LENGTH = '002v22220v020000';
 // header's first byte (QoS, DUP, RETAIN) and its packet id (0 at QoS 0). Checked as onPacket's are.
 export type OnPublish<C> = (ctx: C, topic: string, payload: string, first: number, id: number) => void;
 
+// A PUBACK read in place by the same path: its type (Type.PUBACK) and packet id, without the packet object
+// and onPacket's dispatch (on the board the usual QoS 1 message's answer, at each publish).
+export type OnAck<C> = (ctx: C, type: number, id: number) => void;
+
 // Smallest receive buffer: enough for every fixed-size packet and a PUBLISH's topic length.
 export const MIN_READ_BUFFER = 8;
 
-// A streaming decoder for the packets a client receives. Complete packets go to onPacket; a malformed
-// stream goes once to onError and the reader ignores input until reset(), since after a protocol
-// violation the connection must close [MQTT-4.8.0-1]. Both callbacks get `ctx` first, as a plain call
-// (on the board cheaper than call() with it as this, and the client's own lose() serves as onError).
-// v5: the stream is MQTT 5.0. onPublish (3.1.1): a PUBLISH read by the string path (push) goes there instead.
+// A streaming decoder for the packets a client receives. Complete packets go to onPacket (but as said of
+// onPublish and onAck below); a malformed stream goes once to onError and the reader ignores input until
+// reset(), since after a protocol violation the connection must close [MQTT-4.8.0-1]. The callbacks get `ctx`
+// first, as a plain call (on the board cheaper than call() with it as this, and the client's own lose()
+// serves as onError).
+// v5: the stream is MQTT 5.0. onPublish (3.1.1): a PUBLISH read by the string path (push) goes there instead,
+// and a PUBACK to onAck when given (onPacket when not).
 export function createReader<C>(
   size: number,
   onPacket: (ctx: C, p: Packet) => void,
@@ -90,6 +97,7 @@ export function createReader<C>(
   ctx?: C,
   v5?: boolean,
   onPublish?: OnPublish<C>,
+  onAck?: OnAck<C>,
 ): Reader {
   if (size < MIN_READ_BUFFER) size = MIN_READ_BUFFER;
   const buf = new Uint8Array(size);
@@ -113,6 +121,7 @@ export function createReader<C>(
     _at: 0,
   } as ReaderState;
   if (MQTT5) r._v5 = !!v5;
+  if (onAck) r._onAck = onAck; // (on the board a key costs its block even when its value is undefined)
   if (typeof BYTE_STRINGS === 'undefined') r.reset = reset;
   return r;
 }
@@ -195,8 +204,8 @@ function finish(r: ReaderState): boolean {
   return true;
 }
 
-// Each complete packet goes to onPacket from here, once the parser has returned: on the board every local of
-// a running function is a block, and the application's listeners run inside onPacket.
+// Each complete packet goes to onPacket (onPublish, onAck) from here, once the parser has returned: on the
+// board every local of a running function is a block, and the application's listeners run inside onPacket.
 function push(this: ReaderState, input: string | Uint8Array | null): void {
   const r = this;
   if (input == null) {
@@ -227,11 +236,12 @@ function push(this: ReaderState, input: string | Uint8Array | null): void {
     // one-byte remaining length that fits the buffer, are read where they lie in the string: no copy into a
     // typed array, no packet fields for a PUBLISH (on the board the general path's steps cost a third of
     // receiving a message). A PUBLISH goes to onPublish with its topic and payload cut from the string, an
-    // acknowledgement to onPacket as quick() gives it. Taken only where every rule the general path applies
-    // holds: QoS not 3 [MQTT-3.3.1-4], topic and packet id within the packet, the topic valid [MQTT-3.3.2-1]
-    // [MQTT-3.3.2-2], a packet id not 0 [MQTT-2.3.1-1], an acknowledgement's first byte as FLAGS allows it
-    // [MQTT-2.2.2-1]. The first packet that is not such, and all after it, are read by the general path
-    // below, whose checks report what is wrong. (The 3.1.1 board client always gives onPublish: no test.)
+    // acknowledgement to onPacket as quick() gives it (a PUBACK to onAck). Taken only where every rule the
+    // general path applies holds: QoS not 3 [MQTT-3.3.1-4], topic and packet id within the packet, the topic
+    // valid [MQTT-3.3.2-1] [MQTT-3.3.2-2], a packet id not 0 [MQTT-2.3.1-1], an acknowledgement's first byte
+    // as FLAGS allows it [MQTT-2.2.2-1]. The first packet that is not such, and all after it, are read by the
+    // general path below, whose checks report what is wrong. (The 3.1.1 board client always gives onPublish,
+    // and onAck in the library: no test.)
     // (end: where the packet ends; on the board each step here costs a microsecond or two, on every packet)
     while (((typeof BYTE_STRINGS !== 'undefined' && !MQTT5) || r._onPublish) && !r._state && (len = input.charCodeAt(i + 1)) < 128 && len <= r._size && (end = i + 2 + len) <= n) {
       first = input.charCodeAt(i);
@@ -248,10 +258,14 @@ function push(this: ReaderState, input: string | Uint8Array | null): void {
         if (at > end || (topic !== validTopic && topicError(topic))) break;
         r._onPublish!(r._ctx, topic, input.substring(at, end), first, id);
       } else if (len === 2 && (first === 0x40 || first === 0x50 || first === 0x62 || first === 0x70 || first === 0xb0) && (id = (input.charCodeAt(i + 2) << 8) | input.charCodeAt(i + 3))) {
-        // (type and id: all the client reads of an acknowledgement in 3.1.1)
-        r._p.type = first >> 4;
-        r._p.id = id;
-        r._onPacket(r._ctx, r._p);
+        // (type and id: all the client reads of an acknowledgement in 3.1.1; a PUBACK to onAck, which the 3.1.1
+        // library client always gives on the board)
+        if (first === 0x40 && ((KEEP_HOT_CALLS && typeof BYTE_STRINGS !== 'undefined' && !MQTT5) || r._onAck)) r._onAck!(r._ctx, Type.PUBACK, id);
+        else {
+          r._p.type = first >> 4;
+          r._p.id = id;
+          r._onPacket(r._ctx, r._p);
+        }
       } else break;
       if ((i = end) === n || gen !== r._gen) return;
     }

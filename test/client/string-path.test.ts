@@ -13,7 +13,7 @@ import { createSandbox } from '../../scripts/sandbox.mjs';
 // topic are byte strings).
 const box = createSandbox();
 afterAll(() => box.close());
-function boardSetup(opts: { rxBuffer: number }) {
+function boardSetup(opts: { rxBuffer: number; window?: number; keepalive?: number }) {
   const clock = fakeClock();
   const mock = mockTransport();
   const lib = box.require('espruino-mqtt') as { connect(o: object): ReturnType<typeof setup>['client'] };
@@ -155,19 +155,98 @@ describe('packets in a byte-string chunk, on a host and in the board bundle', ()
     expect(same([bytes([0x30, 25, 0, 3], 'a/b', 'x'.repeat(20))]).drops).toEqual(['20 a/b']);
   });
 
-  it('a PUBLISH before the CONNACK closes the connection, as by the general path', () => {
+  it('a PUBLISH or a PUBACK before the CONNACK closes the connection, as by the general path', () => {
+    for (const c of [bytes([0x30, 5, 0, 3], 'a/b'), bytes([0x40, 2, 0, 1])]) {
+      for (const board of [false, true]) {
+        const seen = [false, true].map((strings) => {
+          const t = board ? boardSetup({ rxBuffer: 24 }) : setup({ rxBuffer: 24 });
+          t.clock.advance(0);
+          const link = t.mock.last();
+          link.open();
+          link.receiveBytes(strings ? Buffer.from(c).toString('latin1') : new Uint8Array(c));
+          return [t.errors(), link.ended];
+        });
+        expect(seen[1]).toEqual(seen[0]);
+        expect(seen[0][1]).toBe(true);
+      }
+    }
+  });
+
+  it('a PUBACK for a message in flight, before the CONNACK of the next connection, closes it and loses nothing', () => {
     for (const board of [false, true]) {
       const seen = [false, true].map((strings) => {
         const t = board ? boardSetup({ rxBuffer: 24 }) : setup({ rxBuffer: 24 });
-        t.clock.advance(0);
-        const link = t.mock.last();
+        let link = t.online();
+        t.client.publish('o', '1', { qos: 1 }); // id 1, written: in flight
+        link.close();
+        t.clock.advance(1000); // the backoff's first wait
+        link = t.mock.last();
         link.open();
-        const c = bytes([0x30, 5, 0, 3], 'a/b');
+        const c = bytes([0x40, 2, 0, 1]);
         link.receiveBytes(strings ? Buffer.from(c).toString('latin1') : new Uint8Array(c));
-        return [t.errors(), link.ended];
+        return [t.errors(), link.ended, t.client.queued()];
       });
       expect(seen[1]).toEqual(seen[0]);
       expect(seen[0][1]).toBe(true);
+      expect(seen[0][2]).toBe(1);
+    }
+  });
+
+  it('a PUBACK read in place proves the broker alive, as any whole packet does', () => {
+    for (const board of [false, true]) {
+      const t = board ? boardSetup({ rxBuffer: 24, keepalive: 10 }) : setup({ rxBuffer: 24, keepalive: 10 });
+      const link = t.online();
+      for (let id = 1; id <= 4; id++) {
+        t.client.publish('o', 'x', { qos: 1 });
+        t.clock.advance(9000);
+        // (the PINGREQ due at 10 s is not needed: the PUBACK came, and the publish was written)
+        link.receiveBytes(Buffer.from([0x40, 2, 0, id]).toString('latin1'));
+      }
+      expect(link.take().filter((p) => p.cmd === 'pingreq').length).toBe(0);
+      t.clock.advance(15000); // silence: a PINGREQ, then no answer within 1.5 keepalive: closed
+      expect(t.client.connected).toBe(false);
+    }
+  });
+
+  it('a PUBACK read in place completes its message: its callback runs, the next one is written', () => {
+    for (const board of [false, true]) {
+      const t = board ? boardSetup({ rxBuffer: 24, window: 1 }) : setup({ rxBuffer: 24, window: 1 });
+      const link = t.online();
+      link.take();
+      const done: unknown[] = [];
+      t.client.publish('o', '1', { qos: 1 }, (e: unknown) => done.push(e ?? 'ok'));
+      t.client.publish('o', '2', { qos: 1 });
+      expect(link.take().map((p) => `${p.cmd}:${(p as { messageId?: number }).messageId}`)).toEqual(['publish:1']); // (a window of 1)
+      link.receiveBytes(Buffer.from([0x40, 2, 0, 1]).toString('latin1'));
+      expect(done).toEqual(['ok']);
+      expect(t.client.queued()).toBe(1);
+      expect(link.take().map((p) => `${p.cmd}:${(p as { messageId?: number }).messageId}`)).toEqual(['publish:2']);
+      link.receiveBytes(Buffer.from([0x40, 2, 0, 2]).toString('latin1'));
+      expect(t.client.queued()).toBe(0);
+      expect(t.client.connected).toBe(true);
+      // a callback that reconnects the client: nothing more of the chunk is read (the PUBLISH after it, which
+      // would be a protocol error on the new connection, before its CONNACK)
+      const seen: string[] = [];
+      t.client.on('message', (topic: string) => seen.push(String(topic)));
+      t.client.publish('o', '3', { qos: 1 }, () => (t.client as unknown as { reconnect(): void }).reconnect());
+      link.take();
+      link.receiveBytes(Buffer.from([0x40, 2, 0, 3, 0x30, 5, 0, 3, 0x61, 0x2f, 0x62]).toString('latin1'));
+      expect(seen).toEqual([]);
+      expect(link.ended).toBe(true);
+      expect(t.errors()).toEqual([]);
+    }
+  });
+
+  it('a PUBACK read in place for an id it no longer holds closes the connection', () => {
+    for (const board of [false, true]) {
+      const t = board ? boardSetup({ rxBuffer: 24 }) : setup({ rxBuffer: 24 });
+      const link = t.online();
+      t.client.publish('o', '2', { qos: 1 });
+      link.receiveBytes(Buffer.from([0x40, 2, 0, 1]).toString('latin1'));
+      expect(t.client.connected).toBe(true);
+      // the same id again: no longer known
+      link.receiveBytes(Buffer.from([0x40, 2, 0, 1]).toString('latin1'));
+      expect(t.client.connected).toBe(false);
     }
   });
 

@@ -78,6 +78,24 @@ describe('the reader across chunk boundaries', () => {
     expect(seen).toBe(30);
   });
 
+  it('in a byte string gives a PUBACK to onAck when it is given, every other acknowledgement to onPacket', () => {
+    const chunk = byteString(new Uint8Array([0x40, 2, 0, 7, 0x50, 2, 0, 8, 0x70, 2, 0, 9, 0x40, 2, 1, 2]));
+    for (const withAck of [false, true]) {
+      const seen: string[] = [];
+      const reader = createReader(
+        64,
+        (ctx, p) => seen.push(`${ctx} packet ${p.type}:${p.id}`),
+        () => seen.push('error'),
+        'c',
+        false,
+        () => seen.push('publish'),
+        withAck ? (ctx, type, id) => seen.push(`${ctx} ack ${type}:${id}`) : undefined,
+      );
+      reader.push(chunk);
+      expect(seen).toEqual(withAck ? ['c ack 4:7', 'c packet 5:8', 'c packet 7:9', 'c ack 4:258'] : ['c packet 4:7', 'c packet 5:8', 'c packet 7:9', 'c packet 4:258']);
+    }
+  });
+
   it('decodes a stream fed one byte at a time', () => {
     fc.assert(
       fc.property(stream, (bytes) => {
