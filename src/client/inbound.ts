@@ -71,7 +71,8 @@ export function onPacket(s: Session, p: Packet): void {
 
 // An acknowledgement of one of our messages: PUBACK answers a QoS 1 PUBLISH, PUBREC a QoS 2 one, PUBCOMP a
 // PUBREL [MQTT-2.3.1-6]. From onPacket, and for a PUBACK straight from the reader's string path (3.1.1): on
-// the board the usual QoS 1 message's answer then skips onPacket's dispatch and text (about 20 us of 130).
+// the board the usual QoS 1 message's answer then skips onPacket's dispatch and text (about 10 us of a
+// PUBACK's 130, measured).
 export function onAck(s: Session, type: number, id: number): void {
   // a whole packet proves the broker alive (see onPacket)
   s._lastHeard = s._clock.now();
