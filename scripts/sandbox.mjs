@@ -2,8 +2,9 @@
 // `npm start`: node:vm with what the interpreter lacks removed and its API provided.
 // - Sockets behave as the interpreter's: `data` delivers byte strings in random chunks of at most 536 bytes
 //   (268 on the ESP8266 profile), write() stringifies its argument with String(x) (so a Uint8Array goes out
-//   as the text "1,2,3"), always returns false and buffers without limit, `drain` fires when that buffer is
-//   empty, events are emitted asynchronously with this = the socket, and an on('connect') listener beside a
+//   as the text "1,2,3"), always returns false and buffers without limit in its `dSnd` string, `drain` fires
+//   when that buffer is empty (queued only if a listener is set then, as socketserver.c does), events are
+//   emitted asynchronously with this = the socket, and an on('connect') listener beside a
 //   connect callback fails as the interpreter's assertion does. They are bridged to real node:net sockets,
 //   so the bundle talks to a real broker on 127.0.0.1.
 // - Wi-Fi can be dropped and restored (sockets die, and none connects while it is down); Storage holds
@@ -18,7 +19,7 @@ import { readFileSync } from 'node:fs';
 // The interpreter's net socket, bridged to a real one.
 export class SimSocket {
   constructor(opts, cb, chunk, secure, online) {
-    this.pending = 0; // bytes written and not yet flushed
+    this.dSnd = ''; // bytes written and not yet flushed (the interpreter's send buffer, socketserver.c)
     this.closed = false;
     if (cb) this.connectCallback = cb;
     if (!online) {
@@ -66,20 +67,25 @@ export class SimSocket {
     this['#on' + ev] = [].concat(this['#on' + ev] || [], fn);
   }
   emit(ev, ...args) {
-    // the interpreter queues events: listeners run later, with this = the socket
+    // the interpreter queues events: listeners run later, with this = the socket. It queues a drain with the
+    // listener set at that moment (jsiQueueObjectCallbacks); the others are looked up when they run, since
+    // this constructor raises some that the interpreter raises later, from its idle loop.
+    const queued = this['#on' + ev];
     setImmediate(() => {
       if (ev === 'connect' && this.connectCallback) this.connectCallback.apply(this, args);
-      const l = this['#on' + ev];
+      const l = ev === 'drain' ? queued : this['#on' + ev];
       for (const fn of typeof l === 'function' ? [l] : l || []) fn.apply(this, args);
     });
   }
   write(x) {
     if (this.closed) throw new Error('This socket is closed');
     const s = String(x); // exactly what the interpreter does: a Uint8Array becomes "1,2,3"
-    this.pending += s.length;
+    this.dSnd = (this.dSnd || '') + s;
     this.real.write(Buffer.from(s, 'latin1'), () => {
-      this.pending -= s.length;
-      if (!this.pending) this.emit('drain', this); // the interpreter passes the socket
+      if (this.dSnd === undefined) return; // dropped by a forced end (espruino.ts)
+      this.dSnd = this.dSnd.substring(s.length);
+      // the interpreter passes the socket, and queues the event only for a listener set now
+      if (!this.dSnd && this['#ondrain']) this.emit('drain', this);
     });
     return false;
   }
