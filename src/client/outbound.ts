@@ -261,9 +261,7 @@ export function pump(s: Session): void {
       }
       const n = stage === Stage.RELEASE ? 4 : box._len[k];
       // Never run more than one transmit buffer ahead of the socket: Espruino buffers writes without limit.
-      // (A count too high, of a link that looks at its socket when written to, is asked for again before
-      // waiting on it: transport.ts. n never exceeds room: no wait on a count of 0.)
-      if (s._link._unsent! + n > room && (s._link.write(s._tx, 0, 0), s._link._unsent! + n > room)) {
+      if (s._link._unsent && s._link._unsent + n > room) {
         s._link._wait = 1; // woken by the drain (transport.ts)
         break;
       }
@@ -308,9 +306,8 @@ export function pump(s: Session): void {
     s._wantRoom = 0;
     emit(s, 'drain');
   }
-  // ending: the DISCONNECT once everything written has left (woken by the drain; the count asked for first:
-  // transport.ts)
-  if (s._ending && s._state === State.CONNECTED && box._head === box._end && (s._link!.write(s._tx, 0, 0), !(s._link!._wait = s._link!._unsent ? 1 : 0))) {
+  // ending: the DISCONNECT once everything written has left (woken by the drain)
+  if (s._ending && s._state === State.CONNECTED && box._head === box._end && !(s._link!._wait = s._link!._unsent ? 1 : 0)) {
     send(s, MQTT5 && s._v5 ? bye(s) : putHeader(s._tx, Type.DISCONNECT << 4, 0));
     finish(s);
   }

@@ -284,8 +284,7 @@ export function finish(s: Session): void {
   s._reader.push(null); // nothing more of a chunk being read is handled
   if (l) {
     // after a DISCONNECT the client closes the connection [MQTT-3.14.4-1]; at once if what was written has
-    // waited a second or more for the socket to take it (a dead link; a count too high, transport.ts, is one
-    // whose socket has taken everything: closing it at once loses nothing)
+    // waited a second or more for the socket to take it (a dead link)
     l.end(l._unsent! > 0 && s._clock.now() - s._unflushedSince >= 1000);
     emit(s, 'close');
   }

@@ -179,7 +179,7 @@ export function serverDisconnect(s: Session, p: Packet): void {
 export function goodbye(s: Session, code: number): boolean {
   const rc =
     code === ClientErr.TOPIC_ALIAS ? 0x94 : code === ClientErr.PROTOCOL || code === ClientErr.ACK_MISMATCH ? 0x82 : code === 20 ? 0x95 : (code > 0 && code < 20) || (code >= 42 && code <= 45) ? 0x81 : 0;
-  if (!rc || (s._link!.write(s._tx, 0, 0), s._link!._unsent && s._clock.now() - s._unflushedSince >= 1000)) return false; // (the count asked for: transport.ts)
+  if (!rc || (s._link!._unsent && s._clock.now() - s._unflushedSince >= 1000)) return false;
   send(s, encodeEmpty(s._tx, Type.DISCONNECT, rc));
   return true;
 }

@@ -67,8 +67,7 @@ function connect(to: Endpoint, on: LinkEvents): Link {
     // In the library (KEEP_HOT_CALLS), data, the event of every packet, goes to the client without a step
     // between: sockEvent telling its argument apart costs about 9 us an event on the board, 2-3% of a
     // message; the bound function 5 blocks for the connection's life, which the firmware keeps instead.
-    // No drain listener yet: write() sets one when it is wanted.
-    sock['#ondata'] = sock['#onerror'] = sock['#onclose'] = sockEvent;
+    sock['#ondata'] = sock['#ondrain'] = sock['#onerror'] = sock['#onclose'] = sockEvent;
     if (KEEP_HOT_CALLS) sock['#ondata'] = on.notify.bind(on, LinkEvent.DATA);
   } catch (e) {
     // DNS failure or refusal can throw synchronously on some ports; report it as a closed link, later (as the
@@ -88,10 +87,9 @@ function sockEvent(this: Sock, x: string | Sock | { message?: string } | boolean
   if (!KEEP_HOT_CALLS && typeof x === 'string') l._ev.notify(LinkEvent.DATA, x);
   else if (x === this) {
     if (l._st === 1) {
-      // nothing unsent now; the client told only when it waits (transport.ts), else no longer listened to
+      // nothing unsent now; the client told only when it waits (transport.ts)
       l._unsent = 0;
       if (l._wait) l._ev.notify(LinkEvent.DRAIN);
-      else delete this['#ondrain'];
     } else if (!l._st) {
       l._st = 1;
       l._ev.notify(LinkEvent.CONNECT);
@@ -107,15 +105,6 @@ function sockEvent(this: Sock, x: string | Sock | { message?: string } | boolean
 function write(this: EspruinoLink, buf: Uint8Array | string, start: number, stop: number): void {
   const sock = this._sock;
   if (this._st === 2 || !sock) return;
-  // The interpreter queues a drain event only for a listener, and one on every write cost the board about
-  // 50 us a message end to end (ESP32 build, one at a time: 418 -> 361 us without it). So the drain is
-  // listened to only while writes outrun the socket. Its send buffer (dSnd) empty here means everything
-  // written before has left: the client's count starts again from this write (transport.ts). Not empty,
-  // the drain is wanted, and sets the count to 0 (sockEvent). A link that wants every drain (WebSocket's
-  // inner one) has _wait set for good.
-  if (!sock.dSnd) this._unsent = 0;
-  if (sock.dSnd || this._wait) sock['#ondrain'] = sockEvent;
-  if (start === stop) return; // the client asking for the count (transport.ts)
   // copied: write appends it to the socket's buffer (a byte string is written whole: transport.ts)
   const data = typeof buf === 'string' ? buf : E.toString(buf.subarray(start, stop));
   try {

@@ -31,8 +31,7 @@ export function nodeTransport(net: NodeNetLike, tls?: NodeNetLike): Transport {
     });
     return {
       write: function (buf, start, end) {
-        // (nothing for write(buf, n, n): every drain is reported, the client's count exact: transport.ts)
-        if (closed || sock.destroyed || start === end) return;
+        if (closed || sock.destroyed) return;
         // (a byte string only from a board build run on a host, as tests do)
         sock.write(typeof buf === 'string' ? Buffer!.from(buf.substring(start, end), 'latin1') : buf.slice(start, end), function () {
           if (!closed && !sock.writableLength) on.notify(LinkEvent.DRAIN);

@@ -36,10 +36,6 @@ export interface Link {
   // it waits for a DRAIN (1) to write more or to close. A transport that knows them (espruino.ts) may, on a
   // drain, set _unsent to 0 itself and report the DRAIN only while _wait is set: most drains then cost the
   // client nothing (on the board the report cost 20 us a write). Any other reports every drain.
-  // Such a transport may also look at the socket only when written to (espruino.ts: a drain event costs the
-  // board more than the look): _unsent is then too high, never too low, until the next write sets it as the
-  // socket has it. So before the client waits, or judges the link dead, on its count, it asks: write(buf,
-  // n, n), nothing written, sets _unsent as the socket has it and arranges the DRAIN if bytes are unsent.
   _unsent?: number;
   _wait?: number;
 }

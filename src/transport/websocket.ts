@@ -298,8 +298,10 @@ function done(w: WsLink): void {
 // A write longer than a frame buffer may be (an Espruino typed array holds at most 65535 bytes) goes in
 // more than one frame: a packet may span frames [MQTT-6.0.0-2].
 function write(this: WsLink, buf: Uint8Array | string, start: number, stop: number): void {
-  // (nothing for write(buf, n, n): the client's count is exact here, every drain reported: transport.ts)
-  for (let at = start; at < stop; at += Limit.FRAME) if (this._stage === Stage.OPEN) frame(this, 2, buf, at, stop - at > Limit.FRAME ? at + Limit.FRAME : stop);
+  let at = start;
+  do {
+    if (this._stage === Stage.OPEN) frame(this, 2, buf, at, stop - at > Limit.FRAME ? at + Limit.FRAME : stop);
+  } while ((at += Limit.FRAME) < stop);
 }
 
 // Graceful: a close frame (1000, normal), then the inner link ends once it is sent. Forced: at once.

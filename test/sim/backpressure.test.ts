@@ -20,12 +20,10 @@ afterEach(async () => {
 });
 
 describe('backpressure in the Espruino sandbox', () => {
-  // The transport listens to the socket's drain only while writes outrun it (espruino.ts): the client's
-  // count of unsent bytes then stays at what it last wrote after the socket has sent it, and the client
-  // asks for it again before it waits (transport.ts). Messages larger than half the transmit buffer, each
-  // after the one before has left, and an end() on an idle link, would otherwise wait for a drain that
-  // never comes.
-  it('writes each of a row of large messages sent one after another, and ends an idle link gracefully (no drain listened to)', async () => {
+  // The client counts the bytes the socket has not sent yet, and waits for a drain once they would pass the
+  // transmit buffer (outbound.ts): messages larger than half of it, each after the one before has left, and
+  // an end() on an idle link must find that count at 0, or wait for a drain that never comes.
+  it('writes each of a row of large messages sent one after another, and ends an idle link gracefully', async () => {
     broker = await startBroker();
     const watcher = await mqtt.connectAsync({ host: '127.0.0.1', port: broker.port, protocolVersion: 4 });
     const got: string[] = [];
@@ -38,7 +36,7 @@ describe('backpressure in the Espruino sandbox', () => {
     const pad = 'y'.repeat(290);
     for (let i = 0; i < 6; i++) {
       c.publish('big', i + ':' + pad, { qos: (i % 2) as 0 | 1 });
-      await new Promise((r) => setTimeout(r, 40)); // sent, and no drain listened to
+      await new Promise((r) => setTimeout(r, 40)); // sent, and the socket drained
     }
     await until(() => got.length >= 6, 5000, 'six messages');
     expect(got).toEqual(['big 0:y', 'big 1:y', 'big 2:y', 'big 3:y', 'big 4:y', 'big 5:y']);

@@ -1,7 +1,7 @@
-// The Espruino transport listens to the socket's drain only while writes outrun it (espruino.ts), so on an
-// idle link the client's count of unsent bytes is what it last wrote; before it judges the link dead on
-// that count it asks for it again (transport.ts). The 5.0 bundle in the sandbox, against a server that
-// stays silent over a second and then sends a malformed packet: the client still says why.
+// A link idle past a second is not a dead link: the client judges one dead when what it wrote has waited a
+// second or more for the socket to take it (v5.ts, session.ts), and an idle link has nothing waiting. The
+// 5.0 bundle in the sandbox, against a server that stays silent over a second and then sends a malformed
+// packet: the client still says why.
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSandbox } from '../../scripts/sandbox.mjs';
