@@ -1,6 +1,6 @@
 import { Err, Type } from '../codec/constants';
 import { Packet, hostBytes } from '../codec/reader';
-import { fromBytes } from '../codec/strings';
+import { chars, fromBytes } from '../codec/strings';
 import { Listener, Message, Payload } from './client';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { emit, flush } from './events';
@@ -47,7 +47,7 @@ export function onPacket(s: Session, p: Packet): void {
   } else if (type === Type.PUBREL) {
     for (let i = 0; s._q2 && i < s._q2.length; i++) if (s._q2[i] === p.id) s._q2[i] = 0; // exactly once: forget the id
     // PUBCOMP, also for an id we do not know (encodeAck's four-byte form written out, as below)
-    if (typeof BYTE_STRINGS !== 'undefined') send(s, 4, String.fromCharCode(Type.PUBCOMP << 4, 2, p.id >> 8, p.id & 255));
+    if (typeof BYTE_STRINGS !== 'undefined') send(s, 4, chars(Type.PUBCOMP << 4, 2, p.id >> 8, p.id & 255));
     else {
       s._tx[0] = Type.PUBCOMP << 4;
       s._tx[1] = 2;
@@ -170,7 +170,7 @@ export function onPublish(s: Session, topic: string, payload: Payload | undefine
       // PUBACK or PUBREC: encodeAck's four-byte form (codec/writer.ts) written out, here, for PUBREL in pump and
       // for PUBCOMP: on the board a function costs RAM for good. There it is a byte string, which the socket
       // takes as it is (transport.ts); on a host the transmit buffer's first four bytes (it holds at least 8).
-      if (typeof BYTE_STRINGS !== 'undefined') send(s, 4, String.fromCharCode((qos === 1 ? Type.PUBACK : Type.PUBREC) << 4, 2, id >> 8, id & 255));
+      if (typeof BYTE_STRINGS !== 'undefined') send(s, 4, chars((qos === 1 ? Type.PUBACK : Type.PUBREC) << 4, 2, id >> 8, id & 255));
       else {
         s._tx[0] = (qos === 1 ? Type.PUBACK : Type.PUBREC) << 4;
         s._tx[1] = 2;

@@ -1,5 +1,5 @@
 import { Err, Type } from '../codec/constants';
-import { fromBytes, toBytes, topicError, validTopic } from '../codec/strings';
+import { chars, fromBytes, toBytes, topicError, validTopic } from '../codec/strings';
 import { Bytes, encodePublish, putHeader } from '../codec/writer';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { emit, flush, refuse } from './events';
@@ -61,7 +61,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   let src: Bytes = s._tx;
   let n: number;
   if (typeof BYTE_STRINGS !== 'undefined' && !(MQTT5 && s._v5) && typeof p === 'string' && (n = (qos ? 6 : 4) + t.length + p.length) < 130 && n <= s._tx.length && (t === validTopic || !topicError(t))) {
-    src = String.fromCharCode((Type.PUBLISH << 4) | (qos << 1) | (retain ? 1 : 0), n - 2, 0, t.length) + t + (qos ? String.fromCharCode(id >> 8, id & 255) + p : p);
+    src = chars((Type.PUBLISH << 4) | (qos << 1) | (retain ? 1 : 0), n - 2, 0, t.length) + t + (qos ? chars(id >> 8, id & 255) + p : p);
   } else {
     // (calls in the library, not closures made on every publish: KEEP_HOT_CALLS)
     n =
@@ -268,7 +268,7 @@ export function pump(s: Session): void {
       if (stage === Stage.RELEASE) {
         // in the order of the PUBRECs [MQTT-4.6.0-4]; its flags 0010 [MQTT-3.6.1-1] (encodeAck written out, as in
         // inbound.ts)
-        if (typeof BYTE_STRINGS !== 'undefined') send(s, 4, String.fromCharCode((Type.PUBREL << 4) | 2, 2, box._id[k] >> 8, box._id[k] & 255));
+        if (typeof BYTE_STRINGS !== 'undefined') send(s, 4, chars((Type.PUBREL << 4) | 2, 2, box._id[k] >> 8, box._id[k] & 255));
         else {
           s._tx[0] = (Type.PUBREL << 4) | 2;
           s._tx[1] = 2;

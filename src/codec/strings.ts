@@ -15,6 +15,10 @@ export const toBytes: (s: string) => string = WIDE
     }
   : String;
 
+// String.fromCharCode under a name of our own: on the board a builtin's method found by name costs about
+// 3 us a call more (four arguments: 13.1 us against 9.4, measured), and a message makes one to three.
+export const chars: (...codes: number[]) => string = String.fromCharCode;
+
 // Bytes from the wire to text; call only on bytes that passed utf8Error.
 export const fromBytes: (b: string) => string = WIDE
   ? function (b) {
