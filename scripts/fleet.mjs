@@ -38,8 +38,8 @@ const PREFIX = 'fleet';
 
 // ---- the brokers: urls, kill() (a member or the broker lost), restart(), stop()
 
-async function clusterBroker(log) {
-  const c = await startCluster({ log });
+async function clusterBroker(log, startTimeout) {
+  const c = await startCluster({ log, startTimeout });
   return {
     name: 'RabbitMQ 3.10 cluster of 3 (MQTT plugin, sessions mirrored)',
     urls: c.urls,
@@ -169,9 +169,10 @@ function startNode(n, i, opts) {
 
 // ---- the run
 
-export async function runFleet({ nodes = 20, broker = 'cluster', duration = 60, kill = false, period = 5, down = 5, board = 'esp32', keepalive = 30, log = () => {} } = {}) {
+// (startTimeout: ms a cluster member may take to start, startCluster's 90 s unless given)
+export async function runFleet({ nodes = 20, broker = 'cluster', duration = 60, kill = false, period = 5, down = 5, board = 'esp32', keepalive = 30, log = () => {}, startTimeout = 90000 } = {}) {
   if (broker === 'cluster' && !rabbitmqInstalled()) throw new Error(RABBITMQ_MISSING);
-  const b = broker === 'cluster' ? await clusterBroker(log) : broker === 'aedes' ? await aedesBroker() : await mosquittoBroker();
+  const b = broker === 'cluster' ? await clusterBroker(log, startTimeout) : broker === 'aedes' ? await aedesBroker() : await mosquittoBroker();
   const fleet = [];
   let collector;
   try {
