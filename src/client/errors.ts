@@ -55,20 +55,23 @@ export function mqttError(code: Err | ClientErr, detail?: string): MqttError {
   const group = MQTT5 && code > 41 ? (code > 51 ? 5 : 4) : code > 30 ? 3 : code > 20 ? 2 : code > 10 ? 1 : 0;
   const reasons =
     group === 0
-      ? '|packet larger than the buffer|string over 65535 bytes|character above 0xFF in a byte string|ill-formed UTF-8|U+0000 in a string|empty topic|wildcard in a topic name|bad topic filter|QoS must be 0, 1 or 2|bad packet id'
+      ? '|packet larger than the buffer|string over 65535 bytes|character above 0xFF in a byte string|ill-formed UTF-8|U+0000 in a string|empty topic|wildcard in a topic name|bad topic filter|QoS must be 0, 1 or 2|bad packet id|'
       : group === 1
-        ? '|clean=false needs a client id|password without username|keepalive must be 0-65535 s|no topic filters|unexpected packet type|bad fixed-header flags|bad remaining length|bad CONNACK|bad SUBACK code|inbound PUBLISH larger than the receive buffer'
+        ? '|clean=false needs a client id|password without username|keepalive must be 0-65535 s|no topic filters|unexpected packet type|bad fixed-header flags|bad remaining length|bad CONNACK|bad SUBACK code|inbound PUBLISH larger than the receive buffer|'
         : group === 2
-          ? '|refused: unacceptable protocol version|refused: identifier rejected|refused: server unavailable|refused: bad user name or password|refused: not authorized|no CONNACK in time|no PINGRESP in time|socket error|subscription refused|outbox full'
+          ? '|refused: unacceptable protocol version|refused: identifier rejected|refused: server unavailable|refused: bad user name or password|refused: not authorized|no CONNACK in time|no PINGRESP in time|socket error|subscription refused|outbox full|'
           : MQTT5 && group === 4
-            ? '||bad property|duplicate property|malformed variable byte integer|reason code not allowed in this packet|bad topic alias|publish refused|unsubscribe refused|disconnected by the server|QoS above the server\'s maximum|retain not available on the server'
+            ? '||bad property|duplicate property|malformed variable byte integer|reason code not allowed in this packet|bad topic alias|publish refused|unsubscribe refused|disconnected by the server|QoS above the server\'s maximum|retain not available on the server|'
             : MQTT5 && group === 5
-              ? '||packet larger than the server\'s maximum|message expired before it was sent|connection refused|wildcard subscriptions not available on the server|shared subscriptions not available on the server|subscription identifiers not available on the server'
-              : '|client ended|protocol violation|handler threw|no transport|out of memory|offline: QoS 0 message not queued|bad option|acknowledgement does not match its request|too many pending requests|no free packet id|session present after a clean CONNECT';
-  // the n-th '|'-separated reason, found without splitting the string (slow on the board)
+              ? '||packet larger than the server\'s maximum|message expired before it was sent|connection refused|wildcard subscriptions not available on the server|shared subscriptions not available on the server|subscription identifiers not available on the server|'
+              : '|client ended|protocol violation|handler threw|no transport|out of memory|offline: QoS 0 message not queued|bad option|acknowledgement does not match its request|too many pending requests|no free packet id|session present after a clean CONNECT|';
+  // the n-th '|'-separated reason, found without splitting the string (slow on the board). Each string ends
+  // with '|' too, so the last reason has one after it: a substring to "-1 >>> 0" read on V8 as to the end, but
+  // the interpreter takes 4294967295 as -1 and gave the string before the reason ("outbox full" came out as
+  // the nine reasons before it, seen on the interpreter).
   let at = 0;
   for (let i = code - 10 * group; i > 0 && at >= 0; i--) at = reasons.indexOf('|', at) + 1;
-  const reason = reasons.substring(at, reasons.indexOf('|', at) >>> 0);
+  const reason = reasons.substring(at, reasons.indexOf('|', at));
   // An Error without running its constructor: on Espruino `new Error` records a stack trace with an excerpt
   // of the source of every frame, some 100 blocks, which a report (held until its listener runs) never needs.
   const e = Object.create(Error.prototype) as MqttError;
