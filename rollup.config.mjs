@@ -3,6 +3,7 @@ import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
 import json from '@rollup/plugin-json';
 import { readFileSync } from 'node:fs';
+import { coldFunctions } from './scripts/cold-functions.mjs';
 
 // a board's definition (boards/<board>.json) by its bundle's name
 const boardJson = (name) => JSON.parse(readFileSync(`boards/${name.split('-')[0]}.json`, 'utf8'));
@@ -27,11 +28,21 @@ const terserOptions = {
   format: { ascii_only: false, comments: false },
 };
 
+// The functions that run when connecting, subscribing or failing, never on a message's way, merged into one
+// function a group in every board bundle (scripts/cold-functions.mjs: on the board each function holds RAM
+// for good; a call into a group reads all its text). Names as rollup emits them; one a bundle lacks is
+// passed over.
+const COLD = [
+  { name: 'coldConnection', functions: ['encodeConnect', 'putPrefixed', 'writeConnect', 'onConnack', 'finish', 'arm', 'der', 'compact'] },
+  { name: 'coldRequests', functions: ['encodeSubscribe', 'filterBytes', 'forget', 'request', 'sendRequests', 'onSuback'] },
+  { name: 'coldErrors', functions: ['mqttError', 'refuse', 'makeRoom', 'reportDrop'] },
+];
+
 // KEEP_HOT_CALLS (src/espruino.d.ts): true for the library bundles, false for the firmware's. TLS: false for
 // the firmware of a board without it (boards/*.json "tls"), whose node.json may not name mqtts:// or wss://.
 function plugins(mqtt5 = false, hotCalls = true, tls = true) {
   const options = { ...terserOptions, compress: { ...terserOptions.compress, global_defs: { BYTE_STRINGS: true, MQTT5: mqtt5, KEEP_HOT_CALLS: hotCalls, TLS: tls } } };
-  return [typescript({ tsconfig: './tsconfig.json', noEmitOnError: true, outputToFilesystem: false }), terser(options)];
+  return [typescript({ tsconfig: './tsconfig.json', noEmitOnError: true, outputToFilesystem: false }), coldFunctions(COLD, options.compress), terser(options)];
 }
 
 // A missing import or a TypeScript helper pulled from tslib means code the board cannot run: fail the build.

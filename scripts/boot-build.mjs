@@ -76,7 +76,7 @@ export function bootBuild(lib) {
 
 // Adds the names that `var` statements in `node` declare (not inside nested functions) to `names`, and
 // function declarations nested in blocks.
-function declaredVars(node, names) {
+export function declaredVars(node, names) {
   if (!node || typeof node.type !== 'string') return;
   if (node.type === 'FunctionExpression') return;
   if (node.type === 'FunctionDeclaration') {
@@ -92,7 +92,7 @@ function declaredVars(node, names) {
   }
 }
 
-function isReference(id, parent) {
+export function isReference(id, parent) {
   if (!parent) return true;
   if (parent.type === 'MemberExpression') return parent.object === id || parent.computed;
   if (parent.type === 'Property') return parent.value === id || parent.computed;

@@ -22,7 +22,7 @@ const LABELS = [
   [/node-config\.mjs/, 'checking the node configuration'],
 ];
 const OUTPUTS = ['dist/espruino-mqtt.js', 'dist/espruino-mqtt-boot.js', 'dist/espruino-mqtt-ws.js', 'dist/espruino-mqtt-ws-boot.js', 'dist/host.cjs', 'dist/esp32.js', 'dist/esp8266.js', 'dist/esp32-ws.js', 'dist/esp8266-ws.js', 'dist/esp32-sparkplug.js', 'dist/esp8266-sparkplug.js', 'dist/esp32-ws-sparkplug.js', 'dist/esp8266-ws-sparkplug.js', 'dist/esp32-mqtt5.js', 'dist/esp32-sparkplug-mqtt5.js', 'dist/sizes.json'];
-const INPUTS = ['src', 'boards', 'scripts/boot-build.mjs', 'scripts/sizes.mjs', 'rollup.config.mjs', 'tsconfig.json', 'package.json', 'node.json'];
+const INPUTS = ['src', 'boards', 'scripts/boot-build.mjs', 'scripts/cold-functions.mjs', 'scripts/sizes.mjs', 'rollup.config.mjs', 'tsconfig.json', 'package.json', 'node.json'];
 
 function newest(path) {
   if (!existsSync(path)) return 0;

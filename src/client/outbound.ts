@@ -77,7 +77,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
     if (why) return refuse(s, why, done);
   }
   if (!qos && s._state !== State.CONNECTED && s._opts & Opt.DROP_OFFLINE) {
-    emit(s, done, dropped(s, ClientErr.OFFLINE, -1, t, 0));
+    emit(s, done, reportDrop(s, ClientErr.OFFLINE, -1, t, 0));
     s._wantRoom = n; // 'drain' once connected again
     flush(s);
     return false;
@@ -136,7 +136,7 @@ function makeRoom(s: Session, n: number, t: string, qos: number, done: Done | un
       continue;
     }
     const gone = box._done && box._done[k];
-    const err = dropped(s, ClientErr.OUTBOX_FULL, k);
+    const err = reportDrop(s, ClientErr.OUTBOX_FULL, k);
     k = remove(box, k);
     emit(s, gone, err);
     // the message pump waited on for the socket may be this one: pump looks again (see publish)
@@ -145,7 +145,7 @@ function makeRoom(s: Session, n: number, t: string, qos: number, done: Done | un
   if (fits) return true;
   s._wantRoom = n;
   if (s._flushing === 2) return refuse(s, ClientErr.OUTBOX_FULL, done);
-  emit(s, done, dropped(s, ClientErr.OUTBOX_FULL, -1, t, qos));
+  emit(s, done, reportDrop(s, ClientErr.OUTBOX_FULL, -1, t, qos));
   flush(s);
   return false;
 }
@@ -164,7 +164,7 @@ function withAlias(s: Session, t: string, p: Bytes, qos: number, retain: boolean
 
 // Reports a message the client gives up on: outbox message k, or (k < 0) the one described by topic
 // and qos.
-export function dropped(s: Session, code: number, k: number, topic?: string, qos?: number): MqttError {
+export function reportDrop(s: Session, code: number, k: number, topic?: string, qos?: number): MqttError {
   const err = mqttError(code);
   if (k >= 0) {
     // read the topic back from the stored PUBLISH: after the fixed header, a 2-byte length
@@ -298,7 +298,8 @@ export function pump(s: Session): void {
         if (done) emit(s, done);
       }
     }
-    if (k === box._end && s._link && s._state === State.CONNECTED) sendRequests(s, k);
+    // the requests made after every publish (none waiting: no call, on every pass)
+    if (reqs && k === box._end && s._link && s._state === State.CONNECTED) sendRequests(s, k);
   } while (s._pumping === 2);
   s._pumping = 0;
   // room for the message refused (the room test of outbox.ts, written out)

@@ -6,7 +6,7 @@ import { LinkEvent } from '../transport/transport';
 import { ClientErr, mqttError } from './errors';
 import { emit, flush } from './events';
 import { Stage, remove } from './outbox';
-import { dropped, pump, send } from './outbound';
+import { pump, reportDrop, send } from './outbound';
 import { Events, Opt, Session, State, Wake } from './state';
 import { renew } from './subscriptions';
 import { EndOptions } from './client';
@@ -206,7 +206,7 @@ function beginSession(s: Session, present: boolean): boolean {
     const refused = MQTT5 && s._v5 && (!present || stage === Stage.QUEUED || stage === Stage.SENT) ? unsendable(s, k, present && (stage === Stage.SENT || !!(box._bytes[box._at[k]] & 8))) : 0;
     if ((s._opts & Opt.DROP_OFFLINE && !(box._bytes[box._at[k]] & 6)) || (MQTT5 && refused)) { // (QoS 0: outbox.ts)
       const done = box._done && box._done[k];
-      const err = dropped(s, MQTT5 && refused ? refused : ClientErr.OFFLINE, k);
+      const err = reportDrop(s, MQTT5 && refused ? refused : ClientErr.OFFLINE, k);
       k = remove(box, k) - 1;
       emit(s, done, err);
       continue;
@@ -290,7 +290,7 @@ export function finish(s: Session): void {
   }
   while (box._head < box._end) {
     const done = box._done && box._done[box._head];
-    const err = dropped(s, ClientErr.CLOSED, box._head);
+    const err = reportDrop(s, ClientErr.CLOSED, box._head);
     remove(box, box._head);
     emit(s, done, err);
   }

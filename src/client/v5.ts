@@ -7,7 +7,7 @@ import { EndOptions } from './client';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { emit, flush } from './events';
 import { Stage, remove, slotOf } from './outbox';
-import { dropped, pump, send } from './outbound';
+import { pump, reportDrop, send } from './outbound';
 import { lose } from './session';
 import { Request, Session } from './state';
 
@@ -109,7 +109,7 @@ export function unsendable(s: Session, k: number, held: boolean): number {
 // returns the slot before the one that followed it, for pump's loop to go on from.
 export function expire(s: Session, k: number): number {
   const done = s._box._done && s._box._done[k];
-  const err = dropped(s, ClientErr.EXPIRED, k);
+  const err = reportDrop(s, ClientErr.EXPIRED, k);
   const next = remove(s._box, k);
   emit(s, done, err);
   return next - 1;

@@ -54,7 +54,7 @@ interface ReaderState extends Reader {
   _gen: number; // bumped by push(null), so a push interrupted by it stops
   _at: number; // where next() goes on in the chunk being pushed
   _v5: boolean; // 5.0 packets (the v5 builds only)
-  _err: number; // 5.0: a verdict, where a local would be merged with another branch's (see finish)
+  _err: number; // 5.0: a verdict, where a local would be merged with another branch's (see complete)
 }
 
 const enum State {
@@ -134,7 +134,7 @@ function fail(r: ReaderState, code: number): false {
 
 // A packet is complete: check it (one function: on the board each call and each function costs). True when
 // it is ready to hand on; false when it failed the stream.
-function finish(r: ReaderState): boolean {
+function complete(r: ReaderState): boolean {
   const buf = r._buf;
   const p = r._p;
   const size = r._size;
@@ -324,7 +324,7 @@ function next(r: ReaderState, chunk: Uint8Array, n: number): boolean {
     if ((e = headerError(r, b))) return fail(r, e);
     if (b) buf.set(chunk.subarray(i + 2, i + 2 + b));
     r._at = i + 2 + b;
-    return finish(r);
+    return complete(r);
   }
   // On the board every token of this loop is read again on each pass: a packet's fixed header and the start
   // of its body are taken in one pass.
@@ -350,7 +350,7 @@ function next(r: ReaderState, chunk: Uint8Array, n: number): boolean {
       if (r._len > size && r._first >> 4 !== Type.PUBLISH) return fail(r, Err.TOO_LARGE);
       if (!r._len) {
         r._at = i;
-        return finish(r);
+        return complete(r);
       }
       r._state = State.BODY;
       if (i === n) break;
@@ -370,7 +370,7 @@ function next(r: ReaderState, chunk: Uint8Array, n: number): boolean {
     i += k;
     if ((r._got = got + k) === r._len) {
       r._at = i;
-      return finish(r);
+      return complete(r);
     }
   }
   r._at = i;
@@ -379,7 +379,7 @@ function next(r: ReaderState, chunk: Uint8Array, n: number): boolean {
 
 // The usual packets of a connection, whole in what is left of the chunk (n bytes) with a one-byte remaining
 // length that fits the buffer, taken in one step and read where they lie (on the board the header check's
-// call, the copy into the buffer and finish cost about 60 us): a PUBLISH (its payload left in the chunk:
+// call, the copy into the buffer and complete cost about 60 us): a PUBLISH (its payload left in the chunk:
 // p.buf) and an acknowledgement (PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK, by the first bytes FLAGS allows
 // them [MQTT-2.2.2-1]). False for anything else, and for one that breaks a rule: next() then reads it as any
 // packet, and its checks report it. 3.1.1 only: a 5.0 packet's reason code and properties are read by finish5.
@@ -401,7 +401,7 @@ function quick(r: ReaderState, chunk: Uint8Array, n: number): boolean {
   }
   const at = i + 2; // the variable header
   // a PUBLISH: its QoS not 3 [MQTT-3.3.1-4], topic and packet id within the packet, the topic valid
-  // [MQTT-3.3.2-1] [MQTT-3.3.2-2], a packet id not 0 [MQTT-2.3.1-1] (the rules headerError and finish apply)
+  // [MQTT-3.3.2-1] [MQTT-3.3.2-2], a packet id not 0 [MQTT-2.3.1-1] (the rules headerError and complete apply)
   const qos = (first >> 1) & 3;
   const topicEnd = at + 2 + ((chunk[at] << 8) | chunk[at + 1]);
   if (qos === 3 || topicEnd + (qos ? 2 : 0) > at + len) return false;

@@ -58,7 +58,7 @@ export function putHeader(buf: Uint8Array, first: number, remaining: number): nu
 }
 
 // A length-prefixed field (1.5.3); strings were validated by the caller, so this cannot fail for them.
-function putField(buf: Uint8Array, p: number, b: Bytes): number {
+function putPrefixed(buf: Uint8Array, p: number, b: Bytes): number {
   buf[p] = b.length >> 8;
   buf[p + 1] = b.length & 255;
   return putBytes(buf, p + 2, b);
@@ -108,22 +108,22 @@ export function encodeConnect(buf: Uint8Array, c: ConnectFields): number {
   }
   let p = putHeader(buf, Type.CONNECT << 4, remaining);
   if (p < 0) return p;
-  p = putField(buf, p, 'MQTT');
+  p = putPrefixed(buf, p, 'MQTT');
   buf[p++] = MQTT5 && v5 ? 5 : 4; // protocol level: 4 is 3.1.1
   buf[p++] = flags;
   buf[p++] = c.keepalive >> 8;
   buf[p++] = c.keepalive & 255;
   if (MQTT5 && v5) p = putProps(buf, p, c.properties, props);
   // fields in the order of [MQTT-3.1.3-1]
-  p = putField(buf, p, c.clientId);
+  p = putPrefixed(buf, p, c.clientId);
   if (will) {
     if (MQTT5 && v5) p = putProps(buf, p, will.properties, willProps);
-    p = putField(buf, p, will.topic);
-    p = putField(buf, p, will.payload);
+    p = putPrefixed(buf, p, will.topic);
+    p = putPrefixed(buf, p, will.payload);
     if (p < 0) return -Err.NOT_BYTES;
   }
-  if (user != null) p = putField(buf, p, user);
-  if (pass != null) p = putField(buf, p, pass);
+  if (user != null) p = putPrefixed(buf, p, user);
+  if (pass != null) p = putPrefixed(buf, p, pass);
   return p < 0 ? -Err.NOT_BYTES : p;
 }
 
@@ -234,7 +234,7 @@ export function encodeSubscribe(buf: Uint8Array, id: number, filters: string[], 
   buf[p++] = id & 255;
   if (MQTT5 && v5) p = putProps(buf, p, props || undefined, size);
   for (let i = 0; i < n; i++) {
-    p = putField(buf, p, filters[i]);
+    p = putPrefixed(buf, p, filters[i]);
     if (qos) buf[p++] = qos[i];
   }
   return p;
