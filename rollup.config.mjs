@@ -35,7 +35,9 @@ const terserOptions = {
 const COLD = [
   { name: 'coldConnection', functions: ['encodeConnect', 'putPrefixed', 'writeConnect', 'onConnack', 'finish', 'arm', 'der', 'compact'] },
   { name: 'coldRequests', functions: ['encodeSubscribe', 'filterBytes', 'forget', 'request', 'sendRequests', 'onSuback'] },
-  { name: 'coldErrors', functions: ['mqttError', 'refuse', 'makeRoom', 'reportDrop'] },
+  { name: 'coldErrors', functions: ['mqttError', 'refuse', 'makeRoom', 'reportDrop', 'failStream'] },
+  { name: 'coldNode', functions: ['watchDigital', 'quantities', 'drive', 'report', 'fault', 'readMetrics'] },
+  { name: 'cold5', functions: ['reasonError', 'encodeRequest', 'unsendable', 'writeRequest', 'bye', 'waitLong', 'encodeEmpty', 'expire', 'connack5', 'refusedAck', 'unsubscribed', 'serverDisconnect', 'goodbye', 'farewell'] },
 ];
 
 // KEEP_HOT_CALLS (src/espruino.d.ts): true for the library bundles, false for the firmware's. TLS: false for

@@ -126,7 +126,7 @@ export function createReader<C>(
   return r;
 }
 
-function fail(r: ReaderState, code: number): false {
+function failStream(r: ReaderState, code: number): false {
   r._state = State.FAILED;
   r._onError(r._ctx, code);
   return false;
@@ -155,10 +155,10 @@ function complete(r: ReaderState): boolean {
     p.id = type > Type.PUBLISH && type < Type.PINGREQ ? (buf[0] << 8) | buf[1] : 0;
     p.sessionPresent = buf[0] === 1;
     p.error = type > Type.PUBLISH && type < Type.PINGREQ && !p.id ? Err.BAD_ID : type === Type.CONNACK && buf[0] & 0xfe ? Err.BAD_CONNACK : finish5(p, buf, len, 0);
-    if (p.error) return fail(r, p.error);
+    if (p.error) return failStream(r, p.error);
   } else if (type === Type.CONNACK) {
     // reserved bits of the acknowledge flags, and return codes 6-255 are reserved
-    if (buf[0] & 0xfe || buf[1] > 5) return fail(r, Err.BAD_CONNACK);
+    if (buf[0] & 0xfe || buf[1] > 5) return failStream(r, Err.BAD_CONNACK);
     p.sessionPresent = buf[0] === 1;
     p.code = buf[1];
   } else if (type === Type.PUBLISH) {
@@ -170,33 +170,33 @@ function complete(r: ReaderState): boolean {
     p.retain = (first & 1) !== 0;
     p.topic = '';
     if (qos) q += 2;
-    if (q > len) return fail(r, Err.BAD_LENGTH);
+    if (q > len) return failStream(r, Err.BAD_LENGTH);
     if (topicEnd <= size) {
       p.topic = typeof BYTE_STRINGS !== 'undefined' ? E.toString(buf.subarray(2, topicEnd)) : bytesToString(buf, 2, topicEnd);
-      if (p.topic == null) return fail(r, Err.NO_MEMORY);
+      if (p.topic == null) return failStream(r, Err.NO_MEMORY);
       // [MQTT-3.3.2-1] [MQTT-3.3.2-2] [MQTT-1.5.3-1]; 5.0: empty when a Topic Alias stands for it
       const err = (MQTT5 && r._v5 && !p.topic) || p.topic === validTopic ? 0 : topicError(p.topic);
-      if (err) return fail(r, err);
+      if (err) return failStream(r, err);
     }
     if (qos) {
       p.id = ((topicEnd < size ? buf[topicEnd] : r._idHi) << 8) | (topicEnd + 1 < size ? buf[topicEnd + 1] : r._idLo);
-      if (!p.id) return fail(r, Err.BAD_ID); // [MQTT-2.3.1-1]
+      if (!p.id) return failStream(r, Err.BAD_ID); // [MQTT-2.3.1-1]
     }
     p.end = n;
     p.start = len > size ? n : q;
     if (len > size) p.error = Err.TOO_LARGE;
     // 5.0: the properties come before the payload (a PUBLISH too large to hold: read when they fit, for its
     // Topic Alias; what does not fit or is malformed there is left unread, the message is dropped anyway)
-    if (MQTT5 && r._v5 && (r._err = finish5(p, buf, n, q))) return fail(r, r._err);
+    if (MQTT5 && r._v5 && (r._err = finish5(p, buf, n, q))) return failStream(r, r._err);
   } else if (type !== Type.PINGRESP) {
     p.id = (buf[0] << 8) | buf[1];
-    if (!p.id) return fail(r, Err.BAD_ID);
+    if (!p.id) return failStream(r, Err.BAD_ID);
     if (type === Type.SUBACK) {
       p.start = 2;
       p.end = len;
       for (let i = 2; i < len; i++) {
         const c = buf[i];
-        if (c > 2 && c !== 0x80) return fail(r, Err.BAD_SUBACK);
+        if (c > 2 && c !== 0x80) return failStream(r, Err.BAD_SUBACK);
       }
     }
   }
@@ -272,7 +272,7 @@ function push(this: ReaderState, input: string | Uint8Array | null): void {
     chunk = typeof BYTE_STRINGS !== 'undefined' ? E.toUint8Array(input) : hostBytes(input);
   } else chunk = input;
   if (!chunk) {
-    if (r._state !== State.FAILED) fail(r, Err.NO_MEMORY);
+    if (r._state !== State.FAILED) failStream(r, Err.NO_MEMORY);
     return;
   }
   const n = chunk.length;
@@ -321,7 +321,7 @@ function next(r: ReaderState, chunk: Uint8Array, n: number): boolean {
   if (r._state === State.HEAD && b < 128 && b <= size && i + 2 + b <= n) {
     r._first = chunk[i];
     r._len = b;
-    if ((e = headerError(r, b))) return fail(r, e);
+    if ((e = headerError(r, b))) return failStream(r, e);
     if (b) buf.set(chunk.subarray(i + 2, i + 2 + b));
     r._at = i + 2 + b;
     return complete(r);
@@ -334,7 +334,7 @@ function next(r: ReaderState, chunk: Uint8Array, n: number): boolean {
       if (r._state === State.HEAD) {
         r._first = b;
         // the first byte alone, as soon as it comes (-1: the length is not known yet)
-        if ((e = headerError(r, -1))) return fail(r, e);
+        if ((e = headerError(r, -1))) return failStream(r, e);
         r._len = r._lenBytes = r._got = 0; // _idHi/_idLo are set as an oversized PUBLISH's id passes
         r._state = State.LENGTH;
         if (i === n) break;
@@ -343,11 +343,11 @@ function next(r: ReaderState, chunk: Uint8Array, n: number): boolean {
       // Remaining length: 7 bits a byte, least significant first, at most 4 bytes (2.2.3).
       r._len += (b & 127) << (7 * r._lenBytes++);
       if (b & 128) {
-        if (r._lenBytes === 4) return fail(r, Err.BAD_LENGTH);
+        if (r._lenBytes === 4) return failStream(r, Err.BAD_LENGTH);
         continue;
       }
-      if ((e = headerError(r, r._len))) return fail(r, e);
-      if (r._len > size && r._first >> 4 !== Type.PUBLISH) return fail(r, Err.TOO_LARGE);
+      if ((e = headerError(r, r._len))) return failStream(r, e);
+      if (r._len > size && r._first >> 4 !== Type.PUBLISH) return failStream(r, Err.TOO_LARGE);
       if (!r._len) {
         r._at = i;
         return complete(r);
