@@ -63,12 +63,7 @@ export function bootBuild(lib) {
       }
       return;
     }
-    for (const key of Object.keys(node)) {
-      if (key === 'type' || key === 'start' || key === 'end') continue;
-      const v = node[key];
-      if (Array.isArray(v)) for (const c of v) visit(c, node, inner);
-      else if (v && typeof v.type === 'string') visit(v, node, inner);
-    }
+    eachChild(node, (c) => visit(c, node, inner));
   };
   for (const node of ast.body) visit(node, ast, []);
   return `var ${EXPORTS} = {}, ${HOLDER} = {};\n${out.toString()}\n`;
@@ -84,11 +79,16 @@ export function declaredVars(node, names) {
     return;
   }
   if (node.type === 'VariableDeclarator') names.add(node.id.name);
+  eachChild(node, (c) => declaredVars(c, names));
+}
+
+// Calls fn(child) for each node directly below `node` in the tree.
+export function eachChild(node, fn) {
   for (const key of Object.keys(node)) {
     if (key === 'type' || key === 'start' || key === 'end') continue;
     const v = node[key];
-    if (Array.isArray(v)) for (const c of v) declaredVars(c, names);
-    else if (v && typeof v.type === 'string') declaredVars(v, names);
+    if (Array.isArray(v)) for (const c of v) fn(c);
+    else if (v && typeof v.type === 'string') fn(v);
   }
 }
 

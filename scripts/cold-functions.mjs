@@ -15,7 +15,7 @@
 import { parse } from 'acorn';
 import MagicString from 'magic-string';
 import { minify } from 'terser';
-import { declaredVars, isReference } from './boot-build.mjs';
+import { declaredVars, eachChild, isReference } from './boot-build.mjs';
 
 const PREFIX = '$c';
 
@@ -87,12 +87,7 @@ function mergeGroup(code, name, wanted) {
       visit(node.body, node, inner);
       return;
     }
-    for (const key of Object.keys(node)) {
-      if (key === 'type' || key === 'start' || key === 'end') continue;
-      const v = node[key];
-      if (Array.isArray(v)) for (const c of v) visit(c, node, scopes);
-      else if (v && typeof v.type === 'string') visit(v, node, scopes);
-    }
+    eachChild(node, (c) => visit(c, node, scopes));
   };
   for (const node of ast.body) visit(node, ast, []);
 
@@ -122,12 +117,7 @@ function forbidThis(node, fn) {
   if (node.type === 'ThisExpression' || (node.type === 'Identifier' && node.name === 'arguments')) {
     throw new Error(`cold-functions: ${fn} uses ${node.type === 'ThisExpression' ? 'this' : 'arguments'}`);
   }
-  for (const key of Object.keys(node)) {
-    if (key === 'type' || key === 'start' || key === 'end') continue;
-    const v = node[key];
-    if (Array.isArray(v)) for (const c of v) forbidThis(c, fn);
-    else if (v && typeof v.type === 'string') forbidThis(v, fn);
-  }
+  eachChild(node, (c) => forbidThis(c, fn));
 }
 
 // The rollup plugin: terser's compression alone first (the options the bundle is built with, names kept,
