@@ -37,6 +37,7 @@ const COLD = [
   { name: 'coldRequests', functions: ['encodeSubscribe', 'filterBytes', 'forget', 'request', 'sendRequests', 'onSuback'] },
   { name: 'coldErrors', functions: ['mqttError', 'refuse', 'makeRoom', 'reportDrop', 'failStream'] },
   { name: 'coldNode', functions: ['watchDigital', 'quantities', 'drive', 'report', 'fault', 'readMetrics'] },
+  { name: 'coldPayload', functions: ['putMetric', 'metricAt', 'quantityCount', 'roundValue', 'nextField', 'getVarint', 'putHead'] },
   { name: 'cold5', functions: ['reasonError', 'encodeRequest', 'unsendable', 'writeRequest', 'bye', 'waitLong', 'encodeEmpty', 'expire', 'connack5', 'refusedAck', 'unsubscribed', 'serverDisconnect', 'goodbye', 'farewell'] },
 ];
 
