@@ -28,8 +28,8 @@ const terserOptions = {
   format: { ascii_only: false, comments: false },
 };
 
-// The functions that run when connecting, subscribing or failing, never on a message's way, merged into one
-// function a group in every board bundle (scripts/cold-functions.mjs: on the board each function holds RAM
+// The functions that run when connecting, subscribing, failing or building a reading's payload, never on an
+// MQTT message's way through the client, merged into one function a group in every board bundle (scripts/cold-functions.mjs: on the board each function holds RAM
 // for good; a call into a group reads all its text). Names as rollup emits them; one a bundle lacks is
 // passed over.
 const COLD = [

@@ -2,7 +2,7 @@
 // RAM for good, about 5 blocks and one for each parameter (measured: 20 three-parameter functions as boot
 // code, 160 blocks; the same bodies as one function, 9), while a call costs the text of the function it
 // runs, executed or skipped (about 20 us a kilobyte on the ESP32 build). So the functions that run only when
-// connecting, subscribing or failing are made one function each group, `G(k, ...)`, whose k-th block is the
+// connecting, subscribing, failing or building a reading's payload are made one function each group, `G(k, ...)`, whose k-th block is the
 // k-th function's body; each call `f(a, b)` becomes `G(k, a, b)`. The message path's functions stay as they
 // are: a group is read whole on every call into it.
 //
