@@ -33,12 +33,12 @@ const terserOptions = {
 // for good; a call into a group reads all its text). Names as rollup emits them; one a bundle lacks is
 // passed over.
 const COLD = [
-  { name: 'coldConnection', functions: ['encodeConnect', 'putPrefixed', 'writeConnect', 'onConnack', 'finish', 'arm', 'der', 'compact'] },
-  { name: 'coldRequests', functions: ['encodeSubscribe', 'filterBytes', 'forget', 'request', 'sendRequests', 'onSuback'] },
+  { name: 'coldConnection', functions: ['encodeConnect', 'putPrefixed', 'writeConnect', 'onConnack', 'finish', 'arm', 'der', 'compact', 'measured'] },
+  { name: 'coldRequests', functions: ['encodeSubscribe', 'filterBytes', 'forget', 'request', 'sendRequests', 'onSuback', 'encodeRequest', 'writeRequest'] },
   { name: 'coldErrors', functions: ['mqttError', 'refuse', 'makeRoom', 'reportDrop', 'failStream'] },
   { name: 'coldNode', functions: ['watchDigital', 'quantities', 'drive', 'report', 'fault', 'readMetrics'] },
   { name: 'coldPayload', functions: ['putMetric', 'metricAt', 'quantityCount', 'roundValue', 'nextField', 'getVarint', 'putHead'] },
-  { name: 'cold5', functions: ['reasonError', 'encodeRequest', 'unsendable', 'writeRequest', 'bye', 'waitLong', 'encodeEmpty', 'expire', 'connack5', 'refusedAck', 'unsubscribed', 'serverDisconnect', 'goodbye', 'farewell'] },
+  { name: 'cold5', functions: ['reasonError', 'unsendable', 'bye', 'waitLong', 'encodeEmpty', 'expire', 'connack5', 'refusedAck', 'unsubscribed', 'serverDisconnect', 'goodbye', 'farewell'] },
 ];
 
 // KEEP_HOT_CALLS (src/espruino.d.ts): true for the library bundles, false for the firmware's. TLS: false for

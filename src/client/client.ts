@@ -1,7 +1,7 @@
 import { Properties } from '../codec/properties';
 import { Reader, createReader } from '../codec/reader';
-import { bytesToString, toBytes } from '../codec/strings';
-import { Bytes, ConnectFields, encodeConnect } from '../codec/writer';
+import { toBytes } from '../codec/strings';
+import { Bytes, ConnectFields, SCRATCH, encodeConnect, measured, scratch } from '../codec/writer';
 import { Endpoint, Transport } from '../transport/transport';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { on, removeListener } from './events';
@@ -158,7 +158,6 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
   const transport = o.transport || defaultTransport;
   const backoff = o.reconnect || {};
   const txSize = o.txBuffer || 512;
-  const tx = new Uint8Array(txSize);
   const list = o.servers || [o];
   const servers: Endpoint[] = [];
   for (let i = 0; i < list.length; i++) servers.push(/*@__INLINE__*/ endpoint(list[i], o));
@@ -190,7 +189,10 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     if (will) fields.will!.properties = copyProps(will.properties) || undefined;
   }
   // Bad options are refused at once, before any socket is opened.
-  const check = encodeConnect(tx, fields);
+  // (into the scratch, then again into a buffer of its length, as every packet longer than 8 bytes: writer.ts)
+  let tx = scratch;
+  let check = measured(encodeConnect(tx, fields), txSize);
+  if (check > SCRATCH) check = encodeConnect((tx = new Uint8Array(check)), fields);
   if (check < 0) throw mqttError(-check);
   if (!transport) throw mqttError(ClientErr.NO_TRANSPORT);
   const s: Session = {
@@ -199,7 +201,7 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     _link: null,
     _gen: 0,
     _box: /*@__INLINE__*/ createOutbox(o.outboxBytes || Math.min(2 * txSize, 65535), o.outboxMessages || 16),
-    _tx: tx,
+    _txMax: txSize,
     _queue: null,
     _flushing: 0,
     _pumping: 0,
@@ -251,7 +253,7 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
   if (willFor || (MQTT5 && v5)) {
     s._fields = fields;
     if (willFor) s._willFor = willFor as () => Bytes;
-  } else if (!(s._connect = typeof BYTE_STRINGS !== 'undefined' ? E.toString(tx.subarray(0, check)) : bytesToString(tx, 0, check))) {
+  } else if (!(s._connect = typeof BYTE_STRINGS !== 'undefined' ? E.toString(tx) : tx)) {
     s._fields = fields; // no room for the bytes on the board: the fields, encoded each time
   }
   if (MQTT5) {

@@ -1,6 +1,7 @@
 import { Err, Type } from '../codec/constants';
 import { Packet, hostBytes } from '../codec/reader';
 import { chars, fromBytes } from '../codec/strings';
+import { scratch } from '../codec/writer';
 import { Listener, Message, Payload } from './client';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { emit, flush } from './events';
@@ -49,11 +50,11 @@ export function onPacket(s: Session, p: Packet): void {
     // PUBCOMP, also for an id we do not know (encodeAck's four-byte form written out, as below)
     if (typeof BYTE_STRINGS !== 'undefined') send(s, 4, chars(Type.PUBCOMP << 4, 2, p.id >> 8, p.id & 255));
     else {
-      s._tx[0] = Type.PUBCOMP << 4;
-      s._tx[1] = 2;
-      s._tx[2] = p.id >> 8;
-      s._tx[3] = p.id & 255;
-      send(s, 4);
+      scratch[0] = Type.PUBCOMP << 4;
+      scratch[1] = 2;
+      scratch[2] = p.id >> 8;
+      scratch[3] = p.id & 255;
+      send(s, 4, scratch);
     }
   } else if (MQTT5 && type === Type.DISCONNECT) {
     serverDisconnect(s, p);
@@ -169,14 +170,14 @@ export function onPublish(s: Session, topic: string, payload: Payload | undefine
     if (qos) {
       // PUBACK or PUBREC: encodeAck's four-byte form (codec/writer.ts) written out, here, for PUBREL in pump and
       // for PUBCOMP: on the board a function costs RAM for good. There it is a byte string, which the socket
-      // takes as it is (transport.ts); on a host the transmit buffer's first four bytes (it holds at least 8).
+      // takes as it is (transport.ts); on a host the scratch buffer's first four (writer.ts).
       if (typeof BYTE_STRINGS !== 'undefined') send(s, 4, chars((qos === 1 ? Type.PUBACK : Type.PUBREC) << 4, 2, id >> 8, id & 255));
       else {
-        s._tx[0] = (qos === 1 ? Type.PUBACK : Type.PUBREC) << 4;
-        s._tx[1] = 2;
-        s._tx[2] = id >> 8;
-        s._tx[3] = id & 255;
-        send(s, 4);
+        scratch[0] = (qos === 1 ? Type.PUBACK : Type.PUBREC) << 4;
+        scratch[1] = 2;
+        scratch[2] = id >> 8;
+        scratch[3] = id & 255;
+        send(s, 4, scratch);
       }
     }
     // the only 'message' listener, run now as flush would run it (what its calls queue runs at the flush below)

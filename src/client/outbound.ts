@@ -1,6 +1,7 @@
 import { Err, Type } from '../codec/constants';
 import { chars, fromBytes, toBytes, topicError, validTopic } from '../codec/strings';
-import { Bytes, encodePublish, putHeader } from '../codec/writer';
+import { Bytes, encodePublish, putHeader, scratch } from '../codec/writer';
+import { In, Properties, propsSize } from '../codec/properties';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { emit, flush, refuse } from './events';
 import { Done, Stage, remove, store } from './outbox';
@@ -9,7 +10,6 @@ import { Opt, State, Session } from './state';
 import { sendRequests } from './subscriptions';
 import { bye, expire, topicAliasOut } from './v5';
 import { PublishOptions } from './client';
-import { Properties } from '../codec/properties';
 
 // Publishing: into the outbox, out through the window and the socket, given up when the outbox overflows.
 
@@ -42,7 +42,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   } catch (e) {
     return refuse(s, Err.BAD_UTF8, done); // a lone surrogate in host text
   }
-  // Encoding into the transmit buffer validates everything and gives the exact bytes to queue.
+  // Encoding validates everything and gives the exact bytes to queue.
   // (nextId's first cases written out: an id never given, or none in use, one message at a time; a call
   // costs more on the board, and nextId's search about 30 us with messages in flight)
   const id = !qos ? 0 : s._lastId < 65535 ? ++s._lastId : box._end === box._head && !s._reqs[0] ? (s._lastId = 65536 + (s._lastId % 65535)) - 65535 : nextId(s);
@@ -51,25 +51,30 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   // Available, Maximum Packet Size (3.2.2.3.4-6 of 5.0); the client assigns topic aliases itself (v5.ts)
   const props = MQTT5 && s._v5 ? (opts && opts.properties) || null : undefined;
   const retain = !!(opts && opts.retain);
-  // What is written and stored: the transmit buffer's first n bytes, or on the board the usual PUBLISH as a
+  // What is written and stored: the packet's n bytes (src), or on the board the usual PUBLISH as a
   // byte string of n bytes. That one is a topic found valid (validTopic, strings.ts), a text payload, a
-  // one-byte remaining length, and a packet that fits the transmit buffer, so it passes every check of
+  // one-byte remaining length, and a packet no longer than txBuffer, so it passes every check of
   // encodePublish (the QoS and id were checked above); the tests and the concatenation cost about half the
   // encoding (32 us against 59 on the board), and the socket takes it without a copy into a string
   // (transport.ts). Its layout is encodePublish's: fixed header, topic with its length, the packet id at
   // QoS 1/2, the payload.
-  let src: Bytes = s._tx;
+  let src: Bytes = scratch;
   let n: number;
-  if (typeof BYTE_STRINGS !== 'undefined' && !(MQTT5 && s._v5) && typeof p === 'string' && (n = (qos ? 6 : 4) + t.length + p.length) < 130 && n <= s._tx.length && (t === validTopic || !topicError(t))) {
+  if (typeof BYTE_STRINGS !== 'undefined' && !(MQTT5 && s._v5) && typeof p === 'string' && (n = (qos ? 6 : 4) + t.length + p.length) < 130 && n <= s._txMax && (t === validTopic || !topicError(t))) {
     src = chars((Type.PUBLISH << 4) | (qos << 1) | (retain ? 1 : 0), n - 2, 0, t.length) + t + (qos ? chars(id >> 8, id & 255) + p : p);
   } else {
+    // One encoding, into a buffer made for it (writer.ts): as long as the packet at most, its parts' lengths
+    // and a header of 5 bytes (a few bytes more than it takes), and never longer than txBuffer, so that the
+    // encoder refuses a longer packet as too long for it. (withAlias bounds its PUBLISH the same way.)
     // (calls in the library, not closures made on every publish: KEEP_HOT_CALLS)
+    n = 9 + t.length + p.length + (MQTT5 && s._v5 ? (props ? propsSize(props, In.PUBLISH) : 1) : 0);
+    src = new Uint8Array(n < s._txMax ? n : s._txMax);
     n =
       MQTT5 && s._v5
-        ? encodePublish(s._tx, t, p, qos, retain, false, id, props)
+        ? encodePublish(src, t, p, qos, retain, false, id, props)
         : KEEP_HOT_CALLS
-          ? /*#__NOINLINE__*/ encodePublish(s._tx, t, p, qos, retain, false, id)
-          : encodePublish(s._tx, t, p, qos, retain, false, id);
+          ? /*#__NOINLINE__*/ encodePublish(src, t, p, qos, retain, false, id)
+          : encodePublish(src, t, p, qos, retain, false, id);
     if (n < 0) return refuse(s, -n, done);
   }
   if (MQTT5 && s._v5) {
@@ -86,8 +91,9 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   // QoS 0 with nothing queued ahead of it and the socket keeping up: written at once, never stored (what pump
   // would do after storing it). Requests go out at once when nothing waits (sendNow in subscriptions.ts).
   // (nothing unwritten, the usual case, needs no look at the buffer's length: the message fit it)
-  if (!qos && s._state === State.CONNECTED && box._head === box._end && (!s._link!._unsent || s._link!._unsent + n <= s._tx.length)) {
-    send(s, MQTT5 && s._aliasMax ? withAlias(s, t, p, qos, retain, id, props!, n) : n, src);
+  if (!qos && s._state === State.CONNECTED && box._head === box._end && (!s._link!._unsent || s._link!._unsent + n <= s._txMax)) {
+    if (MQTT5 && s._aliasMax) withAlias(s, t, p, qos, retain, id, props!, n, src);
+    else send(s, n, src);
     if (done) emit(s, done);
     if (s._queue) flush(s);
     return true;
@@ -102,10 +108,11 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   // 5.0: when it expires, by the client's clock
   if (MQTT5 && box._exp) box._exp[k] = props && props.messageExpiryInterval != null ? s._clock.now() + 1000 * (props.messageExpiryInterval as number) : 0;
   // QoS 1/2 next in line (every message before it in flight, so pump last reached the end and wrote the requests
-  // made before it), the window open and the socket keeping up: written now (the transmit buffer, or its byte
+  // made before it), the window open and the socket keeping up: written now (its buffer, or its byte
   // string), as pump would write it from the outbox; otherwise pump decides.
-  if (qos && k === box._next && k - box._head < s._window && s._state === State.CONNECTED && (!s._link!._unsent || s._link!._unsent + n <= s._tx.length)) {
-    send(s, MQTT5 && s._aliasMax ? withAlias(s, t, p, qos, retain, id, props!, n) : n, src);
+  if (qos && k === box._next && k - box._head < s._window && s._state === State.CONNECTED && (!s._link!._unsent || s._link!._unsent + n <= s._txMax)) {
+    if (MQTT5 && s._aliasMax) withAlias(s, t, p, qos, retain, id, props!, n, src);
+    else send(s, n, src);
     box._stage[k] = Stage.SENT;
     box._next = k + 1;
   } else if (!(s._link && s._link._wait)) {
@@ -150,16 +157,21 @@ function makeRoom(s: Session, n: number, t: string, qos: number, done: Done | un
   return false;
 }
 
-// 5.0: the message in the transmit buffer (n bytes) made again with a topic alias, when the client has or
-// can give its topic one; returns the length to write. It cannot fail where the first encoding did not:
-// the alias is in range, and the topic, when left out, is shorter.
-function withAlias(s: Session, t: string, p: Bytes, qos: number, retain: boolean, id: number, props: Properties | null, n: number): number {
+// 5.0: writes the message (n bytes of src) made again with a topic alias, when the client has or can give
+// its topic one; else as it is. It cannot fail where the first encoding did not: the alias is in range,
+// and the topic, when left out, is shorter.
+function withAlias(s: Session, t: string, p: Bytes, qos: number, retain: boolean, id: number, props: Properties | null, n: number, src: Bytes): void {
   const a = topicAliasOut(s, t, props);
-  let m = a ? encodePublish(s._tx, a[0], p, qos, retain, false, id, a[1]) : -1;
-  if (m > s._maxPacket!) m = -encodePublish(s._tx, t, p, qos, retain, false, id, props); // 3 bytes more: over the limit
-  // not written with it: a new alias is not taken (refused encodings leave the buffer as it was)
-  if (m < 0 && a && a[0]) s._aliasOut!.pop();
-  return m > 0 ? m : n;
+  if (!a) return send(s, n, src);
+  // (its buffer bounded as publish bounds one)
+  let m = 9 + a[0].length + p.length + (a[1] ? propsSize(a[1], In.PUBLISH) : 1);
+  const b = new Uint8Array(m < s._txMax ? m : s._txMax);
+  m = encodePublish(b, a[0], p, qos, retain, false, id, a[1]);
+  if (m > s._maxPacket!) m = -1; // 3 bytes more: over the limit
+  // not written with it: a new alias is not taken
+  if (m < 0 && a[0]) s._aliasOut!.pop();
+  if (m > 0) send(s, m, b);
+  else send(s, n, src);
 }
 
 // Reports a message the client gives up on: outbox message k, or (k < 0) the one described by topic
@@ -185,13 +197,13 @@ export function reportDrop(s: Session, code: number, k: number, topic?: string, 
   return err;
 }
 
-// Writes the first n bytes of the transmit buffer, or a publish's byte string of n bytes (src), and counts
+// Writes the first n bytes of src (a packet's buffer, or a publish's byte string of n bytes) and counts
 // them as written and not yet taken by the socket. (pump counts what it writes from the outbox the same way,
 // in place: a function of its own for those four lines cost the board 6 blocks, and a call on every message)
-export function send(s: Session, n: number, src?: Bytes): void {
+export function send(s: Session, n: number, src: Bytes): void {
   const l = s._link;
   if (!l || n < 0) return;
-  l.write(src || s._tx, 0, n);
+  l.write(src, 0, n);
   const now = s._clock.now();
   if (!l._unsent) s._unflushedSince = now;
   s._lastSent = now;
@@ -235,11 +247,10 @@ export function pump(s: Session): void {
     s._pumping = 1;
     let k = box._next;
     let inflight = k - box._head; // all in flight below _next (outbox.ts)
-    // Read once a pass, not for each message: on the board the transmit buffer's length costs 3.4 us, the
-    // clock 3.8, the requests' first element 3.7. (What this pass writes is written at one moment; no request
+    // Read once a pass, not for each message: on the board the clock costs 3.8 us, the requests' first element 3.7. (What this pass writes is written at one moment; no request
     // joins _reqs while it runs, and no listener runs beneath it; one that leaves, given up by 5.0's
     // writeRequest, makes sendRequests look at the rest for nothing.)
-    const room = s._tx.length;
+    const room = s._txMax;
     const now = s._clock.now();
     const reqs = !!s._reqs[0];
     for (; k < box._end && s._link && s._state === State.CONNECTED; k++) {
@@ -260,7 +271,7 @@ export function pump(s: Session): void {
         continue;
       }
       const n = stage === Stage.RELEASE ? 4 : box._len[k];
-      // Never run more than one transmit buffer ahead of the socket: Espruino buffers writes without limit.
+      // Never run more than txBuffer bytes ahead of the socket: Espruino buffers writes without limit.
       if (s._link._unsent && s._link._unsent + n > room) {
         s._link._wait = 1; // woken by the drain (transport.ts)
         break;
@@ -270,11 +281,11 @@ export function pump(s: Session): void {
         // inbound.ts)
         if (typeof BYTE_STRINGS !== 'undefined') send(s, 4, chars((Type.PUBREL << 4) | 2, 2, box._id[k] >> 8, box._id[k] & 255));
         else {
-          s._tx[0] = (Type.PUBREL << 4) | 2;
-          s._tx[1] = 2;
-          s._tx[2] = box._id[k] >> 8;
-          s._tx[3] = box._id[k] & 255;
-          send(s, 4);
+          scratch[0] = (Type.PUBREL << 4) | 2;
+          scratch[1] = 2;
+          scratch[2] = box._id[k] >> 8;
+          scratch[3] = box._id[k] & 255;
+          send(s, 4, scratch);
         }
         box._stage[k] = Stage.RELEASED;
         if (k === box._next) box._next = k + 1;
@@ -309,7 +320,8 @@ export function pump(s: Session): void {
   }
   // ending: the DISCONNECT once everything written has left (woken by the drain)
   if (s._ending && s._state === State.CONNECTED && box._head === box._end && !(s._link!._wait = s._link!._unsent ? 1 : 0)) {
-    send(s, MQTT5 && s._v5 ? bye(s) : putHeader(s._tx, Type.DISCONNECT << 4, 0));
+    if (MQTT5 && s._v5) bye(s);
+    else send(s, putHeader(scratch, Type.DISCONNECT << 4, 0), scratch);
     finish(s);
   }
 }

@@ -1,7 +1,7 @@
 import { Err, Type } from '../codec/constants';
 import { Packet } from '../codec/reader';
-import { putBytes, toBytes } from '../codec/strings';
-import { encodeConnect, putHeader } from '../codec/writer';
+import { toBytes } from '../codec/strings';
+import { SCRATCH, encodeConnect, measured, putHeader, scratch } from '../codec/writer';
 import { LinkEvent } from '../transport/transport';
 import { ClientErr, mqttError } from './errors';
 import { emit, flush } from './events';
@@ -42,7 +42,7 @@ function onTimer(s: Session): void {
       if (s._pingAt >= 0 && t - s._pingAt >= k / 2) lose(s, ClientErr.PING_TIMEOUT);
       else {
         if (s._pingAt < 0 && (t - s._lastSent >= k || t - s._lastHeard >= k)) {
-          send(s, putHeader(s._tx, Type.PINGREQ << 4, 0)); // (encodeEmpty's 3.1.1 form, without its function)
+          send(s, putHeader(scratch, Type.PINGREQ << 4, 0), scratch); // (encodeEmpty's 3.1.1 form, without its function)
           s._pingAt = t;
         }
         arm(s, (s._pingAt >= 0 ? s._pingAt + k / 2 : Math.min(s._lastSent, s._lastHeard) + k) - t, Wake.PING);
@@ -108,11 +108,14 @@ function writeConnect(s: Session): void {
       if (!f.will!.payload.length) throw e;
     }
   }
-  // (on the board the kept bytes are a byte string, which the socket takes as it is: transport.ts)
-  const n = f ? encodeConnect(s._tx, f) : typeof BYTE_STRINGS !== 'undefined' ? c.length : putBytes(s._tx, 0, c);
-  // (only a will made for this connection can fail here: too long for the packet or the transmit buffer)
+  // (on the board the kept bytes are a byte string, which the socket takes as it is: transport.ts; the fields
+  // into the scratch, then into a buffer of the packet's length: writer.ts)
+  let b = f ? scratch : c;
+  let n = f ? measured(encodeConnect(scratch, f), s._txMax) : c.length;
+  if (f && n > SCRATCH) n = encodeConnect((b = new Uint8Array(n)), f);
+  // (only a will made for this connection can fail here: too long for the packet or txBuffer)
   if (n < 0) lose(s, -n, 'will');
-  else send(s, n, !f && typeof BYTE_STRINGS !== 'undefined' ? c : undefined);
+  else send(s, n, b);
 }
 
 // ---- connection lifecycle
@@ -265,7 +268,8 @@ export function end(this: Session, force?: boolean | (() => void) | EndOptions, 
         pump(s); // DISCONNECT once the outbox is empty and the socket drained
         return flush(s);
       }
-      send(s, MQTT5 && s._v5 ? bye(s) : putHeader(s._tx, Type.DISCONNECT << 4, 0));
+      if (MQTT5 && s._v5) bye(s);
+      else send(s, putHeader(scratch, Type.DISCONNECT << 4, 0), scratch);
     }
   }
   finish(s);

@@ -67,7 +67,8 @@ export interface Session extends Client {
   _rmax: number;
   _rfactor: number;
   _jitter: number;
-  _tx: Uint8Array;
+  _txMax: number; // the txBuffer option: the longest packet the client writes (writer.ts), and how far its writes
+  // may run ahead of the socket
   _box: Outbox;
   _window: number;
   _maxRequests: number;
@@ -76,7 +77,7 @@ export interface Session extends Client {
   _q2next: number;
   _servers: Endpoint[];
   _keepalive: number; // seconds, as the CONNECT says
-  _connect?: string; // the CONNECT's bytes, encoded once, or else:
+  _connect?: Bytes; // the CONNECT's bytes, encoded once (on the board a byte string), or else:
   _fields?: ConnectFields; // its fields, encoded again for each connection (client.ts)
   _willFor?: () => Bytes; // the will's payload, made for each connection
   _reader: Reader;

@@ -1,7 +1,7 @@
 import { Err, Type } from '../codec/constants';
 import { Packet } from '../codec/reader';
 import { fromBytes, toBytes, topicError } from '../codec/strings';
-import { encodeSubscribe } from '../codec/writer';
+import { SCRATCH, encodeSubscribe, measured, scratch } from '../codec/writer';
 import { Handler, Listener, Message, SubscribeDone } from './client';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { emit, flush, refuse } from './events';
@@ -23,11 +23,12 @@ export interface SubscribeOptions {
   properties?: Properties; // 5.0: subscriptionIdentifier, userProperties
 }
 
-// A request as its packet (5.0: with its properties, or none; refused when larger than the server's Maximum
-// Packet Size, which a client must not exceed: 3.2.2.3.6 of 5.0, or when a SUBSCRIBE the server said it
-// cannot take: v5.ts unavailable).
-function encodeRequest(s: Session, id: number, r: { _filters: string[]; _qos: number[] | null; _props?: Properties | null }): number {
-  const n = MQTT5 && s._v5 ? encodeSubscribe(s._tx, id, r._filters, r._qos, r._props || null) : encodeSubscribe(s._tx, id, r._filters, r._qos);
+// A request as its packet, encoded into b: its length, also when b is the scratch and only that was too short
+// (writer.ts measured), or the negated error (5.0: with its properties, or none; refused when larger than the
+// server's Maximum Packet Size, which a client must not exceed: 3.2.2.3.6 of 5.0, or when a SUBSCRIBE the
+// server said it cannot take: v5.ts unavailable).
+function encodeRequest(s: Session, b: Uint8Array, id: number, r: { _filters: string[]; _qos: number[] | null; _props?: Properties | null }): number {
+  const n = measured(MQTT5 && s._v5 ? encodeSubscribe(b, id, r._filters, r._qos, r._props || null) : encodeSubscribe(b, id, r._filters, r._qos), s._txMax);
   return MQTT5 && s._v5 && n > s._maxPacket! ? -ClientErr.PACKET_TOO_LARGE : MQTT5 && s._v5 && r._qos && s._subNo && n > 0 ? -unavailable(s, r) || n : n;
 }
 
@@ -50,7 +51,7 @@ export function subscribe(this: Session, filter: string | string[], opts?: Subsc
   const qs: number[] = [];
   for (let i = 0; i < fs.length; i++) qs.push(qos);
   const props = MQTT5 && s._v5 ? copyProps(opts && opts.properties) : undefined;
-  const n = MQTT5 ? encodeRequest(s, 1, { _filters: fs, _qos: qs, _props: props }) : encodeSubscribe(s._tx, 1, fs, qs); // must fit one packet
+  const n = encodeRequest(s, scratch, 1, { _filters: fs, _qos: qs, _props: props }); // must fit one packet
   if (n < 0) return refuse(s, -n, done);
   if (!request(s, fs, qs, done, props)) return false;
   for (let i = 0, k; i < fs.length; i++) {
@@ -70,7 +71,7 @@ export function unsubscribe(this: Session, filter: string | string[], done?: Don
   const s = this;
   const fs = filterBytes(s, filter);
   if (typeof fs === 'number') return refuse(s, fs, done);
-  const un = MQTT5 ? encodeRequest(s, 1, { _filters: fs, _qos: null }) : encodeSubscribe(s._tx, 1, fs, null);
+  const un = encodeRequest(s, scratch, 1, { _filters: fs, _qos: null });
   if (un < 0) return refuse(s, MQTT5 && un === -ClientErr.PACKET_TOO_LARGE ? ClientErr.PACKET_TOO_LARGE : Err.BUFFER_TOO_SHORT, done);
   if (s._state !== State.CONNECTED && s._opts & Opt.CLEAN) {
     // Offline with a clean session the broker will have nothing of ours: no UNSUBSCRIBE to send, and a
@@ -143,12 +144,7 @@ function request(s: Session, fs: string[], qs: number[] | null, done?: Subscribe
   let waiting = false;
   for (let k = box._head; k < box._end && !waiting; k++) waiting = box._stage[k] === 0; // Stage.QUEUED
   if (s._state === State.CONNECTED && !waiting) {
-    // (the 3.1.1 builds write it in place: a request they took always encodes)
-    if (MQTT5) writeRequest(s, r);
-    else {
-      send(s, encodeSubscribe(s._tx, r._id, r._filters, r._qos));
-      r._sent = true;
-    }
+    writeRequest(s, r);
   }
   return true;
 }
@@ -160,12 +156,7 @@ export function sendRequests(s: Session, k: number): void {
   for (let i = 0; i < s._reqs.length; i++) {
     const r = s._reqs[i];
     if (!r._sent && (k >= box._end || ((r._after - box._seq[k]) | 0) < 0)) {
-      if (MQTT5) {
-        if (!writeRequest(s, r)) i--;
-      } else {
-        send(s, encodeSubscribe(s._tx, r._id, r._filters, r._qos));
-        r._sent = true;
-      }
+      if (!writeRequest(s, r)) i--;
     }
   }
 }
@@ -174,20 +165,23 @@ export function sendRequests(s: Session, k: number): void {
 // Size, which it learnt after the request was made: the request fails with code 52, its filters are not
 // renewed, rather than go unanswered for good).
 function writeRequest(s: Session, r: Request): boolean {
-  const n = encodeRequest(s, r._id, r);
+  // (into the scratch, then into a buffer of the packet's length: writer.ts)
+  let b = scratch;
+  let n = encodeRequest(s, b, r._id, r);
+  if (n > SCRATCH) n = encodeRequest(s, (b = new Uint8Array(n)), r._id, r);
   if (n < 0) {
     s._reqs.splice(s._reqs.indexOf(r), 1);
     if (r._qos) forget(s, r._filters);
     emit(s, r._done || 'error', mqttError(-n));
     return false;
   }
-  send(s, n);
+  send(s, n, b);
   r._sent = true;
   return true;
 }
 
 // Every remembered subscription again, on a new session, before anything else is sent, packed into as few
-// SUBSCRIBEs as fit the transmit buffer; those a pending SUBSCRIBE already carries are left to it.
+// SUBSCRIBEs as fit txBuffer; those a pending SUBSCRIBE already carries are left to it.
 export function renew(s: Session): void {
   const renewals: Request[] = [];
   let r: Request | null = null;
@@ -199,7 +193,7 @@ export function renew(s: Session): void {
     if (r && !(MQTT5 && (sub._props || r._props))) {
       r._filters.push(sub._filter);
       r._qos!.push(sub._qos);
-      if ((MQTT5 ? encodeRequest(s, 1, r) : encodeSubscribe(s._tx, 1, r._filters, r._qos)) >= 0) continue;
+      if (encodeRequest(s, scratch, 1, r) >= 0) continue;
       r._filters.pop();
       r._qos!.pop();
     }

@@ -2,7 +2,7 @@ import { Err, Type } from '../codec/constants';
 import { Properties, propsSize } from '../codec/properties';
 import { Packet } from '../codec/reader';
 import { fromBytes, toBytes } from '../codec/strings';
-import { encodeEmpty } from '../codec/writer';
+import { SCRATCH, encodeEmpty, measured, scratch } from '../codec/writer';
 import { EndOptions } from './client';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { emit, flush } from './events';
@@ -180,14 +180,14 @@ export function goodbye(s: Session, code: number): boolean {
   const rc =
     code === ClientErr.TOPIC_ALIAS ? 0x94 : code === ClientErr.PROTOCOL || code === ClientErr.ACK_MISMATCH ? 0x82 : code === 20 ? 0x95 : (code > 0 && code < 20) || (code >= 42 && code <= 45) ? 0x81 : 0;
   if (!rc || (s._link!._unsent && s._clock.now() - s._unflushedSince >= 1000)) return false;
-  send(s, encodeEmpty(s._tx, Type.DISCONNECT, rc));
+  send(s, encodeEmpty(scratch, Type.DISCONNECT, rc), scratch); // (3 bytes)
   return true;
 }
 
 // end()'s options for the client's DISCONNECT (5.0 3.14.2): a reason code a client may send (0x04 Disconnect
 // with Will Message: the server publishes the will), the properties a DISCONNECT allows but Server Reference
 // (the server's), and a Session Expiry Interval only where CONNECT gave one [MQTT-3.14.2-2]; the packet must
-// fit the transmit buffer. Kept (a copy) for the DISCONNECT when they are right; else refused, false: the
+// fit txBuffer. Kept (a copy) for the DISCONNECT when they are right; else refused, false: the
 // callback `done` gets the error, or else the 'error' event does, and nothing ends.
 export function farewell(s: Session, o: EndOptions, done?: () => void): boolean {
   const rc = o.reasonCode || 0;
@@ -201,7 +201,7 @@ export function farewell(s: Session, o: EndOptions, done?: () => void): boolean 
         ? Err.BAD_REASON
         : props && (props.serverReference !== undefined || (props.sessionExpiryInterval && !keeps))
           ? Err.BAD_PROPERTY
-          : size + 6 > s._tx.length
+          : size + 6 > s._txMax
             ? Err.BUFFER_TOO_SHORT
             : 0;
   if (code) {
@@ -214,13 +214,15 @@ export function farewell(s: Session, o: EndOptions, done?: () => void): boolean 
   return true;
 }
 
-// The client's DISCONNECT on a 5.0 connection, written into the transmit buffer: with end()'s reason code and
-// properties, or with the reason code alone where the properties would make it larger than the server's
-// Maximum Packet Size (a Reason String or User Property must then be left out: [MQTT-3.14.2-3]
-// [MQTT-3.14.2-4]); its length.
-export function bye(s: Session): number {
-  const n = encodeEmpty(s._tx, Type.DISCONNECT, s._byeCode, s._byeProps!);
-  return n > s._maxPacket! ? encodeEmpty(s._tx, Type.DISCONNECT, s._byeCode) : n;
+// Writes the client's DISCONNECT on a 5.0 connection: with end()'s reason code and properties, or with the
+// reason code alone where the properties would make it larger than the server's Maximum Packet Size (a
+// Reason String or User Property must then be left out: [MQTT-3.14.2-3] [MQTT-3.14.2-4]).
+export function bye(s: Session): void {
+  let b = scratch;
+  let n = measured(encodeEmpty(b, Type.DISCONNECT, s._byeCode, s._byeProps!), s._txMax);
+  if (n > s._maxPacket!) n = encodeEmpty(b, Type.DISCONNECT, s._byeCode); // (4 bytes at most)
+  else if (n > SCRATCH) n = encodeEmpty((b = new Uint8Array(n)), Type.DISCONNECT, s._byeCode, s._byeProps!);
+  send(s, n, b);
 }
 
 // ---- topic aliases

@@ -29,6 +29,21 @@ export interface ConnectFields {
   properties?: Properties; // 5.0
 }
 
+// The client holds no buffer as long as its largest packet (on an ESP8266 one of 448 bytes held 50 blocks for
+// good): it encodes a packet into `scratch`, which holds the fixed-size ones, and a longer one again into a
+// buffer of its own length, made for it alone and let go once written (the socket copies what it is given).
+// When a buffer is too short, putHeader says how long the packet is: `tooLong`, the whole packet's length.
+export const SCRATCH = 8;
+export const scratch = new Uint8Array(SCRATCH);
+export let tooLong = 0;
+
+// An encoder's result for a packet it was given the scratch for: the packet's length also when only the
+// scratch was too short and the packet is at most max bytes (then it is not in the scratch: the caller
+// encodes it again into a buffer of that length); else what the encoder returned.
+export function measured(n: number, max: number): number {
+  return n === -Err.BUFFER_TOO_SHORT && tooLong <= max ? tooLong : n;
+}
+
 function isId(id: number): boolean {
   return id > 0 && id <= 65535 && id % 1 === 0;
 }
@@ -39,13 +54,19 @@ function isId(id: number): boolean {
 export function putHeader(buf: Uint8Array, first: number, remaining: number): number {
   // the usual packet, with a one-byte length, in a few steps (each costs about a microsecond on the board)
   if (remaining < 128) {
-    if (remaining + 2 > buf.length) return -Err.BUFFER_TOO_SHORT;
+    if (remaining + 2 > buf.length) {
+      tooLong = remaining + 2;
+      return -Err.BUFFER_TOO_SHORT;
+    }
     buf[0] = first;
     buf[1] = remaining;
     return 2;
   }
   const size = remaining < 16384 ? 3 : remaining < 2097152 ? 4 : 5;
-  if (remaining > MAX_REMAINING || size + remaining > buf.length) return -Err.BUFFER_TOO_SHORT;
+  if (remaining > MAX_REMAINING || size + remaining > buf.length) {
+    tooLong = size + remaining; // (past MAX_REMAINING, longer than any buffer may be)
+    return -Err.BUFFER_TOO_SHORT;
+  }
   buf[0] = first;
   let p = 1;
   do {

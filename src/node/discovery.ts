@@ -4,7 +4,7 @@ import { quantities, unitOf } from './quantities';
 
 // Home Assistant MQTT discovery: one retained config message per entity, under
 // <discovery>/<component>/<node id>/<object>/config. Payloads use Home Assistant's abbreviations and the
-// "~" base topic, so the largest one fits the ESP8266's transmit buffer (checked at build time).
+// "~" base topic, so the largest one fits the ESP8266's txBuffer (checked at build time).
 // Entities, in order: each quantity of each sensor, then each actuator.
 
 // Discovery message i as [topic, payload], or null past the last entity. `serial` identifies the device

@@ -23,7 +23,7 @@ import { DataType, MetricIn, putHead, putMetric, readMetrics } from './sparkplug
 
 let client: Client;
 let config: NodeConfig;
-let buf: Uint8Array; // every payload is laid out here, then copied into the client's transmit buffer
+let buf: Uint8Array; // every payload is laid out here, then copied into its PUBLISH (client/outbound.ts)
 let ns: string; // 'spBv1.0/<group>/'
 let id: string;
 let dataTopic: string;
