@@ -3,8 +3,8 @@ import { Properties } from './properties';
 import { finish5, minLength5 } from './reader5';
 import { bytesToString, topicError, validTopic } from './strings';
 
-// One decoded packet. The reader reuses a single object and its receive buffer: fields are valid only
-// during the onPacket callback.
+// One decoded packet. The reader reuses a single object, and its body's bytes are the reader's again once
+// onPacket returns: fields are valid only during the onPacket callback.
 export interface Packet {
   type: Type;
   length: number; // remaining length as sent
@@ -13,7 +13,7 @@ export interface Packet {
   dup: boolean;
   retain: boolean;
   topic: string; // PUBLISH: the topic as a byte string ('' if it did not fit the buffer)
-  buf: Uint8Array; // the receive buffer; for a PUBLISH whole in a chunk (quick), the chunk
+  buf: Uint8Array; // its body: where it lies in the chunk (a view, or the chunk itself: quick), or a buffer made for it
   start: number; // PUBLISH payload, SUBACK return codes: buf[start..end)
   end: number;
   code: number; // CONNACK return code; 5.0: the reason code of every packet that has one
@@ -36,8 +36,11 @@ export interface Reader {
 // The reader's state. Its functions live at the top of the module and take this object: on Espruino a
 // function defined inside another is a new closure, about 10 blocks, each time the outer one runs.
 interface ReaderState extends Reader {
-  _buf: Uint8Array;
-  _size: number;
+  // The body of the packet being read: a view of the chunk it is whole in, or, for one that comes in pieces,
+  // a buffer made for it when its header is complete, its length (rxBuffer's at most); null between packets.
+  // So no buffer as long as the longest packet is held (on the ESP8266 rxBuffer's 256 bytes are 25 blocks).
+  _buf: Uint8Array | null;
+  _size: number; // rxBuffer: the most of a packet kept (a PUBLISH longer is skipped: TOO_LARGE)
   _p: Packet;
   _onPacket: (ctx: any, p: Packet) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
   _onError: (ctx: any, code: number) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -100,12 +103,11 @@ export function createReader<C>(
   onAck?: OnAck<C>,
 ): Reader {
   if (size < MIN_READ_BUFFER) size = MIN_READ_BUFFER;
-  const buf = new Uint8Array(size);
   const r: ReaderState = {
     push: push,
-    _buf: buf,
+    _buf: null,
     _size: size,
-    _p: { buf: buf, error: 0 } as Packet,
+    _p: { error: 0 } as Packet,
     _onPacket: onPacket,
     _onError: onError,
     _onPublish: onPublish,
@@ -135,7 +137,7 @@ function failStream(r: ReaderState, code: number): false {
 // A packet is complete: check it (one function: on the board each call and each function costs). True when
 // it is ready to hand on; false when it failed the stream.
 function complete(r: ReaderState): boolean {
-  const buf = r._buf;
+  const buf = r._buf!;
   const p = r._p;
   const size = r._size;
   const len = r._len;
@@ -212,6 +214,7 @@ function push(this: ReaderState, input: string | Uint8Array | null): void {
     // the end of the stream: a push interrupted by it stops (see the loop below); an empty chunk is none
     r._gen++;
     r._state = State.HEAD;
+    r._buf = null;
     return;
   }
   // Bytes in a typed array, read and copied natively. On the board one native copy of the chunk beats
@@ -280,7 +283,9 @@ function push(this: ReaderState, input: string | Uint8Array | null): void {
   // (the usual packets by quick(), the rest by next(); 5.0 always by next())
   // (gen first: after a reset not a byte more is read, into the fresh stream's state)
   while (gen === r._gen && r._at < n && ((!(MQTT5 && r._v5) && (KEEP_HOT_CALLS ? /*#__NOINLINE__*/ quick(r, chunk, n) : quick(r, chunk, n))) || next(r, chunk, n))) r._onPacket(r._ctx, r._p);
-  r._p.buf = r._buf; // the chunk a PUBLISH was read in (quick) is not kept past this call
+  // nothing of this chunk kept past this call, nor a body read whole (one still coming in keeps its buffer)
+  r._p.buf = null as unknown as Uint8Array;
+  if (r._state !== State.BODY) r._buf = null;
 }
 
 // The fixed header's rules for r._first and a remaining length len (-1: not yet known, the first byte only):
@@ -308,7 +313,6 @@ function headerError(r: ReaderState, len: number): number {
 // from r._at; true as soon as a packet is complete and valid (r._p), false at the end of the chunk or when the
 // stream failed.
 function next(r: ReaderState, chunk: Uint8Array, n: number): boolean {
-  const buf = r._buf;
   const size = r._size;
   let i = r._at;
   // Names used in more than one branch are declared once, here: the interpreter does not hoist, and a
@@ -322,7 +326,7 @@ function next(r: ReaderState, chunk: Uint8Array, n: number): boolean {
     r._first = chunk[i];
     r._len = b;
     if ((e = headerError(r, b))) return failStream(r, e);
-    if (b) buf.set(chunk.subarray(i + 2, i + 2 + b));
+    r._buf = chunk.subarray(i + 2, i + 2 + b); // where it lies: no copy
     r._at = i + 2 + b;
     return complete(r);
   }
@@ -349,12 +353,15 @@ function next(r: ReaderState, chunk: Uint8Array, n: number): boolean {
       if ((e = headerError(r, r._len))) return failStream(r, e);
       if (r._len > size && r._first >> 4 !== Type.PUBLISH) return failStream(r, Err.TOO_LARGE);
       if (!r._len) {
+        r._buf = chunk.subarray(i, i); // (an empty body, as the short way gives one)
         r._at = i;
         return complete(r);
       }
       r._state = State.BODY;
+      r._buf = new Uint8Array(r._len < size ? r._len : size);
       if (i === n) break;
     }
+    const buf = r._buf!;
     const got = r._got;
     const k = r._len - got < n - i ? r._len - got : n - i;
     const fit = got < size ? (size - got < k ? size - got : k) : 0;
@@ -396,6 +403,7 @@ function quick(r: ReaderState, chunk: Uint8Array, n: number): boolean {
     p.length = 2;
     p.id = (chunk[i + 2] << 8) | chunk[i + 3];
     p.error = p.start = p.end = 0;
+    p.buf = chunk;
     r._at = i + 4;
     return true;
   }
