@@ -96,8 +96,7 @@ export default [
     plugins: [json({ preferConst: true, compact: true }), typescript({ tsconfig: './tsconfig.json', noEmitOnError: true, outputToFilesystem: false })],
     onwarn,
   },
-  // (MQTT 5.0 on the ESP32 only: on an ESP8266 its firmware ran out of memory with no sensors, bench/memory-node.mjs)
-  ...['esp32', 'esp8266'].flatMap((b) => ['', '-ws', '-sparkplug', '-ws-sparkplug'].concat(b === 'esp32' ? ['-mqtt5', '-sparkplug-mqtt5'] : []).map((v) => b + v)).map((name) => ({
+  ...['esp32', 'esp8266'].flatMap((b) => ['', '-ws', '-sparkplug', '-ws-sparkplug', '-mqtt5', '-sparkplug-mqtt5'].map((v) => b + v)).map((name) => ({
     input: `boards/${name.split('-')[0]}.ts`,
     // A plain top-level script, no wrapper: stored as boot code, top-level functions stay in flash, while
     // a function inside another (an IIFE wrapper) is copied into RAM when the wrapper runs.

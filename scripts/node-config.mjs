@@ -104,7 +104,7 @@ export function checkConfig(raw, boardName) {
     if (m.version !== undefined) {
       if (m.version !== 4 && m.version !== 5) err('mqtt.version', `must be 4 (MQTT 3.1.1, the default) or 5 (MQTT 5.0), not ${JSON.stringify(m.version)}`);
       else if (m.version === 5 && !board.budget.mqtt5)
-        err('mqtt.version', `MQTT 5.0 does not fit an ${board.name}: its client takes about 250 blocks more RAM than 3.1.1's, and a trial 5.0 firmware ran out of memory there with no sensors (README, "The sensor node in MQTT 5.0"); use version 4 here, or an ESP32`);
+        err('mqtt.version', `no MQTT 5.0 firmware is built for an ${board.name} (boards/*.json budget.mqtt5): use version 4`);
       else if (m.version === 5 && out.mqtt.servers.some((s) => s.protocol.startsWith('ws')))
         err('mqtt.version', 'MQTT 5.0 firmware has no WebSocket: use mqtt:// or mqtts:// brokers, or version 4 over ws://');
       else if (m.version === 5) out.mqtt.version = 5;

@@ -14,7 +14,7 @@ const bundles = readdirSync('dist').filter((f) => f.endsWith('.js'));
 // the library and each board's firmware, each in a TCP build and a build with WebSocket as well
 const BUNDLES = ['', '-ws']
   .flatMap((ws) => [`esp32${ws}.js`, `esp8266${ws}.js`, `esp32${ws}-sparkplug.js`, `esp8266${ws}-sparkplug.js`, `espruino-mqtt${ws}.js`, `espruino-mqtt${ws}-boot.js`])
-  .concat(['espruino-mqtt5.js', 'esp32-mqtt5.js', 'esp32-sparkplug-mqtt5.js']);
+  .concat(['espruino-mqtt5.js', 'esp32-mqtt5.js', 'esp32-sparkplug-mqtt5.js', 'esp8266-mqtt5.js', 'esp8266-sparkplug-mqtt5.js']);
 const sizes = JSON.parse(readFileSync('dist/sizes.json', 'utf8'));
 
 describe('the built bundles', () => {
