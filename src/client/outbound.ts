@@ -68,7 +68,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
     // encoder refuses a longer packet as too long for it. (withAlias bounds its PUBLISH the same way.)
     // (calls in the library, not closures made on every publish: KEEP_HOT_CALLS)
     n = 9 + t.length + p.length + (MQTT5 && s._v5 ? (props ? propsSize(props, In.PUBLISH) : 1) : 0);
-    src = new Uint8Array(n < s._txMax ? n : s._txMax);
+    src = new Uint8Array(MQTT5 && n < 0 ? 0 : n < s._txMax ? n : s._txMax); // (5.0, n < 0: properties refused below)
     n =
       MQTT5 && s._v5
         ? encodePublish(src, t, p, qos, retain, false, id, props)

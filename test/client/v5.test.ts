@@ -247,7 +247,9 @@ describe('PUBLISH properties (3.3.2.3)', () => {
     const got: number[] = [];
     t.client.publish('t', 'a', { properties: { subscriptionIdentifier: 2 } }, (e) => got.push((e as MqttError).code));
     t.client.publish('t', 'a', { properties: { topicAlias: 2 } }, (e) => got.push((e as MqttError).code));
-    expect(got).toEqual([Err.BAD_PROPERTY, Err.BAD_PROPERTY]);
+    // a property of the wrong kind: refused with its code, not thrown (its size is an error code, less than 0)
+    t.client.publish('t', 'a', { properties: { messageExpiryInterval: -1 } }, (e) => got.push((e as MqttError).code));
+    expect(got).toEqual([Err.BAD_PROPERTY, Err.BAD_PROPERTY, Err.BAD_PROPERTY]);
   });
 
   it('one that expires while it waits behind the window on a live connection is not sent either', () => {
