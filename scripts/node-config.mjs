@@ -340,7 +340,9 @@ export function checkConfig(raw, boardName) {
 export function estimateBlocks(cfg, board) {
   const b = board.budget;
   const ws = firmwareFile(cfg, '').includes('-ws'); // the WebSocket firmware, for a ws:// or wss:// broker
-  const buffers = board.rxBuffer + board.txBuffer + board.outboxBytes + (ws ? board.txBuffer : 0); // + its frame buffer
+  // (the fixed buffers: the outbox, and the WebSocket layer's frame buffer, which grows to the longest frame
+  // and stays; the client holds no receive or transmit buffer, client/outbound.ts and codec/reader.ts)
+  const buffers = board.outboxBytes + (ws ? board.txBuffer : 0);
   let n = b.connected + Math.ceil(buffers / board.blockSize - buffers / b.blockSize) + cfg.actuators.length * b.actuator;
   if (ws) n += b.websocket;
   if (cfg.mqtt.version === 5) n += b.mqtt5; // the 5.0 client's code and state
