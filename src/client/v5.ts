@@ -180,7 +180,7 @@ export function goodbye(s: Session, code: number): boolean {
   const rc =
     code === ClientErr.TOPIC_ALIAS ? 0x94 : code === ClientErr.PROTOCOL || code === ClientErr.ACK_MISMATCH ? 0x82 : code === 20 ? 0x95 : (code > 0 && code < 20) || (code >= 42 && code <= 45) ? 0x81 : 0;
   if (!rc || (s._link!._unsent && s._clock.now() - s._unflushedSince >= 1000)) return false;
-  send(s, encodeEmpty(scratch, Type.DISCONNECT, rc), scratch); // (3 bytes)
+  send(s, encodeEmpty(scratch, Type.DISCONNECT, rc), scratch); // (4 bytes)
   return true;
 }
 
@@ -201,7 +201,8 @@ export function farewell(s: Session, o: EndOptions, done?: () => void): boolean 
         ? Err.BAD_REASON
         : props && (props.serverReference !== undefined || (props.sessionExpiryInterval && !keeps))
           ? Err.BAD_PROPERTY
-          : size + 6 > s._txMax
+          : // its length: the fixed header (a remaining length of 1 + size, 1-3 bytes), the reason code, the properties
+            size + (size < 127 ? 3 : size < 16383 ? 4 : 5) > s._txMax
             ? Err.BUFFER_TOO_SHORT
             : 0;
   if (code) {

@@ -84,6 +84,24 @@ describe('txBuffer: packets up to exactly its length, and not a byte more', () =
     }
   });
 
+  it("5.0: the client's DISCONNECT with end()'s properties", () => {
+    const t = setup({ txBuffer: TX, protocolVersion: 5 });
+    const link = t.online();
+    link.drain();
+    // fixed header 2, reason code 1, properties' length 1, then the Reason String: its id 1, length 2, k bytes
+    const k = TX - 7;
+    const errs: unknown[] = [];
+    const done = (e?: unknown) => errs.push(e && (e as { code: number }).code);
+    t.client.end(false, { reasonCode: 0, properties: { reasonString: 'r'.repeat(k + 1) } }, done);
+    expect(errs).toEqual([Err.BUFFER_TOO_SHORT]); // refused, and nothing ends
+    expect(link.ended).toBe(false);
+    const start = link.bytes;
+    t.client.end(false, { reasonCode: 0, properties: { reasonString: 'r'.repeat(k) } }, done);
+    expect(link.bytes - start).toBe(TX);
+    const [d] = link.take('disconnect') as unknown as { properties: { reasonString: string } }[];
+    expect(d.properties.reasonString).toBe('r'.repeat(k));
+  });
+
   it('a will made for each connection: refused on the connection it does not fit, written whole where it does', () => {
     let k = TX - 2 - 10 - 6 - 3 - 2;
     const t = setup({ txBuffer: TX, will: { topic: 'w', payload: () => 'g'.repeat(k) } });
