@@ -318,18 +318,22 @@ function next(r: ReaderState, chunk: Uint8Array, n: number): boolean {
   // Names used in more than one branch are declared once, here: the interpreter does not hoist, and a
   // `var` that the compiler leaves in one branch would be unbound in the other.
   let b = chunk[i + 1];
-  let e = 0;
+  let e = 2; // the fixed header's length
   // The usual case, taken in a few steps (on the board each step of the loop below costs about a
-  // microsecond): a whole packet with a one-byte remaining length that fits the buffer, at the start of what
-  // is left of the chunk.
-  if (r._state === State.HEAD && b < 128 && b <= size && i + 2 + b <= n) {
+  // microsecond): a whole packet with a remaining length of one or two bytes that fits the buffer, at the
+  // start of what is left of the chunk, read where it lies: no copy.
+  if (b > 127 && chunk[i + 2] < 128) {
+    b = (b & 127) + (chunk[i + 2] << 7);
+    e = 3;
+  }
+  if (r._state === State.HEAD && (e === 3 || b < 128) && b <= size && i + e + b <= n) {
     r._first = chunk[i];
     r._len = b;
-    if ((e = headerError(r, b))) return failStream(r, e);
-    r._buf = chunk.subarray(i + 2, i + 2 + b); // where it lies: no copy
-    r._at = i + 2 + b;
-    return complete(r);
+    r._buf = chunk.subarray(i + e, i + e + b);
+    r._at = i + e + b;
+    return (e = headerError(r, b)) ? failStream(r, e) : complete(r);
   }
+  e = 0;
   // On the board every token of this loop is read again on each pass: a packet's fixed header and the start
   // of its body are taken in one pass.
   while (i < n && r._state !== State.FAILED) {

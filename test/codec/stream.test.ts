@@ -249,6 +249,15 @@ describe("the reader's memory", () => {
     expect(held(r)).toBeNull();
   });
 
+  it('reads a body of two length bytes whole in its chunk where it lies too', () => {
+    const big = new Uint8Array(mqttPacket.generate({ cmd: 'publish', topic: 't', payload: Buffer.alloc(200, 7), qos: 1, messageId: 9, retain: false, dup: false }));
+    const seen: [number, boolean, number][] = [];
+    const r = createReader(256, (_, p) => seen.push([p.buf.length, p.buf.buffer === big.buffer, p.end - p.start]), () => {});
+    r.push(big);
+    expect(seen).toEqual([[205, true, 200]]);
+    expect(held(r)).toBeNull();
+  });
+
   it('gives a body in pieces a buffer of its length, kept only until the packet is complete', () => {
     const seen: number[] = [];
     const r = createReader(64, (_, p) => seen.push(p.buf.length), () => {});
