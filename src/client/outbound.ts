@@ -58,7 +58,7 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   // encoding (32 us against 59 on the board), and the socket takes it without a copy into a string
   // (transport.ts). Its layout is encodePublish's: fixed header, topic with its length, the packet id at
   // QoS 1/2, the payload.
-  let src: Bytes = scratch;
+  let src: Bytes;
   let n: number;
   if (typeof BYTE_STRINGS !== 'undefined' && !(MQTT5 && s._v5) && typeof p === 'string' && (n = (qos ? 6 : 4) + t.length + p.length) < 130 && n <= s._txMax && (t === validTopic || !topicError(t))) {
     src = chars((Type.PUBLISH << 4) | (qos << 1) | (retain ? 1 : 0), n - 2, 0, t.length) + t + (qos ? chars(id >> 8, id & 255) + p : p);
@@ -247,9 +247,10 @@ export function pump(s: Session): void {
     s._pumping = 1;
     let k = box._next;
     let inflight = k - box._head; // all in flight below _next (outbox.ts)
-    // Read once a pass, not for each message: on the board the clock costs 3.8 us, the requests' first element 3.7. (What this pass writes is written at one moment; no request
-    // joins _reqs while it runs, and no listener runs beneath it; one that leaves, given up by 5.0's
-    // writeRequest, makes sendRequests look at the rest for nothing.)
+    // Read once a pass, not for each message: on the board the clock costs 3.8 us, the requests' first
+    // element 3.7. (What this pass writes is written at one moment; no request joins _reqs while it runs, and
+    // no listener runs beneath it; one that leaves, given up by 5.0's writeRequest, makes sendRequests look at
+    // the rest for nothing.)
     const room = s._txMax;
     const now = s._clock.now();
     const reqs = !!s._reqs[0];
