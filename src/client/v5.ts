@@ -201,8 +201,8 @@ export function farewell(s: Session, o: EndOptions, done?: () => void): boolean 
         ? Err.BAD_REASON
         : props && (props.serverReference !== undefined || (props.sessionExpiryInterval && !keeps))
           ? Err.BAD_PROPERTY
-          : // its length: the fixed header (a remaining length of 1 + size, 1-3 bytes), the reason code, the properties
-            size + (size < 127 ? 3 : size < 16383 ? 4 : 5) > s._txMax
+          : // its length, as the encoder finds it (writer.ts measured: its only failure left here)
+            measured(encodeEmpty(scratch, Type.DISCONNECT, rc, props), s._txMax) < 0
             ? Err.BUFFER_TOO_SHORT
             : 0;
   if (code) {
