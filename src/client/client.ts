@@ -10,7 +10,7 @@ import { checkOptions } from './options';
 import { Done, createOutbox } from './outbox';
 import { payloadBytes, publish, queued } from './outbound';
 import { arm, end, lose, reconnect } from './session';
-import { Opt, Session, State, Wake } from './state';
+import { Default, Opt, Session, State, Wake } from './state';
 import { SubscribeOptions, subscribe, unsubscribe } from './subscriptions';
 import { copyProps } from './v5';
 
@@ -182,15 +182,15 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     // Receive Maximum: no more QoS 1 and 2 messages unacknowledged than qos2Ids remembers (3.3.4 of 5.0); more
     // would let the server have QoS 2 ids outstanding that the ring of remembered ids has overwritten, and a
     // message resent under one of them would be delivered twice
-    if (props.receiveMaximum == null) props.receiveMaximum = o.qos2Ids || 16;
-    if ((props.receiveMaximum as number) > (o.qos2Ids || 16)) throw mqttError(ClientErr.BAD_OPTION, 'receiveMaximum must not exceed qos2Ids');
+    if (props.receiveMaximum == null) props.receiveMaximum = o.qos2Ids || Default.QOS2_IDS;
+    if ((props.receiveMaximum as number) > (o.qos2Ids || Default.QOS2_IDS)) throw mqttError(ClientErr.BAD_OPTION, 'receiveMaximum must not exceed qos2Ids');
     fields.version = 5;
     fields.properties = props;
     if (will) fields.will!.properties = copyProps(will.properties) || undefined;
   }
   // Bad options are refused at once, before any socket is opened.
   // (into the scratch, then again into a buffer of its length, as every packet longer than 8 bytes: writer.ts)
-  let tx = scratch;
+  let tx = scratch || new Uint8Array(SCRATCH);
   let check = measured(encodeConnect(tx, fields), txSize);
   if (check > SCRATCH) check = encodeConnect((tx = new Uint8Array(check)), fields);
   if (check < 0) throw mqttError(-check);
@@ -218,7 +218,6 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     _ending: 0,
     _seq: 0,
     _lastId: 0,
-    _q2size: o.qos2Ids || 16, // (the ring itself is made by the first QoS 2 message: 7 blocks that most nodes never need)
     _q2next: 0,
     _reader: null as unknown as Reader,
     publish: publish,
@@ -231,13 +230,7 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     reconnect: reconnect,
     queued: queued,
     _transport: transport,
-    _connectTimeout: o.connectTimeout || 30000,
     _opts: (o.reconnect !== false ? Opt.RETRY : 0) | (o.overflow === 'reject-new' ? Opt.REJECT_NEW : 0) | (o.offlineQos0 === 'drop' ? Opt.DROP_OFFLINE : 0) | (fields.clean ? Opt.CLEAN : 0),
-    _rmin: backoff.min || 1000,
-    _rmax: backoff.max || 60000,
-    _rfactor: backoff.factor || 2,
-    _jitter: backoff.jitter != null ? backoff.jitter : 0.5,
-    _maxRequests: o.pendingRequests || 8,
     _servers: servers,
     _keepalive: fields.keepalive,
     _server: 0,
@@ -247,6 +240,14 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     _timer: null,
     _wake: Wake.OPEN,
   };
+  // Options left at their defaults get no field (Default in state.ts).
+  if (o.connectTimeout) s._connectTimeout = o.connectTimeout;
+  if (o.pendingRequests) s._maxRequests = o.pendingRequests;
+  if (o.qos2Ids) s._q2size = o.qos2Ids; // (the ring itself is made by the first QoS 2 message: 7 blocks that most nodes never need)
+  if (backoff.min) s._rmin = backoff.min;
+  if (backoff.max) s._rmax = backoff.max;
+  if (backoff.factor) s._rfactor = backoff.factor;
+  if (backoff.jitter != null) s._jitter = backoff.jitter;
   // The CONNECT is encoded once, here, and its bytes written on every connection (its fields as an object
   // cost the board about 25 blocks, its bytes about 6); kept as fields and encoded again for each
   // connection only when it changes: a will made per connection, or 5.0 (the id a server assigns).

@@ -8,7 +8,7 @@ import { emit, flush } from './events';
 import { Stage, remove } from './outbox';
 import { pump, send } from './outbound';
 import { lose, onConnack } from './session';
-import { Session, State } from './state';
+import { Default, Session, State } from './state';
 import { dispatch, onSuback } from './subscriptions';
 import { refusedAck, serverDisconnect, topicAliasIn } from './v5';
 
@@ -163,7 +163,7 @@ export function onPublish(s: Session, topic: string, payload: Payload | undefine
     // has had it acknowledged); a QoS 2 id is remembered until its PUBREL, so a resent PUBLISH is not
     // delivered twice [MQTT-4.3.3-2].
     if (qos === 2 && fresh) {
-      const q2 = s._q2 || (s._q2 = new Uint16Array(s._q2size));
+      const q2 = s._q2 || (s._q2 = new Uint16Array(s._q2size || Default.QOS2_IDS));
       q2[s._q2next] = id;
       s._q2next = (s._q2next + 1) % q2.length;
     }

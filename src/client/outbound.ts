@@ -322,6 +322,7 @@ export function pump(s: Session): void {
   // ending: the DISCONNECT once everything written has left (woken by the drain)
   if (s._ending && s._state === State.CONNECTED && box._head === box._end && !(s._link!._wait = s._link!._unsent ? 1 : 0)) {
     if (MQTT5 && s._v5) bye(s);
+    else if (typeof BYTE_STRINGS !== 'undefined') send(s, 2, chars(Type.DISCONNECT << 4, 0)); // (writer.ts)
     else send(s, putHeader(scratch, Type.DISCONNECT << 4, 0), scratch);
     finish(s);
   }

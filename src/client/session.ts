@@ -1,13 +1,13 @@
 import { Err, Type } from '../codec/constants';
 import { Packet } from '../codec/reader';
-import { toBytes } from '../codec/strings';
+import { chars, toBytes } from '../codec/strings';
 import { SCRATCH, encodeConnect, measured, putHeader, scratch } from '../codec/writer';
 import { LinkEvent } from '../transport/transport';
 import { ClientErr, mqttError } from './errors';
 import { emit, flush } from './events';
 import { Stage, remove } from './outbox';
 import { pump, reportDrop, send } from './outbound';
-import { Events, Opt, Session, State, Wake } from './state';
+import { Default, Events, Opt, Session, State, Wake } from './state';
 import { renew } from './subscriptions';
 import { EndOptions } from './client';
 import { bye, connack5, farewell, goodbye, unsendable } from './v5';
@@ -42,7 +42,9 @@ function onTimer(s: Session): void {
       if (s._pingAt >= 0 && t - s._pingAt >= k / 2) lose(s, ClientErr.PING_TIMEOUT);
       else {
         if (s._pingAt < 0 && (t - s._lastSent >= k || t - s._lastHeard >= k)) {
-          send(s, putHeader(scratch, Type.PINGREQ << 4, 0), scratch); // (encodeEmpty's 3.1.1 form, without its function)
+          // (encodeEmpty's 3.1.1 form, without its function; on the board a byte string: writer.ts)
+          if (typeof BYTE_STRINGS !== 'undefined') send(s, 2, chars(Type.PINGREQ << 4, 0));
+          else send(s, putHeader(scratch, Type.PINGREQ << 4, 0), scratch);
           s._pingAt = t;
         }
         arm(s, (s._pingAt >= 0 ? s._pingAt + k / 2 : Math.min(s._lastSent, s._lastHeard) + k) - t, Wake.PING);
@@ -52,7 +54,7 @@ function onTimer(s: Session): void {
     // open a connection: the first one, or after the backoff
     if (wake === Wake.RETRY) emit(s, 'reconnect');
     s._state = State.CONNECTING;
-    arm(s, s._connectTimeout, Wake.CONNACK);
+    arm(s, s._connectTimeout || Default.CONNECT_TIMEOUT, Wake.CONNACK);
     const ev: Events = { _client: s, _gen: ++s._gen, notify: onLink };
     try {
       const l = (s._link = s._transport(s._servers[s._server], ev));
@@ -110,8 +112,8 @@ function writeConnect(s: Session): void {
   }
   // (on the board the kept bytes are a byte string, which the socket takes as it is: transport.ts; the fields
   // into the scratch, then into a buffer of the packet's length: writer.ts)
-  let b = f ? scratch : c;
-  let n = f ? measured(encodeConnect(scratch, f), s._txMax) : c.length;
+  let b = f ? scratch || new Uint8Array(SCRATCH) : c;
+  let n = f ? measured(encodeConnect(b as Uint8Array, f), s._txMax) : c.length;
   if (f && n > SCRATCH) n = encodeConnect((b = new Uint8Array(n)), f);
   // (only a will made for this connection can fail here: too long for the packet or txBuffer)
   if (n < 0) lose(s, -n, 'will');
@@ -157,9 +159,10 @@ export function lose(s: Session, code: number, detail?: string, longWait?: boole
   if (!longWait && was !== State.CONNECTED && ++s._tried < s._servers.length) return arm(s, 0, Wake.RETRY);
   s._tried = 0;
   // exponential backoff with jitter; a refusal of credentials waits the longest [CONNACK 4, 5]
-  const base = longWait ? s._rmax : Math.min(s._rmax, s._rmin * Math.pow(s._rfactor, s._attempt));
+  const max = s._rmax || Default.RETRY_MAX;
+  const base = longWait ? max : Math.min(max, (s._rmin || Default.RETRY_MIN) * Math.pow(s._rfactor || Default.RETRY_FACTOR, s._attempt));
   s._attempt++;
-  arm(s, base * (1 - s._jitter * Math.random()), Wake.RETRY);
+  arm(s, base * (1 - (s._jitter != null ? s._jitter : Default.JITTER) * Math.random()), Wake.RETRY);
 }
 
 export function onConnack(s: Session, p: Packet): void {
@@ -269,6 +272,7 @@ export function end(this: Session, force?: boolean | (() => void) | EndOptions, 
         return flush(s);
       }
       if (MQTT5 && s._v5) bye(s);
+      else if (typeof BYTE_STRINGS !== 'undefined') send(s, 2, chars(Type.DISCONNECT << 4, 0));
       else send(s, putHeader(scratch, Type.DISCONNECT << 4, 0), scratch);
     }
   }

@@ -58,22 +58,34 @@ export const enum Opt {
   HANDLERS = 16, // a subscription has been given a handler: dispatch looks for them (not cleared)
 }
 
+// The defaults of the options the session keeps a field for only when given (on the board each field is a
+// block for good): read where used, as `s._x || Default.X`.
+export const enum Default {
+  CONNECT_TIMEOUT = 30000,
+  RETRY_MIN = 1000,
+  RETRY_MAX = 60000,
+  RETRY_FACTOR = 2,
+  JITTER = 0.5,
+  REQUESTS = 8, // pendingRequests
+  QOS2_IDS = 16,
+}
+
 export interface Session extends Client {
   _clock: Clock;
   _transport: Transport;
-  _connectTimeout: number;
+  _connectTimeout?: number; // these five and _maxRequests, _q2size: only when given (Default)
   _opts: number; // the options that are yes or no, as Opt bits: one number, one block on the board (four fields, four)
-  _rmin: number;
-  _rmax: number;
-  _rfactor: number;
-  _jitter: number;
+  _rmin?: number;
+  _rmax?: number;
+  _rfactor?: number;
+  _jitter?: number;
   _txMax: number; // the txBuffer option: the longest packet the client writes (writer.ts), and how far its writes
   // may run ahead of the socket
   _box: Outbox;
   _window: number;
-  _maxRequests: number;
+  _maxRequests?: number;
   _q2?: Uint16Array; // a ring of inbound QoS 2 packet ids, made by the first QoS 2 message; 0 is never an id
-  _q2size: number;
+  _q2size?: number;
   _q2next: number;
   _servers: Endpoint[];
   _keepalive: number; // seconds, as the CONNECT says

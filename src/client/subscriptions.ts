@@ -8,7 +8,7 @@ import { emit, flush, refuse } from './events';
 import { Done } from './outbox';
 import { nextId, send } from './outbound';
 import { lose } from './session';
-import { Opt, Request, Session, State } from './state';
+import { Default, Opt, Request, Session, State } from './state';
 import { matchTopic } from './topics';
 import { copyProps, reasonError, unavailable, unsubscribed } from './v5';
 import { Properties } from '../codec/properties';
@@ -51,7 +51,7 @@ export function subscribe(this: Session, filter: string | string[], opts?: Subsc
   const qs: number[] = [];
   for (let i = 0; i < fs.length; i++) qs.push(qos);
   const props = MQTT5 && s._v5 ? copyProps(opts && opts.properties) : undefined;
-  const n = encodeRequest(s, scratch, 1, { _filters: fs, _qos: qs, _props: props }); // must fit one packet
+  const n = encodeRequest(s, scratch || new Uint8Array(SCRATCH), 1, { _filters: fs, _qos: qs, _props: props }); // must fit one packet
   if (n < 0) return refuse(s, -n, done);
   if (!request(s, fs, qs, done, props)) return false;
   for (let i = 0, k; i < fs.length; i++) {
@@ -71,7 +71,7 @@ export function unsubscribe(this: Session, filter: string | string[], done?: Don
   const s = this;
   const fs = filterBytes(s, filter);
   if (typeof fs === 'number') return refuse(s, fs, done);
-  const un = encodeRequest(s, scratch, 1, { _filters: fs, _qos: null });
+  const un = encodeRequest(s, scratch || new Uint8Array(SCRATCH), 1, { _filters: fs, _qos: null });
   if (un < 0) return refuse(s, MQTT5 && un === -ClientErr.PACKET_TOO_LARGE ? ClientErr.PACKET_TOO_LARGE : Err.BUFFER_TOO_SHORT, done);
   if (s._state !== State.CONNECTED && s._opts & Opt.CLEAN) {
     // Offline with a clean session the broker will have nothing of ours: no UNSUBSCRIBE to send, and a
@@ -132,9 +132,10 @@ function forget(s: Session, fs: string[]): void {
 function request(s: Session, fs: string[], qs: number[] | null, done?: SubscribeDone, props?: Properties | null): boolean {
   let pending = 0;
   for (let i = 0; i < s._reqs.length; i++) if (!s._reqs[i]._renewal) pending++;
-  const id = pending < s._maxRequests ? nextId(s) : 0;
+  const room = pending < (s._maxRequests || Default.REQUESTS);
+  const id = room ? nextId(s) : 0;
   if (!id) {
-    refuse(s, pending < s._maxRequests ? ClientErr.NO_ID : ClientErr.REQUESTS_FULL, done);
+    refuse(s, room ? ClientErr.NO_ID : ClientErr.REQUESTS_FULL, done);
     return false;
   }
   const r: Request = { _id: id, _filters: fs, _qos: qs, _done: done, _after: s._seq, _sent: false, _renewal: false };
@@ -166,7 +167,7 @@ export function sendRequests(s: Session, k: number): void {
 // renewed, rather than go unanswered for good).
 function writeRequest(s: Session, r: Request): boolean {
   // (into the scratch, then into a buffer of the packet's length: writer.ts)
-  let b = scratch;
+  let b = scratch || new Uint8Array(SCRATCH);
   let n = encodeRequest(s, b, r._id, r);
   if (n > SCRATCH) n = encodeRequest(s, (b = new Uint8Array(n)), r._id, r);
   if (n < 0) {
@@ -193,7 +194,7 @@ export function renew(s: Session): void {
     if (r && !(MQTT5 && (sub._props || r._props))) {
       r._filters.push(sub._filter);
       r._qos!.push(sub._qos);
-      if (encodeRequest(s, scratch, 1, r) >= 0) continue;
+      if (encodeRequest(s, scratch || new Uint8Array(SCRATCH), 1, r) >= 0) continue;
       r._filters.pop();
       r._qos!.pop();
     }

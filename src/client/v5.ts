@@ -180,7 +180,8 @@ export function goodbye(s: Session, code: number): boolean {
   const rc =
     code === ClientErr.TOPIC_ALIAS ? 0x94 : code === ClientErr.PROTOCOL || code === ClientErr.ACK_MISMATCH ? 0x82 : code === 20 ? 0x95 : (code > 0 && code < 20) || (code >= 42 && code <= 45) ? 0x81 : 0;
   if (!rc || (s._link!._unsent && s._clock.now() - s._unflushedSince >= 1000)) return false;
-  send(s, encodeEmpty(scratch, Type.DISCONNECT, rc), scratch); // (4 bytes)
+  const b = scratch || new Uint8Array(SCRATCH); // (writer.ts)
+  send(s, encodeEmpty(b, Type.DISCONNECT, rc), b); // (4 bytes)
   return true;
 }
 
@@ -202,7 +203,7 @@ export function farewell(s: Session, o: EndOptions, done?: () => void): boolean 
         : props && (props.serverReference !== undefined || (props.sessionExpiryInterval && !keeps))
           ? Err.BAD_PROPERTY
           : // its length, as the encoder finds it (writer.ts measured: its only failure left here)
-            measured(encodeEmpty(scratch, Type.DISCONNECT, rc, props), s._txMax) < 0
+            measured(encodeEmpty(scratch || new Uint8Array(SCRATCH), Type.DISCONNECT, rc, props), s._txMax) < 0
             ? Err.BUFFER_TOO_SHORT
             : 0;
   if (code) {
@@ -219,7 +220,7 @@ export function farewell(s: Session, o: EndOptions, done?: () => void): boolean 
 // reason code alone where the properties would make it larger than the server's Maximum Packet Size (a
 // Reason String or User Property must then be left out: [MQTT-3.14.2-3] [MQTT-3.14.2-4]).
 export function bye(s: Session): void {
-  let b = scratch;
+  let b = scratch || new Uint8Array(SCRATCH);
   let n = measured(encodeEmpty(b, Type.DISCONNECT, s._byeCode, s._byeProps!), s._txMax);
   if (n > s._maxPacket!) n = encodeEmpty(b, Type.DISCONNECT, s._byeCode); // (4 bytes at most)
   else if (n > SCRATCH) n = encodeEmpty((b = new Uint8Array(n)), Type.DISCONNECT, s._byeCode, s._byeProps!);

@@ -33,8 +33,10 @@ export interface ConnectFields {
 // good): it encodes a packet into `scratch`, which holds the fixed-size ones, and a longer one again into a
 // buffer of its own length, made for it alone and let go once written (the socket copies what it is given).
 // When a buffer is too short, putHeader says how long the packet is: `tooLong`, the whole packet's length.
+// The board keeps no scratch (about 5 blocks for good): it writes its fixed-size packets as byte strings, and
+// each of the cold sites that measure a packet makes one there, `scratch || new Uint8Array(SCRATCH)`.
 export const SCRATCH = 8;
-export const scratch = new Uint8Array(SCRATCH);
+export const scratch: Uint8Array = typeof BYTE_STRINGS !== 'undefined' ? (null as unknown as Uint8Array) : new Uint8Array(SCRATCH);
 export let tooLong = 0;
 
 // An encoder's result for a packet it was given the scratch for: the packet's length also when only the

@@ -163,6 +163,28 @@ describe('connecting', () => {
     }
   });
 
+  it('without those options: a 30 s connect timeout, backoff from 1 s doubling up to 60 s with jitter 0.5, and no field kept for them', () => {
+    const t = setup({ reconnect: undefined });
+    // (on the board each field is a block for good: state.ts Default)
+    const fields = Object.keys(t.client);
+    for (const f of ['_connectTimeout', '_rmin', '_rmax', '_rfactor', '_jitter', '_maxRequests', '_q2size']) expect(fields).not.toContain(f);
+    t.clock.advance(0);
+    t.mock.last().open();
+    t.clock.advance(29999);
+    expect(t.errors()).toEqual([]);
+    t.clock.advance(1); // the connect timeout
+    expect(t.errors()).toEqual([ClientErr.CONNECT_TIMEOUT]);
+    // the n-th wait: 1 s * 2^(n-1), at most 60 s, less up to half of it
+    for (const full of [1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000]) {
+      const n = t.mock.links.length;
+      t.clock.advance(full / 2 - 1);
+      expect(t.mock.links.length).toBe(n);
+      t.clock.advance(full / 2 + 1);
+      expect(t.mock.links.length).toBe(n + 1);
+      t.mock.last().close({ message: 'x' });
+    }
+  });
+
   it('tries the failover servers in turn', () => {
     const t = setup({ servers: [{ host: 'a', port: 1 }, { host: 'b', port: 2, protocol: 'mqtts' }] });
     t.clock.advance(0);

@@ -143,6 +143,18 @@ for (const kind of KINDS) describe(`the bundle in the Espruino sandbox, against 
     expect(errorsOf.get(c)).toEqual([]);
   });
 
+  it('keeps a quiet connection open with PINGREQs the broker answers (the board writes them as byte strings)', async () => {
+    const c = board({ clientId: 'sim-quiet', keepalive: 1 });
+    await connected(c);
+    let offline = 0;
+    c.on('offline', () => offline++);
+    // a broker closes a client silent for 1.5x keepalive, and one that sends a packet it must not
+    await sleep(3200);
+    expect(offline).toBe(0);
+    expect(c.connected).toBe(true);
+    expect(errorsOf.get(c)).toEqual([]);
+  });
+
   it('notices a silent broker within 1.5x keepalive and reconnects', async () => {
     const proxy = await startProxy(() => broker.port);
     cleanup.push(() => proxy.close());
