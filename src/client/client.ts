@@ -8,7 +8,7 @@ import { on, removeListener } from './events';
 import { onAck, onPacket, onPublish } from './inbound';
 import { checkOptions } from './options';
 import { Done, createOutbox } from './outbox';
-import { payloadBytes, publish, queued } from './outbound';
+import { fastPublish, payloadBytes, publish, queued } from './outbound';
 import { arm, end, lose, reconnect } from './session';
 import { Default, Opt, Session, State, Wake } from './state';
 import { SubscribeOptions, subscribe, unsubscribe } from './subscriptions';
@@ -220,7 +220,7 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
     _lastId: 0,
     _q2next: 0,
     _reader: null as unknown as Reader,
-    publish: publish,
+    publish: KEEP_HOT_CALLS && typeof BYTE_STRINGS !== 'undefined' && !MQTT5 ? fastPublish : publish,
     connected: false,
     on: on,
     removeListener: removeListener,

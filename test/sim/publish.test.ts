@@ -1,0 +1,146 @@
+// The board library's publish (dist/espruino-mqtt.js in the Espruino sandbox) against the client on a host
+// (src/, through the same calls): the board writes the usual message by a shorter way of its own
+// (fastPublish, outbound.ts), and must write the same bytes, return the same results and report the same
+// events as publish, in every case, whether it takes that way or hands the message to publish.
+import { describe, expect, it } from 'vitest';
+import { createClient, type Options } from '../../src/client/client';
+import { fakeClock } from '../helpers/clock';
+import { createSandbox } from '../../scripts/sandbox.mjs';
+
+interface Client {
+  publish(topic: unknown, payload: unknown, opts?: unknown, cb?: unknown): boolean;
+  on(ev: string, fn: (...a: any[]) => void): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+  queued(): number;
+}
+type Notify = (event: number, arg?: unknown) => void;
+
+const hex = (b: unknown, start: number, end: number) =>
+  typeof b === 'string' ? Buffer.from(b.slice(start, end), 'latin1').toString('hex') : Buffer.from((b as Uint8Array).subarray(start, end)).toString('hex');
+
+// A client over a link that records what it writes, on a clock moved by hand; `log` gets every write, result,
+// event and callback, in order.
+function rig(make: (o: object) => Client, opts: object, bytes: (a: number[]) => Uint8Array) {
+  const log: string[] = [];
+  const clock = fakeClock();
+  let notify: Notify = () => {};
+  const c = make({
+    host: 'x',
+    clientId: 'c',
+    clock,
+    transport: (_to: unknown, on: { notify: Notify }) => {
+      notify = (e, a) => on.notify(e, a);
+      return { write: (b: unknown, s: number, e: number) => log.push('> ' + hex(b, s, e)), end: () => log.push('end') };
+    },
+    ...opts,
+  });
+  for (const ev of ['error', 'drop', 'drain', 'offline']) c.on(ev, (e?: { code?: number; topic?: string }) => log.push(`${ev} ${e && e.code ? e.code + ' ' + e.topic : ''}`));
+  clock.advance(0);
+  notify(0); // open: the CONNECT
+  notify(1, '\x20\x02\x00\x00'); // CONNACK
+  const cb = (name: string) => (err?: { code: number }) => log.push(`cb ${name} ${err ? err.code : 'ok'}`);
+  return {
+    log,
+    bytes, // a Uint8Array of the client's own realm (the sandbox's is not Node's)
+    pub: (name: string, topic: unknown, payload: unknown, o?: object | 'cb', withCb = false) =>
+      log.push(`${name} -> ${o === 'cb' ? c.publish(topic, payload, cb(name)) : withCb ? c.publish(topic, payload, o, cb(name)) : c.publish(topic, payload, o)} (${c.queued()} queued)`),
+    data: (bytes: string) => notify(1, bytes),
+    drain: () => notify(2),
+  };
+}
+
+// The same steps on both clients; their logs must be the same.
+function bothDo(opts: object, steps: (r: ReturnType<typeof rig>) => void): string[][] {
+  const box = createSandbox();
+  try {
+    const lib = box.require('espruino-mqtt') as { connect(o: object): Client };
+    const board = rig((o) => lib.connect(o), opts, (a) => box.run(`new Uint8Array(${JSON.stringify(a)})`) as Uint8Array);
+    const host = rig((o) => createClient(o as Options) as unknown as Client, opts, (a) => new Uint8Array(a));
+    steps(board);
+    steps(host);
+    return [board.log, host.log];
+  } finally {
+    box.close();
+  }
+}
+
+const puback = (id: number) => '\x40\x02' + String.fromCharCode(id >> 8, id & 255);
+
+describe("the board library's publish writes, returns and reports what the host client's does", () => {
+  it('QoS 0 and 1, retained or not, with and without callbacks, within the window and past it', () => {
+    const [board, host] = bothDo({ window: 2 }, (r) => {
+      r.pub('q0', 'a/b', 'x');
+      r.pub('q0 retained, callback', 'a/b', 'on', { retain: true }, true);
+      r.pub('q0 callback only', 'a', 'y', 'cb');
+      r.pub('q1', 'a/b', 'one', { qos: 1 });
+      r.pub('q1 retained, callback', 'a/c', 'two', { qos: 1, retain: true }, true);
+      r.pub('q1 past the window', 'a/d', 'three', { qos: 1 }, true);
+      r.pub('q0 behind a queued one', 'a/e', 'four');
+      r.data(puback(1));
+      r.data(puback(2));
+      r.drain();
+      r.data(puback(3));
+      r.pub('q1 again, nothing in flight', 'a/b', 'five', { qos: 1 }, true);
+      r.data(puback(4));
+      r.drain();
+    });
+    expect(board).toEqual(host);
+    expect(board.filter((l) => l.startsWith('> 3')).length).toBe(8); // every PUBLISH written
+    expect(board).toContain('cb q1 retained, callback ok');
+  });
+
+  it('what it hands to publish: QoS 2, a bad QoS, a bad topic, other payload types, long packets, an empty one', () => {
+    const [board, host] = bothDo({}, (r) => {
+      r.pub('q2', 'a/b', 'x', { qos: 2 });
+      r.pub('qos 3', 'a/b', 'x', { qos: 3 }, true);
+      r.pub('wildcard topic', 'a/+', 'x', { qos: 1 }, true);
+      r.pub('empty topic', '', 'x');
+      r.pub('number payload', 'a/b', 42, { qos: 1 });
+      r.pub('null payload', 'a/b', null);
+      r.pub('bytes payload', 'a/b', r.bytes([1, 2, 3]), { qos: 1 });
+      r.pub('number topic', 7, 'x');
+      r.pub('remaining length 127', 'a/b', 'p'.repeat(120), { qos: 1 });
+      r.pub('remaining length 128', 'a/b', 'p'.repeat(121), { qos: 1 });
+      r.pub('empty payload', 'a/b', '', { qos: 1 });
+      r.data('\x50\x02\x00\x01'); // PUBREC
+      r.data('\x70\x02\x00\x01'); // PUBCOMP
+      for (let id = 3; id <= 7; id++) r.data(puback(id)); // (the refused wildcard one took id 2)
+      r.pub('after', 'a/b', 'x', { qos: 1 });
+    });
+    expect(board).toEqual(host);
+    expect(board.filter((l) => /^(cb|error) /.test(l))).toEqual(['cb qos 3 9', 'cb wildcard topic 7', 'error 6 undefined']);
+    expect(board.slice(-2)).toEqual(['> 32080003612f62000878', 'after -> true (1 queued)']);
+  });
+
+  it('an outbox that fills, a socket that falls behind, and the drain', () => {
+    const [board, host] = bothDo({ outboxBytes: 64, outboxMessages: 3, txBuffer: 40 }, (r) => {
+      for (let i = 0; i < 5; i++) r.pub(`q1 #${i}`, 'a/b', 'x'.repeat(8), { qos: 1 }, true);
+      r.pub('q0 while the socket is behind', 'a/b', 'y'.repeat(8));
+      r.drain();
+      r.data(puback(1));
+      r.pub('q0 after a drain', 'a/b', 'z');
+      r.data(puback(2));
+      r.data(puback(3));
+      r.drain();
+      r.pub('q1 into an empty outbox', 'a/b', 'w'.repeat(20), { qos: 1 });
+      r.pub('q1 that does not fit beside it', 'a/b', 'v'.repeat(30), { qos: 1 }, true);
+    });
+    expect(board).toEqual(host);
+    expect(board.some((l) => l.startsWith('drain'))).toBe(true);
+    expect(board.some((l) => / -> false /.test(l))).toBe(true);
+  });
+
+  it('a message written at once that takes the last slot returns false, and the drain follows its PUBACK', () => {
+    const [board, host] = bothDo({ outboxMessages: 3 }, (r) => {
+      for (let i = 0; i < 3; i++) {
+        r.drain(); // the socket keeps up
+        r.pub(`q1 #${i}`, 'a/b', 'x', { qos: 1 }, true);
+      }
+      r.data(puback(1));
+      r.data(puback(2));
+      r.data(puback(3));
+    });
+    expect(board).toEqual(host);
+    expect(board.filter((l) => / -> /.test(l))).toEqual(['q1 #0 -> true (1 queued)', 'q1 #1 -> true (2 queued)', 'q1 #2 -> false (3 queued)']);
+    expect(board.filter((l) => l.startsWith('drain'))).toEqual(['drain ']);
+  });
+});
