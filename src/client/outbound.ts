@@ -128,16 +128,18 @@ export function publish(this: Session, topic: string, payload: unknown, opts?: P
   return more;
 }
 
-// The board library's publish (client.ts): the usual message on a connection that keeps up, written at once in
-// fewer steps and from a function with less text than publish (on the board a call reads all of its
-// function's text, about 20 us a kilobyte, and publish's is 1.1 KB). That is a text topic and payload, QoS 0
-// or 1, a one-byte remaining length, and nothing ahead of it: the outbox empty, or at QoS 1 every message in
-// it in flight, the window open and no request waiting (what makes publish write a message at once). Any
-// other goes to publish, which would do the same with this one: the byte string is its layout
-// (encodePublish's), the QoS 1 id the next never given (nextId), the room test outbox.ts's.
+// The board library's publish (client.ts): the usual message, a text topic and payload at QoS 0 or 1 with a
+// one-byte remaining length, on a connection that is up, taken in fewer steps and from a function with less
+// text than publish (on the board a call reads all of its function's text, about 20 us a kilobyte, and
+// publish's is 1.1 KB). Any other message goes to publish, as does one the outbox has no room for (makeRoom).
+// It does what publish would do with the same message: the byte string is its layout (encodePublish's), the
+// QoS 1 id the next never given (nextId), the room test outbox.ts's, and it is written now on the same
+// conditions (nothing waiting ahead of it: at QoS 1 every message before it in flight, so pump has written the
+// requests made before it, and the window open; the socket keeping up), else stored for pump.
 export function fastPublish(this: Session, topic: string, payload: unknown, opts?: PublishOptions | Done, done?: Done): boolean {
   const s = this;
   const box = s._box;
+  const l = s._link!;
   if (typeof opts === 'function') {
     done = opts;
     opts = undefined;
@@ -145,31 +147,34 @@ export function fastPublish(this: Session, topic: string, payload: unknown, opts
   const qos = (opts && opts.qos) || 0;
   let n: number;
   if (
-    (qos === 0 ? box._head === box._end : qos === 1 && box._next === box._end && box._end - box._head < s._window && (box._end < box._slots || box._head > 0) && s._lastId < 65535 && !s._reqs[0]) &&
+    (qos === 0 || (qos === 1 && s._lastId < 65535)) &&
     s._state === State.CONNECTED &&
     !s._ending &&
     typeof topic === 'string' &&
     typeof payload === 'string' &&
     (n = (qos ? 6 : 4) + topic.length + payload.length) < 130 &&
     n <= s._txMax &&
+    (box._end < box._slots || box._head > 0) &&
     box._cap - box._used >= n &&
-    (!s._link!._unsent || s._link!._unsent + n <= s._txMax) &&
     (topic === validTopic || !topicError(topic))
   ) {
     const id = qos ? ++s._lastId : 0;
     const src = chars((Type.PUBLISH << 4) | (qos << 1) | (opts && opts.retain ? 1 : 0), n - 2, 0, topic.length) + topic + (qos ? chars(id >> 8, id & 255) + payload : payload);
-    let more = true;
-    if (qos) {
+    const now = (qos ? box._next === box._end && box._end - box._head < s._window : box._head === box._end) && (!l._unsent || l._unsent + n <= s._txMax);
+    if (qos || !now) {
       s._seq = (s._seq + 1) | 0;
       store(box, src, n, id, s._seq, done);
-      send(s, n, src);
-      box._stage[box._end - 1] = Stage.SENT;
-      box._next = box._end;
-      if (!(more = (box._end < box._slots || box._head > 0) && box._cap - box._used >= n)) s._wantRoom = n;
+      if (now) {
+        send(s, n, src);
+        box._stage[box._end - 1] = Stage.SENT;
+        box._next = box._end;
+      } else if (!l._wait) pump(s);
     } else {
       send(s, n, src);
       if (done) emit(s, done);
     }
+    const more = (box._end < box._slots || box._head > 0) && box._cap - box._used >= n;
+    if (!more) s._wantRoom = n;
     if (s._queue) flush(s);
     return more;
   }

@@ -11,6 +11,7 @@ interface Client {
   publish(topic: unknown, payload: unknown, opts?: unknown, cb?: unknown): boolean;
   on(ev: string, fn: (...a: any[]) => void): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
   queued(): number;
+  subscribe(filter: string, opts?: object, cb?: unknown): boolean;
 }
 type Notify = (event: number, arg?: unknown) => void;
 
@@ -43,6 +44,7 @@ function rig(make: (o: object) => Client, opts: object, bytes: (a: number[]) => 
     bytes, // a Uint8Array of the client's own realm (the sandbox's is not Node's)
     pub: (name: string, topic: unknown, payload: unknown, o?: object | 'cb', withCb = false) =>
       log.push(`${name} -> ${o === 'cb' ? c.publish(topic, payload, cb(name)) : withCb ? c.publish(topic, payload, o, cb(name)) : c.publish(topic, payload, o)} (${c.queued()} queued)`),
+    sub: (name: string, filter: string) => log.push(`${name} -> ${c.subscribe(filter, { qos: 1 }, cb(name))} (${c.queued()} queued)`),
     data: (bytes: string) => notify(1, bytes),
     drain: () => notify(2),
   };
@@ -127,6 +129,30 @@ describe("the board library's publish writes, returns and reports what the host 
     expect(board).toEqual(host);
     expect(board.some((l) => l.startsWith('drain'))).toBe(true);
     expect(board.some((l) => / -> false /.test(l))).toBe(true);
+  });
+
+  it('publishes and subscriptions go out in the order the application made them', () => {
+    const [board, host] = bothDo({ window: 1 }, (r) => {
+      r.pub('q1 A', 'a/b', 'A', { qos: 1 });
+      r.pub('q1 B, behind A', 'a/b', 'B', { qos: 1 });
+      r.sub('subscribe after B', 's/#'); // waits for B to be written
+      r.pub('q1 C', 'a/b', 'C', { qos: 1 });
+      r.pub('q0 D', 'a/b', 'D');
+      r.data(puback(1)); // B, then the SUBSCRIBE (id 3), are written
+      r.data(puback(2)); // C, then D
+      r.data('\x90\x03\x00\x03\x01'); // SUBACK
+      r.drain();
+      r.pub('q1 E, behind C', 'a/b', 'E', { qos: 1 });
+      r.sub('subscribe after E', 't');
+      r.pub('q1 F, a request waiting', 'a/b', 'F', { qos: 1 }, true);
+      r.data(puback(4)); // E, then the SUBSCRIBE (id 6)
+      r.data(puback(5)); // F (id 7), its SUBSCRIBE unanswered
+      r.data(puback(7));
+      r.pub('q1 G, a request unanswered ahead', 'a/b', 'G', { qos: 1 });
+    });
+    expect(board).toEqual(host);
+    const order = board.filter((l) => l.startsWith('> ')).map((l) => l.slice(2, 4));
+    expect(order).toEqual(['10', '32', '32', '82', '32', '30', '32', '82', '32', '32']); // CONNECT, A, B, SUBSCRIBE, C, D, E, SUBSCRIBE, F, G
   });
 
   it('a message written at once that takes the last slot returns false, and the drain follows its PUBACK', () => {
