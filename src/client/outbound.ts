@@ -202,6 +202,10 @@ function makeRoom(s: Session, n: number, t: string, qos: number, done: Done | un
     // the message pump waited on for the socket may be this one: pump looks again (see publish)
     if (s._link) s._link._wait = 0;
   }
+  // A request waiting for a message given up here waits for nothing now: it goes before the message that makes
+  // room, which may be written at once without passing through pump (found by a reviewer's fuzz: A, B queued,
+  // subscribe, C evicting B went out A, C, SUBSCRIBE)
+  if (s._reqs[0] && s._state === State.CONNECTED) sendRequests(s, box._next);
   if (fits) return true;
   s._wantRoom = n;
   if (s._flushing === 2) return refuse(s, ClientErr.OUTBOX_FULL, done);

@@ -96,6 +96,23 @@ describe('requests across connections', () => {
     expect(order).toEqual(['connect', 'pub 1', 'sub s1', 'pub 2', 'unsub u1', 'pub 3']);
   });
 
+  it('a request that waited for a message the full outbox gave up goes before the message that took its room', () => {
+    const t = setup({ window: 2, outboxMessages: 2, txBuffer: 40 });
+    const link = t.online();
+    link.drain();
+    t.client.publish('a', 'A'.repeat(20), { qos: 1 }); // written
+    t.client.publish('b', 'B'.repeat(30)); // queued: the socket has not taken A
+    t.client.subscribe('s/#', { qos: 1 }); // waits for B
+    t.client.publish('c', 'C', { qos: 1 }); // the outbox full: B given up, C written at once
+    link.drain();
+    const order = link.take().map((p) => {
+      const x = p as unknown as { cmd: string; topic?: string };
+      return x.cmd === 'publish' ? `pub ${x.topic}` : x.cmd;
+    });
+    expect(order).toEqual(['connect', 'pub a', 'subscribe', 'pub c']);
+    expect(t.of('drop').map((e) => (e.args[0] as { topic: string }).topic)).toEqual(['b']);
+  });
+
   it('renews the subscriptions of a new session before the publishes waiting to go', () => {
     const t = setup();
     let link = t.online();
