@@ -24,13 +24,21 @@ function rig(make: (o: object) => Client, opts: object, bytes: (a: number[]) => 
   const log: string[] = [];
   const clock = fakeClock();
   let notify: Notify = () => {};
+  let stream = ''; // what the client wrote on its current link, as one byte string
   const c = make({
     host: 'x',
     clientId: 'c',
     clock,
     transport: (_to: unknown, on: { notify: Notify }) => {
       notify = (e, a) => on.notify(e, a);
-      return { write: (b: unknown, s: number, e: number) => log.push('> ' + hex(b, s, e)), end: () => log.push('end') };
+      stream = '';
+      return {
+        write: (b: unknown, s: number, e: number) => {
+          log.push('> ' + hex(b, s, e));
+          stream += Buffer.from(hex(b, s, e), 'hex').toString('latin1');
+        },
+        end: () => log.push('end'),
+      };
     },
     ...opts,
   });
@@ -47,6 +55,15 @@ function rig(make: (o: object) => Client, opts: object, bytes: (a: number[]) => 
     sub: (name: string, filter: string) => log.push(`${name} -> ${c.subscribe(filter, { qos: 1 }, cb(name))} (${c.queued()} queued)`),
     data: (bytes: string) => notify(1, bytes),
     drain: () => notify(2),
+    written: () => stream,
+    // the link lost; the next one opened once the backoff has passed, and accepted
+    reconnect: (present: boolean) => {
+      notify(3);
+      clock.advance(120000);
+      notify(0);
+      notify(1, '\x20\x02' + (present ? '\x01' : '\x00') + '\x00');
+    },
+    client: c,
   };
 }
 
@@ -66,6 +83,43 @@ function bothDo(opts: object, steps: (r: ReturnType<typeof rig>) => void): strin
 }
 
 const puback = (id: number) => '\x40\x02' + String.fromCharCode(id >> 8, id & 255);
+
+// The broker's answers to what a client wrote (whole packets of a byte string): PUBACK, PUBREC, PUBCOMP,
+// SUBACK, UNSUBACK, each once.
+function answers(stream: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < stream.length; ) {
+    const first = stream.charCodeAt(i);
+    let len = 0;
+    let mul = 1;
+    let j = i + 1;
+    for (let c = 128; c & 128; mul *= 128) len += ((c = stream.charCodeAt(j++)) & 127) * mul;
+    const body = stream.slice(j, j + len);
+    const id = body.slice(0, 2);
+    if (first >> 4 === 3 && first & 6) {
+      const at = 2 + ((body.charCodeAt(0) << 8) | body.charCodeAt(1));
+      out.push((first & 6) === 2 ? '\x40\x02' + body.slice(at, at + 2) : '\x50\x02' + body.slice(at, at + 2));
+    } else if (first === 0x62) out.push('\x70\x02' + id);
+    else if (first === 0x82) {
+      let n = 0;
+      for (let k = 2; k < body.length; n++) k += 3 + ((body.charCodeAt(k) << 8) | body.charCodeAt(k + 1));
+      out.push('\x90' + String.fromCharCode(2 + n) + id + '\x01'.repeat(n));
+    } else if (first === 0xa2) out.push('\xb0\x02' + id);
+    i = j + len;
+  }
+  return out;
+}
+
+// A seeded generator (xorshift), so that a failing sequence can be run again.
+function random(seed: number): () => number {
+  let x = seed * 2654435761 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+}
 
 describe("the board library's publish writes, returns and reports what the host client's does", () => {
   it('QoS 0 and 1, retained or not, with and without callbacks, within the window and past it', () => {
@@ -153,6 +207,62 @@ describe("the board library's publish writes, returns and reports what the host 
     expect(board).toEqual(host);
     const order = board.filter((l) => l.startsWith('> ')).map((l) => l.slice(2, 4));
     expect(order).toEqual(['10', '32', '32', '82', '32', '30', '32', '82', '32', '32']); // CONNECT, A, B, SUBSCRIBE, C, D, E, SUBSCRIBE, F, G
+  });
+
+  it('the same in random sequences of publishes, answers, drains, requests and reconnections', () => {
+    for (let seed = 1; seed <= 60; seed++) {
+      const R = random(seed);
+      const pick = <T,>(a: T[]): T => a[Math.floor(R() * a.length)];
+      const opts: Record<string, unknown> = {
+        window: pick([1, 2, 8]),
+        outboxBytes: pick([40, 100, 1024]),
+        outboxMessages: pick([2, 4, 16]),
+        txBuffer: pick([30, 64, 512]),
+        clean: R() < 0.5,
+        reconnect: { min: 1000, jitter: 0 },
+      };
+      if (R() < 0.3) opts.overflow = 'reject-new';
+      if (R() < 0.3) opts.offlineQos0 = 'drop';
+      // the steps, drawn once, then run on both clients
+      const steps: ((r: ReturnType<typeof rig>, k: number) => void)[] = [];
+      const answered = [new Set<string>(), new Set<string>()];
+      for (let i = 0; i < 80; i++) {
+        const x = R();
+        if (x < 0.5) {
+          const topic = pick(['a/b', 'a/b', 'a/c', 'x', 'T'.repeat(60), 'a/+', '']);
+          const payload = pick(['', 'p', 'p'.repeat(8), 'p'.repeat(30), 'p'.repeat(120), 42, null]);
+          const o = pick([undefined, 'cb', { qos: 0 }, { qos: 1 }, { qos: 1 }, { qos: 1, retain: true }, { qos: 2 }, { qos: 3 }]);
+          const withCb = R() < 0.4;
+          steps.push((r) => r.pub(`pub ${i}`, topic, payload, o === 'cb' ? 'cb' : o && { ...o }, withCb));
+        } else if (x < 0.75) {
+          const which = R();
+          // the broker answers the oldest packet not yet answered, or another
+          steps.push((r, k) => {
+            const open = answers(r.written()).filter((a, n) => !answered[k].has(n + ':' + a));
+            if (!open.length) return;
+            const a = which < 0.7 ? open[0] : open[Math.floor(which * open.length)];
+            answered[k].add(answers(r.written()).indexOf(a) + ':' + a);
+            r.data(a);
+          });
+        } else if (x < 0.88) steps.push((r) => r.drain());
+        else if (x < 0.93) {
+          const f = pick(['s/#', 'a/b']);
+          steps.push((r) => r.sub(`sub ${i}`, f));
+        } else {
+          const present = R() < 0.5;
+          steps.push((r, k) => {
+            answered[k].clear();
+            r.reconnect(present);
+          });
+        }
+      }
+      let k = 0; // 0 the board, 1 the host: bothDo runs the board first
+      const [board, host] = bothDo(opts, (r) => {
+        for (const step of steps) step(r, k);
+        k++;
+      });
+      expect(board, `seed ${seed}`).toEqual(host);
+    }
   });
 
   it('a message written at once that takes the last slot returns false, and the drain follows its PUBACK', () => {
