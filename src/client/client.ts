@@ -5,7 +5,7 @@ import { Bytes, ConnectFields, SCRATCH, encodeConnect, measured, scratch } from 
 import { Endpoint, Transport } from '../transport/transport';
 import { ClientErr, MqttError, mqttError } from './errors';
 import { on, removeListener } from './events';
-import { onAck, onPacket, onPublish } from './inbound';
+import { fastOnPublish, onAck, onPacket, onPublish } from './inbound';
 import { checkOptions } from './options';
 import { Done, createOutbox } from './outbox';
 import { fastPublish, payloadBytes, publish, queued } from './outbound';
@@ -270,7 +270,7 @@ export function createClient(o: Options, defaultTransport?: Transport): Client {
   // (a PUBACK straight to onAck in the library; the firmware, which publishes seldom, has onAck written into
   // onPacket by the compiler, a function expression made for each acknowledgement: a function fewer for good,
   // KEEP_HOT_CALLS)
-  s._reader = MQTT5 && v5 ? createReader(o.rxBuffer || 512, onPacket, lose, s, v5) : createReader(o.rxBuffer || 512, onPacket, lose, s, false, onPublish, KEEP_HOT_CALLS ? onAck : undefined);
+  s._reader = MQTT5 && v5 ? createReader(o.rxBuffer || 512, onPacket, lose, s, v5) : createReader(o.rxBuffer || 512, onPacket, lose, s, false, KEEP_HOT_CALLS && typeof BYTE_STRINGS !== 'undefined' && !MQTT5 ? fastOnPublish : onPublish, KEEP_HOT_CALLS ? onAck : undefined);
   arm(s, 0, Wake.OPEN); // connect once the caller has had a chance to add listeners
   return s;
 }
