@@ -95,7 +95,15 @@ export function onAck(s: Session, type: number, id: number): void {
         if (k < box._next) box._next = k; // its PUBREL is to be written
       } else {
         const done = box._done && box._done[k];
-        remove(box, k);
+        if (KEEP_HOT_CALLS && k === box._head) {
+          // the oldest, the usual answer: remove()'s head case written out (outbox.ts; on the board a call
+          // costs about 6 us, on every acknowledgement)
+          box._used -= box._len[k];
+          box._id[k] = 0;
+          if (done) delete box._done![k];
+          if (box._next <= k) box._next = k + 1;
+          box._head = k + 1;
+        } else remove(box, k);
         if (done) emit(s, done);
       }
       // (pump's own test first: on the board the call costs more, on every acknowledgement)
