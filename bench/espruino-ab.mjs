@@ -16,10 +16,12 @@ if (!A || !B) {
 }
 const ROUNDS = Number(process.env.ROUNDS) || 15;
 const program = `
-var mk = function (L) { var o = { ev: null, link: { write: function () {}, end: function () {} } };
- o.c = L.connect({ host: "x", clientId: "s", transport: function (to, on) { o.ev = on; return o.link; }, outboxMessages: 20 });
+var mk = function (L, tx) { var o = { ev: null, link: { write: function () {}, end: function () {} } };
+ o.c = L.connect({ host: "x", clientId: "s", transport: function (to, on) { o.ev = on; return o.link; }, outboxMessages: 20, txBuffer: tx, outboxBytes: 1024 });
  o.c.on("message", function () {}); o.c.on("error", function (e) { console.log("@"+"@error " + e.message); }); return o; };
 var libs = [mk(require("liba")), mk(require("libb"))];
+// (a client whose socket takes two messages between drains: the rest wait in the outbox for pump)
+var slow = [mk(require("liba"), 64), mk(require("libb"), 64)];
 var topic = "bench/t", body = "0123456789abcdef";
 var pk = "\\x30\\x19\\x00\\x07bench/t" + body, pk1 = "\\x32\\x1b\\x00\\x07bench/t\\x00\\x05" + body;
 var ids = [0, 0];
@@ -27,20 +29,21 @@ var rows = [
  ["publish QoS 0 + drain", function (o) { o.c.publish(topic, body); o.ev.notify(2); }],
  ["publish QoS 1 + drain + PUBACK", function (o, k) { o.c.publish(topic, body, { qos: 1 }); o.ev.notify(2); ids[k]++; o.ev.notify(1, "\\x40\\x02" + String.fromCharCode((ids[k] >> 8) & 255, ids[k] & 255)); }],
  ["receive QoS 0", function (o) { o.ev.notify(1, pk); }],
- ["receive QoS 1 + drain", function (o) { o.ev.notify(1, pk1); o.ev.notify(2); }]
+ ["receive QoS 1 + drain", function (o) { o.ev.notify(1, pk1); o.ev.notify(2); }],
+ ["publish QoS 0 queued, per message", function (o, k) { var q = slow[k], i; for (i = 0; i < 10; i++) q.c.publish(topic, body); for (i = 0; i < 5; i++) q.ev.notify(2); }, 10]
 ];
 var round = function (r) {
  for (var j = 0; j < rows.length; j++) for (var kk = 0; kk < 2; kk++) {
   var k = (r + kk) & 1, o = libs[k], f = rows[j][1], t = getTime();
   for (var i = 0; i < 40; i++) f(o, k);
-  console.log("@"+"@t " + j + " " + k + " " + ((getTime() - t) * 1e6 / 40).toFixed(1));
+  console.log("@"+"@t " + j + " " + k + " " + ((getTime() - t) * 1e6 / 40 / (rows[j][2] || 1)).toFixed(1));
  }
 };
-setTimeout(function () { libs.forEach(function (o) { o.ev.notify(0); o.ev.notify(1, "\\x20\\x02\\x00\\x00"); });
+setTimeout(function () { libs.concat(slow).forEach(function (o) { o.ev.notify(0); o.ev.notify(1, "\\x20\\x02\\x00\\x00"); });
  setTimeout(function () { for (var r = 0; r < ${ROUNDS}; r++) round(r);
-  libs.forEach(function (o, k) { if (!o.c.connected || o.c.queued()) console.log("@"+"@error " + "AB"[k] + " ended connected " + o.c.connected + ", holding " + o.c.queued() + ": its rows are void"); });
+  libs.concat(slow).forEach(function (o, k) { if (!o.c.connected || o.c.queued()) console.log("@"+"@error " + "AB"[k & 1] + " ended connected " + o.c.connected + ", holding " + o.c.queued() + ": its rows are void"); });
   console.log("@"+"@done"); }, 20); }, 20);`;
-const names = ['publish QoS 0 + drain', 'publish QoS 1 + drain + PUBACK', 'receive QoS 0', 'receive QoS 1 + drain'];
+const names = ['publish QoS 0 + drain', 'publish QoS 1 + drain + PUBACK', 'receive QoS 0', 'receive QoS 1 + drain', 'publish QoS 0 queued, per message'];
 
 const bin = interpreters()[0];
 const box = scratch();
