@@ -16,12 +16,12 @@ if (!A || !B) {
 }
 const ROUNDS = Number(process.env.ROUNDS) || 15;
 const program = `
-var mk = function (L, tx) { var o = { ev: null, link: { write: function () {}, end: function () {} } };
- o.c = L.connect({ host: "x", clientId: "s", transport: function (to, on) { o.ev = on; return o.link; }, outboxMessages: 20, txBuffer: tx, outboxBytes: 1024 });
+var mk = function (L, slow) { var o = { ev: null, link: { write: function () {}, end: function () {} } };
+ o.c = L.connect({ host: "x", clientId: "s", transport: function (to, on) { o.ev = on; return o.link; }, outboxMessages: slow ? 40 : 20, txBuffer: slow ? 256 : 512, outboxBytes: slow ? 2048 : 1024 });
  o.c.on("message", function () {}); o.c.on("error", function (e) { console.log("@"+"@error " + e.message); }); return o; };
 var libs = [mk(require("liba")), mk(require("libb"))];
-// (a client whose socket takes two messages between drains: the rest wait in the outbox for pump)
-var slow = [mk(require("liba"), 64), mk(require("libb"), 64)];
+// (a client whose socket takes nine messages between drains: the rest wait in the outbox for pump)
+var slow = [mk(require("liba"), 1), mk(require("libb"), 1)];
 var topic = "bench/t", body = "0123456789abcdef";
 var pk = "\\x30\\x19\\x00\\x07bench/t" + body, pk1 = "\\x32\\x1b\\x00\\x07bench/t\\x00\\x05" + body;
 var ids = [0, 0];
@@ -30,7 +30,7 @@ var rows = [
  ["publish QoS 1 + drain + PUBACK", function (o, k) { o.c.publish(topic, body, { qos: 1 }); o.ev.notify(2); ids[k]++; o.ev.notify(1, "\\x40\\x02" + String.fromCharCode((ids[k] >> 8) & 255, ids[k] & 255)); }],
  ["receive QoS 0", function (o) { o.ev.notify(1, pk); }],
  ["receive QoS 1 + drain", function (o) { o.ev.notify(1, pk1); o.ev.notify(2); }],
- ["publish QoS 0 queued, per message", function (o, k) { var q = slow[k], i; for (i = 0; i < 10; i++) q.c.publish(topic, body); for (i = 0; i < 5; i++) q.ev.notify(2); }, 10]
+ ["publish QoS 0 queued, per message", function (o, k) { var q = slow[k], i; for (i = 0; i < 36; i++) q.c.publish(topic, body); for (i = 0; i < 4; i++) q.ev.notify(2); }, 36]
 ];
 var round = function (r) {
  for (var j = 0; j < rows.length; j++) for (var kk = 0; kk < 2; kk++) {

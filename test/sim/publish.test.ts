@@ -12,6 +12,7 @@ interface Client {
   on(ev: string, fn: (...a: any[]) => void): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
   queued(): number;
   subscribe(filter: string, opts?: object, cb?: unknown): boolean;
+  end(force?: boolean): unknown;
 }
 type Notify = (event: number, arg?: unknown) => void;
 
@@ -37,7 +38,7 @@ function rig(make: (o: object) => Client, opts: object, bytes: (a: number[]) => 
           log.push('> ' + hex(b, s, e));
           stream += Buffer.from(hex(b, s, e), 'hex').toString('latin1');
         },
-        end: () => log.push('end'),
+        end: (force?: boolean) => log.push('end' + (force ? ' at once' : '')),
       };
     },
     ...opts,
@@ -55,6 +56,7 @@ function rig(make: (o: object) => Client, opts: object, bytes: (a: number[]) => 
     sub: (name: string, filter: string) => log.push(`${name} -> ${c.subscribe(filter, { qos: 1 }, cb(name))} (${c.queued()} queued)`),
     data: (bytes: string) => notify(1, bytes),
     drain: () => notify(2),
+    tick: (ms: number) => clock.advance(ms),
     written: () => stream,
     // the link lost; the next one opened once the backoff has passed, and accepted
     reconnect: (present: boolean) => {
@@ -262,6 +264,20 @@ describe("the board library's publish writes, returns and reports what the host 
         k++;
       });
       expect(board, `seed ${seed}`).toEqual(host);
+    }
+  });
+
+  it('end() closes at once only when what was written has waited a second for the socket, whoever wrote it', () => {
+    for (const wait of [500, 1500]) {
+      const [board, host] = bothDo({ txBuffer: 64, outboxBytes: 512, outboxMessages: 8 }, (r) => {
+        for (let i = 0; i < 4; i++) r.pub(`q0 #${i}`, 'a/b', 'x'.repeat(20)); // two written, two wait for pump
+        r.tick(5000);
+        r.drain(); // pump writes the two: the socket's oldest bytes now, at 5 s
+        r.tick(wait);
+        r.client.end(true); // (its DISCONNECT joins them)
+      });
+      expect(board, `${wait} ms`).toEqual(host);
+      expect(board.filter((l) => l.startsWith('end')), `${wait} ms`).toEqual([wait < 1000 ? 'end' : 'end at once']);
     }
   });
 
