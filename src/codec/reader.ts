@@ -274,21 +274,12 @@ function push(this: ReaderState, input: string | Uint8Array | null): void {
     }
     chunk = typeof BYTE_STRINGS !== 'undefined' ? E.toUint8Array(input) : hostBytes(input);
   } else chunk = input;
-  // (the board library reads on in a function of its own: on the board a call reads all of its function's
-  // text, this tail's too when the string path returns, about 6 us a chunk; KEEP_HOT_CALLS)
-  r._at = i;
-  if (KEEP_HOT_CALLS) /*#__NOINLINE__*/ pushBytes(r, chunk, gen);
-  else pushBytes(r, chunk, gen);
-}
-
-// push's typed-array path: the chunk (undefined: the board had no room for its copy) from r._at on; gen is
-// push's reset generation.
-function pushBytes(r: ReaderState, chunk: Uint8Array, gen: number): void {
   if (!chunk) {
     if (r._state !== State.FAILED) failStream(r, Err.NO_MEMORY);
     return;
   }
   const n = chunk.length;
+  r._at = i;
   // (the usual packets by quick(), the rest by next(); 5.0 always by next())
   // (gen first: after a reset not a byte more is read, into the fresh stream's state)
   while (gen === r._gen && r._at < n && ((!(MQTT5 && r._v5) && (KEEP_HOT_CALLS ? /*#__NOINLINE__*/ quick(r, chunk, n) : quick(r, chunk, n))) || next(r, chunk, n))) r._onPacket(r._ctx, r._p);
