@@ -267,6 +267,36 @@ describe("the board library's publish writes, returns and reports what the host 
     }
   });
 
+  it('packet ids go round after 65535, skipping those still in use, the same on both', () => {
+    const [board, host] = bothDo({}, (r) => {
+      r.pub('id 1', 'a/b', 'x', { qos: 1 });
+      r.data(puback(1));
+      r.pub('id 2, kept unanswered', 'a/b', 'x', { qos: 1 });
+      for (let id = 3; id <= 65530; id++) {
+        r.client.publish('a/b', 'x', { qos: 1 });
+        r.data(puback(id));
+        r.drain();
+      }
+      r.log.length = 0; // (what came before was compared by the ids answered: a wrong one fails the connection)
+      r.pub('65531, unanswered', 'a/b', 'x', { qos: 1 });
+      r.pub('65532, unanswered', 'a/b', 'x', { qos: 1 });
+      r.pub('65533', 'a/b', 'x', { qos: 1 });
+      r.data(puback(65533));
+      r.pub('65534, unanswered', 'a/b', 'x', { qos: 1 });
+      r.pub('65535', 'a/b', 'x', { qos: 1 });
+      r.data(puback(65535));
+      r.pub('1 again', 'a/b', 'x', { qos: 1 });
+      r.pub('3: 2 is in use', 'a/b', 'x', { qos: 1 });
+      r.pub('q0 between', 'a/b', 'y');
+      r.data(puback(65532));
+      r.pub('4', 'a/b', 'x', { qos: 1 });
+    });
+    expect(board).toEqual(host);
+    const ids = board.filter((l) => l.startsWith('> 32')).map((l) => parseInt(l.slice(16, 20), 16));
+    expect(ids).toEqual([65531, 65532, 65533, 65534, 65535, 1, 3, 4]);
+    expect(board.some((l) => /^(error|end)/.test(l))).toBe(false);
+  });
+
   it('end() closes at once only when what was written has waited a second for the socket, whoever wrote it', () => {
     for (const wait of [500, 1500]) {
       const [board, host] = bothDo({ txBuffer: 64, outboxBytes: 512, outboxMessages: 8 }, (r) => {
