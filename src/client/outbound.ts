@@ -326,8 +326,14 @@ export function pump(s: Session): void {
     // in the ring, within the window and the socket's room, no request waiting. It stops where the loop below
     // would do anything else, which then goes on from there; what it does is what that loop does (keep the two
     // the same).
+    // (its names declared here, where they always run: the compiler gives the loop below the same ones, and the
+    // interpreter does not hoist a `var` in a block it skipped)
+    let at = 0;
+    let n = 0;
+    let qos = 0;
+    let done: Done | null | undefined;
     if (KEEP_HOT_CALLS && typeof BYTE_STRINGS !== 'undefined' && !MQTT5 && !reqs && s._link && s._state === State.CONNECTED) {
-      for (let at, n, qos; k < box._end && box._stage[k] === Stage.QUEUED && (at = box._at[k]) + (n = box._len[k]) <= cap && !((qos = box._bytes[at] & 6) && inflight >= s._window) && !(s._link._unsent && s._link._unsent + n > room); k++) {
+      for (; k < box._end && box._stage[k] === Stage.QUEUED && (at = box._at[k]) + (n = box._len[k]) <= cap && !((qos = box._bytes[at] & 6) && inflight >= s._window) && !(s._link._unsent && s._link._unsent + n > room); k++) {
         s._link.write(box._bytes, at, at + n);
         if (!s._link._unsent) s._unflushedSince = now;
         s._lastSent = now;
@@ -337,7 +343,7 @@ export function pump(s: Session): void {
           if (k === box._next) box._next = k + 1;
           inflight++;
         } else {
-          const done = box._done && box._done[k];
+          done = box._done && box._done[k];
           if (k === box._head) {
             // the oldest: remove()'s head case written out, as in onAck (inbound.ts)
             box._used -= n;
