@@ -3,8 +3,9 @@
 // code, 160 blocks; the same bodies as one function, 9), while a call costs the text of the function it
 // runs, executed or skipped (about 20 us a kilobyte on the ESP32 build). So the functions that run only when
 // connecting, subscribing, failing or building a reading's payload are made one function each group, `G(k, ...)`, whose k-th block is the
-// k-th function's body; each call `f(a, b)` becomes `G(k, a, b)`. The message path's functions stay as they
-// are: a group is read whole on every call into it.
+// k-th function's body; each call `f(a, b)` becomes `G(k, a, b)`. In the library the message path's
+// functions stay as they are, since a group is read whole on every call into it; the firmware merges them too
+// (rollup.config.mjs FIRMWARE).
 //
 // The source is untouched: this runs on each board bundle after rollup, on the code terser has already
 // reduced (its first pass, names unmangled, so that only functions the bundle still has are merged), and

@@ -164,14 +164,14 @@ function birth(why?: number): void {
   p = putMetric(buf, p, 'bdSeq', 0, t, DataType.Int64, bdSeq);
   p = putMetric(buf, p, 'Node Control/Rebirth', 0, t, DataType.Boolean, false); // [tck-id-topics-nbirth-rebirth-metric]
   for (let i = 0; metricAt(i, t, true); i++) p = putMetric(buf, p, mName, i + 1, mTime, mType, mValue);
-  send(p, true);
+  sendPayload(p, true);
 }
 
 // An NBIRTH (seq 0) or an NDATA (seq one more each time, 255 then 0
 // [tck-id-payloads-sequence-num-incrementing]) laid out up to p, at QoS 0, not retained
 // [tck-id-topics-nbirth-mqtt] [tck-id-topics-ndata-mqtt]. One larger than the buffer (node-config sized it
 // for this node's NBIRTH) is never sent half.
-function send(p: number, isBirth?: boolean): void {
+function sendPayload(p: number, isBirth?: boolean): void {
   if (p > buf.length) return fault('payload too large');
   // taken: publish() says so, or says "no more room" with the message queued; refused by a full outbox
   // (overflow 'reject-new'), an NBIRTH leaves the node unborn (a host's next rebirth request tries again)
@@ -244,7 +244,7 @@ function reported(s: NodeSensor, error: string | null, values?: number[]): void 
       p = putMetric(buf, p, null, first + i + 1, mTime, mType, mValue);
     }
   }
-  if (p > start) send(p);
+  if (p > start) sendPayload(p);
   if (!now) fault(s.name + ': ' + (error || 'no value'));
 }
 
@@ -257,7 +257,7 @@ function fault(why: string, always?: boolean): void {
   errorAt = Date.now();
   if (!born) return;
   metricAt(errorIndex, errorAt);
-  send(putMetric(buf, putHead(buf, errorAt, seq), null, errorIndex + 1, mTime, mType, mValue));
+  sendPayload(putMetric(buf, putHead(buf, errorAt, seq), null, errorIndex + 1, mTime, mType, mValue));
 }
 
 // ---- commands (NCMD): checked whole first, then done; one bad metric and nothing changes, and why is said
@@ -291,7 +291,7 @@ function command(_topic: string, payload: Payload): void {
   }
   // the whole state anew, seq from 0 [tck-id-operational-behavior-data-commands-rebirth-action-2]
   if (wantRebirth && born) birth(1);
-  else if (born && p > start) send(p);
+  else if (born && p > start) sendPayload(p);
 }
 
 // One metric of a command: checked (false, with the refusal, when it may not be done), or done. It names its
