@@ -13,7 +13,7 @@ import { minify } from 'terser';
 import { interpreters, run, scratch } from '../scripts/espruino.mjs';
 import { listenWebSocket } from '../scripts/ws-broker.mjs';
 import { startPlainMosquitto } from '../scripts/mosquitto.mjs';
-import { nodeLines } from '../scripts/espruino-node.mjs';
+import { SENSOR_MODULES, moduleBlocks, nodeLines } from '../scripts/espruino-node.mjs';
 import { checkConfig, firmwareFile, loadBoard } from '../scripts/node-config.mjs';
 
 const bins = interpreters();
@@ -82,20 +82,11 @@ for (const bin of bins) {
   }
   const devices = process.env.ESPRUINO_MODULES;
   if (devices) {
-    for (const [name, use] of [
-      ['DHT22', 'require("DHT22").connect(4)'],
-      ['BME280', 'var i=new I2C();i.setup({sda:12,scl:13});try{require("BME280").connect(i)}catch(e){}'],
-      ['DS18B20', 'try{require("DS18B20").connect(new OneWire(5))}catch(e){}'],
-    ]) {
+    for (const name of Object.keys(SENSOR_MODULES)) {
       const file = `${devices}/${name}.js`;
       if (!existsSync(file)) continue;
-      const code = (await minify(readFileSync(file, 'latin1'), { ecma: 5 })).code;
-      const box = scratch();
-      const lines = [`require("Storage").write(${JSON.stringify(name)}, ${JSON.stringify(code)});`, 'load();', 'var m0=process.memory().usage;', `${use};console.log("@"+"@module "+(process.memory().usage-m0));`, 'console.log("@"+"@done")'];
-      const r = await run(bin, box.dir, lines, 15000);
-      box.remove();
-      const m = r.marks.find((x) => x[0] === 'module');
-      rows.push({ bin, blocksize, board, total, variant: `module ${name}`, steady: m ? Number(m[1]) : null, peak: null, why: r.why });
+      const blocks = await moduleBlocks(bin, name, (await minify(readFileSync(file, 'latin1'), { ecma: 5 })).code);
+      rows.push({ bin, blocksize, board, total, variant: `module ${name}`, steady: blocks, peak: null, why: blocks == null ? 'no figure' : 'done' });
     }
   }
 }

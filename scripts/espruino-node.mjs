@@ -3,7 +3,7 @@
 // stand-ins for what a Linux build lacks (the Wifi module, and the DHT22, BME280 and DS18B20 modules that
 // the espruino CLI would add at upload), stored as Storage files of the module's name, where require()
 // finds them on every build (a board finds uploaded modules there too).
-import { bootLines } from './espruino.mjs';
+import { bootLines, run, scratch } from './espruino.mjs';
 
 // Stand-ins with the shapes of the real modules; readings drift slowly so a live view shows change.
 const STAND_INS = {
@@ -23,4 +23,23 @@ export function nodeLines(bundle, config, after = '') {
   const lines = Object.entries(STAND_INS).map(([name, code]) => `require("Storage").write(${JSON.stringify(name)}, ${JSON.stringify(code)});`);
   lines.push(`require("Storage").write("node.json", ${JSON.stringify(JSON.stringify(config))});`);
   return lines.concat(bootLines(`${bundle}\n${after}`));
+}
+
+// The sensor modules a node loads, each with code that loads and connects it as the node's drivers do.
+export const SENSOR_MODULES = {
+  DHT22: 'require("DHT22").connect(4)',
+  BME280: 'var i=new I2C();i.setup({sda:12,scl:13});try{require("BME280").connect(i)}catch(e){}',
+  DS18B20: 'try{require("DS18B20").connect(new OneWire(5))}catch(e){}',
+};
+
+// A module's blocks once loaded from Storage (as an upload leaves it) and connected, on the interpreter
+// `bin`: `code` is its text (the real module, minified), or omitted for the stand-in the node runs with
+// here. null when the run gave no figure.
+export async function moduleBlocks(bin, name, code) {
+  const box = scratch();
+  const lines = [`require("Storage").write(${JSON.stringify(name)}, ${JSON.stringify(code == null ? STAND_INS[name] : code)});`, 'load();', 'var m0=process.memory().usage;', `${SENSOR_MODULES[name]};console.log("@"+"@module "+(process.memory().usage-m0));`, 'console.log("@"+"@done")'];
+  const r = await run(bin, box.dir, lines, 15000);
+  box.remove();
+  const m = r.marks.find((x) => x[0] === 'module');
+  return m ? Number(m[1]) : null;
 }
