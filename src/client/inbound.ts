@@ -132,7 +132,14 @@ export function fastOnPublish(s: Session, topic: string, payload: string, first:
   if (id) {
     // its PUBACK, send() written out (on the board a call costs about 6 us; the link is up: connected)
     const l = s._link!;
-    l.write(chars(Type.PUBACK << 4, 2, id >> 8, id & 255), 0, 4);
+    const ack = chars(Type.PUBACK << 4, 2, id >> 8, id & 255);
+    if (l._sock) {
+      try {
+        l._sock.write(ack);
+      } catch (e) {
+        l.write(ack, 0, 4);
+      }
+    } else l.write(ack, 0, 4);
     if (!l._unsent) s._unflushedSince = s._lastHeard;
     s._lastSent = s._lastHeard;
     l._unsent! += 4;

@@ -170,8 +170,15 @@ export function fastPublish(this: Session, topic: string, payload: unknown, opts
       } else if (!l._wait) pump(s);
     }
     if (now) {
-      // send() written out: on the board a call costs about 6 us (the link is up: connected)
-      l.write(src, 0, n);
+      // send() written out: on the board a call costs about 6 us (the link is up: connected); straight to the
+      // socket where the link has one (transport.ts)
+      if (l._sock) {
+        try {
+          l._sock.write(src);
+        } catch (e) {
+          l.write(src, 0, n);
+        }
+      } else l.write(src, 0, n);
       const t = s._clock.now();
       if (!l._unsent) s._unflushedSince = t;
       s._lastSent = t;
@@ -332,9 +339,18 @@ export function pump(s: Session): void {
     let n = 0;
     let qos = 0;
     let done: Done | null | undefined;
+    let sent: string | undefined;
     if (KEEP_HOT_CALLS && typeof BYTE_STRINGS !== 'undefined' && !MQTT5 && !reqs && s._link && s._state === State.CONNECTED) {
       for (; k < box._end && box._stage[k] === Stage.QUEUED && (at = box._at[k]) + (n = box._len[k]) <= cap && !((qos = box._bytes[at] & 6) && inflight >= s._window) && !(s._link._unsent && s._link._unsent + n > room); k++) {
-        s._link.write(box._bytes, at, at + n);
+        // straight to the socket where the link has one, as fastPublish (transport.ts; undefined: no memory for
+        // the copy, which write() reports)
+        if (s._link._sock && (sent = E.toString(box._bytes.subarray(at, at + n))) !== undefined) {
+          try {
+            s._link._sock.write(sent);
+          } catch (e) {
+            s._link.write(sent, 0, n);
+          }
+        } else s._link.write(box._bytes, at, at + n);
         if (!s._link._unsent) s._unflushedSince = now;
         s._lastSent = now;
         s._link._unsent! += n;
