@@ -18,7 +18,7 @@ const terserOptions = {
   // test/bundle.test.ts checks every bundle for any use before definition.
   // BYTE_STRINGS: these bundles run only where strings are 8-bit (src/codec/strings.ts).
   // keep_fargs: false drops a parameter that only a removed MQTT 5 branch used (none is unused otherwise).
-  compress: { passes: 3, pure_getters: true, inline: 1, keep_fargs: false, global_defs: { BYTE_STRINGS: true, MQTT5: false, KEEP_HOT_CALLS: true, TLS: true } },
+  compress: { passes: 3, pure_getters: true, inline: 1, keep_fargs: false, sequences: false, global_defs: { BYTE_STRINGS: true, MQTT5: false, KEEP_HOT_CALLS: true, TLS: true } },
   // Internal state fields are named _x in src/ and mangled to a letter or two: on Espruino every property
   // name is RAM in each object that has it. Public names (options, API, events, packets) are kept.
   // Board bundles run as top-level boot code, where mangled names are globals: never one the board has
