@@ -18,6 +18,11 @@ const terserOptions = {
   // test/bundle.test.ts checks every bundle for any use before definition.
   // BYTE_STRINGS: these bundles run only where strings are 8-bit (src/codec/strings.ts).
   // keep_fargs: false drops a parameter that only a removed MQTT 5 branch used (none is unused otherwise).
+  // sequences: false keeps statements apart, so an if with several statements stays a block: the interpreter
+  // skips a block not taken by its tokens, but parses an expression not taken (`a&&(b,c)`) as it would run
+  // it, about twice the cost a token (issue 13's twenty-first session: 1-3% less on every row of
+  // bench/espruino-ab.mjs, 243-442 B more a bundle). conditionals: false as well made the library 40 KB and
+  // every row 2-3% slower.
   compress: { passes: 3, pure_getters: true, inline: 1, keep_fargs: false, sequences: false, global_defs: { BYTE_STRINGS: true, MQTT5: false, KEEP_HOT_CALLS: true, TLS: true } },
   // Internal state fields are named _x in src/ and mangled to a letter or two: on Espruino every property
   // name is RAM in each object that has it. Public names (options, API, events, packets) are kept.
