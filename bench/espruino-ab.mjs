@@ -22,7 +22,8 @@ if (!A || !B) {
 const ROUNDS = Number(process.env.ROUNDS) || 15;
 const MODULE = process.env.ESPRUINO_MQTT;
 // [label, operations a slice, operations a timed call]; the QoS 1 publish and its PUBACK also apart: 20
-// publishes in a row (the window and outbox hold them, written at once), then their 20 PUBACKs
+// publishes in a row (the window, the socket's room (txBuffer) and the outbox hold them: each written at
+// once), then their 20 PUBACKs
 const ROWS = [
   ['publish QoS 0 + drain', 40, 1],
   ['publish QoS 1 + drain + PUBACK', 40, 1],
@@ -38,7 +39,7 @@ var fakeConnect = function (opts, cb) { var s = { write: function () {}, end: fu
 Modules.addCached("net", "exports.connect = fakeConnect;");
 var made = 0;
 var mk = function (L, slow) { var o = { host: "h" + made++ };
- o.c = L.connect({ host: o.host, clientId: "s", outboxMessages: slow ? 40 : 24, window: slow ? 8 : 20, txBuffer: slow ? 256 : 512, outboxBytes: slow ? 2048 : 1024 });
+ o.c = L.connect({ host: o.host, clientId: "s", outboxMessages: slow ? 40 : 24, window: slow ? 8 : 20, txBuffer: slow ? 256 : 1024, outboxBytes: slow ? 2048 : 1024 });
  o.c.on("message", function () {}); o.c.on("error", function (e) { console.log("@"+"@error " + e.message); }); return o; };
 var libs = [mk(require("liba")), mk(require("libb"))];
 // (a client whose socket takes nine messages between drains: the rest wait in the outbox for pump)
