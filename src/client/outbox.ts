@@ -102,10 +102,15 @@ export function store(box: Outbox, src: Uint8Array | string, n: number, id: numb
     // (a call in the library, not its text inlined here: on the board a function's text is read on every
     // call, taken or not, and this runs only when the ring is too fragmented; KEEP_HOT_CALLS)
     if (cap - span < n) at = KEEP_HOT_CALLS ? /*#__NOINLINE__*/ compact(box) : compact(box);
-    const first = cap - at < n ? cap - at : n;
-    // (a byte string's pieces as strings: substring for subarray; whole, the string itself, not a copy)
-    box._bytes.set((str ? (first < n ? (src as string).substring(0, first) : src) : (src as Uint8Array).subarray(0, first)) as Uint8Array, at);
-    if (first < n) box._bytes.set((str ? (src as string).substring(first, n) : (src as Uint8Array).subarray(first, n)) as Uint8Array, 0);
+    // (a byte string whole, the string itself, not a copy; in pieces, substring for subarray. The usual case
+    // first, in one step: on the board each costs about 2 us, and a branch not taken is skipped as a block)
+    if (cap - at >= n) box._bytes.set((str ? src : (src as Uint8Array).subarray(0, n)) as Uint8Array, at);
+    else {
+      // past the end of the ring: in two pieces
+      const first = cap - at;
+      box._bytes.set((str ? (src as string).substring(0, first) : (src as Uint8Array).subarray(0, first)) as Uint8Array, at);
+      box._bytes.set((str ? (src as string).substring(first, n) : (src as Uint8Array).subarray(first, n)) as Uint8Array, 0);
+    }
   }
   box._end = k + 1;
   box._used += n;
