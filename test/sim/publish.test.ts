@@ -19,8 +19,20 @@ type Notify = (event: number, arg?: unknown) => void;
 const hex = (b: unknown, start: number, end: number) =>
   typeof b === 'string' ? Buffer.from(b.slice(start, end), 'latin1').toString('hex') : Buffer.from((b as Uint8Array).subarray(start, end)).toString('hex');
 
-// A client over a link that records what it writes, on a clock moved by hand; `log` gets every write, result,
-// event and callback, in order.
+// The length of the packet a byte string starts with, once its fixed header is there (0 before).
+function packetLength(bytes: string): number {
+  let len = 0;
+  for (let j = 1, mul = 1; j < bytes.length && j < 5; mul *= 128) {
+    const c = bytes.charCodeAt(j++);
+    len += (c & 127) * mul;
+    if (!(c & 128)) return j + len;
+  }
+  return 0;
+}
+
+// A client over a link that records what it writes, on a clock moved by hand; `log` gets every packet written
+// (once its last byte is: the board writes a burst of messages from its outbox in one write, the host each
+// in one), result, event and callback, in order.
 function rig(make: (o: object) => Client, opts: object, bytes: (a: number[]) => Uint8Array) {
   const log: string[] = [];
   const clock = fakeClock();
@@ -33,10 +45,13 @@ function rig(make: (o: object) => Client, opts: object, bytes: (a: number[]) => 
     transport: (_to: unknown, on: { notify: Notify }) => {
       notify = (e, a) => on.notify(e, a);
       stream = '';
+      let unlogged = ''; // what is not in the log yet: part of a packet
       return {
         write: (b: unknown, s: number, e: number) => {
-          log.push('> ' + hex(b, s, e));
-          stream += Buffer.from(hex(b, s, e), 'hex').toString('latin1');
+          const bytes = Buffer.from(hex(b, s, e), 'hex').toString('latin1');
+          stream += bytes;
+          unlogged += bytes;
+          for (let n; (n = packetLength(unlogged)) && n <= unlogged.length; unlogged = unlogged.slice(n)) log.push('> ' + hex(unlogged, 0, n));
         },
         end: (force?: boolean) => log.push('end' + (force ? ' at once' : '')),
       };
@@ -309,6 +324,27 @@ describe("the board library's publish writes, returns and reports what the host 
       expect(board, `${wait} ms`).toEqual(host);
       expect(board.filter((l) => l.startsWith('end')), `${wait} ms`).toEqual([wait < 1000 ? 'end' : 'end at once']);
     }
+  });
+
+  it('messages held across the end of the ring, with gaps, are stored whole and sent again intact', () => {
+    // a 64-byte ring; QoS 1 messages of 32, 16, 24 and 12 bytes ('a/b', 9 bytes besides the payload)
+    const [board, host] = bothDo({ outboxBytes: 64, outboxMessages: 8, window: 8, txBuffer: 512, clean: false }, (r) => {
+      r.pub('A 0-32', 'a/b', 'A'.repeat(23), { qos: 1 });
+      r.pub('B 32-48', 'a/b', 'B'.repeat(7), { qos: 1 });
+      r.pub('C 48-64', 'a/b', 'C'.repeat(7), { qos: 1 });
+      r.drain();
+      r.data(puback(1)); // the oldest leaves: 0-32 free
+      r.pub('D 0-16, the ring gone round', 'a/b', 'D'.repeat(7), { qos: 1 });
+      r.data(puback(3)); // one between leaves: 48-64 free, a gap
+      // 32 bytes free, 16 of them after the newest, before the oldest: packed first, never written over B
+      r.pub('E, 24 bytes', 'a/b', 'E'.repeat(15), { qos: 1 });
+      r.data(puback(2));
+      r.pub('F, after E, before the oldest', 'a/b', 'F'.repeat(3), { qos: 1 });
+      r.reconnect(true); // D, E, F sent again, as stored (DUP set)
+    });
+    expect(board).toEqual(host);
+    const again = board.slice(board.lastIndexOf(board.filter((l) => l.startsWith('> 10')).pop()!));
+    expect(again.filter((l) => l.startsWith('> 3a')).map((l) => Buffer.from(l.slice(2), 'hex').toString('latin1').slice(9))).toEqual(['DDDDDDD', 'E'.repeat(15), 'FFF']);
   });
 
   it('a message written at once that takes the last slot returns false, and the drain follows its PUBACK', () => {
