@@ -230,9 +230,9 @@ describe('npm run flash', () => {
   it('refuses a configuration the board cannot hold', async () => {
     const ws = workspace(1883);
     const cfg = JSON.parse(readFileSync(ws.config, 'utf8'));
-    // a DHT22, a BME280, a DS18B20, an analog input, two digital inputs and a relay fit (since issue 13's twentieth
-    // session merged the firmware's message path; the seventeenth's let go of the client's buffers); a third
-    // digital input more does not
+    // a DHT22, a BME280, a DS18B20, an analog input, three digital inputs and a relay fit (the third since issue 13's
+    // twenty-second session let go of the reader's packet and the socket's options, the second since the twentieth
+    // merged the firmware's message path; the seventeenth's let go of the client's buffers); a fourth does not
     cfg.sensors.push(
       { type: 'bme280', name: 'air', period: 10 },
       { type: 'ds18b20', name: 'water', pin: 'D13', period: 10 },
@@ -240,6 +240,7 @@ describe('npm run flash', () => {
       { type: 'analog', name: 'battery', pin: 'A0', period: 10 },
       { type: 'digital', name: 'window', pin: 'D15' },
       { type: 'digital', name: 'gate', pin: 'D3' },
+      { type: 'digital', name: 'hatch', pin: 'D1' },
     );
     writeFileSync(ws.config, JSON.stringify(cfg));
     const r = await flash(['--board', 'esp8266', '--dry-run', '--config', ws.config, '--modules', ws.dir]);

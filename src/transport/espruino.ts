@@ -15,6 +15,7 @@ interface Sock extends EspruinoSocket {
   _l: EspruinoLink;
   dSnd?: string; // the interpreter's send buffer (libs/network/socketserver.c)
   clsNow?: boolean; // close at the next idle-loop pass, sending nothing more
+  opt?: object; // the options connect was given
   // the listeners of its events (see connect)
   '#ondata'?: typeof sockEvent | ((data: string) => void);
   '#ondrain'?: typeof sockEvent;
@@ -49,8 +50,8 @@ function der(pem?: string): string | undefined {
 function connect(to: Endpoint, on: LinkEvents): Link {
   const link: EspruinoLink = { write: write, end: end, _ev: on, _sock: null, _st: 0 };
   try {
-    // One connect callback and no on('connect'): both together trip an interpreter assertion. The socket
-    // keeps its options for good: TLS's only for TLS (three names, three blocks, on every plain connection).
+    // One connect callback and no on('connect'): both together trip an interpreter assertion. TLS's options
+    // only for TLS (three names, three blocks, on every plain connection, until they are let go below).
     // (a firmware built without TLS gets mqtts:// only from a node.json written past the build's check)
     if (!TLS && to.protocol === 'mqtts') throw new Error('mqtts:// needs TLS, which this firmware has not');
     const tls = TLS && to.protocol === 'mqtts';
@@ -58,6 +59,11 @@ function connect(to: Endpoint, on: LinkEvents): Link {
     const sock = loader(tls ? 'tls' : 'net').connect(opts, sockEvent) as Sock;
     sock._l = link;
     link._sock = sock;
+    // The socket keeps its options for its whole life, and a client socket's are read only in connect itself
+    // (clientRequestConnect in libs/network/socketserver.c, and ssl_newSocketData for TLS's, read in 2v29;
+    // the ESP8266's DNS takes the name from a copy): let go, 6 blocks (12-byte) on every plain connection, and
+    // the certificates' DER strings, kilobytes, on a TLS one.
+    delete sock.opt;
     // One function for the events, told apart by their argument (in the library all but data, below): a
     // function costs the board blocks. Set where the interpreter keeps an event's listeners, a `#on<event>`
     // field, rather than by on(), which keeps even one listener in an array: 2 blocks for each of the four,

@@ -11,6 +11,7 @@ class FakeSocket {
   closed = false;
   dSnd?: string; // the interpreter's send buffer: what write() queued and the idle loop has yet to send
   clsNow?: boolean;
+  opt?: object; // the options it was made with, kept by the interpreter (clientRequestNew, socketserver.c)
   // As the interpreter keeps them: an event's listeners in its `#on<event>` field, which on() makes a new
   // array (even for one), and which may also hold a single function (src/jswrap_object.c, jsinteractive.c)
   on(ev: string, fn: Listener) {
@@ -53,6 +54,7 @@ beforeEach(() => {
         options.push(opts);
         if (failConnect) throw new Error('DNS lookup failed');
         const s = new FakeSocket();
+        s.opt = opts;
         sockets.push(s);
         setTimeout(() => cb.call(s, s), 0); // the interpreter calls it with this = the socket, and the socket
         return s;
@@ -92,10 +94,12 @@ describe('the Espruino transport', () => {
     await new Promise((r) => setTimeout(r, 5));
     expect(modules).toEqual(['net', 'tls']);
     expect(e.log).toEqual(['connect']);
-    // the socket keeps its options for as long as it lives: a plain one has no TLS names (a block each)
+    // a plain connection's options have no TLS names (a block each)
     expect(Object.keys(options[0])).toEqual(['host', 'port']);
     expect(Object.keys(options[1])).toEqual(['host', 'port', 'ca', 'key', 'cert']);
     expect(options[1]).toMatchObject({ host: 'h', port: 8883, ca: 'PEM' });
+    // and the socket, which would keep them for as long as it lives, is rid of them once connect has read them
+    expect(sockets.map((s) => 'opt' in s)).toEqual([false, false]);
   });
 
   it("keeps one function in each of the socket's event fields, not an array of one as on() would (2 blocks each on the board)", async () => {
