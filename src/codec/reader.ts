@@ -3,8 +3,9 @@ import { Properties } from './properties';
 import { finish5, minLength5 } from './reader5';
 import { bytesToString, topicError, validTopic } from './strings';
 
-// One decoded packet. The reader reuses a single object, and its body's bytes are the reader's again once
-// onPacket returns: fields are valid only during the onPacket callback.
+// One decoded packet. The reader reuses one object for the packets of a chunk (a new one for the next chunk),
+// and its body's bytes are the reader's again once onPacket returns: fields are valid only during the onPacket
+// callback.
 export interface Packet {
   type: Type;
   length: number; // remaining length as sent
@@ -398,8 +399,8 @@ function quick(r: ReaderState, chunk: Uint8Array, n: number): boolean {
   const i = r._at;
   const len = chunk[i + 1]; // (undefined past the end, which fails the test below)
   const first = chunk[i];
-  const p = r._p || (r._p = {} as Packet);
   if (!(r._state === State.HEAD && len < 128 && len <= r._size && i + 2 + len <= n)) return false;
+  const p = r._p || (r._p = {} as Packet);
   if (first >> 4 !== Type.PUBLISH) {
     // an acknowledgement: remaining length 2, a packet id not 0 [MQTT-2.3.1-1]
     if (len !== 2 || !(first === 0x40 || first === 0x50 || first === 0x62 || first === 0x70 || first === 0xb0) || !(chunk[i + 2] || chunk[i + 3])) return false;

@@ -202,7 +202,7 @@ for (const kind of KINDS) describe(`the bundle in the Espruino sandbox, against 
     expect(errorsOf.get(c)).toEqual(Array(messages.length).fill(28));
   });
 
-  it('writes each usual packet in one write of the socket, straight; one closed and not yet reported throws nothing out, is reported closed once, and loses no QoS 1 message', async () => {
+  it('writes each usual packet, or a burst of them from the outbox, in one write of the socket, straight; one closed and not yet reported throws nothing out, is reported closed once, and loses no QoS 1 message', async () => {
     const sub = await peer({ clientId: 'sim-closed-sub' });
     await sub.subscribeAsync('closed/out', { qos: 1 });
     const seen: string[] = [];
