@@ -77,6 +77,8 @@ export function createOutbox(capacity: number, slots: number): Outbox {
 
 // Stores n bytes of src as the newest message; the caller has made sure there is room. On the board src may
 // be a byte string of n bytes (the usual PUBLISH, outbound.ts): set() takes a string's bytes (strings.ts).
+// The board library's fastPublish (outbound.ts) writes the first case and the one-piece case of the second out
+// for the usual message, and calls this for the rest: keep them the same.
 export function store(box: Outbox, src: Uint8Array | string, n: number, id: number, seq: number, done: Done | undefined): void {
   const h = box._head;
   let k = box._end;
