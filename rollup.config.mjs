@@ -38,7 +38,7 @@ const terserOptions = {
 // (scripts/cold-functions.mjs: on the board each function holds RAM for good; a call into a group reads all
 // its text). Names as rollup emits them; one a bundle lacks is passed over.
 const COLD = [
-  { name: 'coldConnection', functions: ['encodeConnect', 'putPrefixed', 'writeConnect', 'onConnack', 'finish', 'arm', 'der', 'compact', 'measured'] },
+  { name: 'coldConnection', functions: ['encodeConnect', 'putPrefixed', 'writeConnect', 'onConnack', 'finish', 'arm', 'der', 'compact', 'measured', 'upgrade', 'answered'] },
   { name: 'coldRequests', functions: ['encodeSubscribe', 'filterBytes', 'forget', 'request', 'sendRequests', 'onSuback', 'encodeRequest', 'writeRequest'] },
   { name: 'coldErrors', functions: ['mqttError', 'refuse', 'makeRoom', 'reportDrop', 'failStream'] },
   { name: 'coldNode', functions: ['watchDigital', 'quantities', 'drive', 'report', 'fault', 'readMetrics'] },

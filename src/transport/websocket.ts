@@ -93,10 +93,12 @@ function notify(this: WsLink, event: LinkEvent, arg?: any): void { // eslint-dis
       // each frame of the stack beneath the application's listeners is RAM. Once closing, nothing is read.
       // (a host string only from a test: as bytes)
       if (typeof BYTE_STRINGS === 'undefined' && typeof arg === 'string') arg = hostBytes(arg);
-      w._at = w._stage === Stage.UPGRADE ? answered(w, arg) : w._stage === Stage.OPEN ? 0 : -1;
+      // (the upgrade's answer read by a call in the library, not its text inlined here, which every data
+      // event would read past: KEEP_HOT_CALLS; it and upgrade() are in a cold group, rollup.config.mjs)
+      w._at = w._stage === Stage.UPGRADE ? (KEEP_HOT_CALLS ? /*#__NOINLINE__*/ answered(w, arg) : answered(w, arg)) : w._stage === Stage.OPEN ? 0 : -1;
       for (let p; w._at >= 0 && (p = piece(w, arg)) !== undefined; ) w._ev.notify(LinkEvent.DATA, p);
     } else if (event === LinkEvent.CONNECT) {
-      if (w._stage === Stage.UPGRADE) upgrade(w);
+      if (w._stage === Stage.UPGRADE) KEEP_HOT_CALLS ? /*#__NOINLINE__*/ upgrade(w) : upgrade(w);
     } else if (event === LinkEvent.DRAIN) {
       if (w._stage === Stage.OPEN) w._ev.notify(LinkEvent.DRAIN);
     } else {
