@@ -58,6 +58,9 @@ function onTheBoard(E: object, fn: () => void): void {
   }
 }
 
+// E as the interpreter's, for the client's reader on the board
+const BOARD_E = { toUint8Array: (x: string) => new Uint8Array(Buffer.from(x, 'latin1')), toString: (u: Uint8Array) => Buffer.from(u).toString('latin1') };
+
 describe('the opening handshake (RFC 6455 4.1)', () => {
   it('asks to upgrade with a fresh key and the mqtt subprotocol [MQTT-6.0.0-4], then sends CONNECT in a frame', () => {
     const t = setup();
@@ -320,11 +323,15 @@ describe('frames', () => {
     ['a 64-bit length with its top bit set', () => Buffer.from([0x82, 127, 0x80, 0, 0, 0, 0, 0, 0, 1]), /ws: frame too long/],
   ];
   for (const op of [3, 4, 5, 6, 7, 11, 12, 13, 14, 15]) bad.push([`opcode ${op}`, () => Buffer.from([0x80 | op, 0]), new RegExp(`ws: reserved opcode ${op}$`)]);
-  for (const [what, bytes, message] of bad) {
-    it(`fails the connection on ${what}`, () => {
+  // (on the board too, byte strings as its socket gives them: the usual frame's one-step way in piece() must
+  // leave each of these to the checks)
+  for (const [what, bytes, message] of bad) for (const board of [false, true]) {
+    it(`fails the connection on ${what}${board ? ', on the board' : ''}`, () => {
       const t = setup();
       const peer = t.online();
-      peer.receive(Buffer.concat([bytes(), serverFrame(2, mqttBytes({ cmd: 'publish', topic: 'late', payload: Buffer.from('x'), qos: 0 }))]));
+      const chunk = Buffer.concat([bytes(), serverFrame(2, mqttBytes({ cmd: 'publish', topic: 'late', payload: Buffer.from('x'), qos: 0 }))]);
+      if (board) onTheBoard(BOARD_E, () => peer.receive(chunk, [], true));
+      else peer.receive(chunk);
       expect(t.errors()).toHaveLength(1);
       expect(t.errors()[0]).toMatch(message);
       expect(peer.ended && peer.forced).toBe(true);
@@ -520,10 +527,12 @@ describe('the link alone, under a listener that ends it', () => {
   function link() {
     const peers = wsPeers();
     const seen: string[] = [];
+    const got: Buffer[] = [];
     let l: ReturnType<ReturnType<typeof websocket>>;
     const on = {
-      notify(event: number, arg?: Uint8Array | { message?: string }) {
+      notify(event: number, arg?: Uint8Array | string | { message?: string }) {
         seen.push(event === 1 ? `data ${(arg as Uint8Array).length}` : ['connect', '', 'drain', 'close'][event] + (event === 3 && arg ? ' ' + (arg as { message: string }).message : ''));
+        if (event === 1) got.push(typeof arg === 'string' ? Buffer.from(arg, 'latin1') : Buffer.from(arg as Uint8Array));
         if (event === 1 && end) l.end(force);
       },
     };
@@ -531,16 +540,20 @@ describe('the link alone, under a listener that ends it', () => {
     let force = false;
     l = websocket(peers.transport, sha1)({ host: 'h', port: 1, protocol: 'ws', path: '/mqtt' }, on);
     const peer = peers.last();
-    return { peer, seen, l, endOnData: (f: boolean) => ((end = true), (force = f)) };
+    return { peer, seen, got, l, endOnData: (f: boolean) => ((end = true), (force = f)) };
   }
+  // the board build's paths (chunks are then given as byte strings)
+  const onBoard = (fn: () => void) => onTheBoard(BOARD_E, fn);
 
-  it('delivers nothing more of a chunk once ended from a DATA listener, gracefully or forced', () => {
-    for (const force of [false, true]) {
+  it('delivers nothing more of a chunk once ended from a DATA listener, gracefully or forced (on the board too)', () => {
+    for (const [force, board] of [[false, false], [true, false], [false, true], [true, true]]) {
       const k = link();
       k.peer.open();
       k.peer.receive(k.peer.response());
       k.endOnData(force);
-      k.peer.receive(Buffer.concat([serverFrame(2, 'ab'), serverFrame(2, 'cd'), serverFrame(9, 'x')]));
+      const chunk = Buffer.concat([serverFrame(2, 'ab'), serverFrame(2, 'cd'), serverFrame(9, 'x')]);
+      if (board) onBoard(() => k.peer.receive(chunk, [], true));
+      else k.peer.receive(chunk);
       expect(k.seen).toEqual(['connect', 'data 2']);
       expect(k.peer.ended).toBe(true);
       expect(k.peer.forced).toBe(force);
@@ -608,14 +621,50 @@ describe('the link alone, under a listener that ends it', () => {
     expect(ended.seen).toEqual(['close']);
   });
 
-  it('delivers nothing after a close frame, in the same chunk', () => {
+  it('delivers nothing after a close frame, in the same chunk (on the board too)', () => {
+    for (const board of [false, true]) {
+      const k = link();
+      k.peer.open();
+      k.peer.receive(k.peer.response());
+      const chunk = Buffer.concat([serverFrame(2, 'ab'), serverFrame(8, Buffer.from([3, 232])), serverFrame(2, 'cd')]);
+      if (board) onBoard(() => k.peer.receive(chunk, [], true));
+      else k.peer.receive(chunk);
+      expect(k.seen).toEqual(['connect', 'data 2']);
+      expect(k.peer.frames.map((f) => [f.kind, f.code])).toEqual([['close', 1000]]);
+      expect(k.peer.ended).toBe(true);
+    }
+  });
+
+  it('on the board, takes the usual frame whole in one step, and leaves to the frame reader a header or a payload cut by a chunk, an empty frame and a longer one', () => {
+    // a payload whose bytes look like the usual frame's header (0x82, then a length under 126), then an empty
+    // frame, a short one, one with a 16-bit length and another short one; cut by chunks at each place named
+    const looks = Buffer.from([0x30, 0x82, 0x01, 0x82, 0x05, 1, 2, 3]);
+    const payloads = [looks, Buffer.alloc(0), Buffer.from('ab'), Buffer.alloc(200, 9), Buffer.from('cd')];
+    const stream = Buffer.concat(payloads.map((p) => serverFrame(2, p)));
+    const cuts: [string, number[]][] = [
+      ['none', []],
+      ['between a header\'s two bytes', [1]],
+      ['in a payload, just before bytes that look like a header', [3]],
+      ['there, and before the next such bytes', [3, 5]],
+      ['in the middle of the short frame', [13]],
+      ['in the longer frame\'s header and payload', [16, 17, 100]],
+      ['at every byte', Array.from({ length: stream.length - 1 }, (_, i) => i + 1)],
+    ];
+    for (const [, at] of cuts) {
+      const k = link();
+      k.peer.open();
+      k.peer.receive(k.peer.response());
+      onBoard(() => k.peer.receive(stream, at, true));
+      expect(k.seen.filter((e) => !e.startsWith('data'))).toEqual(['connect']);
+      expect(Buffer.concat(k.got).equals(Buffer.concat(payloads))).toBe(true);
+      expect(k.peer.errors).toEqual([]);
+    }
+    // whole, each usual frame in one piece; the empty one none
     const k = link();
     k.peer.open();
     k.peer.receive(k.peer.response());
-    k.peer.receive(Buffer.concat([serverFrame(2, 'ab'), serverFrame(8, Buffer.from([3, 232])), serverFrame(2, 'cd')]));
-    expect(k.seen).toEqual(['connect', 'data 2']);
-    expect(k.peer.frames.map((f) => [f.kind, f.code])).toEqual([['close', 1000]]);
-    expect(k.peer.ended).toBe(true);
+    onBoard(() => k.peer.receive(stream, [], true));
+    expect(k.seen).toEqual(['connect', 'data 8', 'data 2', 'data 200', 'data 2']);
   });
 });
 
