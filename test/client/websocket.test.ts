@@ -650,6 +650,8 @@ describe('the link alone, under a listener that ends it', () => {
       ['in the longer frame\'s header and payload', [16, 17, 100]],
       ['at every byte', Array.from({ length: stream.length - 1 }, (_, i) => i + 1)],
     ];
+    // and each place alone (a frame whose last byte is in the next chunk, its header in this one)
+    for (let c = 1; c < stream.length; c++) cuts.push([`at ${c} alone`, [c]]);
     for (const [, at] of cuts) {
       const k = link();
       k.peer.open();
